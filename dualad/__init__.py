@@ -1,0 +1,21 @@
+"""dualad: forward-mode automatic differentiation with dual numbers.
+
+>>> import dualad as ad
+>>> ad.derivative(lambda x: x * ad.math.sin(x), 0.5)
+0.9182168195493894
+"""
+from .number import Dual
+from .rules import table as rules
+from . import functions
+from . import math, cmath
+from .custom import defjvp, primitive
+from .functions import sigmoid, logistic, softplus, relu, digamma, polygamma
+from .transforms import derivative, gradient, hessian, jvp
+
+__all__ = [
+    "Dual", "rules", "math", "cmath", "functions",
+    "derivative", "jvp", "gradient", "hessian",
+    "defjvp", "primitive",
+    "sigmoid", "logistic", "softplus", "relu", "digamma", "polygamma",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,76 @@
+"""User rules: ``defjvp`` and ``@primitive`` add a primitive with its partials.
+
+The new primitive is a ``Rule`` like the table's (its partials are callables instead of
+expressions), applied by the same machinery, so it works on plain numbers, on duals,
+on nested duals and on multi-tangents.
+
+>>> import dualad as ad
+>>> @ad.primitive(lambda x: 3 * x**2)
+... def cube(x):
+...     return x * x * x
+>>> ad.derivative(cube, 2.0)
+12.0
+>>> ad.derivative(cube, 2.0, n=2)      # the partial is itself differentiated
+12.0
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+from typing import Any, Callable
+
+from .elemental import Flavour
+from .functions import differentiable
+from .rules import BACKENDS, Rule
+
+__all__ = ["defjvp", "primitive"]
+
+
+def defjvp(fn: Callable[..., Any], *partials: Callable[..., Any] | None) -> Callable[..., Any]:
+    """A differentiable version of ``fn`` with the given partial derivatives.
+
+    One partial per positional argument of ``fn``, each a function of the primal
+    arguments (``None`` for an argument that carries no derivative). Write the partials
+    with ``dualad.math`` functions and operators if higher derivatives are wanted. ``fn``
+    itself is left unchanged.
+    """
+    if not callable(fn):
+        raise TypeError(f"defjvp: fn must be callable, got {type(fn).__name__}")
+    if not partials:
+        raise TypeError("defjvp: give one partial derivative per argument of fn")
+    for i, p in enumerate(partials):
+        if p is not None and not callable(p):
+            raise TypeError(f"defjvp: partial {i} must be callable or None, got "
+                            f"{type(p).__name__}")
+    params = _parameter_names(fn, len(partials))
+    name = getattr(fn, "__name__", "primitive")
+    rule = Rule(name=name, params=params, partials=tuple(partials), kind="smooth",
+                impl={backend: fn for backend in BACKENDS}, doc=(fn.__doc__ or "").strip())
+    # Each user rule has a flavour of its own, so its name never shadows a table rule.
+    wrapped = differentiable(rule, Flavour("generic"), plain=fn)
+    functools.update_wrapper(wrapped, fn)
+    wrapped.rule = rule
+    return wrapped
+
+
+def primitive(*partials: Callable[..., Any] | None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorator form of ``defjvp``: ``@primitive(dfdx, dfdy)``."""
+    def decorate(fn):
+        return defjvp(fn, *partials)
+    return decorate
+
+
+def _parameter_names(fn, count: int) -> tuple[str, ...]:
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return tuple(f"x{i}" for i in range(count))
+    positional = [p for p in sig.parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if any(p.kind is p.VAR_POSITIONAL for p in sig.parameters.values()):
+        return tuple(f"x{i}" for i in range(count))
+    required = [p for p in positional if p.default is p.empty]
+    if not len(required) <= count <= len(positional):
+        raise TypeError(f"defjvp: {getattr(fn, '__name__', 'fn')} takes {len(positional)} "
+                        f"positional argument(s) but {count} partial(s) were given")
+    return tuple(p.name for p in positional[:count])

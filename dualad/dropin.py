@@ -1,0 +1,205 @@
+"""Builds ``dualad.math`` and ``dualad.cmath`` from the rule table.
+
+Every public name of the standard module is provided. Constants are copied; each
+function is the rule of the same ``math``/``cmath`` name made differentiable, calling
+the stdlib function itself on plain numbers (same value, same exceptions). The few
+functions whose signature is not "numbers in, number out" (``log`` with an optional
+base, ``fsum``, ``dist``, ``frexp``, ``polar``, ...) get a small adapter here. A name
+the table does not know (a function added to a future Python) still works on plain
+numbers and refuses duals with a ``TypeError`` rather than dropping a derivative.
+"""
+from __future__ import annotations
+
+import inspect
+from types import ModuleType
+from typing import Any, Callable
+
+import mpmath
+
+from . import kernels
+from .elemental import Flavour, apply, to_complex
+from .functions import differentiable
+from .number import Dual, _innermost, _make, _zeros_like
+from .rules import Rule, table
+
+__all__ = ["build"]
+
+
+def _has_dual(args) -> bool:
+    for a in args:
+        if isinstance(a, Dual):
+            return True
+    return False
+
+
+def _primal(x):
+    return _innermost(x)
+
+
+def _predicate(std: Callable) -> Callable:
+    def fn(*args, **kwargs):
+        args = [_primal(a) for a in args]
+        kwargs = {k: _primal(v) for k, v in kwargs.items()}
+        return std(*args, **kwargs)
+    return fn
+
+
+def _refusing(std: Callable, qualified: str) -> Callable:
+    def fn(*args, **kwargs):
+        if _has_dual(args) or _has_dual(kwargs.values()):
+            raise TypeError(f"{qualified}() has no derivative rule in dualad.rules; it "
+                            "cannot take a Dual (call it on d.value if the derivative "
+                            "is not needed)")
+        return std(*args, **kwargs)
+    return fn
+
+
+def _sequence_rule(rule: Rule, flavour: Flavour, std: Callable, split: bool) -> Callable:
+    """Adapter for f(iterable) or f(p, q): the rule sees one flat argument list."""
+    if split:
+        def fn(p, q, /):
+            p, q = list(p), list(q)
+            if not (_has_dual(p) or _has_dual(q)):
+                return std(p, q)
+            if len(p) != len(q):
+                return std(p, q)  # raises the stdlib's ValueError
+            return apply(rule, (*p, *q), flavour)
+    else:
+        def fn(iterable, /):
+            items = list(iterable)
+            if not _has_dual(items):
+                return std(items)
+            return apply(rule, tuple(items), flavour)
+    return fn
+
+
+def _log(unary: Callable, binary: Callable, std: Callable) -> Callable:
+    def log(x, *base):
+        if not (isinstance(x, Dual) or (base and isinstance(base[0], Dual))):
+            return std(x, *base)
+        if not base:
+            return unary(x)
+        if len(base) > 1:
+            return std(x, *base)  # the stdlib's TypeError about the argument count
+        return binary(x, base[0])
+    return log
+
+
+def _frexp(ldexp: Callable, std: Callable) -> Callable:
+    def frexp(x, /):
+        if not isinstance(x, Dual):
+            return std(x)
+        v = _innermost(x)
+        e = int(mpmath.frexp(v)[1]) if isinstance(v, mpmath.mpf) else std(v)[1]
+        return ldexp(x, -e), e
+    return frexp
+
+
+def _modf(std: Callable) -> Callable:
+    def modf(x, /):
+        if not isinstance(x, Dual):
+            return std(x)
+        v = x.value
+        if isinstance(v, Dual):
+            fractional, integral = modf(v)
+        elif isinstance(v, mpmath.mpf):
+            integral = kernels.mp_trunc(v)
+            fractional = v - integral
+        else:
+            fractional, integral = std(v)
+        return (_make(fractional, x.tangent, x.tag),
+                _make(integral, _zeros_like(x.tangent), x.tag))
+    return modf
+
+
+def _polar(phase: Callable, std: Callable) -> Callable:
+    def polar(z, /):
+        if not isinstance(z, Dual):
+            return std(z)
+        z = to_complex(z)
+        return abs(z), phase(z)
+    return polar
+
+
+def _prod(std: Callable) -> Callable:
+    # math.prod multiplies left to right with the objects' own `*`, so on duals it is
+    # already the composition of the table's mul rule, with the same rounding.
+    def prod(iterable, /, *, start=1):
+        return std(iterable, start=start)
+    return prod
+
+
+def build(std_module: ModuleType, flavour: Flavour) -> dict[str, Any]:
+    """The namespace of the drop-in for ``std_module`` (``math`` or ``cmath``)."""
+    module = std_module.__name__
+    qualified = f"dualad.{module}"
+    out: dict[str, Any] = {}
+    by_rule: dict[str, Callable] = {}
+
+    def rule_function(rule: Rule) -> Callable:
+        fn = by_rule.get(rule.name)
+        if fn is None:
+            std = getattr(std_module, getattr(rule, module))
+            plain = std if rule.kind != "reduction" else None
+            fn = by_rule[rule.name] = differentiable(rule, flavour, plain)
+        return fn
+
+    for name in sorted(n for n in dir(std_module) if not n.startswith("_")):
+        std = getattr(std_module, name)
+        if not callable(std):
+            out[name] = std
+            continue
+        rules = {r.name: r for r in table.stdlib(module, name)}
+        if name == "log":
+            fn = _log(rule_function(rules["log"]), rule_function(rules["log_base"]), std)
+        elif not rules:
+            fn = _refusing(std, f"{qualified}.{name}")
+        else:
+            (rule,) = rules.values()
+            kind = rule.kind
+            if kind in ("smooth", "constant"):
+                fn = rule_function(rule)
+                if name == "floor" or name == "ceil" or name == "trunc":
+                    fn = _exact_int(fn, std)
+            elif kind == "predicate":
+                fn = _predicate(std)
+            elif kind == "integer":
+                fn = std  # duals enter through __index__ (integers with zero tangent)
+            elif kind == "reduction":
+                fn = _sequence_rule(rule, flavour, std, split=name in ("dist", "sumprod"))
+            elif name == "frexp":
+                fn = _frexp(rule_function(table["ldexp"]), std)
+            elif name == "modf":
+                fn = _modf(std)
+            elif name == "polar":
+                fn = _polar(rule_function(table["phase"]), std)
+            elif name == "prod":
+                fn = _prod(std)
+            else:  # pragma: no cover - a new composite needs an adapter above
+                raise RuntimeError(f"no adapter for {qualified}.{name}")
+        out[name] = _dress(fn, std, qualified, name)
+    out["__all__"] = sorted(k for k in out if not k.startswith("_"))
+    return out
+
+
+def _exact_int(fn: Callable, std: Callable) -> Callable:
+    # math.floor/ceil/trunc go through __floor__ & co. on objects; call the stdlib on
+    # plain numbers so ints, Fractions and Decimals behave exactly as in math.
+    def wrapper(x, /):
+        return fn(x) if isinstance(x, Dual) else std(x)
+    return wrapper
+
+
+def _dress(fn: Callable, std: Callable, qualified: str, name: str) -> Callable:
+    if fn is std:
+        return fn
+    fn.__name__ = fn.__qualname__ = name
+    fn.__module__ = qualified
+    doc = (std.__doc__ or "").strip()
+    fn.__doc__ = (f"{doc}\n\nDrop-in for {qualified.split('.')[1]}.{name}: plain numbers "
+                  "give exactly the stdlib's result; duals give a dual.")
+    try:
+        fn.__signature__ = inspect.signature(std)
+    except (TypeError, ValueError):
+        pass
+    return fn

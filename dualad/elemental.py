@@ -1,0 +1,326 @@
+"""Applying an elemental rule to duals: the general path every layer falls back on.
+
+Given a rule and its arguments, ``apply``
+
+1. finds the outermost perturbation tag among the arguments (the largest) and splits
+   each argument into (value, tangent) for that tag; other arguments are constants;
+2. evaluates the primal on the values (recursing when they are duals of lower tags);
+3. evaluates each needed partial from the rule's expression, compiled for the kind of
+   the values (floats, complex, mpmath, NumPy, or duals again), and sums
+   ``partial · tangent`` with the lane rule of SPEC: a lane whose tangent is 0 gets
+   exactly 0, even when the partial is infinite (no ``0 * inf = nan``).
+
+Python floats raise where IEEE arithmetic answers inf/nan (``1/0.0``, ``math.log(0)``).
+The primal keeps Python's behaviour; a partial that raises is evaluated again in IEEE
+arithmetic (through NumPy), so ``sqrt'(0)`` is ``inf``, not ``ZeroDivisionError``.
+"""
+from __future__ import annotations
+
+import cmath
+import math
+import numbers
+import threading
+
+import mpmath
+import numpy as np
+
+from .number import Dual, _make, _zeros_like
+from .rules import Rule
+
+__all__ = ["apply", "lanes", "Flavour", "OPERATOR", "GENERIC", "MATH", "CMATH"]
+
+_mpf, _mpc = mpmath.mpf, mpmath.mpc
+
+
+# --- what kind of numbers are we looking at ------------------------------------------
+
+def _base_kind(v) -> str | None:
+    cls = type(v)
+    if cls is float or cls is int or cls is bool:
+        return "float"
+    if cls is complex:
+        return "complex"
+    if cls is _mpf:
+        return "mpf"
+    if cls is _mpc:
+        return "mpc"
+    if isinstance(v, np.ndarray):
+        return "numpy"
+    if isinstance(v, np.generic):
+        return "complex" if isinstance(v, np.complexfloating) else "float"
+    if hasattr(v, "_mpf_"):  # mpf subclasses and mpmath constants such as mpmath.pi
+        return "mpf"
+    if hasattr(v, "_mpc_"):
+        return "mpc"
+    if isinstance(v, numbers.Real):
+        return "float"
+    if isinstance(v, numbers.Complex):
+        return "complex"
+    return None
+
+
+_PRIORITY = {"float": 0, "complex": 1, "numpy": 2, "mpf": 3, "mpc": 4}
+
+
+def kind_of(values) -> str:
+    """The backend key for a tuple of primal values: "float", "complex", "mpf", "mpc",
+    "numpy", or "dual:<base>" when some value is itself a dual."""
+    dual = False
+    best = "float"
+    for v in values:
+        while isinstance(v, Dual):
+            dual = True
+            v = v.value
+        k = _base_kind(v)
+        if k is None:
+            raise TypeError(f"expected a number, got {type(v).__name__} {v!r:.60}")
+        if _PRIORITY[k] > _PRIORITY[best]:
+            best = k
+    if best == "mpf" and any(_base_kind(_inner(v)) == "complex" for v in values):
+        best = "mpc"
+    return "dual:" + best if dual else best
+
+
+def _inner(v):
+    while isinstance(v, Dual):
+        v = v.value
+    return v
+
+
+def is_complex_kind(key: str) -> bool:
+    return key.endswith("complex") or key.endswith("mpc")
+
+
+# --- namespaces in which the partial expressions are evaluated -------------------
+
+def _where(condition, a, b):
+    return a if condition else b
+
+
+_FLOAT_CONSTANTS = {"pi": math.pi, "e": math.e, "inf": math.inf, "nan": math.nan,
+                    "ln2": math.log(2.0), "ln10": math.log(10.0)}
+_MP_CONSTANTS = {"pi": mpmath.pi, "e": mpmath.e, "inf": mpmath.inf, "nan": mpmath.nan,
+                 "ln2": mpmath.ln2, "ln10": mpmath.ln10}
+_namespaces: dict[str, dict] = {}
+
+
+def namespace(key: str) -> dict:
+    """Names visible to partial expressions on one backend (built from the table)."""
+    ns = _namespaces.get(key)
+    if ns is not None:
+        return ns
+    from .rules import table
+    from .functions import GENERIC_FUNCTIONS
+    base = key.split(":")[-1]
+    ns = {"__builtins__": {}}
+    ns.update(_MP_CONSTANTS if base in ("mpf", "mpc") else _FLOAT_CONSTANTS)
+    if key.startswith("dual:"):
+        ns.update(GENERIC_FUNCTIONS)
+        ns["where"] = _where
+    else:
+        ns.update({r.name: r.impl[base] for r in table if base in r.impl})
+        ns["where"] = np.where if base == "numpy" else _where
+    _namespaces[key] = ns
+    return ns
+
+
+# --- flavours: which module's semantics the primal follows ------------------------
+
+class Flavour:
+    """The semantics of a family of differentiable functions.
+
+    ``math``: real arguments, ``math``'s exceptions; ``cmath``: arguments promoted to
+    complex; ``generic``: by the kind of the value (real -> math, complex -> cmath,
+    mpmath -> mpmath, arrays -> NumPy); ``operator``: Python's operators.
+    """
+
+    def __init__(self, name: str):
+        self.name = name
+        self.functions: dict[str, object] = {}  # rule name -> differentiable function
+
+    def __repr__(self):
+        return f"<flavour {self.name}>"
+
+    def impl(self, rule: Rule, key: str):
+        """The primal implementation of ``rule`` for plain values of kind ``key``."""
+        impl = rule.impl
+        name = self.name
+        if name == "operator":
+            return impl["float"]
+        if name == "math":
+            if key == "mpf":
+                return impl["mpf"]
+            if key == "mpc":
+                raise TypeError(f"math.{rule.math or rule.name}() takes real numbers, "
+                                "not mpmath.mpc; use dualad.cmath")
+            std = getattr(math, rule.math, None) if rule.kind != "reduction" else None
+            return std or impl["float"]
+        if name == "cmath":
+            if key in ("mpf", "mpc"):
+                key = "mpc"
+            elif key != "numpy":
+                std = getattr(cmath, rule.cmath, None) if rule.cmath else None
+                if std is not None:
+                    return std
+                key = "complex"
+        fn = impl.get(key)
+        if fn is None:
+            raise TypeError(f"{rule.name}() has no implementation for {key} values")
+        return fn
+
+
+OPERATOR = Flavour("operator")
+GENERIC = Flavour("generic")
+MATH = Flavour("math")
+CMATH = Flavour("cmath")
+
+
+def to_complex(v):
+    """Promote a value (possibly a dual) to complex, as cmath does with its arguments."""
+    cls = type(v)
+    if cls is complex or cls is _mpc:
+        return v
+    if isinstance(v, Dual):
+        return _make(to_complex(v.value), v.tangent, v.tag)
+    if cls is _mpf:
+        return _mpc(v)
+    if isinstance(v, np.ndarray):
+        return v.astype(np.result_type(v.dtype, np.complex64))
+    return complex(v)
+
+
+# --- IEEE mode: inf/nan instead of exceptions inside partial evaluation ------------
+
+_state = threading.local()
+
+
+def ieee_mode() -> bool:
+    return getattr(_state, "ieee", False)
+
+
+_CONVERT = {
+    "float": (np.float64, float),
+    "complex": (np.complex128, complex),
+    "numpy": (np.asarray, np.asarray),
+    "mpf": (lambda x: np.float64(float(x)), lambda x: _mpf(float(x))),
+    "mpc": (lambda x: np.complex128(complex(x)), lambda x: _mpc(complex(x))),
+}
+
+
+def _ieee(fn_numpy, args, key, error):
+    """Evaluate ``fn_numpy`` on ``args`` in IEEE double arithmetic; re-raise ``error``
+    if that is not possible."""
+    to_np, back = _CONVERT.get(key, (None, None))
+    if to_np is None or fn_numpy is None:
+        raise error
+    with np.errstate(all="ignore"):
+        try:
+            out = fn_numpy(*(to_np(a) for a in args))
+        except Exception:
+            raise error from None
+    return back(out)
+
+
+# --- the general path ----------------------------------------------------------------
+
+_ARITH_ERRORS = (ArithmeticError, ValueError)
+
+
+def apply(rule: Rule, args: tuple, flavour: Flavour):
+    """Apply ``rule`` to ``args`` (at least one a dual); returns a dual."""
+    tag = -1
+    for a in args:
+        if isinstance(a, Dual) and a.tag > tag:
+            tag = a.tag
+    values = []
+    tangents = []
+    for a in args:
+        if isinstance(a, Dual) and a.tag == tag:
+            values.append(a.value)
+            tangents.append(a.tangent)
+        else:
+            values.append(a)
+            tangents.append(None)
+    if flavour is CMATH and rule.complex_args:
+        values = [to_complex(v) for v in values]
+    key = kind_of(values)
+    ans = primal(rule, values, flavour, key)
+    if rule.kind == "constant":
+        moving = next(t for t in tangents if t is not None)
+        return _make(ans, _zeros_like(moving), tag)
+    return _make(ans, tangent(rule, values, ans, tangents, key), tag)
+
+
+def primal(rule: Rule, values, flavour: Flavour, key: str):
+    """The rule's primal on ``values`` (which may be duals of lower tags)."""
+    if key.startswith("dual:"):
+        return flavour.functions[rule.name](*values)
+    fn = flavour.impl(rule, key)
+    try:
+        return fn(*values)
+    except _ARITH_ERRORS as error:
+        if not ieee_mode():
+            raise
+        return _ieee(rule.impl.get("numpy"), values, key, error)
+
+
+def tangent(rule: Rule, values, ans, tangents, key: str):
+    """sum_i d rule / d arg_i · tangent_i, from the table."""
+    if rule.jvp is not None:
+        return rule.jvp(values, ans, tangents)
+    if rule.complex_jvp is not None and is_complex_kind(key):
+        return rule.complex_jvp(values, ans, tangents)
+    total = None
+    for i, t in enumerate(tangents):
+        if t is None:
+            continue
+        p = partial(rule, i, values, ans, key)
+        term = lanes(p, t)
+        total = term if total is None else total + term
+    return total
+
+
+def partial(rule: Rule, i: int, values, ans, key: str):
+    """The value of the i-th partial of ``rule`` at ``values``."""
+    if rule.partials is None or rule.partials[0 if rule.variadic else i] is None:
+        name = rule.params[i] if i < len(rule.params) else f"#{i}"
+        raise TypeError(f"{rule.name}(): argument {name!r} is an integer argument and "
+                        "cannot carry a derivative")
+    fn = rule.partial(i, namespace(key), key)
+    args = (values[i], ans) if rule.variadic else (*values, ans)
+    try:
+        return fn(*args)
+    except _ARITH_ERRORS as error:
+        if key.startswith("dual:"):
+            previous = ieee_mode()
+            _state.ieee = True
+            try:
+                return fn(*args)
+            finally:
+                _state.ieee = previous
+        return _ieee(rule.partial(i, namespace("numpy"), "numpy"), args, key, error)
+
+
+def finite(p) -> bool:
+    """True when the partial ``p`` has no inf/nan entry."""
+    if isinstance(p, np.ndarray):
+        if p.dtype == object:
+            return all(finite(x) for x in p.flat)
+        return bool(np.isfinite(p).all())
+    try:
+        return bool(p - p == 0)
+    except Exception:  # noqa: BLE001 - a type without subtraction: no guard needed
+        return True
+
+
+def lanes(p, t):
+    """``p * t`` with 0 (not nan) in the lanes where the tangent ``t`` is 0."""
+    if finite(p):
+        return p * t
+    with np.errstate(invalid="ignore", over="ignore"):
+        r = p * t
+        if isinstance(t, np.ndarray):
+            return np.where(t == 0, 0, r)
+        if isinstance(r, np.ndarray):
+            return np.zeros_like(r) if t == 0 else r
+    return _zeros_like(r) if t == 0 else r

@@ -1,0 +1,111 @@
+"""Differentiable functions built from the rule table, one per rule.
+
+``differentiable(rule, flavour, plain)`` makes the function that every public entry
+point uses: on plain numbers it calls ``plain`` (for ``dualad.math`` that is the stdlib
+function itself, so results are bit-identical); on duals it applies the rule. Unary
+rules get an inline fast path for float-valued duals.
+
+This module also holds the *generic* family (real values follow ``math``, complex
+``cmath``, mpmath values mpmath), which is what a partial expression calls when it is
+evaluated on duals, and which exposes the functions that have no stdlib home:
+
+>>> from dualad.functions import sigmoid
+>>> from dualad import Dual
+>>> sigmoid(Dual(0.0))
+Dual(0.5, 0.25)
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from . import elemental
+from .elemental import GENERIC, OPERATOR, apply, lanes, kind_of, namespace
+from .number import Dual, _make
+from .rules import Rule, _functions, table
+
+__all__ = ["differentiable", "GENERIC_FUNCTIONS"]
+
+_ARITH_ERRORS = (ArithmeticError, ValueError)
+
+
+def differentiable(rule: Rule, flavour: elemental.Flavour,
+                   plain: Callable[..., Any] | None = None) -> Callable[..., Any]:
+    """The differentiable function of ``rule`` with ``flavour``'s semantics."""
+    if plain is None:
+        plain = _plain_by_kind(rule, flavour)
+    if (rule.arity == 1 and rule.kind == "smooth" and rule.jvp is None
+            and flavour is not elemental.CMATH):
+        fn = _unary(rule, flavour, plain)
+    else:
+        def fn(*args):
+            for a in args:
+                if isinstance(a, Dual):
+                    return apply(rule, args, flavour)
+            return plain(*args)
+    fn.__name__ = fn.__qualname__ = rule.name
+    fn.rule = rule
+    flavour.functions[rule.name] = fn
+    return fn
+
+
+def _unary(rule: Rule, flavour, plain):
+    float_impl = flavour.impl(rule, "float")
+    d = rule.partial(0, namespace("float"), "float")
+
+    def fn(x):
+        if type(x) is Dual:
+            v = x.value
+            if type(v) is float:
+                try:
+                    ans = float_impl(v)
+                except _ARITH_ERRORS:
+                    return apply(rule, (x,), flavour)  # raises, or IEEE in nested partials
+                try:
+                    p = d(v, ans)
+                except _ARITH_ERRORS:
+                    p = elemental.partial(rule, 0, (v,), ans, "float")
+                t = x.tangent
+                if p - p == 0.0:
+                    return _make(ans, p * t, x.tag)
+                return _make(ans, lanes(p, t), x.tag)
+            return apply(rule, (x,), flavour)
+        if isinstance(x, Dual):
+            return apply(rule, (x,), flavour)
+        return plain(x)
+    return fn
+
+
+def _plain_by_kind(rule: Rule, flavour):
+    impl_float = rule.impl.get("float")
+
+    def plain(*args):
+        try:
+            if impl_float is not None and all(type(a) is float for a in args):
+                return impl_float(*args)
+            key = kind_of(args)
+            return flavour.impl(rule, key)(*args)
+        except _ARITH_ERRORS as error:
+            # Inside a partial evaluated on duals (IEEE mode), answer inf/nan.
+            if not elemental.ieee_mode():
+                raise
+            return elemental._ieee(rule.impl.get("numpy"), args, kind_of(args), error)
+    return plain
+
+
+#: rule name -> generic differentiable function (the names partial expressions see on duals)
+GENERIC_FUNCTIONS: dict[str, Callable[..., Any]] = {}
+for _rule in table:
+    if _rule.kind in ("smooth", "constant", "reduction"):
+        if _rule.symbol is not None or _rule.name in ("abs", "neg", "pos"):
+            OPERATOR.functions[_rule.name] = _rule.impl["float"]
+        GENERIC_FUNCTIONS[_rule.name] = differentiable(_rule, GENERIC)
+_functions.update(GENERIC_FUNCTIONS)
+
+sigmoid = GENERIC_FUNCTIONS["sigmoid"]
+logistic = sigmoid
+softplus = GENERIC_FUNCTIONS["softplus"]
+relu = GENERIC_FUNCTIONS["relu"]
+digamma = GENERIC_FUNCTIONS["digamma"]
+polygamma = GENERIC_FUNCTIONS["polygamma"]
+sign = GENERIC_FUNCTIONS["sign"]
+heaviside = GENERIC_FUNCTIONS["heaviside"]

@@ -1,0 +1,299 @@
+"""Primal kernels the standard modules do not provide, one per backend.
+
+The rule table (``dualad.rules``) names, for every primitive, its implementation on
+each backend: Python floats (``math``), Python complex numbers (``cmath``), mpmath's
+``mpf``/``mpc`` at the working precision, and NumPy. Most entries point straight at
+those modules; the functions below fill the gaps (activations, digamma, real-valued
+mpmath variants, ...). They are plain numerical code with no knowledge of duals.
+"""
+from __future__ import annotations
+
+import cmath
+import math
+from fractions import Fraction
+
+import mpmath
+import numpy as np
+from mpmath.ctx_mp import MPContext
+
+# A private mpmath context for double-precision special functions: its precision is
+# fixed, so it is safe from threads and from users who change ``mpmath.mp.dps``.
+_mp64 = MPContext()
+_mp64.prec = 64
+
+
+# --- Python floats ---------------------------------------------------------------
+
+def f_sign(x):
+    """sign(x) in {-1, 0, 1}; nan for nan."""
+    if x > 0:
+        return 1.0
+    if x < 0:
+        return -1.0
+    return x * 0.0  # 0.0 keeps its sign; nan stays nan
+
+
+def f_heaviside(x, h0=0.0):
+    if x > 0:
+        return 1.0
+    if x < 0:
+        return 0.0
+    if x == 0:
+        return float(h0)
+    return math.nan
+
+
+def f_sigmoid(x):
+    # Two branches so that exp never overflows.
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def f_softplus(x):
+    # log(1 + e^x) = max(x, 0) + log1p(e^-|x|), exact in both tails.
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+def f_relu(x):
+    return x if x > 0 or x != x else 0.0
+
+
+def f_digamma(x):
+    return float(_mp64.digamma(x))
+
+
+def f_polygamma(n, x):
+    return float(_mp64.polygamma(n, x))
+
+
+def f_cbrt(x):
+    # math.cbrt exists from Python 3.11; numpy's is correctly rounded as well.
+    return float(np.cbrt(x))
+
+
+def f_exp2(x):
+    return float(np.exp2(x))
+
+
+def f_log_base(x, base):
+    return math.log(x, base)
+
+
+def f_fsum(*x):
+    return math.fsum(x)
+
+
+def f_dist(*x):
+    n = len(x) // 2
+    return math.dist(x[:n], x[n:])
+
+
+def f_sumprod(*x):
+    n = len(x) // 2
+    if hasattr(math, "sumprod"):
+        return math.sumprod(x[:n], x[n:])
+    return math.fsum(a * b for a, b in zip(x[:n], x[n:]))
+
+
+def f_fma(x, y, z):
+    # x*y + z rounded once (math.fma arrives in Python 3.13): exact rational arithmetic.
+    if math.isfinite(x) and math.isfinite(y) and math.isfinite(z):
+        return float(Fraction(x) * Fraction(y) + Fraction(z))
+    return x * y + z
+
+
+def f_round(x, ndigits=None):
+    return round(x) if ndigits is None else round(x, ndigits)
+
+
+# --- Python complex numbers --------------------------------------------------------
+
+def c_sigmoid(z):
+    return 1.0 / (1.0 + cmath.exp(-z))
+
+
+def c_softplus(z):
+    return cmath.log(1.0 + cmath.exp(z))
+
+
+def c_hypot(x, y):
+    return cmath.sqrt(x * x + y * y)
+
+
+def c_log_base(z, base):
+    return cmath.log(z, base)
+
+
+def c_exp2(z):
+    return cmath.exp(z * math.log(2.0))
+
+
+# --- mpmath --------------------------------------------------------------------------
+
+def mp_sign(x):
+    return mpmath.sign(x)
+
+
+def mp_heaviside(x, h0=0):
+    if x > 0:
+        return mpmath.mpf(1)
+    if x < 0:
+        return mpmath.mpf(0)
+    return mpmath.mpf(h0)
+
+
+def mp_sigmoid(x):
+    if x >= 0:
+        return 1 / (1 + mpmath.exp(-x))
+    e = mpmath.exp(x)
+    return e / (1 + e)
+
+
+def mpc_sigmoid(z):
+    return 1 / (1 + mpmath.exp(-z))
+
+
+def mp_softplus(x):
+    return max(x, 0) + mpmath.log1p(mpmath.exp(-abs(x)))
+
+
+def mpc_softplus(z):
+    return mpmath.log(1 + mpmath.exp(z))
+
+
+def mp_relu(x):
+    return x if x > 0 else mpmath.mpf(0)
+
+
+def mp_cbrt(x):
+    # mpmath.cbrt returns the principal (complex) root of a negative number.
+    return -mpmath.cbrt(-x) if x < 0 else mpmath.cbrt(x)
+
+
+def mp_exp2(x):
+    return mpmath.power(2, x)
+
+
+def mp_log2(x):
+    return mpmath.log(x, 2)
+
+
+def mp_lgamma(x):
+    return mpmath.log(abs(mpmath.gamma(x)))
+
+
+def mp_trunc(x):
+    return mpmath.floor(x) if x >= 0 else mpmath.ceil(x)
+
+
+def mp_round(x, ndigits=None):
+    if ndigits is None:
+        return mpmath.nint(x)
+    scale = mpmath.mpf(10) ** ndigits
+    return mpmath.nint(x * scale) / scale
+
+
+def mp_copysign(x, y):
+    negative = y < 0 or (y == 0 and mpmath.mpf(y)._mpf_[0] == 1)
+    return -abs(x) if negative else abs(x)
+
+
+def mp_remainder(x, y):
+    return x - y * mpmath.nint(x / y)
+
+
+def mp_fmod(x, y):
+    # C's fmod keeps the sign of x (mpmath.fmod follows Python's %).
+    return x - y * mp_trunc(x / y)
+
+
+def mp_log_base(x, base):
+    return mpmath.log(x, base)
+
+
+def mp_hypot(*coordinates):
+    if all(isinstance(c, mpmath.mpf) or isinstance(c, (int, float)) for c in coordinates):
+        return mpmath.sqrt(mpmath.fsum(mpmath.mpf(c) ** 2 for c in coordinates))
+    return mpmath.sqrt(mpmath.fsum(c * c for c in coordinates))
+
+
+def mp_nextafter(x, y):
+    return x
+
+
+def mp_ulp(x):
+    return mpmath.mpf(math.ulp(float(x)))
+
+
+def mp_atan2(y, x):
+    return mpmath.atan2(y, x)
+
+
+def mp_rect(r, phi):
+    return mpmath.mpc(r * mpmath.cos(phi), r * mpmath.sin(phi))
+
+
+def mp_phase(z):
+    return mpmath.arg(z)
+
+
+# --- NumPy -------------------------------------------------------------------------
+
+def np_sigmoid(x):
+    x = np.asarray(x)
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))[()]
+
+
+def np_softplus(x):
+    return (np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x))))
+
+
+def np_relu(x):
+    return np.maximum(x, 0.0)
+
+
+def np_heaviside(x, h0=0.0):
+    return np.heaviside(x, h0)
+
+
+def np_log_base(x, base):
+    return np.log(x) / np.log(base)
+
+
+def np_round(x, ndigits=None):
+    return np.rint(x) if ndigits is None else np.round(x, ndigits)
+
+
+def np_hypot(*coordinates):
+    out = coordinates[0] * 0.0
+    for c in coordinates:
+        out = np.hypot(out, c)
+    return out
+
+
+def _vectorized(fn):
+    """A NumPy kernel built from a scalar float one (no SciPy needed)."""
+    vec = np.vectorize(fn, otypes=[float])
+
+    def kernel(*args):
+        return vec(*args)[()]
+    kernel.__name__ = getattr(fn, "__name__", "kernel")
+    return kernel
+
+
+try:  # SciPy's special functions are vectorised and exact; fall back to math.
+    from scipy import special as _special
+    np_erf, np_erfc, np_gamma = _special.erf, _special.erfc, _special.gamma
+    np_digamma = _special.digamma
+    np_lgamma = _special.gammaln
+
+    def np_polygamma(n, x):
+        return _special.polygamma(n, x)
+except ImportError:  # pragma: no cover - exercised only without scipy
+    np_erf, np_erfc = _vectorized(math.erf), _vectorized(math.erfc)
+    np_gamma, np_lgamma = _vectorized(math.gamma), _vectorized(math.lgamma)
+    np_digamma = _vectorized(f_digamma)
+    np_polygamma = _vectorized(f_polygamma)

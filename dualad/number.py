@@ -1,0 +1,425 @@
+"""The scalar dual number: a primal value and a tangent.
+
+``Dual(v, t)`` stands for ``v + t·ε`` with ``ε² = 0``. The tangent is a float for one
+direction, or a 1-D ``ndarray`` of k directions (multi-tangent, "vector mode"). Values
+may be ints (promoted to float), floats, complex numbers, mpmath ``mpf``/``mpc`` or NumPy
+scalars; a value may itself be a dual of a lower tag (nested differentiation).
+
+This class is the hottest code in the package. Its operators handle the common case
+(same tag, numbers) inline and send everything else (mixed tags, NaN-guarded lanes,
+exotic operands) to ``dualad.elemental.apply`` with the operator's rule from the table.
+
+>>> from dualad import Dual
+>>> x = Dual(3.0)            # tangent 1: d/dx
+>>> x * x + 2 * x
+Dual(15.0, 8.0)
+>>> Dual(2.0, [1.0, 0.0]) * Dual(5.0, [0.0, 1.0])   # two directions at once
+Dual(10.0, [5.0, 2.0])
+"""
+from __future__ import annotations
+
+import numbers
+
+import mpmath
+import numpy as np
+
+from .tags import TRANSFORM_BASE, new_tag
+
+__all__ = ["Dual"]
+
+_new = object.__new__
+
+
+def _promote_value(value, what="value"):
+    cls = type(value)
+    if cls is float or cls is complex:
+        return value
+    if cls is int or cls is bool:
+        return float(value)
+    if isinstance(value, (Dual, mpmath.mpf, mpmath.mpc)):
+        return value
+    if isinstance(value, np.ndarray):
+        raise TypeError(f"Dual: {what} must be a scalar number, got an ndarray of shape "
+                        f"{value.shape}; pass arrays to the transformations (jvp, jacfwd, ...) "
+                        "instead")
+    if isinstance(value, np.generic) and isinstance(value, (np.number, np.bool_)):
+        return value if isinstance(value, np.inexact) else float(value)
+    if isinstance(value, numbers.Number):
+        return float(value) if isinstance(value, numbers.Real) else complex(value)
+    raise TypeError(f"Dual: {what} must be a number (int, float, complex, mpmath.mpf/mpc "
+                    f"or a NumPy scalar), got {type(value).__name__} {value!r:.60}")
+
+
+def _promote_tangent(tangent, value):
+    cls = type(tangent)
+    if isinstance(_innermost(value), (mpmath.mpf, mpmath.mpc)) and (
+            cls is float or cls is int or cls is complex):
+        return mpmath.mpmathify(tangent)  # keep tangent arithmetic at the working precision
+    if cls is float:
+        return tangent
+    if cls is int:
+        return float(tangent)
+    if isinstance(tangent, (Dual, mpmath.mpf, mpmath.mpc, complex, float)):
+        return tangent
+    if isinstance(tangent, (np.ndarray, list, tuple)):
+        is_mp = isinstance(value, (mpmath.mpf, mpmath.mpc))
+        try:
+            arr = np.array(tangent, dtype=object if is_mp else None)
+        except ValueError as exc:
+            raise ValueError(f"Dual: tangent must be a 1-D sequence of numbers: {exc}") from None
+        if arr.ndim != 1 or arr.size == 0:
+            raise ValueError("Dual: tangent must be a number or a non-empty 1-D sequence of "
+                             f"numbers (one per direction), got shape {arr.shape}")
+        if is_mp:
+            return np.array([mpmath.mpmathify(t) for t in arr], dtype=object)
+        if arr.dtype.kind in "biu":
+            return arr.astype(float)
+        if arr.dtype.kind not in "fc":
+            raise TypeError("Dual: tangent entries must be real or complex numbers, got "
+                            f"dtype {arr.dtype}")
+        return arr
+    if isinstance(tangent, (bool, numbers.Number)):
+        return _promote_value(tangent, "tangent")
+    raise TypeError("Dual: tangent must be a number or a 1-D sequence of numbers, got "
+                    f"{type(tangent).__name__} {tangent!r:.60}")
+
+
+class Dual:
+    """A dual number ``value + tangent·ε``.
+
+    ``Dual(value, tangent=1.0)``: ``tangent`` is a number (one direction) or a 1-D
+    sequence of k numbers (k directions). Arithmetic follows the elemental rules of
+    ``dualad.rules``; comparisons and ``bool`` look at the primal only; ``float()`` and
+    ``int()`` refuse, because they would drop the derivative (use ``d.value``).
+    """
+
+    __slots__ = ("value", "tangent", "tag")
+    # NumPy defers its binary operators to ours (ndarray * Dual -> Dual.__rmul__).
+    __array_ufunc__ = None
+
+    def __init__(self, value, tangent=1.0):
+        value = _promote_value(value)
+        self.value = value
+        self.tangent = _promote_tangent(tangent, value)
+        if isinstance(value, Dual):
+            # A dual of a dual: one user level above the inner one (hyper-dual numbers).
+            level = value.tag + 1
+            self.tag = level if level < TRANSFORM_BASE else new_tag()
+        else:
+            self.tag = 0
+
+    # --- arithmetic: inline fast paths, rule table for the rest ---------------------
+
+    def __add__(self, other):
+        if type(other) is Dual:
+            if other.tag is self.tag:
+                return _make(self.value + other.value, self.tangent + other.tangent, self.tag)
+        elif type(other) is float or type(other) is int:
+            return _make(self.value + other, self.tangent, self.tag)
+        return _binary(_ADD, self, other)
+
+    def __radd__(self, other):
+        if type(other) is float or type(other) is int:
+            return _make(other + self.value, self.tangent, self.tag)
+        return _binary(_ADD, other, self)
+
+    def __sub__(self, other):
+        if type(other) is Dual:
+            if other.tag is self.tag:
+                return _make(self.value - other.value, self.tangent - other.tangent, self.tag)
+        elif type(other) is float or type(other) is int:
+            return _make(self.value - other, self.tangent, self.tag)
+        return _binary(_SUB, self, other)
+
+    def __rsub__(self, other):
+        if type(other) is float or type(other) is int:
+            return _make(other - self.value, -self.tangent, self.tag)
+        return _binary(_SUB, other, self)
+
+    def __mul__(self, other):
+        # The `r - r == 0` test is False for inf/nan products: those go to the rule
+        # path, which keeps lanes whose tangent is 0 at exactly 0 (no 0*inf = nan).
+        if type(other) is Dual:
+            if other.tag is self.tag:
+                a = self.value
+                b = other.value
+                r = a * b
+                if r - r == 0.0:
+                    return _make(r, self.tangent * b + a * other.tangent, self.tag)
+        elif type(other) is float or type(other) is int:
+            r = self.value * other
+            if r - r == 0.0:
+                return _make(r, self.tangent * other, self.tag)
+        return _binary(_MUL, self, other)
+
+    def __rmul__(self, other):
+        if type(other) is float or type(other) is int:
+            r = other * self.value
+            if r - r == 0.0:
+                return _make(r, other * self.tangent, self.tag)
+        return _binary(_MUL, other, self)
+
+    def __truediv__(self, other):
+        try:
+            if type(other) is Dual:
+                if other.tag is self.tag:
+                    b = other.value
+                    r = self.value / b
+                    if r - r == 0.0:
+                        return _make(r, (self.tangent - r * other.tangent) / b, self.tag)
+            elif type(other) is float or type(other) is int:
+                r = self.value / other
+                if r - r == 0.0:
+                    return _make(r, self.tangent / other, self.tag)
+        except ZeroDivisionError:
+            pass  # the rule path raises it again, or answers inf/nan in IEEE mode
+        return _binary(_TRUEDIV, self, other)
+
+    def __rtruediv__(self, other):
+        if type(other) is float or type(other) is int:
+            v = self.value
+            try:
+                r = other / v
+            except ZeroDivisionError:
+                return _binary(_TRUEDIV, other, self)
+            if r - r == 0.0:
+                return _make(r, -r * self.tangent / v, self.tag)
+        return _binary(_TRUEDIV, other, self)
+
+    def __pow__(self, other, modulo=None):
+        if modulo is not None:
+            return NotImplemented
+        if type(other) is int or type(other) is float:
+            v = self.value
+            if type(v) is float:
+                if other == 0:  # x**0 = 1 with tangent 0 everywhere, also at 0
+                    return _make(v ** other, _zeros_like(self.tangent), self.tag)
+                try:
+                    r = v ** other
+                    p = other * v ** (other - 1)
+                except (ZeroDivisionError, OverflowError):
+                    return _binary(_POW, self, other)
+                if type(r) is float and type(p) is float and p - p == 0.0:
+                    return _make(r, p * self.tangent, self.tag)
+        return _binary(_POW, self, other)
+
+    def __rpow__(self, other, modulo=None):
+        if modulo is not None:
+            return NotImplemented
+        return _binary(_POW, other, self)
+
+    def __floordiv__(self, other):
+        return _binary(_FLOORDIV, self, other)
+
+    def __rfloordiv__(self, other):
+        return _binary(_FLOORDIV, other, self)
+
+    def __mod__(self, other):
+        return _binary(_MOD, self, other)
+
+    def __rmod__(self, other):
+        return _binary(_MOD, other, self)
+
+    def __divmod__(self, other):
+        q = self.__floordiv__(other)
+        return NotImplemented if q is NotImplemented else (q, self.__mod__(other))
+
+    def __rdivmod__(self, other):
+        q = self.__rfloordiv__(other)
+        return NotImplemented if q is NotImplemented else (q, self.__rmod__(other))
+
+    def __neg__(self):
+        return _make(-self.value, -self.tangent, self.tag)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        v = self.value
+        if type(v) is float:
+            if v > 0.0:
+                return self
+            if v < 0.0:
+                return _make(-v, -self.tangent, self.tag)
+        return _apply(_ABS, (self,), _OPERATOR)
+
+    # --- piecewise-constant builtins: derivative 0 ------------------------------------
+
+    def __round__(self, ndigits=None):
+        args = (self,) if ndigits is None else (self, ndigits)
+        return _apply(_ROUND, args, _GENERIC)
+
+    def __floor__(self):
+        return _apply(_FLOOR, (self,), _GENERIC)
+
+    def __ceil__(self):
+        return _apply(_CEIL, (self,), _GENERIC)
+
+    def __trunc__(self):
+        return _apply(_TRUNC, (self,), _GENERIC)
+
+    # --- comparisons look at the primal only (branches follow the primal) --------
+
+    def __eq__(self, other):
+        o = _comparable(other)
+        return NotImplemented if o is NotImplemented else self.value == o
+
+    def __ne__(self, other):
+        o = _comparable(other)
+        return NotImplemented if o is NotImplemented else self.value != o
+
+    def __lt__(self, other):
+        o = _comparable(other)
+        return NotImplemented if o is NotImplemented else self.value < o
+
+    def __le__(self, other):
+        o = _comparable(other)
+        return NotImplemented if o is NotImplemented else self.value <= o
+
+    def __gt__(self, other):
+        o = _comparable(other)
+        return NotImplemented if o is NotImplemented else self.value > o
+
+    def __ge__(self, other):
+        o = _comparable(other)
+        return NotImplemented if o is NotImplemented else self.value >= o
+
+    def __hash__(self):
+        return hash(self.value)
+
+    def __bool__(self):
+        return bool(self.value)
+
+    # --- conversions that would lose the derivative --------------------------------
+
+    def __float__(self):
+        raise TypeError(_LOSS.format("float"))
+
+    def __int__(self):
+        raise TypeError(_LOSS.format("int"))
+
+    def __complex__(self):
+        raise TypeError(_LOSS.format("complex"))
+
+    def __index__(self):
+        # An integer with a zero tangent (e.g. floor(x)) loses nothing as an index.
+        v = _innermost(self)
+        if isinstance(v, int) and not isinstance(v, bool) and _is_zero_tangent(self):
+            return v
+        raise TypeError("a Dual can serve as an integer index only when it holds an int "
+                        f"with a zero tangent (such as floor(x)); got {self!r}")
+
+    # --- complex parts (R-linear, so they act on the tangent directly) -------------
+
+    @property
+    def real(self):
+        return _make(self.value.real, self.tangent.real, self.tag)
+
+    @property
+    def imag(self):
+        return _make(self.value.imag, self.tangent.imag, self.tag)
+
+    def conjugate(self):
+        return _make(self.value.conjugate(), self.tangent.conjugate(), self.tag)
+
+    # --- display -------------------------------------------------------------------
+
+    def __repr__(self):
+        t = self.tangent
+        tangent = repr(t.tolist()) if isinstance(t, np.ndarray) else repr(t)
+        tag = f", tag={self.tag}" if self.tag else ""
+        return f"Dual({self.value!r}, {tangent}{tag})"
+
+    def __format__(self, spec):
+        if not spec:
+            return repr(self)
+        t = self.tangent
+        if isinstance(t, np.ndarray):
+            tangent = "[" + ", ".join(format(x, spec) for x in t) + "]"
+        else:
+            tangent = format(t, spec)
+        return f"Dual({format(self.value, spec)}, {tangent})"
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __reduce__(self):
+        return (_make, (self.value, self.tangent, self.tag))
+
+
+_LOSS = ("{}() of a Dual would drop its derivative; use d.value for the primal value, "
+         "or keep the computation in dualad.math / NumPy so the tangent is carried")
+
+
+def _make(value, tangent, tag):
+    """Build a dual without validation (the hot constructor)."""
+    d = _new(Dual)
+    d.value = value
+    d.tangent = tangent
+    d.tag = tag
+    return d
+
+
+def _comparable(other):
+    if type(other) is Dual:
+        return other.value
+    if isinstance(other, (numbers.Number, mpmath.mpf, mpmath.mpc)):
+        return other
+    return NotImplemented
+
+
+def _innermost(x):
+    while isinstance(x, Dual):
+        x = x.value
+    return x
+
+
+def _is_zero_tangent(x):
+    while isinstance(x, Dual):
+        t = x.tangent
+        if isinstance(t, np.ndarray):
+            if np.any(t != 0):
+                return False
+        elif isinstance(t, Dual):
+            if not _is_zero_tangent(t) or _innermost(t) != 0:
+                return False
+        elif t != 0:
+            return False
+        x = x.value
+    return True
+
+
+def _zeros_like(t):
+    """A zero tangent of the same shape as ``t``."""
+    if isinstance(t, np.ndarray):
+        return np.zeros_like(t)
+    if isinstance(t, Dual):
+        return 0.0  # a constant at every lower level
+    try:
+        return type(t)(0)
+    except TypeError:
+        return 0.0
+
+
+def _is_operand(x):
+    """Numbers that combine with duals; anything else gets NotImplemented."""
+    return isinstance(x, (Dual, numbers.Number, mpmath.mpf, mpmath.mpc)) and not isinstance(
+        x, np.ndarray)
+
+
+def _binary(rule, a, b):
+    if not (_is_operand(a) and _is_operand(b)):
+        return NotImplemented
+    return _apply(rule, (a, b), _OPERATOR)
+
+
+# Late imports: elemental needs Dual defined above.
+from .elemental import apply as _apply, OPERATOR as _OPERATOR, GENERIC as _GENERIC  # noqa: E402
+from .rules import table as _table  # noqa: E402
+
+_ADD, _SUB, _MUL, _TRUEDIV, _POW = (_table[n] for n in ("add", "sub", "mul", "truediv", "pow"))
+_FLOORDIV, _MOD, _ABS, _ROUND = (_table[n] for n in ("floordiv", "mod", "abs", "round"))
+_FLOOR, _CEIL, _TRUNC = (_table[n] for n in ("floor", "ceil", "trunc"))

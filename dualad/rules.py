@@ -1,0 +1,451 @@
+"""The elemental tangent-rule table: one entry per primitive, the single source of truth.
+
+Every layer reads this table: the scalar ``Dual`` and its operators, the drop-in
+``dualad.math``/``dualad.cmath``, user rules, the README's table of primitives and the
+test that checks every rule against mpmath. A rule gives each partial derivative once,
+as an expression in the rule's parameters and ``ans`` (the primal result), written with
+the table's own functions::
+
+    sin(x)      d/dx = cos(x)
+    atan2(y, x) d/dy = x/hypot(x, y)/hypot(x, y),  d/dx = -y/hypot(x, y)/hypot(x, y)
+
+The expression is compiled once per backend (floats with ``math``, complex numbers with
+``cmath``, mpmath values, NumPy arrays, and duals themselves), so a partial evaluated on
+duals is differentiated again by the same table: higher derivatives come for free.
+
+>>> from dualad import rules
+>>> rules["sin"].partials
+('cos(x)',)
+>>> rules["atan2"].params
+('y', 'x')
+"""
+from __future__ import annotations
+
+import cmath
+import math
+import operator
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+import mpmath
+import numpy as np
+
+from . import kernels as k
+
+__all__ = ["Rule", "RuleTable", "table"]
+
+#: Backends a rule can be evaluated on: the kind of its primal values.
+BACKENDS = ("float", "complex", "mpf", "mpc", "numpy")
+
+
+@dataclass(eq=False)
+class Rule:
+    """One elemental function and its tangent rule.
+
+    ``partials`` holds one expression per parameter (``None`` where the argument is an
+    integer and carries no derivative; a callable of the primal arguments for user
+    rules made with ``defjvp``); a variadic rule (``params == ("*x",)``) has one
+    expression used for every argument. ``kind`` is ``"smooth"`` (differentiable),
+    ``"constant"`` (piecewise constant: derivative 0), ``"predicate"`` (returns a bool),
+    ``"integer"`` (defined on integers only), ``"reduction"`` (a function of a whole
+    sequence, with its own ``jvp``) or ``"composite"`` (built from other rules by the
+    drop-in modules, e.g. ``frexp``, ``modf``, ``polar``, ``prod``).
+    """
+
+    name: str
+    params: tuple[str, ...]
+    partials: tuple[str | None, ...] | None = None
+    kind: str = "smooth"
+    impl: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    math: str | None = None          # the name it has in the standard ``math`` module
+    cmath: str | None = None         # ... and in ``cmath``
+    numpy: str | None = None         # the NumPy ufunc it implements
+    symbol: str | None = None        # operator symbol, for rules that are Python operators
+    complex_args: bool = True        # cmath flavour promotes the arguments to complex
+    jvp: Callable[..., Any] | None = None          # tangent map when partials do not say it all
+    complex_jvp: Callable[..., Any] | None = None  # tangent map on complex values (non-holomorphic)
+    at: tuple[tuple[Any, ...], ...] = ()           # in-domain real sample points (checker, docs)
+    at_complex: tuple[tuple[Any, ...], ...] = ()   # complex sample points
+    doc: str = ""
+    _compiled: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def arity(self) -> int | None:
+        """Number of arguments; ``None`` for a variadic rule."""
+        return None if self.variadic else len(self.params)
+
+    @property
+    def variadic(self) -> bool:
+        return bool(self.params) and self.params[0].startswith("*")
+
+    @property
+    def differentiable(self) -> bool:
+        return self.kind in ("smooth", "reduction")
+
+    def partial(self, i: int, namespace: dict, key: str) -> Callable[..., Any]:
+        """The i-th partial compiled for one backend namespace: ``f(*args, ans)``."""
+        fn = self._compiled.get((i, key))
+        if fn is None:
+            expr = self.partials[0 if self.variadic else i]
+            if callable(expr):  # a user rule (defjvp): a function of the primal arguments
+                return lambda *args: expr(*args[:-1])
+            args = "x" if self.variadic else ", ".join(self.params)
+            fn = eval(f"lambda {args}, ans: {expr}", namespace)  # table data, not user input
+            self._compiled[(i, key)] = fn
+        return fn
+
+    def __call__(self, *args):
+        """Apply the rule (generic flavour: real values use ``math``, complex ``cmath``)."""
+        return _functions[self.name](*args)
+
+    def __repr__(self) -> str:
+        body = ", ".join(f"d/d{p} = {d}" for p, d in zip(self.params, self.partials or ()))
+        return f"<rule {self.name}({', '.join(self.params)}) {self.kind}{': ' + body if body else ''}>"
+
+
+class RuleTable:
+    """The table: iterable, and indexable by rule name."""
+
+    def __init__(self, rules: list[Rule]):
+        self._rules = {}
+        for rule in rules:
+            if rule.name in self._rules:
+                raise ValueError(f"rule {rule.name!r} is defined twice")
+            self._rules[rule.name] = rule
+
+    def __iter__(self) -> Iterator[Rule]:
+        return iter(self._rules.values())
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
+    def __getitem__(self, name: str) -> Rule:
+        try:
+            return self._rules[name]
+        except KeyError:
+            raise KeyError(f"no rule named {name!r}; see list(dualad.rules)") from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._rules
+
+    def __repr__(self) -> str:
+        return f"<dualad rule table: {len(self)} rules>"
+
+    def stdlib(self, module: str, name: str) -> list[Rule]:
+        """The rules implementing ``module.name`` (``module`` is "math" or "cmath")."""
+        return [r for r in self if getattr(r, module) == name]
+
+
+# Filled by dualad.functions: rule name -> generic differentiable function.
+_functions: dict[str, Callable[..., Any]] = {}
+
+
+# --- building the table -------------------------------------------------------------
+
+def _real(fn):
+    """An mpmath function restricted to the reals, as ``math`` is: a complex result, or an
+    infinite one from finite arguments (a pole such as log(0)), raises ValueError."""
+    def real(*args):
+        try:
+            out = fn(*args)
+        except (ValueError, ZeroDivisionError) as exc:  # e.g. "gamma function pole"
+            raise ValueError("math domain error") from exc
+        if isinstance(out, mpmath.mpc) or (mpmath.isinf(out) and not any(
+                isinstance(a, mpmath.mpf) and mpmath.isinf(a) for a in args)):
+            raise ValueError("math domain error")
+        return out
+    real.__name__ = getattr(fn, "__name__", "real")
+    return real
+
+
+def _resolve(name, math_name, cmath_name, mp, numpy, float_, complex_, mpc, op):
+    # Functions of real arguments (everything but the cmath-only ones) get a real mpmath
+    # variant that raises ValueError where mpmath would go complex, as ``math`` does.
+    real_valued = not (math_name is None and cmath_name is not None)
+    impl = {}
+    if op is not None:
+        return {b: op for b in BACKENDS}
+    if float_ is not None:
+        impl["float"] = float_
+    elif math_name is not None and hasattr(math, math_name):
+        impl["float"] = getattr(math, math_name)
+    if complex_ is not None:
+        impl["complex"] = complex_
+    elif cmath_name is not None:
+        impl["complex"] = getattr(cmath, cmath_name)
+    if mp is not None:
+        fn = getattr(mpmath, mp) if isinstance(mp, str) else mp
+        impl["mpf"] = _real(fn) if real_valued else fn
+        impl["mpc"] = mpc if mpc is not None else fn
+    if isinstance(numpy, str):
+        impl["numpy"] = getattr(np, numpy)
+    elif numpy is not None:
+        impl["numpy"] = numpy
+    return impl
+
+
+def _rule(name, params, *partials, kind="smooth", math=None, cmath=None, mp=None,
+          numpy=None, float_=None, complex_=None, mpc=None, op=None, symbol=None,
+          complex_args=True, jvp=None, complex_jvp=None, at=(), at_complex=(), doc=""):
+    params = tuple(params.split())
+    numpy_name = numpy if isinstance(numpy, str) else None
+    impl = _resolve(name, math, cmath, mp, numpy, float_, complex_, mpc, op)
+    return Rule(name=name, params=params, partials=tuple(partials) or None, kind=kind,
+                impl=impl, math=math, cmath=cmath, numpy=numpy_name, symbol=symbol,
+                complex_args=complex_args, jvp=jvp, complex_jvp=complex_jvp,
+                at=tuple(p if isinstance(p, tuple) else (p,) for p in at),
+                at_complex=tuple(p if isinstance(p, tuple) else (p,) for p in at_complex),
+                doc=doc)
+
+
+# --- tangent maps that are not a list of partials ------------------------------------
+
+def _abs_complex_jvp(vals, ans, tans):
+    # |z| is not holomorphic: d|z| = Re(conj(z) dz) / |z|, and 0 at z = 0 (abs'(0) = 0).
+    (z,), (t,) = vals, tans
+    if ans == 0:
+        return (t * 0).real
+    return (z.conjugate() * t).real / ans
+
+
+def _phase_jvp(vals, ans, tans):
+    # phase(z) = atan2(Im z, Re z): d phase = Im(conj(z) dz) / |z|^2.
+    (z,), (t,) = vals, tans
+    r2 = (z * z.conjugate()).real
+    num = (z.conjugate() * t).imag
+    if r2 == 0:
+        return num * math.nan if num != 0 else num
+    return num / r2
+
+
+def _fsum_jvp(vals, ans, tans):
+    moving = [t for t in tans if t is not None]
+    if all(type(t) is float for t in moving):
+        return math.fsum(moving)
+    return sum(moving[1:], moving[0])
+
+
+def _dist_jvp(vals, ans, tans):
+    # d dist(p, q) = sum_i (p_i - q_i)(dp_i - dq_i) / dist(p, q)
+    n = len(vals) // 2
+    total = None
+    for i in range(n):
+        tp, tq = tans[i], tans[n + i]
+        if tp is None and tq is None:
+            continue
+        dt = tp if tq is None else (-tq if tp is None else tp - tq)
+        term = (vals[i] - vals[n + i]) * dt
+        total = term if total is None else total + term
+    if ans == 0:
+        return total * 0
+    return total / ans
+
+
+def _sumprod_jvp(vals, ans, tans):
+    n = len(vals) // 2
+    total = None
+    for i in range(n):
+        for t, other in ((tans[i], vals[n + i]), (tans[n + i], vals[i])):
+            if t is not None:
+                term = t * other
+                total = term if total is None else total + term
+    return total
+
+
+def _mp_fsum(*x):
+    return mpmath.fsum(x)
+
+
+def _mp_dist(*x):
+    n = len(x) // 2
+    return mpmath.sqrt(mpmath.fsum((x[i] - x[n + i]) ** 2 for i in range(n)))
+
+
+def _mp_sumprod(*x):
+    n = len(x) // 2
+    return mpmath.fsum(x[i] * x[n + i] for i in range(n))
+
+
+def _mp_prod(*x):
+    return mpmath.fprod(x)
+
+
+_REAL = (0.3, -0.7, 1.9)
+_POS = (0.3, 1.7, 6.5)
+_UNIT = (-0.7, 0.2, 0.9)
+_CPLX = (0.3 + 0.4j, -1.5 + 0.5j, 2.0 - 1.0j)
+
+_RULES = [
+    # Python's arithmetic operators ------------------------------------------------
+    _rule("add", "x y", "1", "1", op=operator.add, symbol="+", numpy="add",
+          at=[(1.3, -0.7)], at_complex=[(1 + 2j, 0.5 - 1j)], doc="x + y"),
+    _rule("sub", "x y", "1", "-1", op=operator.sub, symbol="-", numpy="subtract",
+          at=[(1.3, -0.7)], at_complex=[(1 + 2j, 0.5 - 1j)], doc="x - y"),
+    _rule("mul", "x y", "y", "x", op=operator.mul, symbol="*", numpy="multiply",
+          at=[(1.3, -0.7)], at_complex=[(1 + 2j, 0.5 - 1j)], doc="x * y"),
+    _rule("truediv", "x y", "1/y", "-ans/y", op=operator.truediv, symbol="/", numpy="divide",
+          at=[(1.3, -0.7), (-2.5, 4.0)], at_complex=[(1 + 2j, 0.5 - 1j)], doc="x / y"),
+    _rule("pow", "x y", "where(y == 0, 0, y*x**(y - 1))", "where(x == 0, 0, ans*log(x))",
+          op=operator.pow, symbol="**", math="pow", numpy="power",
+          at=[(1.3, 2.5), (0.7, -1.5), (2.0, 3.0), (-1.5, 2.0)],
+          at_complex=[(1 + 2j, 0.5 - 1j)],
+          doc="x ** y; x**0 has tangent 0, x**n is exact at 0, 0**y has d/dy = 0 for y > 0"),
+    _rule("neg", "x", "-1", op=operator.neg, symbol="-", numpy="negative",
+          at=[1.3], at_complex=[1 - 2j], doc="-x"),
+    _rule("pos", "x", "1", op=operator.pos, symbol="+", numpy="positive",
+          at=[1.3], at_complex=[1 - 2j], doc="+x"),
+    _rule("abs", "x", "sign(x)", op=abs, numpy="absolute", complex_jvp=_abs_complex_jvp,
+          at=[1.3, -0.4], at_complex=[1 - 2j], doc="|x|; abs'(0) = 0"),
+    _rule("mod", "x y", "1", "-round((x - ans)/y)", op=operator.mod, symbol="%",
+          numpy="remainder", at=[(5.3, 1.7), (-5.3, 1.7), (5.3, -1.7)],
+          doc="x % y (Python's sign convention)"),
+    _rule("floordiv", "x y", kind="constant", op=operator.floordiv, symbol="//",
+          numpy="floor_divide", at=[(5.3, 1.7)], doc="x // y: piecewise constant"),
+
+    # math / cmath: trigonometric and hyperbolic ----------------------------------
+    _rule("sin", "x", "cos(x)", math="sin", cmath="sin", mp="sin", numpy="sin",
+          at=_REAL, at_complex=_CPLX),
+    _rule("cos", "x", "-sin(x)", math="cos", cmath="cos", mp="cos", numpy="cos",
+          at=_REAL, at_complex=_CPLX),
+    _rule("tan", "x", "1 + ans*ans", math="tan", cmath="tan", mp="tan", numpy="tan",
+          at=_REAL, at_complex=_CPLX),
+    _rule("asin", "x", "1/sqrt((1 - x)*(1 + x))", math="asin", cmath="asin", mp="asin",
+          numpy="arcsin", at=_UNIT, at_complex=_CPLX),
+    _rule("acos", "x", "-1/sqrt((1 - x)*(1 + x))", math="acos", cmath="acos", mp="acos",
+          numpy="arccos", at=_UNIT, at_complex=_CPLX),
+    _rule("atan", "x", "1/(1 + x*x)", math="atan", cmath="atan", mp="atan", numpy="arctan",
+          at=_REAL, at_complex=_CPLX),
+    _rule("atan2", "y x", "x/(x*x + y*y)", "-y/(x*x + y*y)",
+          math="atan2", mp=k.mp_atan2, numpy="arctan2",
+          at=[(0.3, 1.2), (-1.1, -0.4), (2.0, -3.0)]),
+    _rule("sinh", "x", "cosh(x)", math="sinh", cmath="sinh", mp="sinh", numpy="sinh",
+          at=_REAL, at_complex=_CPLX),
+    _rule("cosh", "x", "sinh(x)", math="cosh", cmath="cosh", mp="cosh", numpy="cosh",
+          at=_REAL, at_complex=_CPLX),
+    _rule("tanh", "x", "1/cosh(x)**2", math="tanh", cmath="tanh", mp="tanh", numpy="tanh",
+          at=_REAL, at_complex=_CPLX, doc="also the seeds' tanh activation"),
+    _rule("asinh", "x", "1/hypot(1, x)", math="asinh", cmath="asinh", mp="asinh",
+          numpy="arcsinh", at=_REAL, at_complex=_CPLX),
+    _rule("acosh", "x", "1/(sqrt(x - 1)*sqrt(x + 1))", math="acosh", cmath="acosh",
+          mp="acosh", numpy="arccosh", at=(1.2, 3.0, 25.0), at_complex=_CPLX),
+    _rule("atanh", "x", "1/((1 - x)*(1 + x))", math="atanh", cmath="atanh", mp="atanh",
+          numpy="arctanh", at=_UNIT, at_complex=_CPLX),
+    _rule("hypot", "*x", "x/ans", math="hypot", complex_=k.c_hypot, mp=k.mp_hypot,
+          numpy=k.np_hypot, at=[(0.3, -1.2), (1.5, 2.0, -0.5)],
+          doc="sqrt(x1^2 + ... + xn^2); any number of coordinates"),
+    _rule("degrees", "x", "180/pi", math="degrees", mp="degrees", numpy="degrees", at=_REAL),
+    _rule("radians", "x", "pi/180", math="radians", mp="radians", numpy="radians", at=_REAL),
+
+    # exponentials and logarithms --------------------------------------------------
+    _rule("exp", "x", "ans", math="exp", cmath="exp", mp="exp", numpy="exp",
+          at=_REAL, at_complex=_CPLX),
+    _rule("exp2", "x", "ans*ln2", math="exp2", float_=None if hasattr(math, "exp2") else k.f_exp2,
+          complex_=k.c_exp2, mp=k.mp_exp2, numpy="exp2", at=_REAL),
+    _rule("expm1", "x", "exp(x)", math="expm1", mp="expm1", numpy="expm1", at=_REAL + (-40.0,)),
+    _rule("log", "x", "1/x", math="log", cmath="log", mp="log", numpy="log",
+          at=_POS, at_complex=_CPLX),
+    _rule("log_base", "x base", "1/(x*log(base))", "-ans/(base*log(base))", math="log",
+          cmath="log", float_=k.f_log_base, complex_=k.c_log_base, mp=k.mp_log_base,
+          numpy=k.np_log_base, at=[(2.5, 10.0), (0.3, 2.0)], at_complex=[(1 + 1j, 3.0)],
+          doc="log(x, base): the two-argument log"),
+    _rule("log2", "x", "1/(x*ln2)", math="log2", mp=k.mp_log2, numpy="log2", at=_POS),
+    _rule("log10", "x", "1/(x*ln10)", math="log10", cmath="log10", mp="log10",
+          numpy="log10", at=_POS, at_complex=_CPLX),
+    _rule("log1p", "x", "1/(1 + x)", math="log1p", mp="log1p", numpy="log1p",
+          at=(-0.7, 0.3, 4.0)),
+    _rule("sqrt", "x", "0.5/ans", math="sqrt", cmath="sqrt", mp="sqrt", numpy="sqrt",
+          at=_POS, at_complex=_CPLX),
+    _rule("cbrt", "x", "1/(3*ans*ans)", math="cbrt",
+          float_=None if hasattr(math, "cbrt") else k.f_cbrt, mp=k.mp_cbrt, mpc=mpmath.cbrt,
+          numpy="cbrt", at=(0.3, -8.0, 27.5)),
+
+    # special functions ------------------------------------------------------------
+    _rule("erf", "x", "2*exp(-x*x)/sqrt(pi)", math="erf", mp="erf", numpy=k.np_erf, at=_REAL),
+    _rule("erfc", "x", "-2*exp(-x*x)/sqrt(pi)", math="erfc", mp="erfc", numpy=k.np_erfc,
+          at=_REAL),
+    _rule("gamma", "x", "ans*digamma(x)", math="gamma", mp="gamma", numpy=k.np_gamma,
+          at=(0.3, 2.5, -1.5, 6.2)),
+    _rule("lgamma", "x", "digamma(x)", math="lgamma", mp=k.mp_lgamma, numpy=k.np_lgamma,
+          at=(0.3, 2.5, -1.5, 16.2), doc="log|gamma(x)|"),
+    _rule("digamma", "x", "polygamma(1, x)", float_=k.f_digamma, mp="digamma",
+          numpy=k.np_digamma, at=(0.3, 2.5, -1.5), doc="psi(x) = gamma'(x)/gamma(x)"),
+    _rule("polygamma", "n x", None, "polygamma(n + 1, x)", float_=k.f_polygamma,
+          mp="polygamma", numpy=k.np_polygamma, at=[(1, 0.3), (2, 2.5), (1, -1.5)],
+          doc="the n-th derivative of digamma; n is an integer"),
+
+    # the seeds' activations ------------------------------------------------------
+    _rule("sigmoid", "x", "ans*sigmoid(-x)", float_=k.f_sigmoid, complex_=k.c_sigmoid,
+          mp=k.mp_sigmoid, mpc=k.mpc_sigmoid, numpy=k.np_sigmoid, at=(-2.0, 0.0, 0.5, 30.0),
+          at_complex=[0.3 + 0.2j], doc="logistic sigmoid 1/(1 + e^-x) (alias: logistic)"),
+    _rule("softplus", "x", "sigmoid(x)", float_=k.f_softplus, complex_=k.c_softplus,
+          mp=k.mp_softplus, mpc=k.mpc_softplus, numpy=k.np_softplus, at=(-30.0, -1.0, 0.0, 2.0),
+          doc="log(1 + e^x)"),
+    _rule("relu", "x", "heaviside(x, 0)", float_=k.f_relu, mp=k.mp_relu, numpy=k.np_relu,
+          at=(-1.5, 0.7), doc="max(x, 0); relu'(0) = 0"),
+
+    # sign manipulation and remainders ----------------------------------------------
+    _rule("fabs", "x", "sign(x)", math="fabs", mp="fabs", numpy="fabs", at=(1.3, -0.4),
+          doc="|x| as a float; fabs'(0) = 0"),
+    _rule("copysign", "x y", "sign(x)*copysign(1, y)", "0", math="copysign",
+          mp=k.mp_copysign, numpy="copysign", at=[(1.3, -2.0), (-0.4, 3.0)]),
+    _rule("fmod", "x y", "1", "-round((x - ans)/y)", math="fmod", mp=k.mp_fmod, numpy="fmod",
+          at=[(5.3, 1.7), (-5.3, 1.7)], doc="C fmod: the sign of x"),
+    _rule("remainder", "x y", "1", "-round((x - ans)/y)", math="remainder",
+          mp=k.mp_remainder, at=[(5.3, 1.7), (-5.3, 1.9)], doc="IEEE remainder"),
+    _rule("ldexp", "x i", "ldexp(1.0, i)", None, math="ldexp", mp="ldexp", numpy="ldexp",
+          at=[(1.3, 3), (-0.7, -2)], doc="x * 2**i; i is an integer"),
+    _rule("nextafter", "x y", "1", "0", math="nextafter", mp=k.mp_nextafter,
+          numpy="nextafter", at=[(1.3, 2.0)], doc="the float after x towards y (~ x)"),
+
+    # reductions over sequences ---------------------------------------------------
+    _rule("fsum", "*x", kind="reduction", math="fsum", float_=k.f_fsum, jvp=_fsum_jvp, mp=_mp_fsum,
+          at=[(0.1, 0.2, -0.3)], doc="exact sum of an iterable"),
+    _rule("prod", "*x", kind="composite", math="prod", mp=_mp_prod,
+          at=[(1.3, -0.7, 2.0)], doc="product of an iterable (through the mul rule)"),
+    _rule("dist", "*x", kind="reduction", math="dist", float_=k.f_dist, jvp=_dist_jvp, mp=_mp_dist,
+          at=[(0.3, 1.2, -0.5, 2.0)], doc="Euclidean distance of two points p, q"),
+    _rule("sumprod", "*x", kind="reduction", math="sumprod", float_=k.f_sumprod, jvp=_sumprod_jvp,
+          mp=_mp_sumprod, at=[(0.3, 1.2, -0.5, 2.0)], doc="sum of products of p and q"),
+    _rule("fma", "x y z", "y", "x", "1", math="fma", float_=k.f_fma, mp=lambda x, y, z: x * y + z,
+          at=[(1.3, -0.7, 0.4)], doc="x*y + z rounded once"),
+
+    # complex-only --------------------------------------------------------------------
+    _rule("phase", "z", cmath="phase", float_=cmath.phase, mp=k.mp_phase,
+          numpy="angle", jvp=_phase_jvp, at_complex=_CPLX, doc="arg z (not holomorphic)"),
+    _rule("rect", "r phi", "rect(1, phi)", "1j*ans", cmath="rect", float_=cmath.rect,
+          complex_args=False, mp=k.mp_rect, at=[(1.5, 0.3), (0.4, -2.0)], doc="r*(cos phi + i sin phi)"),
+
+    # piecewise constant: derivative 0 --------------------------------------------
+    _rule("floor", "x", kind="constant", math="floor", mp="floor", numpy="floor", at=[1.3]),
+    _rule("ceil", "x", kind="constant", math="ceil", mp="ceil", numpy="ceil", at=[1.3]),
+    _rule("trunc", "x", kind="constant", math="trunc", mp=k.mp_trunc, numpy="trunc", at=[-1.3]),
+    _rule("round", "x", kind="constant", float_=k.f_round, mp=k.mp_round, numpy=k.np_round,
+          at=[1.3], doc="round half to even (builtin round)"),
+    _rule("sign", "x", kind="constant", float_=k.f_sign, mp=k.mp_sign, numpy="sign",
+          at=[-1.3]),
+    _rule("heaviside", "x h0", kind="constant", float_=k.f_heaviside, mp=k.mp_heaviside,
+          numpy=k.np_heaviside, at=[(1.3, 0.0)], doc="step: 1 for x > 0, 0 for x < 0, h0 at 0"),
+    _rule("ulp", "x", kind="constant", math="ulp", mp=k.mp_ulp, at=[1.3]),
+    _rule("frexp", "x", kind="composite", math="frexp", at=[6.5],
+          doc="(m, e) with x = m * 2**e; dm = dx / 2**e"),
+    _rule("modf", "x", kind="composite", math="modf", at=[6.5],
+          doc="(fractional, integral) parts; d fractional = dx"),
+    _rule("polar", "z", kind="composite", cmath="polar", at_complex=_CPLX,
+          doc="(abs z, phase z)"),
+
+    # predicates on the primal ------------------------------------------------------
+    _rule("isfinite", "x", kind="predicate", math="isfinite", cmath="isfinite"),
+    _rule("isinf", "x", kind="predicate", math="isinf", cmath="isinf"),
+    _rule("isnan", "x", kind="predicate", math="isnan", cmath="isnan"),
+    _rule("isclose", "a b", kind="predicate", math="isclose", cmath="isclose"),
+
+    # integer functions: no derivative, integers (or duals holding one) only -------
+    _rule("factorial", "n", kind="integer", math="factorial"),
+    _rule("comb", "n k", kind="integer", math="comb"),
+    _rule("perm", "n k", kind="integer", math="perm"),
+    _rule("gcd", "*n", kind="integer", math="gcd"),
+    _rule("lcm", "*n", kind="integer", math="lcm"),
+    _rule("isqrt", "n", kind="integer", math="isqrt"),
+]
+
+table = RuleTable(_RULES)

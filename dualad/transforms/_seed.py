@@ -1,0 +1,170 @@
+"""Seeding inputs with tangents, reading tangents off outputs, and checking input.
+
+A transformation draws a fresh tag, seeds its inputs as duals of that tag (the seed is
+the tangent each input starts with: 1 for a derivative, a basis direction e_j for a
+Jacobian column), runs the user's function, and reads the tangent of that tag off the
+result. Outputs that do not depend on the inputs have tangent 0.
+"""
+from __future__ import annotations
+
+import numbers
+from typing import Any, Callable
+
+import mpmath
+import numpy as np
+
+from ..number import Dual, _make
+
+_MP = (mpmath.mpf, mpmath.mpc)
+
+
+def check_callable(f, who: str) -> None:
+    if not callable(f):
+        raise TypeError(f"{who}: f must be callable, got {type(f).__name__} {f!r:.60}")
+
+
+def _describe(x) -> str:
+    if isinstance(x, np.ndarray):
+        return f"ndarray of shape {x.shape} and dtype {x.dtype}"
+    return f"{type(x).__name__} {x!r:.60}"
+
+
+def as_scalar(x, who: str, name: str = "x"):
+    """A primal scalar: ints and bools promoted to float."""
+    cls = type(x)
+    if cls is float or cls is complex:
+        return x
+    if cls is int or cls is bool:
+        return float(x)
+    if isinstance(x, (Dual,) + _MP):
+        return x
+    if isinstance(x, np.generic) and isinstance(x, np.number):
+        return x if isinstance(x, np.inexact) else float(x)
+    if isinstance(x, np.ndarray) and x.ndim == 0:
+        return as_scalar(x[()], who, name)
+    if isinstance(x, numbers.Number):
+        return float(x) if isinstance(x, numbers.Real) else complex(x)
+    raise TypeError(f"{who}: {name} must be a number (int, float, complex, mpmath.mpf/mpc "
+                    f"or a NumPy scalar), got {_describe(x)}")
+
+
+def is_sequence(x) -> bool:
+    return isinstance(x, (list, tuple)) or (isinstance(x, np.ndarray) and x.ndim >= 1)
+
+
+def as_vector(x, who: str, name: str = "x") -> list:
+    """The entries of a 1-D sequence of numbers, each promoted."""
+    if isinstance(x, np.ndarray):
+        if x.ndim != 1:
+            raise ValueError(f"{who}: {name} must be a number or a 1-D sequence of numbers, "
+                             f"got an ndarray of shape {x.shape}")
+        if x.dtype.kind not in "biufc" and x.dtype != object:
+            raise TypeError(f"{who}: {name} must hold numbers, got dtype {x.dtype}")
+        x = x.tolist()
+    if not isinstance(x, (list, tuple)):
+        raise TypeError(f"{who}: {name} must be a number or a sequence of numbers, got "
+                        f"{_describe(x)}")
+    if len(x) == 0:
+        raise ValueError(f"{who}: {name} is empty; expected at least one number")
+    return [as_scalar(v, who, f"{name}[{i}]") for i, v in enumerate(x)]
+
+
+def one_like(x):
+    return mpmath.mpf(1) if isinstance(_innermost(x), _MP) else 1.0
+
+
+def _innermost(x):
+    while isinstance(x, Dual):
+        x = x.value
+    return x
+
+
+def seed(value, tangent, tag: int) -> Dual:
+    return _make(value, tangent, tag)
+
+
+def pack_like(template, items: list):
+    """``items`` in the container type of ``template`` (list, tuple, or list for arrays)."""
+    return tuple(items) if isinstance(template, tuple) else list(items)
+
+
+# --- reading results -------------------------------------------------------------------
+
+def _bad_output(y, who: str) -> TypeError:
+    return TypeError(f"{who}: f returned {_describe(y)}; expected a number, a Dual, or a "
+                     "list/tuple/dict/array of them")
+
+
+def _zero(value, directions: int | None):
+    if directions is not None:
+        return np.zeros(directions, dtype=complex if _is_complex(value) else float)
+    v = _innermost(value)
+    if isinstance(v, _MP):
+        return mpmath.mpf(0)
+    return 0j if _is_complex(v) else 0.0
+
+
+def _is_complex(v) -> bool:
+    v = _innermost(v)
+    return isinstance(v, (complex, mpmath.mpc, np.complexfloating))
+
+
+def tangent_of(y, tag: int, who: str, directions: int | None = None):
+    """The tangent of tag ``tag`` in ``y`` (zero where ``y`` does not depend on it)."""
+    if isinstance(y, Dual):
+        if y.tag == tag:
+            return y.tangent
+        if y.tag < tag:
+            return _zero(y.value, directions)
+        # a dual of a later tag leaked out of f: read our tangent inside it
+        return _make(tangent_of(y.value, tag, who, directions),
+                     tangent_of(y.tangent, tag, who, directions), y.tag)
+    if _is_number(y):
+        return _zero(y, directions)
+    if isinstance(y, np.ndarray) and y.dtype.kind in "biufc":
+        shape = y.shape + ((directions,) if directions is not None else ())
+        return np.zeros(shape, dtype=complex if y.dtype.kind == "c" else float)
+    return _map_structure(lambda leaf: tangent_of(leaf, tag, who, directions), y, who)
+
+
+def primal_of(y, tag: int, who: str):
+    """The primal of ``y`` with respect to tag ``tag``."""
+    if isinstance(y, Dual):
+        if y.tag == tag:
+            return y.value
+        if y.tag < tag:
+            return y
+        return _make(primal_of(y.value, tag, who), primal_of(y.tangent, tag, who), y.tag)
+    if _is_number(y) or (isinstance(y, np.ndarray) and y.dtype.kind in "biufc"):
+        return y
+    return _map_structure(lambda leaf: primal_of(leaf, tag, who), y, who)
+
+
+def _is_number(y) -> bool:
+    return isinstance(y, (numbers.Number,) + _MP) and not isinstance(y, bool)
+
+
+def _map_structure(fn: Callable[[Any], Any], y, who: str):
+    if isinstance(y, tuple):
+        return tuple(fn(v) for v in y)
+    if isinstance(y, list):
+        return [fn(v) for v in y]
+    if isinstance(y, dict):
+        return {k: fn(v) for k, v in y.items()}
+    if isinstance(y, np.ndarray) and y.dtype == object:
+        return to_array([fn(v) for v in y.flat], y.shape)
+    raise _bad_output(y, who)
+
+
+def to_array(items, shape=None):
+    """A list of numeric leaves (numbers or equal-shape arrays) as an ndarray; leaves
+    that are mpmath numbers or duals stay a list."""
+    if isinstance(items, tuple):
+        items = list(items)
+    if not isinstance(items, list):
+        return items
+    items = [to_array(v) for v in items]
+    if all(isinstance(v, (float, int, complex, np.ndarray, np.number)) for v in items):
+        out = np.array(items)
+        return out if shape is None else out.reshape(shape + out.shape[1:])
+    return items

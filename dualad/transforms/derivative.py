@@ -1,0 +1,49 @@
+"""``derivative(f, x, n=1)``: the n-th derivative of a function of one variable."""
+from __future__ import annotations
+
+import operator
+from typing import Any, Callable
+
+from ..tags import new_tag
+from ._seed import as_scalar, check_callable, one_like, seed, tangent_of, to_array
+
+
+def derivative(f: Callable[..., Any], x, n: int = 1):
+    """The n-th derivative of ``f`` at the scalar ``x``.
+
+    ``f`` may return a number or a list/tuple/array of numbers (then the result is an
+    array of derivatives). ``x`` may be an int (promoted to float), a float, a complex
+    number (the complex derivative of a holomorphic ``f``), an mpmath ``mpf``/``mpc``
+    (every rule is then evaluated by mpmath at the working precision) or a dual.
+
+    >>> import dualad as ad
+    >>> ad.derivative(ad.math.sin, 0.0)
+    1.0
+    >>> ad.derivative(lambda x: x**3, 2.0, n=2)
+    12.0
+    """
+    check_callable(f, "derivative")
+    n = check_order(n, "derivative")
+    x = as_scalar(x, "derivative")
+    if n == 0:
+        return to_array(_value(f(x)))
+    if n == 1:
+        tag = new_tag()
+        return to_array(tangent_of(f(seed(x, one_like(x), tag)), tag, "derivative"))
+    return derivative(lambda z: derivative(f, z, n - 1), x, 1)
+
+
+def check_order(n, who: str) -> int:
+    try:
+        order = operator.index(n)
+    except TypeError:
+        raise TypeError(f"{who}: n must be a non-negative integer, got "
+                        f"{type(n).__name__} {n!r:.40}") from None
+    if order < 0:
+        raise ValueError(f"{who}: n must be a non-negative integer, got {order}")
+    return order
+
+
+def _value(y):
+    tangent_of(y, -1, "derivative")  # validates the structure of f's output
+    return y
