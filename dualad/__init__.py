@@ -5,16 +5,17 @@
 0.9182168195493894
 """
 from .number import Dual
+from .array import DualArray
 from .rules import table as rules
 from . import functions
 from . import math, cmath
 from .custom import defjvp, primitive
 from .functions import sigmoid, logistic, softplus, relu, digamma, polygamma
-from .transforms import derivative, gradient, hessian, jvp
+from .transforms import derivative, gradient, hessian, hvp, jacfwd, jacobian, jvp
 
 __all__ = [
-    "Dual", "rules", "math", "cmath", "functions",
-    "derivative", "jvp", "gradient", "hessian",
+    "Dual", "DualArray", "rules", "math", "cmath", "functions",
+    "derivative", "jvp", "jacfwd", "jacobian", "gradient", "hessian", "hvp",
     "defjvp", "primitive",
     "sigmoid", "logistic", "softplus", "relu", "digamma", "polygamma",
 ]

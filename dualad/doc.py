@@ -19,6 +19,9 @@ _KIND = {
 
 
 def _partials(rule) -> str:
+    if rule.kind == "array":
+        return f"tangent map `{rule.jvp.__name__}`: {rule.doc}" if rule.doc else \
+            f"tangent map `{rule.jvp.__name__}`"
     if rule.kind in _KIND:
         return _KIND[rule.kind]
     if rule.kind == "reduction" or rule.partials is None:
@@ -33,6 +36,9 @@ def _partials(rule) -> str:
 
 
 def _where(rule) -> str:
+    if rule.kind == "array":
+        names = [f"{_numpy_name(f)}" for f in rule.numpy_functions]
+        return ", ".join(names) if names else rule.name
     places = []
     if rule.symbol:
         places.append(f"`{rule.symbol}`")
@@ -42,9 +48,16 @@ def _where(rule) -> str:
         places.append(f"math.{rule.math}")
     if rule.cmath:
         places.append(f"cmath.{rule.cmath}")
+    places += [f"np.{name}" for name in rule.numpy_names]
     if not places:
         places.append(f"dualad.functions.{rule.name}")
     return ", ".join(places)
+
+
+def _numpy_name(func) -> str:
+    module = getattr(func, "__module__", "numpy") or "numpy"
+    prefix = "np.linalg." if "linalg" in module else "np."
+    return prefix + func.__name__
 
 
 def rule_table() -> str:

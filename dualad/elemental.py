@@ -31,6 +31,9 @@ __all__ = ["apply", "lanes", "Flavour", "OPERATOR", "GENERIC", "MATH", "CMATH"]
 
 _mpf, _mpc = mpmath.mpf, mpmath.mpc
 
+#: the dual types (dualad.array adds DualArray when it is imported)
+DUALS: tuple = (Dual,)
+
 
 # --- what kind of numbers are we looking at ------------------------------------------
 
@@ -68,7 +71,7 @@ def kind_of(values) -> str:
     dual = False
     best = "float"
     for v in values:
-        while isinstance(v, Dual):
+        while isinstance(v, DUALS):
             dual = True
             v = v.value
         k = _base_kind(v)
@@ -82,7 +85,7 @@ def kind_of(values) -> str:
 
 
 def _inner(v):
-    while isinstance(v, Dual):
+    while isinstance(v, DUALS):
         v = v.value
     return v
 
@@ -94,6 +97,8 @@ def is_complex_kind(key: str) -> bool:
 # --- namespaces in which the partial expressions are evaluated -------------------
 
 def _where(condition, a, b):
+    if isinstance(condition, np.ndarray):  # arrays of duals: elementwise choice
+        return np.where(condition, a, b)
     return a if condition else b
 
 
@@ -110,11 +115,11 @@ def namespace(key: str) -> dict:
     if ns is not None:
         return ns
     from .rules import table
-    from .functions import GENERIC_FUNCTIONS
     base = key.split(":")[-1]
     ns = {"__builtins__": {}}
     ns.update(_MP_CONSTANTS if base in ("mpf", "mpc") else _FLOAT_CONSTANTS)
     if key.startswith("dual:"):
+        from .functions import GENERIC_FUNCTIONS
         ns.update(GENERIC_FUNCTIONS)
         ns["where"] = _where
     else:
@@ -196,6 +201,59 @@ _state = threading.local()
 
 def ieee_mode() -> bool:
     return getattr(_state, "ieee", False)
+
+
+# --- careful mode: the zero-lane guard on arrays ------------------------------------
+#
+# Guarding every array operation against 0 * inf costs a pass over each partial. The
+# transformations instead run optimistically (no guard) and look at their result: a
+# tangent without nan means no 0 * inf reached it, and guarding would not have changed
+# a single lane (tangents never steer control flow). Only a result with nan is computed
+# again in careful mode. Outside transformations array operations are always careful.
+
+def careful() -> bool:
+    return getattr(_state, "careful", True)
+
+
+class optimistic:
+    """Context for one transformation pass: unguarded arrays unless a careful re-run is
+    in progress, and no NumPy warnings from the inf/nan that partials may produce."""
+
+    def __enter__(self):
+        self.previous = getattr(_state, "careful", True)
+        self.forced = getattr(_state, "forced", False)
+        _state.careful = self.forced
+        self.errstate = np.errstate(divide="ignore", invalid="ignore", over="ignore")
+        self.errstate.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self.errstate.__exit__(*exc)
+        _state.careful = self.previous
+        return False
+
+
+class forced_careful:
+    """Context for the re-run of a transformation whose optimistic result had nan."""
+
+    def __enter__(self):
+        self.previous = getattr(_state, "forced", False)
+        _state.forced = True
+        return self
+
+    def __exit__(self, *exc):
+        _state.forced = self.previous
+        return False
+
+
+def run_guarded(compute, has_nan):
+    """``compute()`` optimistically; again in careful mode if ``has_nan(result)``."""
+    with optimistic():
+        result = compute()
+    if getattr(_state, "forced", False) or not has_nan(result):
+        return result
+    with forced_careful(), optimistic():
+        return compute()
 
 
 _CONVERT = {

@@ -83,6 +83,9 @@ def _plain_by_kind(rule: Rule, flavour):
             if impl_float is not None and all(type(a) is float for a in args):
                 return impl_float(*args)
             key = kind_of(args)
+            if key.startswith("dual:"):  # DualArray arguments: elementwise through NumPy
+                from .array import elementwise
+                return elementwise(rule, rule.impl["numpy"], args)
             return flavour.impl(rule, key)(*args)
         except _ARITH_ERRORS as error:
             # Inside a partial evaluated on duals (IEEE mode), answer inf/nan.

@@ -81,6 +81,73 @@ def f_log_base(x, base):
     return math.log(x, base)
 
 
+def f_square(x):
+    return x * x
+
+
+def f_reciprocal(x):
+    return 1 / x
+
+
+def f_maximum(x, y):
+    # NumPy's semantics: nan propagates (Python's max does not)
+    if x != x or y != y:
+        return x + y
+    return x if x >= y else y
+
+
+def f_minimum(x, y):
+    if x != x or y != y:
+        return x + y
+    return x if x <= y else y
+
+
+def f_fmax(x, y):
+    if x != x:
+        return y
+    if y != y:
+        return x
+    return x if x >= y else y
+
+
+def f_fmin(x, y):
+    if x != x:
+        return y
+    if y != y:
+        return x
+    return x if x <= y else y
+
+
+def f_logaddexp(x, y):
+    hi, lo = (x, y) if x >= y else (y, x)
+    return hi + math.log1p(math.exp(lo - hi))
+
+
+def f_logaddexp2(x, y):
+    hi, lo = (x, y) if x >= y else (y, x)
+    return hi + math.log1p(2.0 ** (lo - hi)) / math.log(2.0)
+
+
+def f_conjugate(z):
+    return z.conjugate()
+
+
+def mp_maximum(x, y):
+    return x if x >= y else y
+
+
+def mp_minimum(x, y):
+    return x if x <= y else y
+
+
+def mp_logaddexp(x, y):
+    return mpmath.log(mpmath.exp(x) + mpmath.exp(y))
+
+
+def mp_logaddexp2(x, y):
+    return mpmath.log(mpmath.power(2, x) + mpmath.power(2, y), 2)
+
+
 def f_fsum(*x):
     return math.fsum(x)
 

@@ -94,8 +94,6 @@ class Dual:
     """
 
     __slots__ = ("value", "tangent", "tag")
-    # NumPy defers its binary operators to ours (ndarray * Dual -> Dual.__rmul__).
-    __array_ufunc__ = None
 
     def __init__(self, value, tangent=1.0):
         value = _promote_value(value)
@@ -322,6 +320,18 @@ class Dual:
     def conjugate(self):
         return _make(self.value.conjugate(), self.tangent.conjugate(), self.tag)
 
+    # --- NumPy: ufuncs and array functions on scalar duals (np.sin(d), ndarray * d) ---
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return _array.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        return _array.array_function(func, args, kwargs)
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError("a Dual cannot become an ndarray element: its tangent would be lost. "
+                        "Use np.stack([...]) instead of np.array([...]), or d.value")
+
     # --- display -------------------------------------------------------------------
 
     def __repr__(self):
@@ -405,12 +415,14 @@ def _zeros_like(t):
 
 
 def _is_operand(x):
-    """Numbers that combine with duals; anything else gets NotImplemented."""
-    return isinstance(x, (Dual, numbers.Number, mpmath.mpf, mpmath.mpc)) and not isinstance(
-        x, np.ndarray)
+    """Numbers that combine with duals; anything else (a DualArray included, which then
+    handles the operation itself) gets NotImplemented."""
+    return isinstance(x, (Dual, numbers.Number, mpmath.mpf, mpmath.mpc))
 
 
 def _binary(rule, a, b):
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return _array.elementwise(rule, getattr(np, rule.numpy), (a, b))
     if not (_is_operand(a) and _is_operand(b)):
         return NotImplemented
     return _apply(rule, (a, b), _OPERATOR)
@@ -419,6 +431,7 @@ def _binary(rule, a, b):
 # Late imports: elemental needs Dual defined above.
 from .elemental import apply as _apply, OPERATOR as _OPERATOR, GENERIC as _GENERIC  # noqa: E402
 from .rules import table as _table  # noqa: E402
+from . import array as _array  # noqa: E402
 
 _ADD, _SUB, _MUL, _TRUEDIV, _POW = (_table[n] for n in ("add", "sub", "mul", "truediv", "pow"))
 _FLOORDIV, _MOD, _ABS, _ROUND = (_table[n] for n in ("floordiv", "mod", "abs", "round"))

@@ -30,6 +30,7 @@ from typing import Any, Callable, Iterator
 import mpmath
 import numpy as np
 
+from . import array_rules as ar
 from . import kernels as k
 
 __all__ = ["Rule", "RuleTable", "table"]
@@ -48,8 +49,10 @@ class Rule:
     expression used for every argument. ``kind`` is ``"smooth"`` (differentiable),
     ``"constant"`` (piecewise constant: derivative 0), ``"predicate"`` (returns a bool),
     ``"integer"`` (defined on integers only), ``"reduction"`` (a function of a whole
-    sequence, with its own ``jvp``) or ``"composite"`` (built from other rules by the
-    drop-in modules, e.g. ``frexp``, ``modf``, ``polar``, ``prod``).
+    sequence, with its own ``jvp``), ``"composite"`` (built from other rules by the
+    drop-in modules, e.g. ``frexp``, ``modf``, ``polar``, ``prod``) or ``"array"`` (a NumPy
+    array function such as ``np.sum`` or ``np.linalg.solve``, whose ``jvp`` is a tangent
+    map in ``dualad.array_rules``).
     """
 
     name: str
@@ -60,6 +63,8 @@ class Rule:
     math: str | None = None          # the name it has in the standard ``math`` module
     cmath: str | None = None         # ... and in ``cmath``
     numpy: str | None = None         # the NumPy ufunc it implements
+    numpy_names: tuple[str, ...] = ()       # every NumPy ufunc name that maps to it
+    numpy_functions: tuple[Callable, ...] = ()  # array functions (kind "array") it covers
     symbol: str | None = None        # operator symbol, for rules that are Python operators
     complex_args: bool = True        # cmath flavour promotes the arguments to complex
     jvp: Callable[..., Any] | None = None          # tangent map when partials do not say it all
@@ -186,12 +191,16 @@ def _resolve(name, math_name, cmath_name, mp, numpy, float_, complex_, mpc, op):
 
 def _rule(name, params, *partials, kind="smooth", math=None, cmath=None, mp=None,
           numpy=None, float_=None, complex_=None, mpc=None, op=None, symbol=None,
-          complex_args=True, jvp=None, complex_jvp=None, at=(), at_complex=(), doc=""):
+          complex_args=True, jvp=None, complex_jvp=None, at=(), at_complex=(), doc="",
+          ufuncs=()):
     params = tuple(params.split())
-    numpy_name = numpy if isinstance(numpy, str) else None
-    impl = _resolve(name, math, cmath, mp, numpy, float_, complex_, mpc, op)
+    numpy_names = (numpy,) if isinstance(numpy, str) else (
+        tuple(numpy) if isinstance(numpy, tuple) else tuple(ufuncs))
+    numpy_name = numpy_names[0] if numpy_names else None
+    impl = _resolve(name, math, cmath, mp, numpy_name or numpy, float_, complex_, mpc, op)
     return Rule(name=name, params=params, partials=tuple(partials) or None, kind=kind,
-                impl=impl, math=math, cmath=cmath, numpy=numpy_name, symbol=symbol,
+                impl=impl, math=math, cmath=cmath, numpy=numpy_name, numpy_names=numpy_names,
+                symbol=symbol,
                 complex_args=complex_args, jvp=jvp, complex_jvp=complex_jvp,
                 at=tuple(p if isinstance(p, tuple) else (p,) for p in at),
                 at_complex=tuple(p if isinstance(p, tuple) else (p,) for p in at_complex),
@@ -216,6 +225,11 @@ def _phase_jvp(vals, ans, tans):
     if r2 == 0:
         return num * math.nan if num != 0 else num
     return num / r2
+
+
+def _conjugate_jvp(vals, ans, tans):
+    (t,) = tans
+    return t.conjugate()
 
 
 def _fsum_jvp(vals, ans, tans):
@@ -283,10 +297,11 @@ _RULES = [
           at=[(1.3, -0.7)], at_complex=[(1 + 2j, 0.5 - 1j)], doc="x - y"),
     _rule("mul", "x y", "y", "x", op=operator.mul, symbol="*", numpy="multiply",
           at=[(1.3, -0.7)], at_complex=[(1 + 2j, 0.5 - 1j)], doc="x * y"),
-    _rule("truediv", "x y", "1/y", "-ans/y", op=operator.truediv, symbol="/", numpy="divide",
+    _rule("truediv", "x y", "1/y", "-ans/y", op=operator.truediv, symbol="/",
+          numpy=("divide", "true_divide"),
           at=[(1.3, -0.7), (-2.5, 4.0)], at_complex=[(1 + 2j, 0.5 - 1j)], doc="x / y"),
     _rule("pow", "x y", "where(y == 0, 0, y*x**(y - 1))", "where(x == 0, 0, ans*log(x))",
-          op=operator.pow, symbol="**", math="pow", numpy="power",
+          op=operator.pow, symbol="**", math="pow", numpy=("power", "float_power"),
           at=[(1.3, 2.5), (0.7, -1.5), (2.0, 3.0), (-1.5, 2.0)],
           at_complex=[(1 + 2j, 0.5 - 1j)],
           doc="x ** y; x**0 has tangent 0, x**n is exact at 0, 0**y has d/dy = 0 for y > 0"),
@@ -331,10 +346,12 @@ _RULES = [
     _rule("atanh", "x", "1/((1 - x)*(1 + x))", math="atanh", cmath="atanh", mp="atanh",
           numpy="arctanh", at=_UNIT, at_complex=_CPLX),
     _rule("hypot", "*x", "x/ans", math="hypot", complex_=k.c_hypot, mp=k.mp_hypot,
-          numpy=k.np_hypot, at=[(0.3, -1.2), (1.5, 2.0, -0.5)],
+          numpy=k.np_hypot, ufuncs=("hypot",), at=[(0.3, -1.2), (1.5, 2.0, -0.5)],
           doc="sqrt(x1^2 + ... + xn^2); any number of coordinates"),
-    _rule("degrees", "x", "180/pi", math="degrees", mp="degrees", numpy="degrees", at=_REAL),
-    _rule("radians", "x", "pi/180", math="radians", mp="radians", numpy="radians", at=_REAL),
+    _rule("degrees", "x", "180/pi", math="degrees", mp="degrees", numpy=("degrees", "rad2deg"),
+          at=_REAL),
+    _rule("radians", "x", "pi/180", math="radians", mp="radians", numpy=("radians", "deg2rad"),
+          at=_REAL),
 
     # exponentials and logarithms --------------------------------------------------
     _rule("exp", "x", "ans", math="exp", cmath="exp", mp="exp", numpy="exp",
@@ -409,6 +426,35 @@ _RULES = [
     _rule("fma", "x y z", "y", "x", "1", math="fma", float_=k.f_fma, mp=lambda x, y, z: x * y + z,
           at=[(1.3, -0.7, 0.4)], doc="x*y + z rounded once"),
 
+    # NumPy ufuncs without a math/cmath name ------------------------------------------
+    _rule("square", "x", "2*x", float_=k.f_square, complex_=k.f_square, mp=k.f_square,
+          numpy="square", at=_REAL, at_complex=_CPLX),
+    _rule("reciprocal", "x", "-ans*ans", float_=k.f_reciprocal, complex_=k.f_reciprocal,
+          mp=k.f_reciprocal, numpy="reciprocal", at=_REAL, at_complex=_CPLX),
+    _rule("maximum", "x y", "where(x > y, 1, where(x == y, 0.5, 0))",
+          "where(y > x, 1, where(x == y, 0.5, 0))", float_=k.f_maximum, mp=k.mp_maximum,
+          numpy="maximum", at=[(1.3, -0.7), (-0.2, 0.4)],
+          doc="elementwise max; a tie gives each argument half the tangent"),
+    _rule("minimum", "x y", "where(x < y, 1, where(x == y, 0.5, 0))",
+          "where(y < x, 1, where(x == y, 0.5, 0))", float_=k.f_minimum, mp=k.mp_minimum,
+          numpy="minimum", at=[(1.3, -0.7), (-0.2, 0.4)],
+          doc="elementwise min; a tie gives each argument half the tangent"),
+    _rule("fmax", "x y", "where(x > y, 1, where(x == y, 0.5, where(y != y, 1, 0)))",
+          "where(y > x, 1, where(x == y, 0.5, where(x != x, 1, 0)))", float_=k.f_fmax,
+          mp=k.mp_maximum, numpy="fmax", at=[(1.3, -0.7)], doc="max ignoring nan"),
+    _rule("fmin", "x y", "where(x < y, 1, where(x == y, 0.5, where(y != y, 1, 0)))",
+          "where(y < x, 1, where(x == y, 0.5, where(x != x, 1, 0)))", float_=k.f_fmin,
+          mp=k.mp_minimum, numpy="fmin", at=[(1.3, -0.7)], doc="min ignoring nan"),
+    _rule("logaddexp", "x y", "exp(x - ans)", "exp(y - ans)", float_=k.f_logaddexp,
+          mp=k.mp_logaddexp, numpy="logaddexp", at=[(1.3, -0.7), (30.0, 29.0)],
+          doc="log(e^x + e^y) without overflow"),
+    _rule("logaddexp2", "x y", "exp2(x - ans)", "exp2(y - ans)", float_=k.f_logaddexp2,
+          mp=k.mp_logaddexp2, numpy="logaddexp2", at=[(1.3, -0.7)],
+          doc="log2(2^x + 2^y)"),
+    _rule("conjugate", "z", jvp=_conjugate_jvp, float_=k.f_conjugate, complex_=k.f_conjugate,
+          mp=mpmath.conj, numpy=("conjugate",), at_complex=_CPLX,
+          doc="complex conjugate (real-linear, not holomorphic)"),
+
     # complex-only --------------------------------------------------------------------
     _rule("phase", "z", cmath="phase", float_=cmath.phase, mp=k.mp_phase,
           numpy="angle", jvp=_phase_jvp, at_complex=_CPLX, doc="arg z (not holomorphic)"),
@@ -421,10 +467,12 @@ _RULES = [
     _rule("trunc", "x", kind="constant", math="trunc", mp=k.mp_trunc, numpy="trunc", at=[-1.3]),
     _rule("round", "x", kind="constant", float_=k.f_round, mp=k.mp_round, numpy=k.np_round,
           at=[1.3], doc="round half to even (builtin round)"),
+    _rule("rint", "x", kind="constant", float_=k.f_round, mp=k.mp_round, numpy="rint",
+          at=[1.3], doc="NumPy's round to nearest integer"),
     _rule("sign", "x", kind="constant", float_=k.f_sign, mp=k.mp_sign, numpy="sign",
           at=[-1.3]),
     _rule("heaviside", "x h0", kind="constant", float_=k.f_heaviside, mp=k.mp_heaviside,
-          numpy=k.np_heaviside, at=[(1.3, 0.0)], doc="step: 1 for x > 0, 0 for x < 0, h0 at 0"),
+          numpy=k.np_heaviside, ufuncs=("heaviside",), at=[(1.3, 0.0)], doc="step: 1 for x > 0, 0 for x < 0, h0 at 0"),
     _rule("ulp", "x", kind="constant", math="ulp", mp=k.mp_ulp, at=[1.3]),
     _rule("frexp", "x", kind="composite", math="frexp", at=[6.5],
           doc="(m, e) with x = m * 2**e; dm = dx / 2**e"),
@@ -448,4 +496,61 @@ _RULES = [
     _rule("isqrt", "n", kind="integer", math="isqrt"),
 ]
 
-table = RuleTable(_RULES)
+def _array(name, params, jvp, *functions, doc=""):
+    """A NumPy array function and its tangent map (``dualad.array_rules``)."""
+    return Rule(name=name, params=tuple(params.split()), kind="array", jvp=jvp,
+                numpy_functions=functions, doc=doc or (jvp.__doc__ or "").strip().split("\n")[0])
+
+
+_la = np.linalg
+_ARRAY_RULES = [
+    # reductions
+    _array("np.sum", "a", ar.sum_jvp, np.sum),
+    _array("np.mean", "a", ar.mean_jvp, np.mean),
+    _array("np.prod", "a", ar.prod_jvp, np.prod, doc="zero-safe: exclusive products, no division"),
+    _array("np.cumsum", "a", ar.cumsum_jvp, np.cumsum),
+    _array("np.cumprod", "a", ar.cumprod_jvp, np.cumprod),
+    _array("np.max", "a", ar.max_jvp, np.max, np.amax, np.min, np.amin),
+    # selection
+    _array("np.where", "condition x y", ar.where_jvp),
+    _array("np.sort", "a", ar.sort_jvp, np.sort),
+    _array("np.take", "a indices", ar.take_jvp, np.take),
+    _array("np.take_along_axis", "a indices", ar.take_along_axis_jvp, np.take_along_axis),
+    # shapes
+    _array("np.reshape", "a", ar.reshape_like_jvp, np.reshape, np.ravel, np.squeeze,
+           np.expand_dims, np.atleast_1d, np.atleast_2d, np.atleast_3d,
+           doc="reshape, ravel, squeeze, expand_dims, atleast_*d: the tangent reshaped"),
+    _array("np.transpose", "a", ar.transpose_jvp, np.transpose),
+    _array("np.swapaxes", "a axis1 axis2", ar.swapaxes_jvp, np.swapaxes),
+    _array("np.moveaxis", "a source destination", ar.moveaxis_jvp, np.moveaxis),
+    _array("np.broadcast_to", "a shape", ar.broadcast_to_jvp, np.broadcast_to),
+    _array("np.flip", "a", ar.flip_jvp, np.flip),
+    _array("np.roll", "a shift", ar.roll_jvp, np.roll),
+    _array("np.concatenate", "arrays", ar.concatenate_jvp, np.concatenate),
+    _array("np.stack", "arrays", ar.stack_jvp, np.stack),
+    _array("np.split", "a indices", ar.split_jvp, np.split, np.array_split),
+    _array("np.repeat", "a repeats", ar.repeat_jvp, np.repeat),
+    _array("np.tile", "a reps", ar.tile_jvp, np.tile),
+    _array("np.diff", "a", ar.diff_jvp, np.diff),
+    _array("np.trace", "a", ar.trace_jvp, np.trace),
+    _array("np.diagonal", "a", ar.diagonal_jvp, np.diagonal),
+    _array("np.diag", "v", ar.diag_jvp, np.diag),
+    # products
+    _array("np.dot", "a b", ar.dot_jvp, np.dot),
+    _array("np.inner", "a b", ar.inner_jvp, np.inner),
+    _array("np.tensordot", "a b", ar.tensordot_jvp, np.tensordot),
+    _array("np.matmul", "a b", ar.matmul_jvp, np.matmul, doc="also the @ operator"),
+    _array("np.einsum", "subscripts operands", ar.einsum_jvp, np.einsum),
+    # linear algebra
+    _array("np.linalg.solve", "a b", ar.solve_jvp, _la.solve),
+    _array("np.linalg.inv", "a", ar.inv_jvp, _la.inv),
+    _array("np.linalg.det", "a", ar.det_jvp, _la.det),
+    _array("np.linalg.slogdet", "a", ar.slogdet_jvp, _la.slogdet),
+    _array("np.linalg.cholesky", "a", ar.cholesky_jvp, _la.cholesky),
+    _array("np.linalg.qr", "a", ar.qr_jvp, _la.qr),
+    _array("np.linalg.eigh", "a", ar.eigh_jvp, _la.eigh),
+    _array("np.linalg.svd", "a", ar.svd_jvp, _la.svd),
+    _array("np.linalg.pinv", "a", ar.pinv_jvp, _la.pinv),
+]
+
+table = RuleTable(_RULES + _ARRAY_RULES)

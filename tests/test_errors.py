@@ -26,11 +26,11 @@ def test_gradient_rejects_non_numbers(x):
         ad.gradient(lambda v: v[0], x)
 
 
-def test_gradient_rejects_empty_and_2d():
+def test_gradient_rejects_empty():
     with pytest.raises(ValueError, match="empty"):
         ad.gradient(lambda v: 0.0, [])
-    with pytest.raises(ValueError, match="shape"):
-        ad.gradient(lambda v: 0.0, np.ones((2, 2)))
+    with pytest.raises(ValueError, match="empty"):
+        ad.gradient(lambda v: 0.0, np.ones(0))
 
 
 def test_gradient_needs_scalar_output():

@@ -13,6 +13,7 @@ from typing import Any, Callable
 import mpmath
 import numpy as np
 
+from ..array import DualArray, wrap
 from ..number import Dual, _make
 
 _MP = (mpmath.mpf, mpmath.mpc)
@@ -49,7 +50,21 @@ def as_scalar(x, who: str, name: str = "x"):
 
 
 def is_sequence(x) -> bool:
-    return isinstance(x, (list, tuple)) or (isinstance(x, np.ndarray) and x.ndim >= 1)
+    """A list or tuple of numbers (the scalar path: f receives a list of duals)."""
+    return isinstance(x, (list, tuple))
+
+
+def as_array(x, who: str, name: str = "x") -> np.ndarray:
+    """A float (or complex) ndarray: ints and bools promoted."""
+    if isinstance(x, DualArray):
+        return x
+    arr = np.asarray(x)
+    if arr.dtype.kind in "biu":
+        return arr.astype(float)
+    if arr.dtype.kind not in "fc":
+        raise TypeError(f"{who}: {name} must hold real or complex numbers, got dtype "
+                        f"{arr.dtype}")
+    return arr
 
 
 def as_vector(x, who: str, name: str = "x") -> list:
@@ -74,7 +89,7 @@ def one_like(x):
 
 
 def _innermost(x):
-    while isinstance(x, Dual):
+    while isinstance(x, (Dual, DualArray)):
         x = x.value
     return x
 
@@ -106,11 +121,20 @@ def _zero(value, directions: int | None):
 
 def _is_complex(v) -> bool:
     v = _innermost(v)
-    return isinstance(v, (complex, mpmath.mpc, np.complexfloating))
+    return isinstance(v, (complex, mpmath.mpc, np.complexfloating)) or (
+        isinstance(v, np.ndarray) and v.dtype.kind == "c")
 
 
 def tangent_of(y, tag: int, who: str, directions: int | None = None):
     """The tangent of tag ``tag`` in ``y`` (zero where ``y`` does not depend on it)."""
+    if isinstance(y, DualArray):
+        if y.tag == tag:
+            return y.tangent
+        if y.tag < tag:
+            shape = y.shape + ((directions,) if directions is not None else ())
+            return np.zeros(shape, dtype=complex if _is_complex(y) else float)
+        return wrap(tangent_of(y.value, tag, who, directions),
+                    tangent_of(y.tangent, tag, who, directions), y.tag, y.k)
     if isinstance(y, Dual):
         if y.tag == tag:
             return y.tangent
@@ -129,6 +153,12 @@ def tangent_of(y, tag: int, who: str, directions: int | None = None):
 
 def primal_of(y, tag: int, who: str):
     """The primal of ``y`` with respect to tag ``tag``."""
+    if isinstance(y, DualArray):
+        if y.tag == tag:
+            return y.value
+        if y.tag < tag:
+            return y
+        return wrap(primal_of(y.value, tag, who), primal_of(y.tangent, tag, who), y.tag, y.k)
     if isinstance(y, Dual):
         if y.tag == tag:
             return y.value
@@ -168,3 +198,18 @@ def to_array(items, shape=None):
         out = np.array(items)
         return out if shape is None else out.reshape(shape + out.shape[1:])
     return items
+
+
+def has_nan(tree) -> bool:
+    """True when some number in ``tree`` (at any nesting of duals) is nan."""
+    if isinstance(tree, (list, tuple)):
+        return any(has_nan(v) for v in tree)
+    if isinstance(tree, dict):
+        return any(has_nan(v) for v in tree.values())
+    if isinstance(tree, (Dual, DualArray)):
+        return has_nan(tree.value) or has_nan(tree.tangent)
+    if isinstance(tree, np.ndarray):
+        return tree.dtype.kind in "fc" and bool(np.isnan(tree).any())
+    if isinstance(tree, (float, complex, np.inexact)):
+        return tree != tree
+    return False

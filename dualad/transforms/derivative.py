@@ -4,8 +4,9 @@ from __future__ import annotations
 import operator
 from typing import Any, Callable
 
+from ..elemental import run_guarded
 from ..tags import new_tag
-from ._seed import as_scalar, check_callable, one_like, seed, tangent_of, to_array
+from ._seed import as_scalar, check_callable, has_nan, one_like, seed, tangent_of, to_array
 
 
 def derivative(f: Callable[..., Any], x, n: int = 1):
@@ -28,8 +29,10 @@ def derivative(f: Callable[..., Any], x, n: int = 1):
     if n == 0:
         return to_array(_value(f(x)))
     if n == 1:
-        tag = new_tag()
-        return to_array(tangent_of(f(seed(x, one_like(x), tag)), tag, "derivative"))
+        def first():
+            tag = new_tag()
+            return to_array(tangent_of(f(seed(x, one_like(x), tag)), tag, "derivative"))
+        return run_guarded(first, has_nan)
     return derivative(lambda z: derivative(f, z, n - 1), x, 1)
 
 

@@ -3,78 +3,81 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import mpmath
 import numpy as np
 
+from ..array import DualArray
 from ..tags import new_tag
 from ._seed import (as_scalar, as_vector, check_callable, is_sequence, one_like, pack_like,
                     seed, tangent_of)
-
-#: Directions per pass when the caller does not choose. A multi-tangent dual costs about
-#: the same per operation for k = 1..~100 (NumPy's per-call overhead dominates), so one
-#: wide chunk is fastest; the cap bounds memory (each live dual holds k floats).
-DEFAULT_CHUNK = 128
 
 
 def gradient(f: Callable[..., Any], x, chunk_size: int | None = None):
     """The gradient of the scalar function ``f`` at ``x``, with the shape of ``x``.
 
-    ``x`` is a number (the result is ``f'(x)``) or a 1-D sequence of numbers (the result
-    is an ndarray; a list when the entries are mpmath numbers). The directions are
-    seeded ``chunk_size`` at a time as multi-tangent duals.
+    ``x`` is a number (the result is ``f'(x)``), a sequence of numbers (``f`` receives a
+    list of duals; the result is an ndarray, or a list for mpmath entries) or an ndarray
+    (``f`` receives a ``DualArray``). Directions are seeded ``chunk_size`` at a time as
+    multi-tangent duals.
 
     >>> import dualad as ad
     >>> ad.gradient(lambda v: v[0] * v[1] + ad.math.sin(v[0]), [0.0, 2.0])
     array([3., 0.])
     """
     check_callable(f, "gradient")
-    if not is_sequence(x):
+    if isinstance(x, (list, tuple)) and any(
+            isinstance(v, (mpmath.mpf, mpmath.mpc)) for v in x):
+        return _mp_gradient(f, x, chunk_size)
+    if not (is_sequence(x) or isinstance(x, (np.ndarray, DualArray))):
         x = as_scalar(x, "gradient")
         tag = new_tag()
         return _scalar_tangent(f(seed(x, one_like(x), tag)), tag)
+    if is_sequence(x):
+        as_vector(x, "gradient")  # the clear errors for bad entries
+    elif isinstance(x, np.ndarray) and x.size == 0:
+        raise ValueError("gradient: x is empty; expected at least one number")
+    from .jacfwd import jacobian_at
+
+    def scalar_f(*args):
+        y = f(*args)
+        _check_scalar(y)
+        return y
+    return jacobian_at(scalar_f, (x,), 0, (0,), False, chunk_size, "gradient")
+
+
+def _mp_gradient(f, x, chunk_size):
+    """Sequences of mpmath numbers: multi-tangent scalar duals at the working precision."""
     values = as_vector(x, "gradient")
     n = len(values)
-    chunk = check_chunk(chunk_size, n, "gradient")
-    parts = []
+    chunk = check_chunk(chunk_size, n, "gradient") if chunk_size else n
+    out = []
     for start in range(0, n, chunk):
         stop = min(start + chunk, n)
-        parts.append(_gradient_chunk(f, x, values, start, stop))
-    if any(isinstance(p, list) for p in parts):
-        return [v for p in parts for v in p]
-    return np.concatenate(parts)
+        k = stop - start
+        tag = new_tag()
+        basis = np.array([[mpmath.mpf(int(i == j)) for j in range(k)] for i in range(k)],
+                         dtype=object)
+        args = [seed(v, basis[i - start], tag) if start <= i < stop else v
+                for i, v in enumerate(values)]
+        t = _scalar_tangent(f(pack_like(x, args)), tag, k)
+        out.extend(list(t))
+    return out
 
 
-def _gradient_chunk(f, x, values, start, stop):
-    k = stop - start
-    tag = new_tag()
-    if k == 1:
-        args = [seed(v, one_like(v), tag) if i == start else v for i, v in enumerate(values)]
-        t = _scalar_tangent(f(pack_like(x, args)), tag)
-        return [t] if not isinstance(t, (float, complex)) else np.array([t])
-    basis = _basis(k, values[start])
-    args = [seed(v, basis[i - start], tag) if start <= i < stop else v
-            for i, v in enumerate(values)]
-    t = _scalar_tangent(f(pack_like(x, args)), tag, k)
-    return list(t) if t.dtype == object else t
-
-
-def _basis(k: int, sample):
-    import mpmath
-    eye = np.eye(k)
-    if isinstance(sample, (mpmath.mpf, mpmath.mpc)):
-        return np.array([[mpmath.mpf(v) for v in row] for row in eye], dtype=object)
-    return eye
+def _check_scalar(y):
+    if isinstance(y, (list, tuple, dict)) or (isinstance(y, (np.ndarray, DualArray))
+                                              and np.ndim(y.value if isinstance(y, DualArray)
+                                                          else y) > 0):
+        raise TypeError("gradient: f must return a scalar, got "
+                        f"{type(y).__name__}; use jacfwd/jacobian for vector outputs")
 
 
 def _scalar_tangent(y, tag, directions=None):
-    if isinstance(y, (list, tuple, dict)) or (isinstance(y, np.ndarray) and y.ndim > 0):
-        raise TypeError("gradient: f must return a scalar, got "
-                        f"{type(y).__name__}; use jacfwd/jacobian for vector outputs")
+    _check_scalar(y)
     return tangent_of(y, tag, "gradient", directions)
 
 
 def check_chunk(chunk_size, n: int, who: str) -> int:
-    if chunk_size is None:
-        return min(n, DEFAULT_CHUNK)
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)):
         raise TypeError(f"{who}: chunk_size must be a positive int or None, got "
                         f"{type(chunk_size).__name__}")

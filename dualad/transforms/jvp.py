@@ -4,9 +4,13 @@ from __future__ import annotations
 from typing import Any, Callable
 
 
+import numpy as np
+
+from ..array import DualArray, wrap
+from ..elemental import run_guarded
 from ..tags import new_tag
-from ._seed import (as_scalar, as_vector, check_callable, is_sequence, pack_like, primal_of,
-                    seed, tangent_of, to_array)
+from ._seed import (as_array, as_scalar, as_vector, check_callable, has_nan, is_sequence,
+                    pack_like, primal_of, seed, tangent_of, to_array)
 
 
 def jvp(f: Callable[..., Any], primals, tangents, has_aux: bool = False):
@@ -31,6 +35,11 @@ def jvp(f: Callable[..., Any], primals, tangents, has_aux: bool = False):
     if len(primals) != len(tangents):
         raise ValueError(f"jvp: primals has {len(primals)} entries but tangents has "
                          f"{len(tangents)}; they must have the same structure")
+    return run_guarded(lambda: _jvp(f, primals, tangents, has_aux),
+                       lambda result: has_nan(result[1]))
+
+
+def _jvp(f, primals, tangents, has_aux):
     tag = new_tag()
     args = [_seed_argument(p, t, tag, i) for i, (p, t) in enumerate(zip(primals, tangents))]
     out = f(*args)
@@ -47,6 +56,13 @@ def jvp(f: Callable[..., Any], primals, tangents, has_aux: bool = False):
 
 
 def _seed_argument(primal, tangent, tag: int, i: int):
+    if isinstance(primal, (np.ndarray, DualArray)):
+        value = as_array(primal, "jvp", f"primals[{i}]")
+        direction = as_array(tangent, "jvp", f"tangents[{i}]")
+        if np.shape(direction) != value.shape:
+            raise ValueError(f"jvp: primals[{i}] has shape {value.shape} but tangents[{i}] has "
+                             f"shape {np.shape(direction)}; they must have the same shape")
+        return wrap(value, direction, tag, None)
     if is_sequence(primal):
         values = as_vector(primal, "jvp", f"primals[{i}]")
         if not is_sequence(tangent):

@@ -1,0 +1,131 @@
+"""Array duals: dense jacfwd of a Bratu-type residual, one large jvp, a dense Hessian.
+
+    F(u)_i = (u[i-1] - 2u[i] + u[i+1])/h^2 + exp(u_i) + sin(u_i)*u_i^2   (zero boundary values)
+
+Prints ratios to the plain-NumPy primal measured in the same process, beside the peers
+that are installed (jax, torch, autograd). Targets (issue 3): jacfwd n=100 <= 20x,
+n=1000 <= 500x; jvp of an elementwise function on 10^6 <= 2.5x; Hessian of Rosenbrock
+n=100 <= 400x.
+
+Run:  python benchmarks/bench_arrays.py
+"""
+from __future__ import annotations
+
+import timeit
+
+import numpy as np
+
+import dualad as ad
+
+
+def best(fn, number=None, repeat=7, budget=0.2):
+    if number is None:
+        t = timeit.timeit(fn, number=1)
+        number = max(1, int(budget / max(t, 1e-9)))
+    return min(timeit.repeat(fn, number=number, repeat=repeat)) / number
+
+
+def bratu(u, xp=np):
+    h = 1.0 / (u.shape[0] + 1)
+    up = xp.concatenate((xp.zeros(1), u, xp.zeros(1)))
+    return (up[:-2] - 2 * up[1:-1] + up[2:]) / h ** 2 + xp.exp(u) + xp.sin(u) * u ** 2
+
+
+def elementwise(x, xp=np):
+    return xp.tanh(x) * xp.exp(-x * x) + xp.sin(3.0 * x)
+
+
+def rosenbrock(x, xp=np):
+    return xp.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+
+def peers():
+    found = {}
+    try:
+        import jax
+        import jax.numpy as jnp
+        jax.config.update("jax_enable_x64", True)
+        found["jax"] = (jax, jnp)
+    except ImportError:
+        pass
+    try:
+        import torch
+        found["torch"] = torch
+    except ImportError:
+        pass
+    try:
+        import autograd
+        import autograd.numpy as anp
+        found["autograd"] = (autograd, anp)
+    except ImportError:
+        pass
+    return found
+
+
+def report(title, t_primal, rows, target=None):
+    print(f"\n{title}  (primal {t_primal * 1e6:.1f} us)")
+    for name, t in rows:
+        print(f"  {name:28s} {t * 1e3:10.3f} ms {t / t_primal:10.1f}x")
+    if target is not None:
+        print(f"  target: dualad <= {target}x")
+
+
+def main():
+    found = peers()
+    for n, target in ((100, 20), (1000, 500)):
+        u = np.linspace(0.1, 0.9, n)
+        t_primal = best(lambda: bratu(u))
+        rows = [("dualad.jacfwd", best(lambda: ad.jacfwd(bratu)(u)))]
+        J = ad.jacfwd(bratu)(u)
+        assert J.shape == (n, n)
+        if "jax" in found:
+            jax, jnp = found["jax"]
+            uj = jnp.asarray(u)
+            fj = lambda v: bratu(v, jnp)  # noqa: E731
+            rows.append(("jax.jacfwd (eager)", best(lambda: jax.jacfwd(fj)(uj).block_until_ready(), repeat=3)))
+            jit = jax.jit(jax.jacfwd(fj))
+            jit(uj).block_until_ready()
+            rows.append(("jax.jit(jax.jacfwd)", best(lambda: jit(uj).block_until_ready())))
+            assert np.allclose(np.asarray(jit(uj)), J)
+        if "torch" in found:
+            torch = found["torch"]
+            ut = torch.tensor(u)
+            ft = lambda v: bratu(v, torch)  # noqa: E731
+            rows.append(("torch.func.jacfwd", best(lambda: torch.func.jacfwd(ft)(ut), repeat=3)))
+        if "autograd" in found:
+            autograd, anp = found["autograd"]
+            fa = lambda v: bratu(v, anp)  # noqa: E731
+            rows.append(("autograd.jacobian (reverse)", best(lambda: autograd.jacobian(fa)(u), repeat=3)))
+        report(f"Dense Jacobian of the Bratu residual, n = {n}", t_primal, rows, target)
+
+    x = np.linspace(-2, 2, 10 ** 6)
+    v = np.ones_like(x)
+    t_primal = best(lambda: elementwise(x), repeat=5)
+    rows = [("dualad.jvp", best(lambda: ad.jvp(elementwise, (x,), (v,)), repeat=5))]
+    if "jax" in found:
+        jax, jnp = found["jax"]
+        xj, vj = jnp.asarray(x), jnp.asarray(v)
+        fj = lambda z: elementwise(z, jnp)  # noqa: E731
+        rows.append(("jax.jvp (eager)", best(lambda: jax.jvp(fj, (xj,), (vj,))[1].block_until_ready(), repeat=3)))
+    if "torch" in found:
+        torch = found["torch"]
+        xt, vt = torch.tensor(x), torch.tensor(v)
+        rows.append(("torch.func.jvp", best(lambda: torch.func.jvp(lambda z: elementwise(z, torch), (xt,), (vt,)), repeat=3)))
+    report("One jvp of tanh(x) exp(-x^2) + sin(3x), n = 10^6", t_primal, rows, 2.5)
+
+    x = np.linspace(-1, 1, 100)
+    t_primal = best(lambda: rosenbrock(x))
+    rows = [("dualad.hessian", best(lambda: ad.hessian(rosenbrock)(x), repeat=3))]
+    if "torch" in found:
+        torch = found["torch"]
+        xt = torch.tensor(x)
+        rows.append(("torch.func.hessian", best(lambda: torch.func.hessian(lambda z: rosenbrock(z, torch))(xt), repeat=3)))
+    if "jax" in found:
+        jax, jnp = found["jax"]
+        xj = jnp.asarray(x)
+        rows.append(("jax.hessian (eager)", best(lambda: jax.hessian(lambda z: rosenbrock(z, jnp))(xj).block_until_ready(), repeat=3)))
+    report("Dense Hessian of Rosenbrock, n = 100", t_primal, rows, 400)
+
+
+if __name__ == "__main__":
+    main()

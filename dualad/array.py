@@ -1,0 +1,856 @@
+"""Array duals: NumPy programs run unchanged on ``DualArray``.
+
+A ``DualArray`` holds a value ``ndarray`` and a tangent: of the value's shape for one
+direction (``k is None``), or with a trailing axis of k directions. NumPy hands every
+ufunc call to ``__array_ufunc__`` and every array function to ``__array_function__``;
+ufuncs take their rule from the same table as the scalars (``dualad.rules``), array
+functions their tangent map from the same table (``dualad.array_rules``). A NumPy
+function without a rule raises ``TypeError`` naming it: never an object array, never a
+silently dropped tangent.
+
+Results with no axes left (``np.sum(x)``, ``x[0]`` of a vector) are scalar ``Dual``\\ s,
+so scalar code (``dualad.math``) continues from them.
+
+>>> import numpy as np, dualad as ad
+>>> x = ad.DualArray([0.0, 1.0], [1.0, 1.0])
+>>> np.sin(x) * 2
+DualArray([0.         1.68294197], [2.         1.08060461])
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import elemental
+from .elemental import finite, kind_of
+from .number import Dual, _make
+from .rules import table
+
+__all__ = ["DualArray"]
+
+_new = object.__new__
+
+
+class DualArray:
+    """An array of dual numbers: ``value`` (ndarray) and ``tangent`` (``value.shape`` for
+    one direction, ``value.shape + (k,)`` for k directions)."""
+
+    # A k-tangent may be stored as a band: ``rows = (lo, hi)`` and ``band`` holding rows
+    # lo:hi of axis 0, every other row being zero. The seed of a chunk of Jacobian
+    # columns touches only its own rows, and elementwise operations, slices and
+    # concatenation keep a band a band, so their fast paths work on the band alone; any
+    # other operation reads ``tangent``, which builds the full array once.
+    __slots__ = ("value", "_tangent", "tag", "k", "owned", "rows", "band")
+    __array_priority__ = 20
+
+    def __init__(self, value, tangent=None):
+        value = np.asarray(value)
+        if value.dtype.kind in "biu":
+            value = value.astype(float)
+        if value.dtype.kind not in "fc":
+            raise TypeError(f"DualArray: value must be a numeric array, got dtype {value.dtype}")
+        if tangent is None:
+            tangent = np.zeros_like(value)
+        tangent = np.asarray(tangent)
+        if tangent.dtype.kind in "biu":
+            tangent = tangent.astype(float)
+        if tangent.shape == value.shape:
+            k = None
+        elif tangent.shape[:-1] == value.shape and tangent.ndim == value.ndim + 1:
+            k = tangent.shape[-1]
+        else:
+            raise ValueError(f"DualArray: tangent shape {tangent.shape} must be the value's "
+                             f"shape {value.shape} (one direction) or {value.shape + ('k',)}")
+        self.value, self._tangent, self.tag, self.k = value, tangent, 0, k
+        self.owned = False
+        self.rows = self.band = None
+
+    @property
+    def tangent(self):
+        t = self._tangent
+        if t is None:
+            lo, hi = self.rows
+            band = self.band
+            t = np.zeros(np.shape(self.value) + (self.k,), dtype=band.dtype)
+            t[lo:hi] = band
+            self._tangent = t
+        return t
+
+    @tangent.setter
+    def tangent(self, t):
+        self._tangent = t
+        self.rows = self.band = None
+
+    # --- NumPy protocols ------------------------------------------------------------
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        return array_function(func, args, kwargs)
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError("a DualArray cannot become a plain ndarray: its tangent would be lost. "
+                        "Keep the computation in NumPy functions (which accept DualArrays), "
+                        "use x.value for the primal, or build results with np.zeros_like(x), "
+                        "np.stack or np.concatenate instead of np.array([...]) / out[i] = ...")
+
+    # --- array attributes -----------------------------------------------------------
+
+    shape = property(lambda self: np.shape(self.value))
+    ndim = property(lambda self: np.ndim(self.value))
+    size = property(lambda self: np.size(self.value))
+    dtype = property(lambda self: _primal(self).dtype)
+    T = property(lambda self: np.transpose(self))
+    real = property(lambda self: np.real(self))
+    imag = property(lambda self: np.imag(self))
+
+    def __len__(self):
+        return len(self.value)
+
+    def __iter__(self):
+        for i in range(len(self.value)):
+            yield self[i]
+
+    def __repr__(self):
+        t = self.tangent
+        return f"DualArray({_primal(self.value)}, {_primal(t)})".replace("\n", "")
+
+    def __bool__(self):
+        return bool(self.value)
+
+    def __float__(self):
+        raise TypeError("float() of a DualArray would drop its tangent; use x.value")
+
+    __int__ = __complex__ = __index__ = __float__
+
+    def __hash__(self):
+        raise TypeError("unhashable type: 'DualArray'")
+
+    # --- methods NumPy arrays have -----------------------------------------------------
+
+    def sum(self, axis=None, keepdims=False):
+        return np.sum(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return np.mean(self, axis=axis, keepdims=keepdims)
+
+    def prod(self, axis=None, keepdims=False):
+        return np.prod(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        return np.max(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return np.min(self, axis=axis, keepdims=keepdims)
+
+    def cumsum(self, axis=None):
+        return np.cumsum(self, axis=axis)
+
+    def cumprod(self, axis=None):
+        return np.cumprod(self, axis=axis)
+
+    def dot(self, other):
+        return np.dot(self, other)
+
+    def reshape(self, *shape, order="C"):
+        shape = shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape
+        return np.reshape(self, shape, order=order)
+
+    def ravel(self):
+        return np.ravel(self)
+
+    flatten = ravel
+
+    def transpose(self, *axes):
+        axes = axes[0] if len(axes) == 1 and not isinstance(axes[0], int) else (axes or None)
+        return np.transpose(self, axes)
+
+    def swapaxes(self, axis1, axis2):
+        return np.swapaxes(self, axis1, axis2)
+
+    def squeeze(self, axis=None):
+        return np.squeeze(self, axis=axis)
+
+    def clip(self, min=None, max=None):
+        return np.clip(self, min, max)
+
+    def conj(self):
+        return np.conjugate(self)
+
+    conjugate = conj
+
+    def copy(self):
+        out = _make_array(_copy(self.value), _copy(self.tangent), self.tag, self.k)
+        out.owned = True
+        return out
+
+    def astype(self, dtype):
+        if np.dtype(dtype).kind not in "fc":
+            raise TypeError(f"DualArray.astype({dtype}): only float and complex dtypes keep a "
+                            "tangent")
+        return _make_array(self.value.astype(dtype), self.tangent.astype(dtype), self.tag, self.k)
+
+    def item(self):
+        if self.size != 1:
+            raise ValueError("can only convert a DualArray of size 1 to a Dual")
+        return self.reshape(())
+
+    # --- indexing ----------------------------------------------------------------------
+
+    def __getitem__(self, index):
+        if self.band is not None and type(index) is slice and index.step in (None, 1):
+            start, stop, _ = index.indices(len(self.value))
+            stop = max(stop, start)
+            lo, hi = self.rows
+            new_lo, new_hi = max(lo, start), min(hi, stop)
+            if new_hi <= new_lo:
+                new_lo = new_hi = start
+            band = self.band[new_lo - lo:new_hi - lo]
+            return _make_array(self.value[index], None, self.tag, self.k,
+                               (new_lo - start, new_hi - start), band)
+        index = _plain_index(index)
+        value = self.value[index]
+        tangent = self.tangent[_tangent_index(index, self.ndim)] if self.k is not None \
+            else self.tangent[index]
+        return wrap(value, tangent, self.tag, self.k)
+
+    def __setitem__(self, index, item):
+        index = _plain_index(index)
+        tag, k = self.tag, self.k
+        if isinstance(item, (Dual, DualArray)) and item.tag > tag:
+            raise TypeError("cannot store a dual of an inner differentiation into this "
+                            "DualArray; build the result with np.stack/np.where instead")
+        if isinstance(item, (Dual, DualArray)) and item.tag == tag:
+            value, tangent = item.value, item.tangent
+            if (item.k if isinstance(item, DualArray) else _k_of(tangent)) != k:
+                raise ValueError("cannot store a dual with a different number of directions")
+        else:
+            value, tangent = item, None
+        if not self.owned:  # results may share buffers: copy on the first write
+            self.value, self.tangent = _copy(self.value), _copy(self.tangent)
+            self.owned = True
+        self.value[index] = value
+        t_index = _tangent_index(index, self.ndim) if k is not None else index
+        if tangent is None:
+            self.tangent[t_index] = 0
+        else:
+            self.tangent[t_index] = tangent
+
+    # --- operators: elementwise rules ---------------------------------------------------
+
+    def __add__(self, other):
+        return _arith(_ADD, np.add, self, other)
+
+    def __radd__(self, other):
+        return _arith(_ADD, np.add, other, self)
+
+    def __sub__(self, other):
+        return _arith(_SUB, np.subtract, self, other)
+
+    def __rsub__(self, other):
+        return _arith(_SUB, np.subtract, other, self)
+
+    def __mul__(self, other):
+        return _arith(_MUL, np.multiply, self, other)
+
+    def __rmul__(self, other):
+        return _arith(_MUL, np.multiply, other, self)
+
+    def __truediv__(self, other):
+        return _arith(_DIV, np.divide, self, other)
+
+    def __rtruediv__(self, other):
+        return _arith(_DIV, np.divide, other, self)
+
+    def __pow__(self, other):
+        if not elemental.careful():
+            out = _fast_pow(self, other)
+            if out is not None:
+                return out
+        return _binary(_POW, np.power, self, other)
+
+    def __rpow__(self, other):
+        return _binary(_POW, np.power, other, self)
+
+    def __floordiv__(self, other):
+        return _binary(_FLOORDIV, np.floor_divide, self, other)
+
+    def __rfloordiv__(self, other):
+        return _binary(_FLOORDIV, np.floor_divide, other, self)
+
+    def __mod__(self, other):
+        return _binary(_MOD, np.remainder, self, other)
+
+    def __rmod__(self, other):
+        return _binary(_MOD, np.remainder, other, self)
+
+    def __matmul__(self, other):
+        return np.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return np.matmul(other, self)
+
+    def __neg__(self):
+        if self.band is not None:
+            return _make_array(-self.value, None, self.tag, self.k, self.rows, -self.band)
+        return _make_array(-self.value, -self.tangent, self.tag, self.k)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return elementwise(_ABS, np.absolute, (self,))
+
+    def __lt__(self, other):
+        return _primal(self) < _primal(other)
+
+    def __le__(self, other):
+        return _primal(self) <= _primal(other)
+
+    def __gt__(self, other):
+        return _primal(self) > _primal(other)
+
+    def __ge__(self, other):
+        return _primal(self) >= _primal(other)
+
+    def __eq__(self, other):
+        return _primal(self) == _primal(other)
+
+    def __ne__(self, other):
+        return _primal(self) != _primal(other)
+
+
+def _make_array(value, tangent, tag, k, rows=None, band=None):
+    d = _new(DualArray)
+    d.value = value
+    d._tangent = tangent
+    d.tag = tag
+    d.k = k
+    d.owned = False
+    d.rows = rows
+    d.band = band
+    return d
+
+
+def wrap(value, tangent, tag, k):
+    """A DualArray, or a scalar Dual when the value has no axes."""
+    if np.ndim(value) == 0:
+        return _make(_scalar(value), _scalar(tangent) if k is None else tangent, tag)
+    return _make_array(value, tangent, tag, k)
+
+
+def _scalar(x):
+    """A 0-d array (or dual) as a scalar: Python float/complex for float64/complex128."""
+    if isinstance(x, DualArray):
+        return x[()]
+    if isinstance(x, np.ndarray):
+        x = x[()]
+    if type(x) is np.float64:
+        return float(x)
+    if type(x) is np.complex128:
+        return complex(x)
+    return x
+
+
+def _primal(x):
+    while isinstance(x, (Dual, DualArray)):
+        x = x.value
+    return x
+
+
+def _copy(x):
+    return x.copy() if isinstance(x, (np.ndarray, DualArray)) else x
+
+
+def _k_of(tangent):
+    return np.shape(tangent)[-1] if np.ndim(tangent) else None
+
+
+def _plain_index(index):
+    """Duals used as indices (a floor() result) become ints; dual index arrays refuse."""
+    if isinstance(index, tuple):
+        return tuple(_plain_index(i) for i in index)
+    if isinstance(index, Dual):
+        return index.__index__()
+    if isinstance(index, DualArray):
+        raise TypeError("a DualArray cannot be used as an index")
+    return index
+
+
+def _tangent_index(index, ndim):
+    """The index for a k-tangent: the value's index, leaving the direction axis alone."""
+    if not isinstance(index, tuple):
+        index = (index,)
+    if any(i is Ellipsis for i in index):
+        used = sum(1 for i in index if i is not None and i is not Ellipsis
+                   and not (isinstance(i, np.ndarray) and i.dtype == bool))
+        used += sum(i.ndim for i in index if isinstance(i, np.ndarray) and i.dtype == bool)
+        pos = next(j for j, i in enumerate(index) if i is Ellipsis)
+        index = index[:pos] + (slice(None),) * (ndim - used) + index[pos + 1:]
+    return index + (Ellipsis,)
+
+
+def as_dual_array(out, like):
+    """``out`` (a plain array) as a DualArray of ``like``'s tag, with zero tangent."""
+    k = like.k if isinstance(like, DualArray) else _k_of(like.tangent)
+    return _make_array(out, np.zeros(np.shape(out) + ((k,) if k else ()),
+                                     dtype=np.result_type(out, float)), like.tag, k)
+
+
+# --- splitting arguments at the outermost tag ----------------------------------------
+
+def _outer_tag(items):
+    tag = -1
+    for x in items:
+        if isinstance(x, (Dual, DualArray)) and x.tag > tag:
+            tag = x.tag
+    return tag
+
+
+def _split(x, tag):
+    """(value, tangent) of ``x`` for ``tag``; tangent None for constants."""
+    if isinstance(x, (Dual, DualArray)) and x.tag == tag:
+        return x.value, x.tangent
+    return x, None
+
+
+def _directions(items, tag):
+    k = "unset"
+    for x in items:
+        if isinstance(x, (Dual, DualArray)) and x.tag == tag:
+            kx = x.k if isinstance(x, DualArray) else _k_of(x.tangent)
+            if k == "unset":
+                k = kx
+            elif kx != k:
+                raise ValueError("duals of one differentiation carry different numbers of "
+                                 f"directions ({k} and {kx})")
+    return None if k == "unset" else k
+
+
+# --- elementwise: ufuncs and operators, rules from the table ----------------------
+
+def elementwise(rule, ufunc, inputs):
+    """Apply an elementwise rule to arrays/duals; tangents broadcast like the values."""
+    tag = _outer_tag(inputs)
+    k = _directions(inputs, tag)
+    values, tangents = [], []
+    for x in inputs:
+        v, t = _split(x, tag)
+        values.append(v)
+        tangents.append(t)
+    ans = ufunc(*values)
+    shape = _tshape(np.shape(ans), k)
+    if rule.kind == "constant":
+        return wrap(ans, np.zeros(shape), tag, k)
+    key = "numpy" if all(type(v) is np.ndarray for v in values) else kind_of(values)
+    if rule.jvp is not None or (rule.complex_jvp is not None
+                                and elemental.is_complex_kind(key)):
+        fn = rule.jvp or rule.complex_jvp
+        tangent = fn(values, ans, tangents)
+    else:
+        guard = elemental.careful()
+        tangent = None
+        for i, t in enumerate(tangents):
+            if t is None:
+                continue
+            if guard:
+                p = elemental.partial(rule, i, values, ans, key)
+                with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                    term = _lanes(p, t, k)
+            elif k is None:
+                # one expression, so NumPy may reuse the partial's buffer (temporary elision)
+                term = elemental.partial(rule, i, values, ans, key) * t
+            else:
+                p = elemental.partial(rule, i, values, ans, key)
+                term = t if (np.ndim(p) == 0 and p == 1) else _ex(p, k) * t
+            tangent = term if tangent is None else tangent + term
+    if np.shape(tangent) != shape:
+        tangent = np.broadcast_to(tangent, shape)
+    return wrap(ans, tangent, tag, k)
+
+
+def _tshape(shape, k):
+    return shape if k is None else shape + (k,)
+
+
+def _lanes(p, t, k):
+    pe = p if (k is None or np.ndim(p) == 0) else p[..., None]
+    r = pe * t
+    if finite(p):
+        return r
+    return np.where(t == 0, 0, r)
+
+
+def _binary(rule, ufunc, a, b):
+    if not (_operand(a) and _operand(b)):
+        return NotImplemented
+    return elementwise(rule, ufunc, (a, b))
+
+
+def _operand(x):
+    return isinstance(x, (Dual, DualArray, np.ndarray, numbers.Number, np.generic))
+
+
+# Fast paths for the arithmetic that dominates array code, used when no lane guard is
+# needed (see elemental.careful): same-shaped operands of one tag, or one constant.
+# They return None when they do not apply, and the rule path takes over.
+
+def _arith(rule, ufunc, a, b):
+    if not getattr(_STATE, "careful", True):
+        out = _fast_binary(rule.name, ufunc, a, b)
+        if out is not None:
+            return out
+    return _binary(rule, ufunc, a, b)
+
+
+def _t_add(va, ta, vb, tb, ans, k):
+    return ta if tb is None else (tb if ta is None else ta + tb)
+
+
+def _t_sub(va, ta, vb, tb, ans, k):
+    return ta if tb is None else (-tb if ta is None else ta - tb)
+
+
+def _t_mul(va, ta, vb, tb, ans, k):
+    if tb is None:
+        return ta * _ex(vb, k)
+    if ta is None:
+        return _ex(va, k) * tb
+    if ta is tb and va is vb:
+        return ta * _ex(2 * va, k)
+    return ta * _ex(vb, k) + _ex(va, k) * tb   # one expression: NumPy elides a temporary
+
+
+def _t_div(va, ta, vb, tb, ans, k):
+    if tb is None:
+        return ta / _ex(vb, k)
+    if ta is None:
+        return _ex(-ans / vb, k) * tb
+    return (ta - _ex(ans, k) * tb) / _ex(vb, k)
+
+
+_TANGENT = {"add": _t_add, "sub": _t_sub, "mul": _t_mul, "truediv": _t_div}
+
+
+def _fast_binary(name, ufunc, a, b):
+    ca, cb = type(a), type(b)
+    if ca is DualArray:
+        if cb is DualArray:
+            if b.tag != a.tag or b.k != a.k or b.value.shape != a.value.shape:
+                return None
+            a_dual = b_dual = True
+        elif cb is float or cb is int or (cb is np.ndarray and b.shape == a.value.shape):
+            a_dual, b_dual = True, False
+        else:
+            return None
+        tag, k = a.tag, a.k
+    elif cb is DualArray and (ca is float or ca is int or (ca is np.ndarray and
+                                                          a.shape == b.value.shape)):
+        a_dual, b_dual = False, True
+        tag, k = b.tag, b.k
+    else:
+        return None
+    va = a.value if a_dual else a
+    vb = b.value if b_dual else b
+    ans = ufunc(va, vb)
+    tangent_of = _TANGENT[name]
+    if k is not None and (a.band is not None if a_dual else True) and (
+            b.band is not None if b_dual else True) and type(ans) is np.ndarray:
+        lo, hi = _union(a.rows if a_dual else None, b.rows if b_dual else None)
+        band = tangent_of(_band(va, lo, hi), _rows_of(a, lo, hi) if a_dual else None,
+                          _band(vb, lo, hi), _rows_of(b, lo, hi) if b_dual else None,
+                          ans[lo:hi], k)
+        return _make_array(ans, None, tag, k, (lo, hi), band)
+    return _make_array(ans, tangent_of(va, a.tangent if a_dual else None, vb,
+                                       b.tangent if b_dual else None, ans, k), tag, k)
+
+
+def _union(ra, rb):
+    if ra is None:
+        return rb
+    if rb is None:
+        return ra
+    if ra[1] <= ra[0]:
+        return rb
+    if rb[1] <= rb[0]:
+        return ra
+    return (min(ra[0], rb[0]), max(ra[1], rb[1]))
+
+
+def _rows_of(x, lo, hi):
+    """Rows lo:hi of a banded tangent (zero outside its band)."""
+    r0, r1 = x.rows
+    if (r0, r1) == (lo, hi):
+        return x.band
+    out = np.zeros((hi - lo,) + x.band.shape[1:], dtype=x.band.dtype)
+    a, b = max(r0, lo), min(r1, hi)
+    if b > a:
+        out[a - lo:b - lo] = x.band[a - r0:b - r0]
+    return out
+
+
+def _band(x, lo, hi):
+    if type(x) is float or type(x) is int or not x.shape:
+        return x
+    return x[lo:hi]
+
+
+def _ex(v, k):
+    if k is None or type(v) is float or type(v) is int:
+        return v
+    return v[..., None]
+
+
+def _fast_pow(a, b):
+    if not (type(a) is DualArray and type(b) in (int, float)):
+        return None
+    va, k = a.value, a.k
+    if b == 0:
+        return _make_array(va ** b, np.zeros(np.shape(va) + ((k,) if k else ())), a.tag, k)
+    if a.band is not None and type(va) is np.ndarray:
+        lo, hi = a.rows
+        v = va[lo:hi]
+        p = 2 * v if b == 2 else b * v ** (b - 1)
+        ans = va * va if b == 2 else va ** b
+        return _make_array(ans, None, a.tag, k, a.rows, a.band * _ex(p, k))
+    if b == 2:
+        ans, p = va * va, 2 * va
+    else:
+        ans, p = va ** b, b * va ** (b - 1)
+    return _make_array(ans, a.tangent * _ex(p, k), a.tag, k)
+
+
+def _fast_unary(rule, ufunc, x):
+    """One plain-valued DualArray through a smooth unary rule."""
+    v = x.value
+    if type(v) is not np.ndarray or rule.kind != "smooth" or rule.jvp is not None or (
+            rule.complex_jvp is not None and v.dtype.kind == "c") or rule.arity != 1:
+        return None
+    ans = ufunc(v)
+    d = rule.partial(0, _NUMPY_NAMESPACE, "numpy")
+    k = x.k
+    if x.band is not None:
+        lo, hi = x.rows
+        return _make_array(ans, None, x.tag, k, x.rows,
+                           _ex(d(v[lo:hi], ans[lo:hi]), k) * x.band)
+    if k is None:
+        return _make_array(ans, d(v, ans) * x.tangent, x.tag, k)
+    return _make_array(ans, _ex(d(v, ans), k) * x.tangent, x.tag, k)
+
+
+# --- __array_ufunc__ --------------------------------------------------------------------
+
+def _ufunc_rules():
+    rules = {}
+    for rule in table:
+        for name in rule.numpy_names:
+            rules[name] = rule
+    return rules
+
+
+_UFUNC_RULES = _ufunc_rules()
+_UFUNC_BY_OBJECT = {getattr(np, name): rule for name, rule in _UFUNC_RULES.items()
+                    if isinstance(getattr(np, name, None), np.ufunc)}
+_STATE = elemental._state
+_ON_PRIMAL = {"greater", "greater_equal", "less", "less_equal", "equal", "not_equal",
+              "logical_and", "logical_or", "logical_xor", "logical_not", "isfinite", "isinf",
+              "isnan", "signbit", "iscomplex", "isreal", "isnat"}
+_REDUCE = {"add": np.sum, "multiply": np.prod, "maximum": np.max, "minimum": np.min}
+_ACCUMULATE = {"add": np.cumsum, "multiply": np.cumprod}
+
+
+def array_ufunc(ufunc, method, inputs, kwargs):
+    if method == "__call__" and not kwargs and not getattr(_STATE, "careful", True):
+        rule = _UFUNC_BY_OBJECT.get(ufunc)
+        if rule is not None:
+            if len(inputs) == 1:
+                if type(inputs[0]) is DualArray:
+                    result = _fast_unary(rule, ufunc, inputs[0])
+                    if result is not None:
+                        return result
+            elif rule.name in _TANGENT:
+                result = _fast_binary(rule.name, ufunc, inputs[0], inputs[1])
+                if result is not None:
+                    return result
+    name = ufunc.__name__
+    out = kwargs.pop("out", None)
+    if method == "__call__" and ufunc in _HANDLERS:   # np.matmul is a ufunc
+        result = _HANDLERS[ufunc](*inputs, **kwargs)
+    elif method == "__call__":
+        if name in _ON_PRIMAL:
+            result = ufunc(*[_primal(x) for x in inputs], **kwargs)
+        else:
+            if kwargs:
+                raise TypeError(f"dualad: numpy.{name} with keyword arguments {sorted(kwargs)} "
+                                "has no tangent rule")
+            rule = _UFUNC_RULES.get(name)
+            if rule is None:
+                raise TypeError(f"dualad: numpy.{name} has no tangent rule for dual numbers "
+                                "(add one with dualad.defjvp)")
+            result = None
+            if len(inputs) == 1 and type(inputs[0]) is DualArray and not elemental.careful():
+                result = _fast_unary(rule, ufunc, inputs[0])
+            elif len(inputs) == 2 and rule.name in _TANGENT and not elemental.careful():
+                result = _fast_binary(rule.name, ufunc, *inputs)
+            if result is None:
+                result = elementwise(rule, ufunc, inputs)
+    elif method == "reduce" and name in _REDUCE:
+        result = _REDUCE[name](inputs[0], axis=kwargs.pop("axis", 0),
+                               keepdims=kwargs.pop("keepdims", False))
+    elif method == "accumulate" and name in _ACCUMULATE:
+        result = _ACCUMULATE[name](inputs[0], axis=kwargs.pop("axis", 0))
+    elif method == "outer" and name in _UFUNC_RULES:
+        a, b = inputs
+        a_ndim = np.ndim(_primal(a))
+        b_ndim = np.ndim(_primal(b))
+        a = a[(Ellipsis,) + (None,) * b_ndim] if a_ndim else a
+        b = b[(None,) * a_ndim + (Ellipsis,)] if b_ndim else b
+        result = ufunc(a, b)
+    else:
+        raise TypeError(f"dualad: numpy.{name}.{method} has no tangent rule for dual numbers")
+    if out is not None:
+        target = out[0] if isinstance(out, tuple) else out
+        if not isinstance(target, DualArray):
+            raise TypeError(f"dualad: numpy.{name}(..., out=ndarray) would drop the tangent; "
+                            "let NumPy allocate the result")
+        target[...] = result
+        return target
+    return result
+
+
+# --- __array_function__ ----------------------------------------------------------------
+
+_HANDLERS: dict = {}
+
+
+def array_function(func, args, kwargs):
+    handler = _HANDLERS.get(func)
+    if handler is None:
+        name = getattr(func, "__module__", "numpy").replace("numpy.", "numpy.")
+        raise TypeError(f"dualad: {name}.{func.__name__} has no tangent rule for dual numbers "
+                        "(see the table of supported functions in the README)")
+    return handler(*args, **kwargs)
+
+
+def _as_operand(x):
+    """A list/tuple holding duals becomes one DualArray (np.stack)."""
+    if isinstance(x, (list, tuple)) and any(isinstance(v, (Dual, DualArray)) or
+                                            isinstance(v, (list, tuple)) for v in x):
+        return np.stack([_as_operand(v) for v in x])
+    return x
+
+
+def apply_array_rule(rule, func, args, kwargs, sequence=False):
+    """Apply an array rule: primal by ``func`` on the values, tangent by ``rule.jvp``."""
+    if sequence:
+        items = [_as_operand(x) for x in args[0]]
+        tag = _outer_tag(items)
+        k = _directions(items, tag)
+        split = [_split(x, tag) for x in items]
+        values = ([v for v, _ in split],) + tuple(args[1:])
+        tangents = [[t for _, t in split]] + [None] * (len(args) - 1)
+    else:
+        args = tuple(_as_operand(a) for a in args)
+        tag = _outer_tag(args)
+        if tag < 0:
+            return func(*args, **kwargs)
+        k = _directions(args, tag)
+        split = [_split(x, tag) for x in args]
+        values = tuple(v for v, _ in split)
+        tangents = [t for _, t in split]
+    if tag < 0:
+        return func(*values, **kwargs)
+    ans = func(*values, **kwargs)
+    tangent = rule.jvp(values, kwargs, ans, tangents, k)
+    return _wrap_result(ans, tangent, tag, k)
+
+
+def _wrap_result(ans, tangent, tag, k):
+    if isinstance(ans, tuple):
+        wrapped = [wrap(a, t, tag, k) if t is not None else a for a, t in zip(ans, tangent)]
+        return type(ans)(*wrapped) if hasattr(ans, "_fields") else tuple(wrapped)
+    if isinstance(ans, list):
+        return [wrap(a, t, tag, k) for a, t in zip(ans, tangent)]
+    return wrap(ans, tangent, tag, k)
+
+
+def implements(*funcs):
+    def register(handler):
+        for f in funcs:
+            _HANDLERS[f] = handler
+        return handler
+    return register
+
+
+def _register_table_rules():
+    """Array functions with a tangent map in the rule table dispatch to it."""
+    for rule in table:
+        if rule.kind != "array":
+            continue
+        for func in rule.numpy_functions:
+            _HANDLERS[func] = _handler_for(rule, func)
+
+
+def _handler_for(rule, func):
+    sequence = rule.params and rule.params[0] == "arrays"
+
+    def handler(*args, **kwargs):
+        return apply_array_rule(rule, func, args, kwargs, sequence=sequence)
+    handler.__name__ = f"{rule.name}_handler"
+    return handler
+
+
+from .rules import table as _table  # noqa: E402
+
+_ADD, _SUB, _MUL, _DIV, _POW = (_table[n] for n in ("add", "sub", "mul", "truediv", "pow"))
+_FLOORDIV, _MOD, _ABS = (_table[n] for n in ("floordiv", "mod", "abs"))
+
+elemental.DUALS = (Dual, DualArray)
+_register_table_rules()
+_NUMPY_NAMESPACE = elemental.namespace("numpy")
+
+
+def _concatenate_banded(arrays, axis=0, **kwargs):
+    """np.concatenate along axis 0 of banded k-tangents: the result is a band too."""
+    if kwargs or axis != 0 or elemental.careful():
+        return None
+    items = list(arrays)
+    tag = _outer_tag(items)
+    duals = [x for x in items if isinstance(x, (Dual, DualArray))]
+    if not duals or any(type(x) is not DualArray or x.tag != tag or x.band is None
+                        or type(x.value) is not np.ndarray for x in duals):
+        return None
+    k = duals[0].k
+    if any(x.k != k for x in duals):
+        return None
+    values = [x.value if type(x) is DualArray else np.asarray(x) for x in items]
+    ans = np.concatenate(values, axis=0)
+    offset, lo_all, hi_all, placed = 0, None, None, []
+    for x, v in zip(items, values):
+        if type(x) is DualArray and x.rows[1] > x.rows[0]:
+            lo, hi = x.rows[0] + offset, x.rows[1] + offset
+            placed.append((lo, hi, x.band))
+            lo_all = lo if lo_all is None else min(lo_all, lo)
+            hi_all = hi if hi_all is None else max(hi_all, hi)
+        offset += v.shape[0]
+    if lo_all is None:
+        lo_all = hi_all = 0
+    band = np.zeros((hi_all - lo_all,) + ans.shape[1:] + (k,),
+                    dtype=np.result_type(ans, *[b for _, _, b in placed], float))
+    for lo, hi, b in placed:
+        band[lo - lo_all:hi - lo_all] = b
+    return _make_array(ans, None, tag, k, (lo_all, hi_all), band)
+
+
+_concatenate_by_rule = _HANDLERS[np.concatenate]
+
+
+def _concatenate(*args, **kwargs):
+    out = _concatenate_banded(*args, **kwargs)
+    return _concatenate_by_rule(*args, **kwargs) if out is None else out
+
+
+_HANDLERS[np.concatenate] = _concatenate
+from . import array_functions  # noqa: E402,F401  (composed functions and primal-only ones)

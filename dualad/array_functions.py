@@ -1,0 +1,315 @@
+"""NumPy functions on DualArrays that are compositions of ruled ones, or look only at the
+primal (shapes, indices, predicates). Functions with a tangent map of their own are in
+the rule table (kind "array"); this module adds no derivative rule of its own.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .array import (DualArray, _HANDLERS, _make_array, _primal, apply_array_rule, implements,
+                    wrap)
+from .array_rules import outer_compose
+from .number import Dual
+from .rules import table
+
+_WHERE = table["np.where"]
+
+
+@implements(np.where)
+def where(condition, x=None, y=None):
+    if x is None and y is None:
+        return np.nonzero(_primal(condition))
+    return apply_array_rule(_WHERE, np.where, (_primal(condition), x, y), {})
+
+
+# --- looks at the primal only ------------------------------------------------------------
+
+def _on_primal(func):
+    def handler(*args, **kwargs):
+        return func(*[_deep_primal(a) for a in args],
+                    **{k: _deep_primal(v) for k, v in kwargs.items()})
+    _HANDLERS[func] = handler
+
+
+def _deep_primal(x):
+    if isinstance(x, (list, tuple)):
+        return type(x)(_deep_primal(v) for v in x)
+    return _primal(x)
+
+
+for _func in (np.shape, np.ndim, np.size, np.argmax, np.argmin, np.argsort, np.nonzero,
+              np.count_nonzero, np.flatnonzero, np.searchsorted, np.isclose, np.allclose,
+              np.array_equal, np.iscomplexobj, np.isrealobj, np.result_type,
+              np.argwhere, np.any, np.all, np.unravel_index,
+              np.digitize, np.histogram, np.lexsort, np.may_share_memory, np.shares_memory,
+              np.ndim, np.iscomplex, np.isreal):
+    _on_primal(_func)
+
+
+# --- constant arrays shaped like a dual: zero tangent, so out[i] = dual works -------
+
+def _like(func):
+    def handler(a, *args, **kwargs):
+        out = func(_primal(a), *[_primal(v) for v in args], **kwargs)
+        if isinstance(a, (Dual, DualArray)) and np.asarray(out).dtype.kind in "fc":
+            k = a.k if isinstance(a, DualArray) else (
+                np.shape(a.tangent)[-1] if np.ndim(a.tangent) else None)
+            if np.ndim(out) == 0:
+                return out
+            result = _make_array(np.array(out), np.zeros(np.shape(out) + ((k,) if k else ()),
+                                                         dtype=np.asarray(out).dtype), a.tag, k)
+            result.owned = True
+            return result
+        return out
+    _HANDLERS[func] = handler
+
+
+for _func in (np.zeros_like, np.ones_like, np.empty_like, np.full_like):
+    _like(_func)
+
+
+@implements(np.copy)
+def copy(a, *args, **kwargs):
+    return a.copy() if isinstance(a, DualArray) else a
+
+
+# --- compositions of ruled operations --------------------------------------------------
+
+@implements(np.outer)
+def outer(a, b, out=None):
+    return outer_compose(a, b)
+
+
+@implements(np.vdot)
+def vdot(a, b):
+    return np.sum(np.conjugate(np.ravel(a)) * np.ravel(b))
+
+
+@implements(np.clip)
+def clip(a, a_min=None, a_max=None, out=None, **kwargs):
+    lo = kwargs.pop("min", a_min)
+    hi = kwargs.pop("max", a_max)
+    if out is not None or kwargs:
+        raise TypeError("dualad: numpy.clip with out= or extra keywords has no tangent rule")
+    result = a
+    if lo is not None:
+        result = np.where(_primal(result) < _primal(lo), lo + 0 * result, result)
+    if hi is not None:
+        result = np.where(_primal(result) > _primal(hi), hi + 0 * result, result)
+    return result
+
+
+@implements(np.real)
+def real(val):
+    return val.real if isinstance(val, Dual) else _parts(val, "real")
+
+
+@implements(np.imag)
+def imag(val):
+    return val.imag if isinstance(val, Dual) else _parts(val, "imag")
+
+
+def _parts(x, part):
+    if not isinstance(x, DualArray):
+        return getattr(np, part)(x)
+    return wrap(getattr(np, part)(x.value), getattr(np, part)(x.tangent), x.tag, x.k)
+
+
+@implements(np.angle)
+def angle(z, deg=False):
+    out = np.arctan2(np.imag(z), np.real(z))   # numpy.angle's own definition
+    return out * (180.0 / np.pi) if deg else out
+
+
+@implements(np.hstack)
+def hstack(tup, **kwargs):
+    arrays = [np.atleast_1d(a) for a in tup]
+    return np.concatenate(arrays, axis=0 if np.ndim(arrays[0]) == 1 else 1)
+
+
+@implements(np.vstack)
+def vstack(tup, **kwargs):
+    return np.concatenate([np.atleast_2d(a) for a in tup], axis=0)
+
+
+@implements(np.column_stack)
+def column_stack(tup):
+    cols = [a if np.ndim(a) >= 2 else np.reshape(a, (-1, 1)) for a in tup]
+    return np.concatenate(cols, axis=1)
+
+
+@implements(np.fliplr)
+def fliplr(m):
+    return np.flip(m, axis=1)
+
+
+@implements(np.flipud)
+def flipud(m):
+    return np.flip(m, axis=0)
+
+
+@implements(np.var)
+def var(a, axis=None, ddof=0, keepdims=False, **kwargs):
+    mean = np.mean(a, axis=axis, keepdims=True)
+    dev = a - mean
+    n = np.size(_primal(a)) if axis is None else np.prod(
+        [np.shape(_primal(a))[ax] for ax in np.atleast_1d(axis)])
+    return np.sum(np.real(dev * np.conjugate(dev)), axis=axis, keepdims=keepdims) / (n - ddof)
+
+
+@implements(np.std)
+def std(a, axis=None, ddof=0, keepdims=False, **kwargs):
+    return np.sqrt(np.var(a, axis=axis, ddof=ddof, keepdims=keepdims))
+
+
+@implements(np.average)
+def average(a, axis=None, weights=None, returned=False, keepdims=False):
+    if weights is None:
+        avg = np.mean(a, axis=axis, keepdims=keepdims)
+        scale = np.size(_primal(a)) / max(np.size(_primal(avg)), 1)
+        return (avg, scale) if returned else avg
+    shape = np.shape(_primal(a))
+    w = weights
+    if np.ndim(_primal(w)) != len(shape):  # 1-D weights along `axis`
+        aligned = [1] * len(shape)
+        aligned[axis] = -1
+        w = np.reshape(w, aligned)
+    w = w + np.zeros(shape)
+    scale = np.sum(w, axis=axis, keepdims=keepdims)
+    avg = np.sum(a * w, axis=axis, keepdims=keepdims) / scale
+    return (avg, scale) if returned else avg
+
+
+@implements(np.sinc)
+def sinc(x):
+    y = np.pi * np.where(_primal(x) == 0, 1.0e-20, x)
+    return np.sin(y) / y
+
+
+@implements(np.polyval)
+def polyval(p, x):
+    result = 0 * x
+    for c in p:
+        result = result * x + c
+    return result
+
+
+@implements(np.trapezoid)
+def trapezoid(y, x=None, dx=1.0, axis=-1):
+    y_m = np.moveaxis(y, axis, -1) if np.ndim(_primal(y)) > 1 else y
+    if x is None:
+        return np.sum((y_m[..., 1:] + y_m[..., :-1]) * (dx / 2.0), axis=-1)
+    d = np.diff(x, axis=-1)
+    return np.sum((y_m[..., 1:] + y_m[..., :-1]) * d / 2.0, axis=-1)
+
+
+@implements(np.kron)
+def kron(a, b):
+    a2, b2 = np.atleast_2d(a), np.atleast_2d(b)
+    (m, n), (p, q) = np.shape(_primal(a2)), np.shape(_primal(b2))
+    blocks = a2[:, None, :, None] * b2[None, :, None, :]
+    out = np.reshape(blocks, (m * p, n * q))
+    return out if np.ndim(_primal(a)) == 2 or np.ndim(_primal(b)) == 2 else np.reshape(out, (-1,))
+
+
+@implements(np.cross)
+def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    if axis is not None or (axisa, axisb, axisc) != (-1, -1, -1):
+        raise TypeError("dualad: numpy.cross with axis arguments has no tangent rule")
+    a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]
+    b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
+    return np.stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], axis=-1)
+
+
+# --- linear algebra compositions -----------------------------------------------------
+
+@implements(np.linalg.norm)
+def norm(x, ord=None, axis=None, keepdims=False):
+    """Vector and matrix norms; the 2-norm at 0 has derivative 0 (like abs'(0))."""
+    p = _primal(x)
+    if axis is None and ord is None:
+        return _two_norm(np.ravel(x) if np.ndim(p) != 1 else x, None, keepdims, np.ndim(p))
+    matrix = (axis is None and np.ndim(p) == 2) or (isinstance(axis, tuple) and len(axis) == 2)
+    if matrix:
+        axes = (0, 1) if axis is None else axis
+        if ord in (None, "fro"):
+            return _two_norm(x, axes, keepdims, np.ndim(p))
+        if ord == "nuc":
+            return np.sum(np.linalg.svd(_to_last(x, axes), compute_uv=False), axis=-1)
+        if ord in (2, -2):
+            s = np.linalg.svd(_to_last(x, axes), compute_uv=False)
+            return np.max(s, axis=-1) if ord == 2 else np.min(s, axis=-1)
+        if ord in (1, -1, np.inf, -np.inf):
+            ax0, ax1 = axes
+            if ord in (np.inf, -np.inf):
+                ax0, ax1 = ax1, ax0
+            sums = np.sum(np.abs(x), axis=ax0, keepdims=True)
+            red = np.max if ord > 0 else np.min
+            return red(sums, axis=(ax0, ax1), keepdims=keepdims) if keepdims else red(
+                np.squeeze(sums, axis=ax0), axis=ax1 - (ax1 > ax0))
+        raise ValueError(f"dualad: invalid norm order {ord!r} for matrices")
+    ax = axis
+    if ord in (None, 2):
+        return _two_norm(x, ax, keepdims, np.ndim(p))
+    if ord == np.inf:
+        return np.max(np.abs(x), axis=ax, keepdims=keepdims)
+    if ord == -np.inf:
+        return np.min(np.abs(x), axis=ax, keepdims=keepdims)
+    if ord == 1:
+        return np.sum(np.abs(x), axis=ax, keepdims=keepdims)
+    if ord == 0:
+        return np.sum(_primal(x) != 0, axis=ax, keepdims=keepdims).astype(float)
+    return np.sum(np.abs(x) ** ord, axis=ax, keepdims=keepdims) ** (1.0 / ord)
+
+
+def _to_last(x, axes):
+    return np.moveaxis(x, axes, (-2, -1))
+
+
+def _two_norm(x, axis, keepdims, ndim):
+    squares = np.real(x * np.conjugate(x)) if np.iscomplexobj(_primal(x)) else x * x
+    total = np.sum(squares, axis=axis, keepdims=keepdims)
+    # sqrt at 0 has an infinite partial; the 2-norm's subgradient at 0 is taken as 0
+    safe = np.where(_primal(total) == 0, 1.0, total)
+    return np.where(_primal(total) == 0, 0.0 * total, np.sqrt(safe))
+
+
+@implements(np.linalg.lstsq)
+def lstsq(a, b, rcond=None):
+    """Least squares for a full-rank matrix: x = pinv(A) b; residuals |b - A x|^2."""
+    pa, pb = _primal(a), _primal(b)
+    _, _, rank, _ = np.linalg.lstsq(pa, pb, rcond=rcond)
+    x = np.matmul(np.linalg.pinv(a), b)
+    s = np.linalg.svd(a, compute_uv=False)
+    m, n = np.shape(pa)
+    if rank == n and m > n:
+        r = b - np.matmul(a, x)
+        residuals = np.sum(r * r, axis=0)
+        residuals = np.reshape(residuals, (1,)) if np.ndim(_primal(residuals)) == 0 else residuals
+    else:
+        residuals = np.empty((0,))
+    return x, residuals, rank, s
+
+
+@implements(np.linalg.eigvalsh)
+def eigvalsh(a, UPLO="L"):
+    return np.linalg.eigh(a, UPLO=UPLO)[0]
+
+
+@implements(np.linalg.matrix_power)
+def matrix_power(a, n):
+    if n < 0:
+        return np.linalg.matrix_power(np.linalg.inv(a), -n)
+    result = np.broadcast_to(np.eye(np.shape(_primal(a))[-1]), np.shape(_primal(a))) + 0 * a
+    for _ in range(n):
+        result = np.matmul(result, a)
+    return result
+
+
+@implements(np.linalg.multi_dot)
+def multi_dot(arrays, *, out=None):
+    result = arrays[0]
+    for m in arrays[1:]:
+        result = np.dot(result, m)
+    return result
+

@@ -1,0 +1,731 @@
+"""Tangent maps of NumPy's array functions (reductions, shapes, products, linear algebra).
+
+Each map has the signature ``jvp(args, kwargs, ans, tangents, k)``: ``args`` are the
+primal arguments as the function received them (arrays may be duals of lower tags),
+``ans`` is the primal result, ``tangents`` is parallel to ``args`` (``None`` for an
+argument that does not move; a list for a sequence argument), and ``k`` is the number
+of directions (``None`` for one direction, where a tangent has the shape of its value;
+else a tangent has a trailing axis of k directions).
+
+The maps use only NumPy's public functions, so when the values are themselves duals
+(nested differentiation) the same code runs on them through NumPy's dispatch. The rule
+table (``dualad.rules``) lists each map beside the function it differentiates.
+"""
+from __future__ import annotations
+
+import string
+
+import numpy as np
+
+# --- helpers for the trailing direction axis ---------------------------------------
+
+
+def ex(v, k):
+    """``v`` with a trailing axis of length 1 so it broadcasts against a k-tangent."""
+    if k is None or np.ndim(v) == 0:
+        return v
+    return v[..., None]
+
+
+def lead(t, k):
+    """Move the direction axis to the front (so functions that broadcast over leading
+    axes treat it as a batch axis)."""
+    return t if k is None else np.moveaxis(t, -1, 0)
+
+
+def trail(t, k):
+    return t if k is None else np.moveaxis(t, 0, -1)
+
+
+def tshape(shape, k):
+    return tuple(shape) if k is None else tuple(shape) + (k,)
+
+
+def zeros(shape, k, dtype=float):
+    return np.zeros(tshape(shape, k), dtype=dtype)
+
+
+def axes_of(axis, ndim):
+    """Non-negative value axes (a tuple), so the trailing direction axis is untouched."""
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (tuple, list)):
+        return tuple(sorted(a % ndim if ndim else a for a in axis))
+    return (axis % ndim if ndim else axis,)
+
+
+def axis_of(axis, ndim):
+    return axis % ndim if ndim else axis
+
+
+def tangent_or_zeros(t, value, k):
+    return zeros(np.shape(value), k, _dtype(value)) if t is None else t
+
+
+def _dtype(value):
+    v = value
+    while hasattr(v, "tag"):
+        v = v.value
+    return complex if np.iscomplexobj(v) else float
+
+
+def reject(kwargs, who, allowed=()):
+    for key, v in kwargs.items():
+        if key not in allowed and v is not None and not (key == "keepdims" and v is False):
+            raise TypeError(f"dualad: numpy.{who} with {key}={v!r} has no tangent rule")
+
+
+# --- reductions ---------------------------------------------------------------------
+
+
+def sum_jvp(args, kwargs, ans, tangents, k):
+    a = args[0]
+    reject({key: v for key, v in kwargs.items() if key not in ("axis", "keepdims", "dtype")}, "sum")
+    return np.sum(tangents[0], axis=axes_of(kwargs.get("axis"), np.ndim(a)),
+                  keepdims=kwargs.get("keepdims", False))
+
+
+def mean_jvp(args, kwargs, ans, tangents, k):
+    a = args[0]
+    reject({key: v for key, v in kwargs.items() if key not in ("axis", "keepdims", "dtype")}, "mean")
+    return np.mean(tangents[0], axis=axes_of(kwargs.get("axis"), np.ndim(a)),
+                   keepdims=kwargs.get("keepdims", False))
+
+
+def _collapse(a, axis):
+    """Move the reduced axes of ``a`` to the end and merge them into one."""
+    ndim = np.ndim(a)
+    axes = axes_of(axis, ndim)
+    rest = [i for i in range(ndim) if i not in axes]
+    moved = np.transpose(a, rest + list(axes))
+    shape = np.shape(moved)[:len(rest)]
+    return np.reshape(moved, shape + (-1,)), axes, rest
+
+
+def exclusive_products(a, axis):
+    """prod of all entries but one along ``axis`` (zero-safe: no division)."""
+    flat, axes, rest = _collapse(a, axis)
+    ones = np.ones_like(flat[..., :1])
+    left = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+    right = np.flip(np.cumprod(np.concatenate([ones, np.flip(flat, -1)[..., :-1]], axis=-1),
+                               axis=-1), -1)
+    others = left * right
+    moved_shape = tuple(np.shape(a)[i] for i in rest) + tuple(np.shape(a)[i] for i in axes)
+    others = np.reshape(others, moved_shape)
+    inverse = np.argsort(rest + list(axes))
+    return np.transpose(others, tuple(inverse))
+
+
+def prod_jvp(args, kwargs, ans, tangents, k):
+    a = args[0]
+    reject({key: v for key, v in kwargs.items() if key not in ("axis", "keepdims", "dtype")}, "prod")
+    axis = kwargs.get("axis")
+    others = exclusive_products(a, axis)
+    return np.sum(ex(others, k) * tangents[0], axis=axes_of(axis, np.ndim(a)),
+                  keepdims=kwargs.get("keepdims", False))
+
+
+def cumsum_jvp(args, kwargs, ans, tangents, k):
+    a, t = args[0], tangents[0]
+    axis = kwargs.get("axis")
+    if axis is None:
+        return np.cumsum(np.reshape(t, tshape((-1,), k)), axis=0)
+    return np.cumsum(t, axis=axis_of(axis, np.ndim(a)))
+
+
+def cumprod_jvp(args, kwargs, ans, tangents, k):
+    a, t = args[0], tangents[0]
+    axis = kwargs.get("axis")
+    if axis is None:
+        a = np.reshape(a, (-1,))
+        t = np.reshape(t, tshape((-1,), k))
+        axis = 0
+    axis = axis_of(axis, np.ndim(a))
+    # d ans_i = d ans_{i-1} * a_i + ans_{i-1} * t_i  (exact also when some a_i are 0)
+    a_m = np.moveaxis(a, axis, 0)
+    t_m = np.moveaxis(t, axis, 0)
+    ans_m = np.moveaxis(np.reshape(ans, np.shape(a)), axis, 0)
+    if not np.any(a_m == 0):
+        out = ex(ans_m, k) * np.cumsum(t_m / ex(a_m, k), axis=0)
+    else:
+        rows = [t_m[0]]
+        for i in range(1, np.shape(a_m)[0]):
+            rows.append(rows[-1] * ex(a_m[i], k) + ex(ans_m[i - 1], k) * t_m[i])
+        out = np.stack(rows, axis=0)
+    return np.moveaxis(out, 0, axis)
+
+
+def max_jvp(args, kwargs, ans, tangents, k):
+    """max and min: ties share the tangent equally (the mean over the extreme entries)."""
+    a = args[0]
+    reject({key: v for key, v in kwargs.items() if key not in ("axis", "keepdims")}, "max")
+    axes = axes_of(kwargs.get("axis"), np.ndim(a))
+    keep = _primal(ans)
+    if not kwargs.get("keepdims", False):
+        keep = np.expand_dims(keep, axes)
+    mask = _primal(a) == _primal(keep)
+    weights = mask / np.sum(mask, axis=axes, keepdims=True)
+    return np.sum(ex(weights, k) * tangents[0], axis=axes, keepdims=kwargs.get("keepdims", False))
+
+
+def _primal(x):
+    while hasattr(x, "tag"):
+        x = x.value
+    return x
+
+
+# --- elementwise helpers used as functions --------------------------------------------
+
+
+def where_jvp(args, kwargs, ans, tangents, k):
+    condition, x, y = args
+    tx = tangent_or_zeros(tangents[1], x, k)
+    ty = tangent_or_zeros(tangents[2], y, k)
+    return _broadcast(np.where(ex(np.asarray(_primal(condition)), k), tx, ty), ans, k)
+
+
+def _broadcast(t, ans, k):
+    shape = tshape(np.shape(ans), k)
+    return t if np.shape(t) == shape else np.broadcast_to(t, shape)
+
+
+# --- shapes and selections: the same operation on the tangent ------------------------
+
+
+def reshape_like_jvp(args, kwargs, ans, tangents, k):
+    """Any operation that only reshapes (reshape, ravel, squeeze, expand_dims, atleast_*)."""
+    if kwargs.get("order", "C") not in ("C", "A", None):
+        raise TypeError("dualad: reshape with order='F' has no tangent rule; transpose first")
+    return np.reshape(tangents[0], tshape(np.shape(ans), k))
+
+
+def transpose_jvp(args, kwargs, ans, tangents, k):
+    a = args[0]
+    axes = args[1] if len(args) > 1 else kwargs.get("axes")
+    ndim = np.ndim(a)
+    axes = tuple(range(ndim))[::-1] if axes is None else tuple(ax % ndim for ax in axes)
+    return np.transpose(tangents[0], axes + ((ndim,) if k is not None else ()))
+
+
+def swapaxes_jvp(args, kwargs, ans, tangents, k):
+    a, axis1, axis2 = args
+    ndim = np.ndim(a)
+    return np.swapaxes(tangents[0], axis1 % ndim, axis2 % ndim)
+
+
+def moveaxis_jvp(args, kwargs, ans, tangents, k):
+    a, source, destination = args
+    ndim = np.ndim(a)
+    norm = (lambda v: [s % ndim for s in v]) if isinstance(source, (tuple, list)) else (
+        lambda v: v % ndim)
+    return np.moveaxis(tangents[0], norm(source), norm(destination))
+
+
+def broadcast_to_jvp(args, kwargs, ans, tangents, k):
+    return np.broadcast_to(tangents[0], tshape(np.shape(ans), k))
+
+
+def flip_jvp(args, kwargs, ans, tangents, k):
+    a = args[0]
+    axis = args[1] if len(args) > 1 else kwargs.get("axis")
+    return np.flip(tangents[0], axis=axes_of(axis, np.ndim(a)))
+
+
+def roll_jvp(args, kwargs, ans, tangents, k):
+    a, shift = args[0], args[1]
+    axis = args[2] if len(args) > 2 else kwargs.get("axis")
+    t = tangents[0]
+    if axis is None:
+        flat = np.roll(np.reshape(t, tshape((-1,), k)), shift, axis=0)
+        return np.reshape(flat, tshape(np.shape(a), k))
+    ndim = np.ndim(a)
+    axis = tuple(ax % ndim for ax in axis) if isinstance(axis, (tuple, list)) else axis % ndim
+    return np.roll(t, shift, axis=axis)
+
+
+def concatenate_jvp(args, kwargs, ans, tangents, k):
+    arrays = args[0]
+    axis = args[1] if len(args) > 1 else kwargs.get("axis", 0)
+    ts = [tangent_or_zeros(t, a, k) for a, t in zip(arrays, tangents[0])]
+    if axis is None:
+        return np.concatenate([np.reshape(t, tshape((-1,), k)) for t in ts], axis=0)
+    return np.concatenate(ts, axis=axis_of(axis, np.ndim(arrays[0])))
+
+
+def stack_jvp(args, kwargs, ans, tangents, k):
+    arrays = args[0]
+    axis = args[1] if len(args) > 1 else kwargs.get("axis", 0)
+    ts = [tangent_or_zeros(t, a, k) for a, t in zip(arrays, tangents[0])]
+    return np.stack(ts, axis=axis_of(axis, np.ndim(ans)))
+
+
+def split_jvp(args, kwargs, ans, tangents, k):
+    a, indices = args[0], args[1]
+    axis = args[2] if len(args) > 2 else kwargs.get("axis", 0)
+    return tuple(np.array_split(tangents[0], indices, axis=axis_of(axis, np.ndim(a))))
+
+
+def take_jvp(args, kwargs, ans, tangents, k):
+    a, indices = args[0], args[1]
+    axis = args[2] if len(args) > 2 else kwargs.get("axis")
+    t = tangents[0]
+    if axis is None:
+        return np.reshape(np.take(np.reshape(t, tshape((-1,), k)), indices, axis=0),
+                          tshape(np.shape(ans), k))
+    return np.take(t, indices, axis=axis_of(axis, np.ndim(a)))
+
+
+def take_along_axis_jvp(args, kwargs, ans, tangents, k):
+    a, indices = args[0], args[1]
+    axis = args[2] if len(args) > 2 else kwargs.get("axis")
+    t = tangents[0]
+    if axis is None:
+        return np.reshape(np.take_along_axis(np.reshape(t, tshape((-1,), k)), ex(indices, k), 0),
+                          tshape(np.shape(ans), k))
+    return np.take_along_axis(t, ex(indices, k), axis=axis_of(axis, np.ndim(a)))
+
+
+def sort_jvp(args, kwargs, ans, tangents, k):
+    a = args[0]
+    axis = args[1] if len(args) > 1 else kwargs.get("axis", -1)
+    order = np.argsort(_primal(a), axis=axis, kind="stable")
+    return take_along_axis_jvp((a, order, axis), {}, ans, tangents, k)
+
+
+def repeat_jvp(args, kwargs, ans, tangents, k):
+    a, repeats = args[0], args[1]
+    axis = args[2] if len(args) > 2 else kwargs.get("axis")
+    t = tangents[0]
+    if axis is None:
+        return np.repeat(np.reshape(t, tshape((-1,), k)), repeats, axis=0)
+    return np.repeat(t, repeats, axis=axis_of(axis, np.ndim(a)))
+
+
+def tile_jvp(args, kwargs, ans, tangents, k):
+    a, reps = args[0], args[1]
+    reps = (reps,) if np.ndim(reps) == 0 else tuple(reps)
+    d = max(np.ndim(a), len(reps))
+    t = np.reshape(tangents[0], tshape((1,) * (d - np.ndim(a)) + np.shape(a), k))
+    reps = (1,) * (d - len(reps)) + reps + ((1,) if k is not None else ())
+    return np.tile(t, reps)
+
+
+def diff_jvp(args, kwargs, ans, tangents, k):
+    a = args[0]
+    n = args[1] if len(args) > 1 else kwargs.get("n", 1)
+    axis = args[2] if len(args) > 2 else kwargs.get("axis", -1)
+    return np.diff(tangents[0], n=n, axis=axis_of(axis, np.ndim(a)))
+
+
+def trace_jvp(args, kwargs, ans, tangents, k):
+    a = args[0]
+    offset = args[1] if len(args) > 1 else kwargs.get("offset", 0)
+    axis1 = args[2] if len(args) > 2 else kwargs.get("axis1", 0)
+    axis2 = args[3] if len(args) > 3 else kwargs.get("axis2", 1)
+    ndim = np.ndim(a)
+    return np.trace(tangents[0], offset=offset, axis1=axis1 % ndim, axis2=axis2 % ndim)
+
+
+def diagonal_jvp(args, kwargs, ans, tangents, k):
+    a = args[0]
+    offset = args[1] if len(args) > 1 else kwargs.get("offset", 0)
+    axis1 = args[2] if len(args) > 2 else kwargs.get("axis1", 0)
+    axis2 = args[3] if len(args) > 3 else kwargs.get("axis2", 1)
+    ndim = np.ndim(a)
+    d = np.diagonal(tangents[0], offset=offset, axis1=axis1 % ndim, axis2=axis2 % ndim)
+    return d if k is None else np.moveaxis(d, -2, -1)
+
+
+def diag_jvp(args, kwargs, ans, tangents, k):
+    v = args[0]
+    offset = args[1] if len(args) > 1 else kwargs.get("k", 0)
+    t = tangents[0]
+    if np.ndim(v) == 2:
+        return diagonal_jvp((v, offset, 0, 1), {}, ans, tangents, k)
+    n = np.shape(ans)[0]
+    out = zeros((n, n), k, _dtype(v))
+    idx = np.arange(np.shape(v)[0])
+    rows, cols = (idx, idx + offset) if offset >= 0 else (idx - offset, idx)
+    out = _scatter(out, (rows, cols), t)
+    return out
+
+
+def _scatter(out, index, values):
+    """``out`` with ``out[index] = values`` (values may be duals of lower tags)."""
+    if hasattr(values, "tag"):
+        from .array import as_dual_array
+        out = as_dual_array(out, values)
+        out.owned = True
+    out[index] = values
+    return out
+
+
+# --- products -------------------------------------------------------------------------
+
+
+def _tensordot_axes(a_ndim, b_ndim, axes):
+    if np.ndim(axes) == 0:
+        n = int(axes)
+        return list(range(a_ndim - n, a_ndim)), list(range(n))
+    xa, xb = axes
+    xa = [xa] if np.ndim(xa) == 0 else list(xa)
+    xb = [xb] if np.ndim(xb) == 0 else list(xb)
+    return [x % a_ndim for x in xa], [x % b_ndim for x in xb]
+
+
+def _tensordot_tangent(a, b, ta, tb, axes_a, axes_b, k):
+    out = None
+    if tb is not None:
+        out = np.tensordot(a, tb, axes=(axes_a, axes_b))   # the direction axis stays last
+    if ta is not None:
+        term = np.tensordot(ta, b, axes=(axes_a, axes_b))
+        if k is not None:                                  # move it past b's free axes
+            term = np.moveaxis(term, np.ndim(a) - len(axes_a), -1)
+        out = term if out is None else out + term
+    return out
+
+
+def tensordot_jvp(args, kwargs, ans, tangents, k):
+    a, b = args[0], args[1]
+    axes = args[2] if len(args) > 2 else kwargs.get("axes", 2)
+    axes_a, axes_b = _tensordot_axes(np.ndim(a), np.ndim(b), axes)
+    return _tensordot_tangent(a, b, tangents[0], tangents[1], axes_a, axes_b, k)
+
+
+def dot_jvp(args, kwargs, ans, tangents, k):
+    a, b = args[0], args[1]
+    ta, tb = tangents[0], tangents[1]
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        out = None
+        if ta is not None:
+            out = ta * ex(b, k) if np.ndim(b) else ta * b
+            if np.ndim(b) and np.ndim(a) == 0 and k is not None:
+                out = ex(b, k) * ta
+        if tb is not None:
+            term = ex(a, k) * tb if np.ndim(a) else a * tb
+            out = term if out is None else out + term
+        return _broadcast(out, ans, k)
+    axes_a = [np.ndim(a) - 1]
+    axes_b = [0 if np.ndim(b) == 1 else np.ndim(b) - 2]
+    return _tensordot_tangent(a, b, ta, tb, axes_a, axes_b, k)
+
+
+def inner_jvp(args, kwargs, ans, tangents, k):
+    a, b = args
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return dot_jvp(args, kwargs, ans, tangents, k)
+    return _tensordot_tangent(a, b, tangents[0], tangents[1], [np.ndim(a) - 1],
+                              [np.ndim(b) - 1], k)
+
+
+def matmul_jvp(args, kwargs, ans, tangents, k):
+    a, b = args[0], args[1]
+    ta, tb = tangents[0], tangents[1]
+    if k is None:
+        out = None if ta is None else np.matmul(ta, b)
+        if tb is not None:
+            out = np.matmul(a, tb) if out is None else out + np.matmul(a, tb)
+        return out
+    out = None
+    if tb is not None:
+        out = np.matmul(a, tb) if np.ndim(b) == 1 else trail(np.matmul(a, lead(tb, k)), k)
+    if ta is not None:
+        if np.ndim(a) >= 2:
+            term = trail(np.matmul(lead(ta, k), b), k)
+        else:  # a vector: make each direction a 1 x n row, batched in front of b's batch
+            rows = np.reshape(lead(ta, k), (k,) + (1,) * max(np.ndim(b) - 2, 0) + (1, -1))
+            term = np.matmul(rows, b)
+            term = trail(np.reshape(term, (k,) + np.shape(ans)), k)
+        out = term if out is None else out + term
+    return out
+
+
+_LETTERS = string.ascii_letters
+
+
+def _einsum_parts(subscripts, n_operands):
+    subscripts = subscripts.replace(" ", "")
+    if "->" in subscripts:
+        inputs, output = subscripts.split("->")
+        inputs = inputs.split(",")
+    else:
+        inputs = subscripts.split(",")
+        letters = [c for c in subscripts if c.isalpha()]
+        once = sorted(c for c in set(letters) if letters.count(c) == 1)
+        output = ("..." if "..." in subscripts else "") + "".join(once)
+    if len(inputs) != n_operands:
+        raise ValueError("einsum: the subscripts do not match the number of operands")
+    return inputs, output
+
+
+def einsum_jvp(args, kwargs, ans, tangents, k):
+    subscripts, operands = args[0], list(args[1:])
+    if not isinstance(subscripts, str):
+        raise TypeError("dualad: einsum in the (operand, sublist) form has no tangent rule; "
+                        "use the subscripts string form")
+    inputs, output = _einsum_parts(subscripts, len(operands))
+    used = set(subscripts)
+    free = next(c for c in _LETTERS if c not in used)
+    optimize = kwargs.get("optimize", False)
+    out = None
+    for i, t in enumerate(tangents[1:]):
+        if t is None:
+            continue
+        if k is None:
+            spec = ",".join(inputs) + "->" + output
+        else:
+            ins = list(inputs)
+            ins[i] = ins[i] + free
+            spec = ",".join(ins) + "->" + output + free
+        ops = list(operands)
+        ops[i] = t
+        term = np.einsum(spec, *ops, optimize=optimize)
+        out = term if out is None else out + term
+    return _broadcast(out, ans, k)
+
+
+def outer_compose(a, b):
+    """numpy.outer through operations that already have rules."""
+    return np.multiply(np.reshape(a, (-1,))[:, None], np.reshape(b, (-1,))[None, :])
+
+
+# --- linear algebra ---------------------------------------------------------------------
+
+def _mT(x):
+    return np.swapaxes(x, -1, -2)
+
+
+def _k_last_to_matrix_columns(t, k):
+    """(..., n, m, k) -> (..., n, m*k): k right-hand sides solved at once."""
+    shape = np.shape(t)
+    return np.reshape(t, shape[:-2] + (shape[-2] * shape[-1],))
+
+
+def _matrix_act(m, t, k):
+    """m @ t where t is a tangent of a matrix (..., n, p[, k])."""
+    if k is None:
+        return np.matmul(m, t)
+    return trail(np.matmul(m, lead(t, k)), k)
+
+
+def _act_matrix(t, m, k):
+    """t @ m where t is a tangent of a matrix (..., n, p[, k])."""
+    if k is None:
+        return np.matmul(t, m)
+    return trail(np.matmul(lead(t, k), m), k)
+
+
+def _tmT(t, k):
+    """The transpose of a matrix tangent (swapping the two matrix axes, not k)."""
+    return _mT(t) if k is None else np.swapaxes(t, -2, -3)
+
+
+def solve_jvp(args, kwargs, ans, tangents, k):
+    """x = A^{-1} b:  dx = A^{-1} (db - dA x)."""
+    a, b = args[0], args[1]
+    ta, tb = tangents[0], tangents[1]
+    x = ans
+    vector = np.ndim(b) == 1
+    rhs = None
+    if tb is not None:
+        rhs = tb
+    if ta is not None:
+        x_cols = x[..., None] if vector else x
+        dax = _act_matrix_vector(ta, x_cols, k)  # dA @ x with the directions kept last
+        if vector:
+            dax = dax[..., 0, :] if k is not None else dax[..., 0]
+        rhs = -dax if rhs is None else rhs - dax
+    if k is None:
+        return np.linalg.solve(a, rhs)
+    if vector:   # rhs (n, k): k right-hand sides
+        return np.linalg.solve(a, rhs)
+    shape = np.shape(rhs)
+    sol = np.linalg.solve(a, _k_last_to_matrix_columns(rhs, k))
+    return np.reshape(sol, shape)
+
+
+def _act_matrix_vector(ta, x, k):
+    """dA @ x for dA (..., n, n[, k]) and x (..., n, m)."""
+    if k is None:
+        return np.matmul(ta, x)
+    return trail(np.matmul(lead(ta, k), x), k)
+
+
+def inv_jvp(args, kwargs, ans, tangents, k):
+    """dX = -X dA X."""
+    x = ans
+    return -_act_matrix(_matrix_act(x, tangents[0], k), x, k)
+
+
+def _adjugate(a):
+    """adj(A) = det(A) A^{-1}, valid also for singular A (through the SVD)."""
+    pa = _primal(a)
+    try:
+        if np.all(np.isfinite(np.linalg.cond(pa))) and np.all(np.linalg.cond(pa) < 1e12):
+            return np.linalg.det(a)[..., None, None] * np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        pass
+    u, s, vt = np.linalg.svd(a)
+    n = np.shape(s)[-1]
+    others = np.stack([np.prod(np.delete(s, i, axis=-1), axis=-1) for i in range(n)], axis=-1)
+    sign = np.linalg.det(u) * np.linalg.det(vt)
+    return sign[..., None, None] * np.matmul(_mT(vt) * others[..., None, :], _mT(u))
+
+
+def det_jvp(args, kwargs, ans, tangents, k):
+    """d det A = tr(adj(A) dA)."""
+    adj = _adjugate(args[0])
+    t = tangents[0]
+    # sum_ij adj_ji dA_ij
+    return np.sum(np.sum(ex(_mT(adj), k) * t, axis=-1 if k is None else -2),
+                  axis=-1 if k is None else -2)
+
+
+def slogdet_jvp(args, kwargs, ans, tangents, k):
+    """d log|det A| = tr(A^{-1} dA); the sign has derivative 0."""
+    a = args[0]
+    t = tangents[0]
+    inv = np.linalg.inv(a)
+    dlog = np.sum(np.sum(ex(_mT(inv), k) * t, axis=-1 if k is None else -2),
+                  axis=-1 if k is None else -2)
+    sign = ans[0]
+    dsign = zeros(np.shape(sign), k, _dtype(sign))
+    return dsign, dlog
+
+
+def _sym_from_lower(t, k):
+    """The symmetric matrix a routine reading only the lower triangle sees."""
+    lower = _tril(t, 0, k)
+    strictly = _tril(t, -1, k)
+    return lower + _tmT(strictly, k)
+
+
+def _tril(t, offset, k):
+    if k is None:
+        return np.tril(t, offset)
+    n, m = np.shape(t)[-3], np.shape(t)[-2]
+    mask = np.tri(n, m, offset, dtype=bool)
+    return np.where(mask[..., None], t, 0)
+
+
+def cholesky_jvp(args, kwargs, ans, tangents, k):
+    """A = L L^T: dL = L Phi(L^{-1} dA L^{-T}), Phi = lower triangle with half diagonal."""
+    if kwargs.get("upper"):
+        raise TypeError("dualad: cholesky(upper=True) has no tangent rule; transpose the result")
+    el = ans
+    dA = _sym_from_lower(tangents[0], k)
+    linv = np.linalg.inv(el)
+    inner = _act_matrix(_matrix_act(linv, dA, k), _mT(linv), k)
+    phi = _tril(inner, -1, k) + 0.5 * _diag_part(inner, k)
+    return _matrix_act(el, phi, k)
+
+
+def _diag_part(t, k):
+    n = np.shape(t)[-2 if k is None else -3]
+    eye = np.eye(n, dtype=bool)
+    return np.where(eye if k is None else eye[..., None], t, 0)
+
+
+def qr_jvp(args, kwargs, ans, tangents, k):
+    """A = QR (reduced, m >= n): with M = Q^T dA R^{-1}, Omega = tril(M,-1) - tril(M,-1)^T,
+    dR = (M - Omega) R and dQ = Q Omega + (I - Q Q^T) dA R^{-1}."""
+    mode = args[1] if len(args) > 1 else kwargs.get("mode", "reduced")
+    if mode not in ("reduced", "r"):
+        raise TypeError(f"dualad: qr(mode={mode!r}) has no tangent rule; use mode='reduced'")
+    a = args[0]
+    m, n = np.shape(a)[-2:]
+    if m < n:
+        raise TypeError("dualad: qr of a wide matrix (m < n) has no tangent rule")
+    q, r = (ans if mode == "reduced" else np.linalg.qr(a))
+    rinv = np.linalg.inv(r)
+    da_rinv = _act_matrix(tangents[0], rinv, k)
+    mm = _matrix_act(_mT(q), da_rinv, k)
+    low = _tril(mm, -1, k)
+    omega = low - _tmT(low, k)
+    dr = _act_matrix(mm - omega, r, k)
+    if mode == "r":
+        return dr
+    dq = _matrix_act(q, omega, k) + da_rinv - _matrix_act(q, _matrix_act(_mT(q), da_rinv, k), k)
+    return dq, dr
+
+
+def _vec_diag(v):
+    return v[..., :, None] * np.eye(np.shape(v)[-1])
+
+
+def eigh_jvp(args, kwargs, ans, tangents, k):
+    """Symmetric A = V diag(w) V^T (numpy reads the lower triangle):
+    dw_i = v_i^T dA v_i; dV = V (F o (V^T dA V)), F_ij = 1/(w_j - w_i), F_ii = 0."""
+    uplo = args[1] if len(args) > 1 else kwargs.get("UPLO", "L")
+    w, v = ans
+    t = tangents[0]
+    dA = _sym_from_lower(t, k) if uplo == "L" else _tmT(_sym_from_lower(_tmT(t, k), k), k)
+    vdv = _act_matrix(_matrix_act(_mT(v), dA, k), v, k)
+    if k is None:
+        dw = np.diagonal(vdv, axis1=-2, axis2=-1)
+    else:
+        dw = np.swapaxes(np.diagonal(vdv, axis1=-3, axis2=-2), -1, -2)
+    gap = w[..., None, :] - w[..., :, None]
+    n = np.shape(w)[-1]
+    off = ~np.eye(n, dtype=bool)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = np.where(off, 1.0 / np.where(off, gap, 1.0), 0.0)
+    dv = _matrix_act(v, ex(f, k) * vdv, k)
+    return dw, dv
+
+
+def svd_jvp(args, kwargs, ans, tangents, k):
+    """A = U S V^T (reduced). dS = diag(U^T dA V); vectors by the standard formulas."""
+    full = args[1] if len(args) > 1 else kwargs.get("full_matrices", True)
+    compute_uv = args[2] if len(args) > 2 else kwargs.get("compute_uv", True)
+    a = args[0]
+    t = tangents[0]
+    if compute_uv:
+        u, s, vt = ans
+    else:
+        u, s, vt = np.linalg.svd(a, full_matrices=False)
+    m, n = np.shape(a)[-2:]
+    if compute_uv and full and m != n:
+        raise TypeError("dualad: svd(full_matrices=True) of a non-square matrix has no "
+                        "unique tangent; pass full_matrices=False")
+    v = _mT(vt)
+    p = _act_matrix(_matrix_act(_mT(u), t, k), v, k)        # U^T dA V, (.., r, r[, k])
+    ds = np.diagonal(p, axis1=-2, axis2=-1) if k is None else np.swapaxes(
+        np.diagonal(p, axis1=-3, axis2=-2), -1, -2)
+    if not compute_uv:
+        return ds
+    s2 = s * s
+    r = np.shape(s)[-1]
+    off = ~np.eye(r, dtype=bool)
+    gap = s2[..., None, :] - s2[..., :, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = np.where(off, 1.0 / np.where(off, gap, 1.0), 0.0)
+    sdiag = _vec_diag(s)
+    pt = _tmT(p, k)
+    # dU = U (F o (P S + S P^T)) + (I - U U^T) dA V S^{-1}
+    du = _matrix_act(u, ex(f, k) * (_act_matrix(p, sdiag, k) + _matrix_act(sdiag, pt, k)), k)
+    # dV = V (F o (S P + P^T S)) + (I - V V^T) dA^T U S^{-1}
+    dv = _matrix_act(v, ex(f, k) * (_matrix_act(sdiag, p, k) + _act_matrix(pt, sdiag, k)), k)
+    sinv = _vec_diag(1.0 / s)
+    if m > r:
+        proj = _act_matrix(_act_matrix(t, v, k), sinv, k)
+        du = du + proj - _matrix_act(u, _matrix_act(_mT(u), proj, k), k)
+    if n > r:
+        proj = _act_matrix(_act_matrix(_tmT(t, k), u, k), sinv, k)
+        dv = dv + proj - _matrix_act(v, _matrix_act(_mT(v), proj, k), k)
+    return du, ds, _tmT(dv, k)
+
+
+def pinv_jvp(args, kwargs, ans, tangents, k):
+    """dA+ = -A+ dA A+ + A+ A+^T dA^T (I - A A+) + (I - A+ A) dA^T A+^T A+ (constant rank)."""
+    a = args[0]
+    x = ans
+    t = tangents[0]
+    tT = _tmT(t, k)
+    m, n = np.shape(a)[-2:]
+    term1 = -_act_matrix(_matrix_act(x, t, k), x, k)
+    left = np.eye(m) - np.matmul(a, x)
+    right = np.eye(n) - np.matmul(x, a)
+    term2 = _act_matrix(_matrix_act(np.matmul(x, _mT(x)), tT, k), left, k)
+    term3 = _act_matrix(_matrix_act(right, tT, k), np.matmul(_mT(x), x), k)
+    return term1 + term2 + term3

@@ -1,0 +1,213 @@
+"""``jacfwd``/``jacobian``: Jacobians column by column, chunk_size columns per pass.
+
+Each pass draws a fresh tag and seeds k basis directions e_j (a chunk of columns) into
+the flattened inputs; the outputs' k-tangents are k columns of the Jacobian. The result
+has shape ``out.shape + in.shape`` for every (output leaf, input leaf) pair, arranged as
+JAX's tree product: the output's structure, each leaf holding the input's structure.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from ..array import DualArray, _make_array
+from ..number import _make
+from ..elemental import run_guarded
+from ..tags import new_tag
+from ._seed import as_array, as_scalar, check_callable, has_nan, primal_of, tangent_of
+from ._tree import flatten, flatten_args, is_scalar, is_vector, leaf_shape, unflatten
+
+#: bytes of tangent per intermediate array a pass should aim at (about an L2 cache):
+#: wide enough that NumPy's per-call cost is shared by many columns, small enough
+#: that the k-tangents stay in cache and memory stays bounded.
+CHUNK_BYTES = 1 << 20
+
+
+def jacfwd(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: bool = False,
+           chunk_size: int | None = None) -> Callable[..., Any]:
+    """A function returning the Jacobian of ``f`` in the arguments ``argnums``.
+
+    The Jacobian of an output of shape ``out.shape`` in an input of shape ``in.shape``
+    has shape ``out.shape + in.shape``; with tuple ``argnums`` a tuple of them. Inputs
+    and outputs may be numbers, sequences of numbers, arrays, or tuples/lists/dicts of
+    them (JAX's tree product). ``chunk_size`` columns are seeded per pass (default:
+    chosen so a pass's tangents fill about ``CHUNK_BYTES``).
+
+    >>> import numpy as np, dualad as ad
+    >>> ad.jacfwd(lambda x: np.sin(x) * x[0])(np.array([0.0, 1.0]))
+    array([[0.        , 0.        ],
+           [0.84147098, 0.        ]])
+    """
+    check_callable(f, "jacfwd")
+    nums = _check_argnums(argnums, "jacfwd")
+
+    def jacobian_of_f(*args):
+        return jacobian_at(f, args, argnums, nums, has_aux, chunk_size, "jacfwd")
+
+    jacobian_of_f.__name__ = f"jacfwd_of_{getattr(f, '__name__', 'f')}"
+    return jacobian_of_f
+
+
+def jacobian(f: Callable[..., Any], x, **kwargs):
+    """``jacfwd(f, **kwargs)(x)``."""
+    return jacfwd(f, **kwargs)(x)
+
+
+def _check_argnums(argnums, who):
+    if isinstance(argnums, bool) or not isinstance(argnums, (int, tuple)):
+        raise TypeError(f"{who}: argnums must be an int or a tuple of ints, got "
+                        f"{type(argnums).__name__}")
+    nums = (argnums,) if isinstance(argnums, int) else argnums
+    if not nums or not all(isinstance(i, int) and not isinstance(i, bool) for i in nums):
+        raise TypeError(f"{who}: argnums must be an int or a non-empty tuple of ints, got "
+                        f"{argnums!r}")
+    return nums
+
+
+class _Leaf:
+    """One input leaf: its primal, shape, and place among the seeded directions."""
+
+    def __init__(self, x, offset, who, name):
+        self.kind = "vector" if is_vector(x) else ("scalar" if is_scalar(x) else "array")
+        if self.kind == "array":
+            if not isinstance(x, (np.ndarray, DualArray, list, tuple)):
+                raise TypeError(f"{who}: {name} must be a number, a sequence of numbers or an "
+                                f"array (or a tuple/list/dict of them), got "
+                                f"{type(x).__name__} {x!r:.60}")
+            x = as_array(x, who, name)
+        elif self.kind == "scalar":
+            x = as_scalar(x, who, name)
+        else:
+            x = type(x)(as_scalar(v, who, f"{name}[{i}]") for i, v in enumerate(x))
+        self.value = x
+        self.shape = leaf_shape(x)
+        self.size = int(np.prod(self.shape, dtype=int))
+        self.offset = offset
+
+    def seeded(self, start, stop, tag):
+        lo, hi = max(start, self.offset), min(stop, self.offset + self.size)
+        if lo >= hi:
+            return self.value  # no direction of this pass moves this leaf: a constant
+        k = stop - start
+        rows = np.arange(lo - self.offset, hi - self.offset)
+        tangent = np.zeros((self.size, k))
+        tangent[rows, rows + self.offset - start] = 1.0
+        if self.kind == "array":
+            if not self.shape:
+                return _make(_scalar_value(self.value), tangent[0], tag)
+            if len(self.shape) == 1 and type(self.value) is np.ndarray and \
+                    2 * (hi - lo) <= self.size:
+                # a band: only rows lo:hi of the seed are non-zero
+                band = np.zeros((hi - lo, k))
+                band[np.arange(hi - lo), np.arange(lo, hi) - start] = 1.0
+                return _make_array(self.value, None, tag, k,
+                                   (lo - self.offset, hi - self.offset), band)
+            return _make_array(self.value, tangent.reshape(self.shape + (k,)), tag, k)
+        if self.kind == "scalar":
+            return _make(self.value, tangent[0], tag)
+        return type(self.value)(_make(v, tangent[i], tag) for i, v in enumerate(self.value))
+
+
+def _scalar_value(v):
+    return v[()] if isinstance(v, (np.ndarray, DualArray)) else v
+
+
+def choose_chunk(n: int, out_hint: int | None = None) -> int:
+    per_column = 8 * max(n, out_hint or 0, 1)
+    return max(1, min(n, CHUNK_BYTES // per_column))
+
+
+def jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who):
+    """The Jacobian of ``f`` at ``args`` (lane guards as in ``elemental.run_guarded``)."""
+    return run_guarded(
+        lambda: _jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who),
+        lambda result: has_nan(result[0] if has_aux else result))
+
+
+def _jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who):
+    if not -len(args) <= min(nums) or not max(nums) < len(args):
+        raise ValueError(f"{who}: argnums={argnums!r} but f was called with {len(args)} "
+                         "positional argument(s)")
+    selected = [args[i] for i in nums]
+    raw_leaves, in_spec = flatten_args(selected)
+    leaves, offset = [], 0
+    for j, x in enumerate(raw_leaves):
+        leaf = _Leaf(x, offset, who, f"argument {nums[0]}" if len(raw_leaves) == 1
+                     else f"input leaf {j}")
+        leaves.append(leaf)
+        offset += leaf.size
+    n = offset
+    from .gradient import check_chunk
+    chunk = check_chunk(chunk_size, max(n, 1), who) if chunk_size is not None else choose_chunk(n)
+    columns = None   # per output leaf: a preallocated Jacobian, or a list of blocks
+    out_spec = aux = None
+    for start in range(0, max(n, 1), chunk):
+        stop = min(start + chunk, n)
+        k = max(stop - start, 1)
+        tag = new_tag()
+        seeded = unflatten(in_spec, [leaf.seeded(start, stop, tag) for leaf in leaves])
+        call_args = list(args)
+        for i, value in zip(nums, seeded):
+            call_args[i] = value
+        out = f(*call_args)
+        if has_aux:
+            out, aux_here = _split_aux(out, who)
+            if aux is None:
+                aux = primal_of(aux_here, tag, who)
+        out_leaves, spec = flatten(out)
+        if columns is None:
+            out_spec = spec
+            columns = [None] * len(out_leaves)
+        for j, y in enumerate(out_leaves):
+            if type(y) is DualArray and y.tag == tag and y.band is not None and n \
+                    and type(columns[j]) is not list:
+                if columns[j] is None:   # only the band can be non-zero
+                    columns[j] = np.zeros(y.value.shape + (n,), dtype=y.band.dtype)
+                lo, hi = y.rows
+                columns[j][lo:hi, start:stop] = y.band
+                continue
+            t = _leaf_tangent(y, tag, k, who)
+            if not n:
+                columns[j] = [t[..., :0]]
+                continue
+            if columns[j] is None and type(t) is np.ndarray and chunk < n:
+                columns[j] = np.zeros(t.shape[:-1] + (n,), dtype=t.dtype)
+            if type(columns[j]) is np.ndarray and type(t) is np.ndarray:
+                columns[j][..., start:stop] = t
+            else:
+                if type(columns[j]) is np.ndarray:   # a nested tangent: keep blocks
+                    columns[j] = [columns[j][..., :start]]
+                columns[j] = (columns[j] or []) + [t]
+    jac_leaves = []
+    for j, parts in enumerate(columns):
+        if type(parts) is np.ndarray:
+            full = parts
+        else:
+            full = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
+        out_shape = np.shape(full)[:-1]
+        pieces = [np.reshape(full[..., leaf.offset:leaf.offset + leaf.size],
+                             out_shape + leaf.shape) for leaf in leaves]
+        per_arg = unflatten(in_spec, pieces)
+        jac_leaves.append(per_arg[0] if isinstance(argnums, int) else tuple(per_arg))
+    result = unflatten(out_spec, jac_leaves)
+    return (result, aux) if has_aux else result
+
+
+def _split_aux(out, who):
+    if not (isinstance(out, (tuple, list)) and len(out) == 2):
+        raise TypeError(f"{who}: with has_aux=True, f must return a pair (output, aux), got "
+                        f"{type(out).__name__}")
+    return out
+
+
+def _leaf_tangent(y, tag, k, who):
+    """The k-tangent of one output leaf, shape ``leaf.shape + (k,)``."""
+    if is_vector(y):
+        return np.stack([tangent_of(v, tag, who, k) for v in y])
+    if isinstance(y, (list, tuple)):
+        raise TypeError(f"{who}: f returned an empty {type(y).__name__}; expected numbers or "
+                        "arrays")
+    return tangent_of(y, tag, who, k)
+
+
