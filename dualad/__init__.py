@@ -12,10 +12,12 @@ from . import math, cmath
 from .custom import defjvp, primitive
 from .functions import sigmoid, logistic, softplus, relu, digamma, polygamma
 from .transforms import derivative, gradient, hessian, hvp, jacfwd, jacobian, jvp
+from .sparsity import jacobian_sparsity, color_columns, star_color
 
 __all__ = [
     "Dual", "DualArray", "rules", "math", "cmath", "functions",
     "derivative", "jvp", "jacfwd", "jacobian", "gradient", "hessian", "hvp",
+    "jacobian_sparsity", "color_columns", "star_color",
     "defjvp", "primitive",
     "sigmoid", "logistic", "softplus", "relu", "digamma", "polygamma",
 ]

@@ -355,7 +355,7 @@ def _scalar(x):
 
 
 def _primal(x):
-    while isinstance(x, (Dual, DualArray)):
+    while isinstance(x, elemental.DUALS):
         x = x.value
     return x
 
@@ -433,6 +433,8 @@ def _directions(items, tag):
 
 def elementwise(rule, ufunc, inputs):
     """Apply an elementwise rule to arrays/duals; tangents broadcast like the values."""
+    if _sparsity.detecting() and _sparsity.has_pattern(inputs):
+        return _sparsity._elementwise(rule, ufunc, inputs)
     tag = _outer_tag(inputs)
     k = _directions(inputs, tag)
     values, tangents = [], []
@@ -662,6 +664,8 @@ _ACCUMULATE = {"add": np.cumsum, "multiply": np.cumprod}
 
 
 def array_ufunc(ufunc, method, inputs, kwargs):
+    if _sparsity.detecting() and _sparsity.has_pattern(inputs):
+        return _sparsity._pattern_ufunc(ufunc, method, inputs, kwargs)
     if method == "__call__" and not kwargs and not getattr(_STATE, "careful", True):
         rule = _UFUNC_BY_OBJECT.get(ufunc)
         if rule is not None:
@@ -726,6 +730,8 @@ _HANDLERS: dict = {}
 
 
 def array_function(func, args, kwargs):
+    if _sparsity.detecting() and _sparsity.has_pattern(args):
+        return _sparsity._pattern_function(func, args, kwargs)
     handler = _HANDLERS.get(func)
     if handler is None:
         name = getattr(func, "__module__", "numpy").replace("numpy.", "numpy.")
@@ -854,3 +860,4 @@ def _concatenate(*args, **kwargs):
 
 _HANDLERS[np.concatenate] = _concatenate
 from . import array_functions  # noqa: E402,F401  (composed functions and primal-only ones)
+from . import sparsity as _sparsity  # noqa: E402

@@ -65,6 +65,7 @@ class Rule:
     numpy: str | None = None         # the NumPy ufunc it implements
     numpy_names: tuple[str, ...] = ()       # every NumPy ufunc name that maps to it
     numpy_functions: tuple[Callable, ...] = ()  # array functions (kind "array") it covers
+    pattern: str | None = None       # array rules: how outputs depend on inputs (sparsity)
     symbol: str | None = None        # operator symbol, for rules that are Python operators
     complex_args: bool = True        # cmath flavour promotes the arguments to complex
     jvp: Callable[..., Any] | None = None          # tangent map when partials do not say it all
@@ -496,61 +497,66 @@ _RULES = [
     _rule("isqrt", "n", kind="integer", math="isqrt"),
 ]
 
-def _array(name, params, jvp, *functions, doc=""):
-    """A NumPy array function and its tangent map (``dualad.array_rules``)."""
+def _array(name, params, jvp, *functions, pattern, doc=""):
+    """A NumPy array function, its tangent map (``dualad.array_rules``) and its dependence
+    structure for sparsity detection: "select" (outputs are copies of input entries),
+    "reduce" (along axes), "scan" (prefixes along an axis), "sort" (any entry of the
+    axis), "where", "diff", "trace", "bilinear" (products) or "dense" (every output on
+    every input, e.g. linear algebra)."""
     return Rule(name=name, params=tuple(params.split()), kind="array", jvp=jvp,
-                numpy_functions=functions, doc=doc or (jvp.__doc__ or "").strip().split("\n")[0])
+                numpy_functions=functions, pattern=pattern,
+                doc=doc or (jvp.__doc__ or "").strip().split("\n")[0])
 
 
 _la = np.linalg
 _ARRAY_RULES = [
     # reductions
-    _array("np.sum", "a", ar.sum_jvp, np.sum),
-    _array("np.mean", "a", ar.mean_jvp, np.mean),
-    _array("np.prod", "a", ar.prod_jvp, np.prod, doc="zero-safe: exclusive products, no division"),
-    _array("np.cumsum", "a", ar.cumsum_jvp, np.cumsum),
-    _array("np.cumprod", "a", ar.cumprod_jvp, np.cumprod),
-    _array("np.max", "a", ar.max_jvp, np.max, np.amax, np.min, np.amin),
+    _array("np.sum", "a", ar.sum_jvp, np.sum, pattern="reduce"),
+    _array("np.mean", "a", ar.mean_jvp, np.mean, pattern="reduce"),
+    _array("np.prod", "a", ar.prod_jvp, np.prod, doc="zero-safe: exclusive products, no division", pattern="reduce"),
+    _array("np.cumsum", "a", ar.cumsum_jvp, np.cumsum, pattern="scan"),
+    _array("np.cumprod", "a", ar.cumprod_jvp, np.cumprod, pattern="scan"),
+    _array("np.max", "a", ar.max_jvp, np.max, np.amax, np.min, np.amin, pattern="reduce"),
     # selection
-    _array("np.where", "condition x y", ar.where_jvp),
-    _array("np.sort", "a", ar.sort_jvp, np.sort),
-    _array("np.take", "a indices", ar.take_jvp, np.take),
-    _array("np.take_along_axis", "a indices", ar.take_along_axis_jvp, np.take_along_axis),
+    _array("np.where", "condition x y", ar.where_jvp, pattern="where"),
+    _array("np.sort", "a", ar.sort_jvp, np.sort, pattern="sort"),
+    _array("np.take", "a indices", ar.take_jvp, np.take, pattern="select"),
+    _array("np.take_along_axis", "a indices", ar.take_along_axis_jvp, np.take_along_axis, pattern="select"),
     # shapes
     _array("np.reshape", "a", ar.reshape_like_jvp, np.reshape, np.ravel, np.squeeze,
            np.expand_dims, np.atleast_1d, np.atleast_2d, np.atleast_3d,
-           doc="reshape, ravel, squeeze, expand_dims, atleast_*d: the tangent reshaped"),
-    _array("np.transpose", "a", ar.transpose_jvp, np.transpose),
-    _array("np.swapaxes", "a axis1 axis2", ar.swapaxes_jvp, np.swapaxes),
-    _array("np.moveaxis", "a source destination", ar.moveaxis_jvp, np.moveaxis),
-    _array("np.broadcast_to", "a shape", ar.broadcast_to_jvp, np.broadcast_to),
-    _array("np.flip", "a", ar.flip_jvp, np.flip),
-    _array("np.roll", "a shift", ar.roll_jvp, np.roll),
-    _array("np.concatenate", "arrays", ar.concatenate_jvp, np.concatenate),
-    _array("np.stack", "arrays", ar.stack_jvp, np.stack),
-    _array("np.split", "a indices", ar.split_jvp, np.split, np.array_split),
-    _array("np.repeat", "a repeats", ar.repeat_jvp, np.repeat),
-    _array("np.tile", "a reps", ar.tile_jvp, np.tile),
-    _array("np.diff", "a", ar.diff_jvp, np.diff),
-    _array("np.trace", "a", ar.trace_jvp, np.trace),
-    _array("np.diagonal", "a", ar.diagonal_jvp, np.diagonal),
-    _array("np.diag", "v", ar.diag_jvp, np.diag),
+           doc="reshape, ravel, squeeze, expand_dims, atleast_*d: the tangent reshaped", pattern="select"),
+    _array("np.transpose", "a", ar.transpose_jvp, np.transpose, pattern="select"),
+    _array("np.swapaxes", "a axis1 axis2", ar.swapaxes_jvp, np.swapaxes, pattern="select"),
+    _array("np.moveaxis", "a source destination", ar.moveaxis_jvp, np.moveaxis, pattern="select"),
+    _array("np.broadcast_to", "a shape", ar.broadcast_to_jvp, np.broadcast_to, pattern="select"),
+    _array("np.flip", "a", ar.flip_jvp, np.flip, pattern="select"),
+    _array("np.roll", "a shift", ar.roll_jvp, np.roll, pattern="select"),
+    _array("np.concatenate", "arrays", ar.concatenate_jvp, np.concatenate, pattern="select"),
+    _array("np.stack", "arrays", ar.stack_jvp, np.stack, pattern="select"),
+    _array("np.split", "a indices", ar.split_jvp, np.split, np.array_split, pattern="select"),
+    _array("np.repeat", "a repeats", ar.repeat_jvp, np.repeat, pattern="select"),
+    _array("np.tile", "a reps", ar.tile_jvp, np.tile, pattern="select"),
+    _array("np.diff", "a", ar.diff_jvp, np.diff, pattern="diff"),
+    _array("np.trace", "a", ar.trace_jvp, np.trace, pattern="trace"),
+    _array("np.diagonal", "a", ar.diagonal_jvp, np.diagonal, pattern="select"),
+    _array("np.diag", "v", ar.diag_jvp, np.diag, pattern="select"),
     # products
-    _array("np.dot", "a b", ar.dot_jvp, np.dot),
-    _array("np.inner", "a b", ar.inner_jvp, np.inner),
-    _array("np.tensordot", "a b", ar.tensordot_jvp, np.tensordot),
-    _array("np.matmul", "a b", ar.matmul_jvp, np.matmul, doc="also the @ operator"),
-    _array("np.einsum", "subscripts operands", ar.einsum_jvp, np.einsum),
+    _array("np.dot", "a b", ar.dot_jvp, np.dot, pattern="bilinear"),
+    _array("np.inner", "a b", ar.inner_jvp, np.inner, pattern="bilinear"),
+    _array("np.tensordot", "a b", ar.tensordot_jvp, np.tensordot, pattern="bilinear"),
+    _array("np.matmul", "a b", ar.matmul_jvp, np.matmul, doc="also the @ operator", pattern="bilinear"),
+    _array("np.einsum", "subscripts operands", ar.einsum_jvp, np.einsum, pattern="bilinear"),
     # linear algebra
-    _array("np.linalg.solve", "a b", ar.solve_jvp, _la.solve),
-    _array("np.linalg.inv", "a", ar.inv_jvp, _la.inv),
-    _array("np.linalg.det", "a", ar.det_jvp, _la.det),
-    _array("np.linalg.slogdet", "a", ar.slogdet_jvp, _la.slogdet),
-    _array("np.linalg.cholesky", "a", ar.cholesky_jvp, _la.cholesky),
-    _array("np.linalg.qr", "a", ar.qr_jvp, _la.qr),
-    _array("np.linalg.eigh", "a", ar.eigh_jvp, _la.eigh),
-    _array("np.linalg.svd", "a", ar.svd_jvp, _la.svd),
-    _array("np.linalg.pinv", "a", ar.pinv_jvp, _la.pinv),
+    _array("np.linalg.solve", "a b", ar.solve_jvp, _la.solve, pattern="dense"),
+    _array("np.linalg.inv", "a", ar.inv_jvp, _la.inv, pattern="dense"),
+    _array("np.linalg.det", "a", ar.det_jvp, _la.det, pattern="dense"),
+    _array("np.linalg.slogdet", "a", ar.slogdet_jvp, _la.slogdet, pattern="dense"),
+    _array("np.linalg.cholesky", "a", ar.cholesky_jvp, _la.cholesky, pattern="dense"),
+    _array("np.linalg.qr", "a", ar.qr_jvp, _la.qr, pattern="dense"),
+    _array("np.linalg.eigh", "a", ar.eigh_jvp, _la.eigh, pattern="dense"),
+    _array("np.linalg.svd", "a", ar.svd_jvp, _la.svd, pattern="dense"),
+    _array("np.linalg.pinv", "a", ar.pinv_jvp, _la.pinv, pattern="dense"),
 ]
 
 table = RuleTable(_RULES + _ARRAY_RULES)

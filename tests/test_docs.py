@@ -70,3 +70,10 @@ def test_tour_shows_the_seeds_numbers():
     out = subprocess.run([sys.executable, "-m", "dualad", "tour"], capture_output=True,
                          text=True, timeout=120).stdout
     assert "3.0118" in out and "2.0" in out
+
+
+def test_every_python_block_in_the_readme_runs():
+    blocks = README.split("```python")[1:]
+    namespace = {}
+    for block in blocks:
+        exec(block.split("```")[0], namespace)  # noqa: S102 - our own README

@@ -54,9 +54,16 @@ def is_sequence(x) -> bool:
     return isinstance(x, (list, tuple))
 
 
+def is_array(x) -> bool:
+    """An ndarray, or an array dual (DualArray, or a pattern dual during detection)."""
+    from ..elemental import DUALS
+    return isinstance(x, np.ndarray) or (isinstance(x, DUALS) and not isinstance(x, Dual))
+
+
 def as_array(x, who: str, name: str = "x") -> np.ndarray:
     """A float (or complex) ndarray: ints and bools promoted."""
-    if isinstance(x, DualArray):
+    from ..elemental import DUALS
+    if isinstance(x, DUALS) and not isinstance(x, Dual):   # an array dual of an outer level
         return x
     arr = np.asarray(x)
     if arr.dtype.kind in "biu":
@@ -209,7 +216,8 @@ def has_nan(tree) -> bool:
     if isinstance(tree, (Dual, DualArray)):
         return has_nan(tree.value) or has_nan(tree.tangent)
     if isinstance(tree, np.ndarray):
-        return tree.dtype.kind in "fc" and bool(np.isnan(tree).any())
+        # one pass; inf - inf in the sum is a false alarm that only costs a careful re-run
+        return tree.dtype.kind in "fc" and bool(np.isnan(tree.sum()))
     if isinstance(tree, (float, complex, np.inexact)):
         return tree != tree
     return False

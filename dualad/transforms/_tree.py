@@ -68,7 +68,7 @@ def _unflatten(spec, it):
 
 
 def leaf_shape(x) -> tuple:
-    if isinstance(x, (np.ndarray, DualArray)):
+    if isinstance(x, (np.ndarray, DualArray)) or (hasattr(x, "shape") and not is_scalar(x)):
         return tuple(x.shape)
     if is_vector(x):
         return (len(x),)

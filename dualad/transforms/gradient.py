@@ -8,8 +8,8 @@ import numpy as np
 
 from ..array import DualArray
 from ..tags import new_tag
-from ._seed import (as_scalar, as_vector, check_callable, is_sequence, one_like, pack_like,
-                    seed, tangent_of)
+from ._seed import (as_scalar, as_vector, check_callable, is_array, is_sequence, one_like,
+                    pack_like, seed, tangent_of)
 
 
 def gradient(f: Callable[..., Any], x, chunk_size: int | None = None):
@@ -28,7 +28,7 @@ def gradient(f: Callable[..., Any], x, chunk_size: int | None = None):
     if isinstance(x, (list, tuple)) and any(
             isinstance(v, (mpmath.mpf, mpmath.mpc)) for v in x):
         return _mp_gradient(f, x, chunk_size)
-    if not (is_sequence(x) or isinstance(x, (np.ndarray, DualArray))):
+    if not (is_sequence(x) or is_array(x)):
         x = as_scalar(x, "gradient")
         tag = new_tag()
         return _scalar_tangent(f(seed(x, one_like(x), tag)), tag)

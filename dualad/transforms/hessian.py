@@ -9,9 +9,13 @@ from .jacfwd import jacobian_at
 from .jvp import jvp
 
 
-def hessian(f: Callable[..., Any], argnums: int = 0) -> Callable[..., Any]:
+def hessian(f: Callable[..., Any], argnums: int = 0, sparsity=None) -> Callable[..., Any]:
     """A function returning the Hessian of the scalar ``f`` in argument ``argnums``,
     shape ``in.shape + in.shape``: the Jacobian (tag A) of the gradient (tag B).
+
+    With ``sparsity`` (a symmetric boolean pattern, a scipy.sparse matrix, or
+    ``"auto"``) the result is a ``scipy.sparse.csr_array`` computed from H·S, S the seeds
+    of a star colouring of the pattern.
 
     >>> import dualad as ad
     >>> ad.hessian(lambda v: v[0]**2 * v[1])([1.0, 3.0])
@@ -21,6 +25,9 @@ def hessian(f: Callable[..., Any], argnums: int = 0) -> Callable[..., Any]:
     check_callable(f, "hessian")
     if isinstance(argnums, bool) or not isinstance(argnums, int):
         raise TypeError(f"hessian: argnums must be an int, got {type(argnums).__name__}")
+    if sparsity is not None:
+        from .sparse import sparse_hessian
+        return sparse_hessian(f, argnums, sparsity)
 
     def hessian_of_f(*args):
         if not -len(args) <= argnums < len(args):

@@ -15,7 +15,7 @@ from ..array import DualArray, _make_array
 from ..number import _make
 from ..elemental import run_guarded
 from ..tags import new_tag
-from ._seed import as_array, as_scalar, check_callable, has_nan, primal_of, tangent_of
+from ._seed import as_array, as_scalar, check_callable, has_nan, is_array, primal_of, tangent_of
 from ._tree import flatten, flatten_args, is_scalar, is_vector, leaf_shape, unflatten
 
 #: bytes of tangent per intermediate array a pass should aim at (about an L2 cache):
@@ -25,7 +25,7 @@ CHUNK_BYTES = 1 << 20
 
 
 def jacfwd(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: bool = False,
-           chunk_size: int | None = None) -> Callable[..., Any]:
+           chunk_size: int | None = None, sparsity=None) -> Callable[..., Any]:
     """A function returning the Jacobian of ``f`` in the arguments ``argnums``.
 
     The Jacobian of an output of shape ``out.shape`` in an input of shape ``in.shape``
@@ -34,6 +34,13 @@ def jacfwd(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: b
     them (JAX's tree product). ``chunk_size`` columns are seeded per pass (default:
     chosen so a pass's tangents fill about ``CHUNK_BYTES``).
 
+    With ``sparsity`` (a boolean pattern of shape (output size, input size), a
+    ``scipy.sparse`` matrix, or ``"auto"``) the columns are coloured so that columns
+    sharing no row share one seed direction, and the result is a
+    ``scipy.sparse.csr_array`` of shape (output size, input size). ``"auto"`` detects
+    the pattern with ``jacobian_sparsity`` on the first call and keeps it per input
+    shape and dtype.
+
     >>> import numpy as np, dualad as ad
     >>> ad.jacfwd(lambda x: np.sin(x) * x[0])(np.array([0.0, 1.0]))
     array([[0.        , 0.        ],
@@ -41,6 +48,9 @@ def jacfwd(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: b
     """
     check_callable(f, "jacfwd")
     nums = _check_argnums(argnums, "jacfwd")
+    if sparsity is not None:
+        from .sparse import sparse_jacfwd
+        return sparse_jacfwd(f, argnums, has_aux, chunk_size, sparsity)
 
     def jacobian_of_f(*args):
         return jacobian_at(f, args, argnums, nums, has_aux, chunk_size, "jacfwd")
@@ -71,7 +81,7 @@ class _Leaf:
     def __init__(self, x, offset, who, name):
         self.kind = "vector" if is_vector(x) else ("scalar" if is_scalar(x) else "array")
         if self.kind == "array":
-            if not isinstance(x, (np.ndarray, DualArray, list, tuple)):
+            if not (is_array(x) or isinstance(x, (list, tuple))):
                 raise TypeError(f"{who}: {name} must be a number, a sequence of numbers or an "
                                 f"array (or a tuple/list/dict of them), got "
                                 f"{type(x).__name__} {x!r:.60}")
@@ -85,14 +95,29 @@ class _Leaf:
         self.size = int(np.prod(self.shape, dtype=int))
         self.offset = offset
 
-    def seeded(self, start, stop, tag):
+    def seeded(self, start, stop, tag, seeds=None):
+        if seeds is not None:   # given seed directions (columns start:stop of a matrix)
+            tangent = seeds[self.offset:self.offset + self.size, start:stop]
+            if not tangent.any():
+                return self.value
+            k = stop - start
+            if self.kind == "array":
+                if not self.shape:
+                    return _make(_scalar_value(self.value), tangent[0], tag)
+                return _make_array(self.value, tangent.reshape(self.shape + (k,)), tag, k)
+            if self.kind == "scalar":
+                return _make(self.value, tangent[0], tag)
+            return type(self.value)(_make(v, tangent[i], tag) for i, v in enumerate(self.value))
         lo, hi = max(start, self.offset), min(stop, self.offset + self.size)
         if lo >= hi:
             return self.value  # no direction of this pass moves this leaf: a constant
         k = stop - start
-        rows = np.arange(lo - self.offset, hi - self.offset)
-        tangent = np.zeros((self.size, k))
-        tangent[rows, rows + self.offset - start] = 1.0
+        if lo == self.offset and hi - lo == self.size == k:
+            tangent = np.eye(k)   # the chunk is exactly this leaf
+        else:
+            rows = np.arange(lo - self.offset, hi - self.offset)
+            tangent = np.zeros((self.size, k))
+            tangent[rows, rows + self.offset - start] = 1.0
         if self.kind == "array":
             if not self.shape:
                 return _make(_scalar_value(self.value), tangent[0], tag)
@@ -118,14 +143,15 @@ def choose_chunk(n: int, out_hint: int | None = None) -> int:
     return max(1, min(n, CHUNK_BYTES // per_column))
 
 
-def jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who):
-    """The Jacobian of ``f`` at ``args`` (lane guards as in ``elemental.run_guarded``)."""
+def jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds=None):
+    """The Jacobian of ``f`` at ``args`` (lane guards as in ``elemental.run_guarded``);
+    with ``seeds`` (an (n, c) matrix) the product J @ seeds instead."""
     return run_guarded(
-        lambda: _jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who),
+        lambda: _jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds),
         lambda result: has_nan(result[0] if has_aux else result))
 
 
-def _jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who):
+def _jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds=None):
     if not -len(args) <= min(nums) or not max(nums) < len(args):
         raise ValueError(f"{who}: argnums={argnums!r} but f was called with {len(args)} "
                          "positional argument(s)")
@@ -137,16 +163,17 @@ def _jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who):
                      else f"input leaf {j}")
         leaves.append(leaf)
         offset += leaf.size
-    n = offset
+    n = offset if seeds is None else seeds.shape[1]
     from .gradient import check_chunk
-    chunk = check_chunk(chunk_size, max(n, 1), who) if chunk_size is not None else choose_chunk(n)
+    chunk = check_chunk(chunk_size, max(n, 1), who) if chunk_size is not None else (
+        choose_chunk(n) if seeds is None else max(n, 1))
     columns = None   # per output leaf: a preallocated Jacobian, or a list of blocks
     out_spec = aux = None
     for start in range(0, max(n, 1), chunk):
         stop = min(start + chunk, n)
         k = max(stop - start, 1)
         tag = new_tag()
-        seeded = unflatten(in_spec, [leaf.seeded(start, stop, tag) for leaf in leaves])
+        seeded = unflatten(in_spec, [leaf.seeded(start, stop, tag, seeds) for leaf in leaves])
         call_args = list(args)
         for i, value in zip(nums, seeded):
             call_args[i] = value
@@ -186,6 +213,9 @@ def _jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who):
         else:
             full = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
         out_shape = np.shape(full)[:-1]
+        if seeds is not None:   # J @ seeds: one column per seed direction
+            jac_leaves.append(full)
+            continue
         pieces = [np.reshape(full[..., leaf.offset:leaf.offset + leaf.size],
                              out_shape + leaf.shape) for leaf in leaves]
         per_arg = unflatten(in_spec, pieces)
