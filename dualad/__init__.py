@@ -6,17 +6,19 @@
 """
 from .number import Dual
 from .array import DualArray
+from . import jet
 from .rules import table as rules
 from . import functions
 from . import math, cmath
 from .custom import defjvp, primitive
 from .functions import sigmoid, logistic, softplus, relu, digamma, polygamma
-from .transforms import derivative, gradient, hessian, hvp, jacfwd, jacobian, jvp
+from .transforms import (derivative, derivatives, gradient, hessian, hvp, jacfwd, jacobian,
+                         jvp, taylor)
 from .sparsity import jacobian_sparsity, color_columns, star_color
 
 __all__ = [
     "Dual", "DualArray", "rules", "math", "cmath", "functions",
-    "derivative", "jvp", "jacfwd", "jacobian", "gradient", "hessian", "hvp",
+    "derivative", "derivatives", "taylor", "jvp", "jacfwd", "jacobian", "gradient", "hessian", "hvp",
     "jacobian_sparsity", "color_columns", "star_color",
     "defjvp", "primitive",
     "sigmoid", "logistic", "softplus", "relu", "digamma", "polygamma",

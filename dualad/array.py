@@ -814,6 +814,10 @@ _ADD, _SUB, _MUL, _DIV, _POW = (_table[n] for n in ("add", "sub", "mul", "truedi
 _FLOORDIV, _MOD, _ABS = (_table[n] for n in ("floordiv", "mod", "abs"))
 
 elemental.DUALS = (Dual, DualArray)
+
+
+def _array_rule(rule, args, flavour):
+    return elementwise(rule, rule.impl["numpy"], args)
 _register_table_rules()
 _NUMPY_NAMESPACE = elemental.namespace("numpy")
 
@@ -861,3 +865,7 @@ def _concatenate(*args, **kwargs):
 _HANDLERS[np.concatenate] = _concatenate
 from . import array_functions  # noqa: E402,F401  (composed functions and primal-only ones)
 from . import sparsity as _sparsity  # noqa: E402
+from .functions import OTHER_DUALS as _OTHER  # noqa: E402
+
+_OTHER[DualArray] = _array_rule
+_OTHER[_sparsity.PatternArray] = _array_rule

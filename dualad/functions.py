@@ -41,6 +41,9 @@ def differentiable(rule: Rule, flavour: elemental.Flavour,
             for a in args:
                 if isinstance(a, Dual):
                     return apply(rule, args, flavour)
+            for a in args:
+                if type(a) in OTHER_DUALS:
+                    return other_dual(rule, args, flavour)
             return plain(*args)
     fn.__name__ = fn.__qualname__ = rule.name
     fn.rule = rule
@@ -71,8 +74,25 @@ def _unary(rule: Rule, flavour, plain):
             return apply(rule, (x,), flavour)
         if isinstance(x, Dual):
             return apply(rule, (x,), flavour)
+        if type(x) in OTHER_DUALS:
+            return other_dual(rule, (x,), flavour)
         return plain(x)
     return fn
+
+
+#: dual types with machinery of their own (array duals, jets, pattern duals): their
+#: modules register a handler ``handler(rule, args, flavour)`` here when imported
+OTHER_DUALS: dict = {}
+
+
+def other_dual(rule, args, flavour):
+    """Route a rule applied to jets / array duals / pattern duals to their machinery."""
+    best = None
+    for a in args:
+        handler = OTHER_DUALS.get(type(a))
+        if handler is not None and (best is None or a.tag > best[0]):
+            best = (a.tag, handler)
+    return best[1](rule, args, flavour)
 
 
 def _plain_by_kind(rule: Rule, flavour):
@@ -82,10 +102,10 @@ def _plain_by_kind(rule: Rule, flavour):
         try:
             if impl_float is not None and all(type(a) is float for a in args):
                 return impl_float(*args)
+            for a in args:
+                if type(a) in OTHER_DUALS:
+                    return other_dual(rule, args, flavour)
             key = kind_of(args)
-            if key.startswith("dual:"):  # DualArray arguments: elementwise through NumPy
-                from .array import elementwise
-                return elementwise(rule, rule.impl["numpy"], args)
             return flavour.impl(rule, key)(*args)
         except _ARITH_ERRORS as error:
             # Inside a partial evaluated on duals (IEEE mode), answer inf/nan.

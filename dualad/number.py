@@ -417,7 +417,13 @@ def _zeros_like(t):
 def _is_operand(x):
     """Numbers that combine with duals; anything else (a DualArray included, which then
     handles the operation itself) gets NotImplemented."""
-    return isinstance(x, (Dual, numbers.Number, mpmath.mpf, mpmath.mpc))
+    if isinstance(x, (Dual, numbers.Number, mpmath.mpf, mpmath.mpc)):
+        return True
+    return type(x) in SCALAR_DUALS
+
+
+#: scalar dual types of other modules (jets) that a Dual may hold as values
+SCALAR_DUALS: set = set()
 
 
 def _binary(rule, a, b):
@@ -425,6 +431,12 @@ def _binary(rule, a, b):
         return _array.elementwise(rule, getattr(np, rule.numpy), (a, b))
     if not (_is_operand(a) and _is_operand(b)):
         return NotImplemented
+    if type(a) in SCALAR_DUALS or type(b) in SCALAR_DUALS:
+        # a jet of a later tag than the dual is the outer level and handles the operation
+        jet_tag = max(x.tag for x in (a, b) if type(x) in SCALAR_DUALS)
+        dual_tag = max(x.tag for x in (a, b) if isinstance(x, Dual))
+        if jet_tag > dual_tag:
+            return NotImplemented
     return _apply(rule, (a, b), _OPERATOR)
 
 

@@ -4,5 +4,7 @@ from .gradient import gradient
 from .hessian import hessian, hvp
 from .jacfwd import jacfwd, jacobian
 from .jvp import jvp
+from .taylor import derivatives, taylor
 
-__all__ = ["derivative", "gradient", "hessian", "hvp", "jacfwd", "jacobian", "jvp"]
+__all__ = ["derivative", "derivatives", "gradient", "hessian", "hvp", "jacfwd", "jacobian",
+           "jvp", "taylor"]

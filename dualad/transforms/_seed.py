@@ -37,7 +37,8 @@ def as_scalar(x, who: str, name: str = "x"):
         return x
     if cls is int or cls is bool:
         return float(x)
-    if isinstance(x, (Dual,) + _MP):
+    from ..elemental import DUALS
+    if isinstance(x, (Dual,) + _MP) or type(x).__name__ == "Jet" and isinstance(x, DUALS):
         return x
     if isinstance(x, np.generic) and isinstance(x, np.number):
         return x if isinstance(x, np.inexact) else float(x)

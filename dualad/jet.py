@@ -1,0 +1,585 @@
+"""Taylor mode: truncated power series (jets) through the same rule table.
+
+A ``Jet`` holds the Taylor coefficients ``x_0, x_1, ..., x_n`` of ``x(t) = sum x_k t^k``.
+Every rule of the table propagates it, in O(n^2):
+
+* arithmetic, ``exp``, ``log``, powers, ``sqrt``, ``sin``/``cos``, ``sinh``/``cosh``,
+  ``tan``, ``tanh`` have their classical coefficient recurrences (Griewank & Walther,
+  ch. 13);
+* every other rule derives its series from its tangent rule: if ``y = f(x)`` then
+  ``y' = f'(x) x'``, so ``y_k = (1/k) sum_{j=1..k} j x_j [f'(x)]_{k-j}``, where
+  ``[f'(x)]`` is the partial expression evaluated on the series itself (one evaluation,
+  or one per order when the partial refers to ``ans``, the result). A new rule gets
+  Taylor mode with no code.
+
+Coefficients may be floats, complex numbers, mpmath numbers (then everything runs at the
+working precision) or NumPy arrays (elementwise series), and duals of lower tags.
+
+>>> import dualad as ad
+>>> ad.taylor(ad.math.exp, 0.0, 4)
+[1.0, 1.0, 0.5, 0.16666666666666666, 0.041666666666666664]
+"""
+from __future__ import annotations
+
+import numbers
+import re
+
+import mpmath
+import numpy as np
+
+from . import elemental
+from . import number as _number
+from .number import Dual
+from .rules import table
+
+__all__ = ["Jet", "apply_rule"]
+
+
+def _zero_like(c):
+    if isinstance(c, np.ndarray):
+        return np.zeros_like(c, dtype=np.result_type(c, float))
+    if isinstance(c, (mpmath.mpf, mpmath.mpc)):
+        return type(c)(0)
+    if isinstance(c, complex):
+        return 0j
+    return 0.0
+
+
+class Jet:
+    """Taylor coefficients ``coeffs[k] = x^(k)(0) / k!`` of a scalar (or elementwise
+    array) function of one variable, truncated after order ``len(coeffs) - 1``."""
+
+    __slots__ = ("coeffs", "tag")
+
+    def __init__(self, coeffs, tag=0):
+        self.coeffs = list(coeffs)
+        self.tag = tag
+
+    @property
+    def order(self) -> int:
+        return len(self.coeffs) - 1
+
+    @property
+    def value(self):
+        return self.coeffs[0]
+
+    def __repr__(self):
+        return f"Jet({self.coeffs!r})"
+
+    # --- helpers -------------------------------------------------------------------
+
+    def _coerce(self, other):
+        """(other's coefficients, ok): constants become [c, 0, 0, ...]."""
+        if type(other) is Jet:
+            if other.tag == self.tag:
+                if other.order != self.order:
+                    n = min(self.order, other.order)
+                    return other.coeffs[:n + 1], True
+                return other.coeffs, True
+            if other.tag > self.tag:
+                return None, False   # the other jet is the outer level
+            return [other] + [_zero_like(_primal(other))] * self.order, True
+        if isinstance(other, elemental.DUALS) and getattr(other, "tag", -1) > self.tag:
+            return None, False
+        if isinstance(other, (numbers.Number, np.generic, np.ndarray, mpmath.mpf, mpmath.mpc,
+                              Dual)) or isinstance(other, elemental.DUALS):
+            return [other] + [_zero_like(_primal(other))] * self.order, True
+        return None, False
+
+    def _new(self, coeffs):
+        return Jet(coeffs, self.tag)
+
+    # --- arithmetic ------------------------------------------------------------------
+
+    def __add__(self, other):
+        b, ok = self._coerce(other)
+        if not ok:
+            return NotImplemented
+        return self._new([x + y for x, y in zip(self.coeffs, b)])
+
+    def __radd__(self, other):
+        b, ok = self._coerce(other)
+        if not ok:
+            return NotImplemented
+        return self._new([y + x for x, y in zip(self.coeffs, b)])
+
+    def __sub__(self, other):
+        b, ok = self._coerce(other)
+        if not ok:
+            return NotImplemented
+        return self._new([x - y for x, y in zip(self.coeffs, b)])
+
+    def __rsub__(self, other):
+        b, ok = self._coerce(other)
+        if not ok:
+            return NotImplemented
+        return self._new([y - x for x, y in zip(self.coeffs, b)])
+
+    def __mul__(self, other):
+        if type(other) is not Jet and isinstance(other, (numbers.Number, np.generic)):
+            return self._new([x * other for x in self.coeffs])
+        b, ok = self._coerce(other)
+        if not ok:
+            return NotImplemented
+        return self._new(_mul(self.coeffs, b))
+
+    def __rmul__(self, other):
+        if isinstance(other, (numbers.Number, np.generic)):
+            return self._new([other * x for x in self.coeffs])
+        b, ok = self._coerce(other)
+        if not ok:
+            return NotImplemented
+        return self._new(_mul(b, self.coeffs))
+
+    def __truediv__(self, other):
+        if type(other) is not Jet and isinstance(other, (numbers.Number, np.generic)):
+            return self._new([x / other for x in self.coeffs])
+        b, ok = self._coerce(other)
+        if not ok:
+            return NotImplemented
+        return self._new(_div(self.coeffs, b))
+
+    def __rtruediv__(self, other):
+        b, ok = self._coerce(other)
+        if not ok:
+            return NotImplemented
+        return self._new(_div(b, self.coeffs))
+
+    def __pow__(self, other, modulo=None):
+        if modulo is not None:
+            return NotImplemented
+        if type(other) is not Jet and isinstance(other, (numbers.Number, np.generic)) \
+                and not isinstance(other, complex):
+            return self._new(_pow_const(self.coeffs, other))
+        b, ok = self._coerce(other)
+        if not ok:
+            return NotImplemented
+        return apply_rule(table["pow"], (self, self._new(b)))
+
+    def __rpow__(self, other):
+        b, ok = self._coerce(other)
+        if not ok:
+            return NotImplemented
+        return apply_rule(table["pow"], (self._new(b), self))
+
+    def __neg__(self):
+        return self._new([-x for x in self.coeffs])
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return apply_rule(table["abs"], (self,))
+
+    def __floordiv__(self, other):
+        return apply_rule(table["floordiv"], (self, other))
+
+    def __rfloordiv__(self, other):
+        return apply_rule(table["floordiv"], (other, self))
+
+    def __mod__(self, other):
+        return apply_rule(table["mod"], (self, other))
+
+    def __rmod__(self, other):
+        return apply_rule(table["mod"], (other, self))
+
+    # --- comparisons and conversions follow Dual ------------------------------------
+
+    def __eq__(self, other):
+        return self.coeffs[0] == (other.coeffs[0] if type(other) is Jet else other)
+
+    def __ne__(self, other):
+        return self.coeffs[0] != (other.coeffs[0] if type(other) is Jet else other)
+
+    def __lt__(self, other):
+        return self.coeffs[0] < (other.coeffs[0] if type(other) is Jet else other)
+
+    def __le__(self, other):
+        return self.coeffs[0] <= (other.coeffs[0] if type(other) is Jet else other)
+
+    def __gt__(self, other):
+        return self.coeffs[0] > (other.coeffs[0] if type(other) is Jet else other)
+
+    def __ge__(self, other):
+        return self.coeffs[0] >= (other.coeffs[0] if type(other) is Jet else other)
+
+    def __bool__(self):
+        return bool(self.coeffs[0])
+
+    __hash__ = None
+
+    def __float__(self):
+        raise TypeError("float() of a Jet would drop its higher coefficients; use j.value")
+
+    __int__ = __complex__ = __float__
+
+    def __round__(self, ndigits=None):
+        return apply_rule(table["round"], (self,) if ndigits is None else (self, ndigits))
+
+    def __floor__(self):
+        return apply_rule(table["floor"], (self,))
+
+    def __ceil__(self):
+        return apply_rule(table["ceil"], (self,))
+
+    def __trunc__(self):
+        return apply_rule(table["trunc"], (self,))
+
+    @property
+    def real(self):
+        return self._new([c.real for c in self.coeffs])
+
+    @property
+    def imag(self):
+        return self._new([c.imag for c in self.coeffs])
+
+    def conjugate(self):
+        return self._new([c.conjugate() for c in self.coeffs])
+
+    # --- NumPy: elementwise series ----------------------------------------------------
+
+    shape = property(lambda self: np.shape(self.coeffs[0]))
+
+    def __len__(self):
+        return len(self.coeffs[0])
+
+    def __getitem__(self, index):
+        return self._new([c[index] for c in self.coeffs])
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if method != "__call__" or kwargs:
+            raise TypeError(f"dualad: numpy.{ufunc.__name__}.{method} is not supported on jets")
+        if ufunc.__name__ in _ON_PRIMAL:
+            return ufunc(*[_primal(x) for x in inputs])
+        rule = _UFUNC_RULES.get(ufunc.__name__)
+        if rule is None:
+            raise TypeError(f"dualad: numpy.{ufunc.__name__} has no rule for jets")
+        return apply_rule(rule, inputs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        if func in _LINEAR:
+            return _linear(func, args, kwargs)
+        if func in (np.dot, np.matmul):
+            a, b = args
+            ca, _ = (a.coeffs, True) if type(a) is Jet else (None, False)
+            cb = b.coeffs if type(b) is Jet else None
+            jet = a if type(a) is Jet else b
+            if ca is None:
+                return jet._new([func(a, c) for c in cb])
+            if cb is None:
+                return jet._new([func(c, b) for c in ca])
+            return jet._new([sum((func(ca[j], cb[k - j]) for j in range(k + 1)))
+                             for k in range(len(ca))])
+        raise TypeError(f"dualad: numpy.{func.__name__} is not supported on jets "
+                        "(elementwise functions, indexing and linear maps are)")
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError("a Jet cannot become an ndarray: its coefficients would be lost")
+
+
+def _primal(x):
+    while isinstance(x, elemental.DUALS):
+        x = x.coeffs[0] if type(x) is Jet else x.value
+    return x
+
+
+# --- the classical recurrences -----------------------------------------------------------
+
+def _mul(a, b):
+    n = len(a)
+    return [sum_products(a, b, k, 0, k) for k in range(n)]
+
+
+def sum_products(a, b, k, lo, hi):
+    """sum_{j=lo..hi} a_j b_{k-j}."""
+    total = a[lo] * b[k - lo]
+    for j in range(lo + 1, hi + 1):
+        total = total + a[j] * b[k - j]
+    return total
+
+
+def _div(a, b):
+    c = []
+    b0 = b[0]
+    for k in range(len(a)):
+        acc = a[k]
+        for j in range(1, k + 1):
+            acc = acc - b[j] * c[k - j]
+        c.append(acc / b0)
+    return c
+
+
+def _weighted(a, p, k):
+    """(1/k) sum_{j=1..k} j a_j p_{k-j}: the coefficient k of y with y' = p a'."""
+    total = a[1] * p[k - 1]
+    for j in range(2, k + 1):
+        total = total + j * a[j] * p[k - j]
+    return total / k
+
+
+def _exp(a):
+    c = [_fn("exp", a[0])]
+    for k in range(1, len(a)):
+        c.append(_weighted(a, c, k))
+    return c
+
+
+def _log(a):
+    c = [_fn("log", a[0])]
+    a0 = a[0]
+    for k in range(1, len(a)):
+        acc = k * a[k]
+        for j in range(1, k):
+            acc = acc - j * c[j] * a[k - j]
+        c.append(acc / (k * a0))
+    return c
+
+
+def _pow_const(a, r):
+    """(x)^r for a constant r: exact for integers (also at 0), the recurrence otherwise."""
+    n = len(a)
+    if isinstance(r, numbers.Integral) or (isinstance(r, float) and r.is_integer() and
+                                           abs(r) < 64):
+        r = int(r)
+        if r == 0:
+            one = _zero_like(a[0]) + 1
+            return [one] + [_zero_like(a[0])] * (n - 1)
+        if r > 0:
+            result, base, e = None, list(a), r
+            while e:
+                if e & 1:
+                    result = base if result is None else _mul(result, base)
+                e >>= 1
+                if e:
+                    base = _mul(base, base)
+            return result
+        one = [_zero_like(a[0]) + 1] + [_zero_like(a[0])] * (n - 1)
+        return _div(one, _pow_const(a, -r))
+    a0 = a[0]
+    c = [a0 ** r]
+    for k in range(1, n):
+        acc = (r - (k - 1)) * a[1] * c[k - 1]
+        for j in range(2, k + 1):
+            acc = acc + (r * j - (k - j)) * a[j] * c[k - j]
+        c.append(acc / (k * a0))
+    return c
+
+
+def _sqrt(a):
+    c = [_fn("sqrt", a[0])]
+    two_c0 = 2 * c[0]
+    for k in range(1, len(a)):
+        acc = a[k]
+        for j in range(1, k):
+            acc = acc - c[j] * c[k - j]
+        c.append(acc / two_c0)
+    return c
+
+
+def _sin_cos(a, hyperbolic=False):
+    s = [_fn("sinh" if hyperbolic else "sin", a[0])]
+    c = [_fn("cosh" if hyperbolic else "cos", a[0])]
+    for k in range(1, len(a)):
+        s.append(_weighted(a, c, k))
+        ck = _weighted(a, s, k)
+        c.append(ck if hyperbolic else -ck)
+    return s, c
+
+
+def _tan(a, hyperbolic=False):
+    """t' = (1 + t^2) a' (tan) or (1 - t^2) a' (tanh), built order by order."""
+    t = [_fn("tanh" if hyperbolic else "tan", a[0])]
+    sign = -1 if hyperbolic else 1
+    u = [1 + sign * t[0] * t[0]]
+    for k in range(1, len(a)):
+        t.append(_weighted(a, u, k))
+        u.append(sign * sum_products(t, t, k, 0, k))
+    return t
+
+
+def _fn(name, x):
+    """The primal of a table function at a coefficient (float, mpmath, array, dual)."""
+    return table[name](x)
+
+
+_DIRECT = {
+    "exp": _exp, "log": _log, "sqrt": _sqrt,
+    "sin": lambda a: _sin_cos(a)[0], "cos": lambda a: _sin_cos(a)[1],
+    "sinh": lambda a: _sin_cos(a, True)[0], "cosh": lambda a: _sin_cos(a, True)[1],
+    "tan": _tan, "tanh": lambda a: _tan(a, True),
+    "square": lambda a: _mul(a, a), "reciprocal": lambda a: _div(
+        [_zero_like(a[0]) + 1] + [_zero_like(a[0])] * (len(a) - 1), a),
+    "neg": lambda a: [-x for x in a], "pos": list,
+}
+
+
+# --- the generic recurrence from the tangent rule ---------------------------------------
+
+_USES_ANS = {}
+
+
+def _uses_ans(rule) -> bool:
+    if rule.name not in _USES_ANS:
+        _USES_ANS[rule.name] = any(isinstance(p, str) and re.search(r"\bans\b", p)
+                                   for p in (rule.partials or ()))
+    return _USES_ANS[rule.name]
+
+
+def _series(x, n, tag):
+    if type(x) is Jet and x.tag == tag:
+        return x.coeffs[:n + 1]
+    return [x] + [_zero_like(_primal(x))] * n
+
+
+def apply_rule(rule, args, flavour=None):
+    """The rule applied to jets (and constants): a jet of the same order."""
+    if rule.name in _REDUCTIONS and (rule.kind == "reduction" or rule.variadic):
+        return apply_reduction(rule, args)
+    tags = [a.tag for a in args if type(a) is Jet]
+    tag = max(tags)
+    order = min(a.order for a in args if type(a) is Jet and a.tag == tag)
+    series = [_series(a, order, tag) for a in args]
+    moving = [type(a) is Jet and a.tag == tag for a in args]
+    if rule.kind == "constant":
+        value = rule(*[s[0] for s in series])
+        return Jet([value] + [_zero_like(_primal(value))] * order, tag)
+    if rule.kind not in ("smooth",):
+        raise TypeError(f"{rule.name}(): no Taylor rule for a {rule.kind} function")
+    if rule.jvp is not None or (rule.complex_jvp is not None and any(
+            isinstance(_primal(s[0]), (complex, mpmath.mpc)) for s in series)):
+        raise TypeError(f"{rule.name}(): no Taylor rule for this (non-holomorphic) function")
+    direct = _DIRECT.get(rule.name)
+    if direct is not None and sum(moving) == 1 and len(args) == 1:
+        return Jet(direct(series[0]), tag)
+    if rule.name in ("add", "sub", "mul", "truediv"):
+        a, b = series
+        out = {"add": lambda: [x + y for x, y in zip(a, b)],
+               "sub": lambda: [x - y for x, y in zip(a, b)],
+               "mul": lambda: _mul(a, b), "truediv": lambda: _div(a, b)}[rule.name]()
+        return Jet(out, tag)
+    if rule.name == "pow" and not moving[1]:
+        return Jet(_pow_const(series[0], series[1][0]), tag)
+    if rule.name == "pow":   # x ** y = exp(y log x)
+        return Jet(_exp(_mul(series[1], _log(series[0]))), tag)
+    value = _call(rule, [s[0] for s in series], flavour)
+    if order == 0:
+        return Jet([value], tag)
+    return Jet(_generic(rule, series, moving, value, order, tag), tag)
+
+
+def _call(rule, values, flavour):
+    """The primal on the order-0 coefficients, with the flavour's semantics (mpmath values
+    stay mpmath even under dualad.math, as for duals)."""
+    flavour = flavour if flavour is not None and rule.name in flavour.functions else \
+        elemental.GENERIC
+    return elemental.primal(rule, values, flavour, elemental.kind_of(values))
+
+
+def _generic(rule, series, moving, value, order, tag):
+    """y_k = (1/k) sum_i sum_{j=1..k} j x_{i,j} [d rule / d x_i]_{k-j}."""
+    key = "dual:" + elemental.kind_of([_primal(s[0]) for s in series])
+    ns = elemental.namespace(key)
+    out = [value]
+    if not _uses_ans(rule):
+        truncated = [Jet(s[:order], tag) if m else s[0] for s, m in zip(series, moving)]
+        partials = [_series_of(_partial(rule, i, truncated, None, ns, key), order - 1, tag)
+                    for i, m in enumerate(moving) if m]
+        moving_series = [s for s, m in zip(series, moving) if m]
+        for k in range(1, order + 1):
+            total = None
+            for a, p in zip(moving_series, partials):
+                term = _weighted(a, p, k)
+                total = term if total is None else total + term
+            out.append(total)
+        return out
+    for k in range(1, order + 1):   # the partial needs the result itself: order by order
+        truncated = [Jet(s[:k], tag) if m else s[0] for s, m in zip(series, moving)]
+        ans = Jet(out[:k], tag)
+        total = None
+        for i, (s, m) in enumerate(zip(series, moving)):
+            if not m:
+                continue
+            p = _series_of(_partial(rule, i, truncated, ans, ns, key), k - 1, tag)
+            term = _weighted(s, p, k)
+            total = term if total is None else total + term
+        out.append(total)
+    return out
+
+
+def _partial(rule, i, args, ans, ns, key):
+    fn = rule.partial(i, ns, key)
+    call = (args[i], ans) if rule.variadic else (*args, ans)
+    return fn(*call)
+
+
+def _series_of(p, order, tag):
+    if type(p) is Jet and p.tag == tag:
+        coeffs = p.coeffs[:order + 1]
+        return coeffs + [_zero_like(_primal(coeffs[0]))] * (order + 1 - len(coeffs))
+    return [p] + [_zero_like(_primal(p))] * order
+
+
+# --- NumPy support ------------------------------------------------------------------------
+
+_UFUNC_RULES = {name: r for r in table for name in r.numpy_names}
+_ON_PRIMAL = {"greater", "greater_equal", "less", "less_equal", "equal", "not_equal",
+              "isfinite", "isinf", "isnan", "signbit", "logical_and", "logical_or",
+              "logical_not"}
+_LINEAR = {np.sum, np.mean, np.reshape, np.ravel, np.transpose, np.squeeze, np.expand_dims,
+           np.moveaxis, np.swapaxes, np.take, np.cumsum, np.diff, np.trace, np.diagonal,
+           np.flip, np.roll, np.broadcast_to, np.concatenate, np.stack, np.where}
+
+
+def _linear(func, args, kwargs):
+    """A function linear in its array arguments: applied to each coefficient."""
+    if func is np.where:
+        condition, x, y = args
+        jets = [v for v in (x, y) if type(v) is Jet]
+        order, tag = jets[0].order, jets[0].tag
+        xs, ys = _series(x, order, tag), _series(y, order, tag)
+        return Jet([np.where(_primal(condition), a, b) for a, b in zip(xs, ys)], tag)
+    if func in (np.concatenate, np.stack):
+        items = list(args[0])
+        jet = next(v for v in items if type(v) is Jet)
+        cols = [_series(v, jet.order, jet.tag) for v in items]
+        return Jet([func([c[k] for c in cols], *args[1:], **kwargs)
+                    for k in range(jet.order + 1)], jet.tag)
+    jet = args[0]
+    return Jet([func(c, *args[1:], **kwargs) for c in jet.coeffs], jet.tag)
+
+
+_REDUCTIONS = {
+    "fsum": lambda items: _sum(items),
+    "sumprod": lambda items: _sum([a * b for a, b in zip(items[:len(items) // 2],
+                                                          items[len(items) // 2:])]),
+    "dist": lambda items: table["sqrt"](_sum([(a - b) * (a - b) for a, b in zip(
+        items[:len(items) // 2], items[len(items) // 2:])])),
+    "hypot": lambda items: table["sqrt"](_sum([a * a for a in items])),
+}
+
+
+def _sum(items):
+    total = items[0]
+    for v in items[1:]:
+        total = total + v
+    return total
+
+
+def apply_reduction(rule, items):
+    compose = _REDUCTIONS.get(rule.name)
+    if compose is None:
+        raise TypeError(f"{rule.name}(): no Taylor rule")
+    return compose(list(items))
+
+
+elemental.DUALS = elemental.DUALS + (Jet,)
+
+
+def _jet_rule(rule, args, flavour):
+    return apply_rule(rule, args, flavour)
+
+
+from .functions import OTHER_DUALS as _OTHER  # noqa: E402
+
+_OTHER[Jet] = _jet_rule
+_number.SCALAR_DUALS.add(Jet)
