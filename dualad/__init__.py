@@ -15,11 +15,12 @@ from .functions import sigmoid, logistic, softplus, relu, digamma, polygamma
 from .transforms import (derivative, derivatives, gradient, hessian, hvp, jacfwd, jacobian,
                          jvp, taylor)
 from .sparsity import jacobian_sparsity, color_columns, star_color
+from .trace import trace
 
 __all__ = [
     "Dual", "DualArray", "rules", "math", "cmath", "functions",
     "derivative", "derivatives", "taylor", "jvp", "jacfwd", "jacobian", "gradient", "hessian", "hvp",
-    "jacobian_sparsity", "color_columns", "star_color",
+    "jacobian_sparsity", "color_columns", "star_color", "trace",
     "defjvp", "primitive",
     "sigmoid", "logistic", "softplus", "relu", "digamma", "polygamma",
 ]

@@ -1,19 +1,66 @@
-"""The ``dualad`` command line."""
+"""The ``dualad`` command line: ``tour``, ``trace``, ``check``."""
 from __future__ import annotations
 
 import argparse
 import sys
 
 
+def _fail(message: str) -> int:
+    print(f"dualad: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _trace(args) -> int:
+    from .expression import ExpressionError, parse, parse_point
+    from .trace import trace
+    try:
+        point = parse_point(args.at)
+        names = list(point)
+        f = parse(args.expression, names)
+        wrt = args.wrt if args.wrt is not None else names[0]
+        if wrt not in point:
+            raise ExpressionError(f"--wrt {wrt!r} is not one of the variables given with --at "
+                                  f"({', '.join(names)})")
+        t = trace(f, *point.values(), wrt=names.index(wrt), digits=args.digits)
+    except ExpressionError as exc:
+        return _fail(str(exc))
+    except (ArithmeticError, ValueError, TypeError) as exc:
+        return _fail(f"could not evaluate {args.expression!r} at {args.at}: {exc}")
+    if args.format == "text":
+        print(t.to_text(reverse=args.reverse))
+    elif args.format == "markdown":
+        print(t.to_markdown(reverse=args.reverse))
+    elif args.format == "latex":
+        print(t.to_latex(reverse=args.reverse))
+    else:
+        print(t.to_dot())
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="dualad", description="forward-mode AD with dual numbers")
+    parser = argparse.ArgumentParser(
+        prog="dualad", description="forward-mode automatic differentiation with dual numbers")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("tour", help="a short demo of what dualad does")
+    p_trace = sub.add_parser("trace", help="the Wengert evaluation trace of an expression",
+                             description="Print the evaluation trace (Griewank & Walther's "
+                             "table) of EXPR, e.g. dualad trace 'log(x1) + x1*x2 - sin(x2)' "
+                             "--at x1=2,x2=5 --reverse")
+    p_trace.add_argument("expression", metavar="EXPR")
+    p_trace.add_argument("--at", required=True, help="the point, e.g. x1=1.5,x2=0.5")
+    p_trace.add_argument("--wrt", help="the input whose tangent is 1 (default: the first)")
+    p_trace.add_argument("--format", choices=("text", "markdown", "latex", "dot"),
+                         default="text")
+    p_trace.add_argument("--reverse", action="store_true",
+                         help="also print the reverse sweep (adjoints)")
+    p_trace.add_argument("--digits", type=int, default=4, help="decimals shown (default 4)")
     args = parser.parse_args(argv)
     if args.command == "tour":
         from .tour import tour
         tour()
         return 0
+    if args.command == "trace":
+        return _trace(args)
     parser.print_help()
     return 0
 

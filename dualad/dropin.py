@@ -17,23 +17,30 @@ from typing import Any, Callable
 import mpmath
 
 from . import kernels
+from . import elemental
 from .elemental import Flavour, apply, to_complex
-from .functions import differentiable
-from .number import Dual, _innermost, _make, _zeros_like
+from .functions import differentiable, other_dual
+from .number import Dual, _make, _zeros_like
 from .rules import Rule, table
 
 __all__ = ["build"]
 
 
+def _is_dual(x) -> bool:
+    return isinstance(x, elemental.DUALS)
+
+
 def _has_dual(args) -> bool:
     for a in args:
-        if isinstance(a, Dual):
+        if isinstance(a, elemental.DUALS):
             return True
     return False
 
 
 def _primal(x):
-    return _innermost(x)
+    while isinstance(x, elemental.DUALS):
+        x = x.value
+    return x
 
 
 def _predicate(std: Callable) -> Callable:
@@ -63,19 +70,25 @@ def _sequence_rule(rule: Rule, flavour: Flavour, std: Callable, split: bool) -> 
                 return std(p, q)
             if len(p) != len(q):
                 return std(p, q)  # raises the stdlib's ValueError
-            return apply(rule, (*p, *q), flavour)
+            return _apply_any(rule, (*p, *q), flavour)
     else:
         def fn(iterable, /):
             items = list(iterable)
             if not _has_dual(items):
                 return std(items)
-            return apply(rule, tuple(items), flavour)
+            return _apply_any(rule, tuple(items), flavour)
     return fn
+
+
+def _apply_any(rule, args, flavour):
+    if any(isinstance(a, Dual) for a in args):
+        return apply(rule, args, flavour)
+    return other_dual(rule, args, flavour)   # jets, traced values
 
 
 def _log(unary: Callable, binary: Callable, std: Callable) -> Callable:
     def log(x, *base):
-        if not (isinstance(x, Dual) or (base and isinstance(base[0], Dual))):
+        if not (_is_dual(x) or (base and _is_dual(base[0]))):
             return std(x, *base)
         if not base:
             return unary(x)
@@ -87,9 +100,9 @@ def _log(unary: Callable, binary: Callable, std: Callable) -> Callable:
 
 def _frexp(ldexp: Callable, std: Callable) -> Callable:
     def frexp(x, /):
-        if not isinstance(x, Dual):
+        if not _is_dual(x):
             return std(x)
-        v = _innermost(x)
+        v = _primal(x)
         e = int(mpmath.frexp(v)[1]) if isinstance(v, mpmath.mpf) else std(v)[1]
         return ldexp(x, -e), e
     return frexp
@@ -97,8 +110,11 @@ def _frexp(ldexp: Callable, std: Callable) -> Callable:
 
 def _modf(std: Callable) -> Callable:
     def modf(x, /):
-        if not isinstance(x, Dual):
+        if not _is_dual(x):
             return std(x)
+        if not isinstance(x, Dual):   # jets, traced values: through the table's trunc
+            integral = table["trunc"](x)
+            return x - integral, integral
         v = x.value
         if isinstance(v, Dual):
             fractional, integral = modf(v)
@@ -114,9 +130,9 @@ def _modf(std: Callable) -> Callable:
 
 def _polar(phase: Callable, std: Callable) -> Callable:
     def polar(z, /):
-        if not isinstance(z, Dual):
+        if not _is_dual(z):
             return std(z)
-        z = to_complex(z)
+        z = to_complex(z) if isinstance(z, Dual) else z
         return abs(z), phase(z)
     return polar
 
@@ -186,7 +202,7 @@ def _exact_int(fn: Callable, std: Callable) -> Callable:
     # math.floor/ceil/trunc go through __floor__ & co. on objects; call the stdlib on
     # plain numbers so ints, Fractions and Decimals behave exactly as in math.
     def wrapper(x, /):
-        return fn(x) if isinstance(x, Dual) else std(x)
+        return fn(x) if _is_dual(x) else std(x)
     return wrapper
 
 

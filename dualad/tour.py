@@ -59,7 +59,11 @@ def tour() -> None:
         d = ad.derivative(lambda t: math.exp(math.sin(t)), mpmath.mpf(1) / 3)
         print(f"d/dx exp(sin x) at 1/3 = {d}")
 
-    _section("7. Your own primitive")
+    _section("7. The evaluation trace, forward and reverse (dualad trace ...)")
+    t = ad.trace(lambda x1, x2: math.log(x1) + x1 * x2 - math.sin(x2), 2.0, 5.0)
+    print(t.to_text(reverse=True))
+
+    _section("8. Your own primitive")
 
     @ad.primitive(lambda x: 1 / (1 + abs(x)) ** 2)
     def softsign(x):
