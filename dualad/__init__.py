@@ -16,11 +16,12 @@ from .transforms import (derivative, derivatives, gradient, hessian, hvp, jacfwd
                          jvp, taylor)
 from .sparsity import jacobian_sparsity, color_columns, star_color
 from .trace import trace
+from .accuracy import check, error_vs_step
 
 __all__ = [
     "Dual", "DualArray", "rules", "math", "cmath", "functions",
     "derivative", "derivatives", "taylor", "jvp", "jacfwd", "jacobian", "gradient", "hessian", "hvp",
-    "jacobian_sparsity", "color_columns", "star_color", "trace",
+    "jacobian_sparsity", "color_columns", "star_color", "trace", "check", "error_vs_step",
     "defjvp", "primitive",
     "sigmoid", "logistic", "softplus", "relu", "digamma", "polygamma",
 ]

@@ -663,7 +663,18 @@ _REDUCE = {"add": np.sum, "multiply": np.prod, "maximum": np.max, "minimum": np.
 _ACCUMULATE = {"add": np.cumsum, "multiply": np.cumprod}
 
 
+def _as_object(x):
+    if isinstance(x, np.ndarray):
+        return x
+    box = np.empty((), dtype=object)
+    box[()] = x
+    return box
+
+
 def array_ufunc(ufunc, method, inputs, kwargs):
+    if any(type(x) is np.ndarray and x.dtype == object for x in inputs):
+        # an array of objects (e.g. of duals): NumPy's object loops, element by element
+        return getattr(ufunc, method)(*[_as_object(x) for x in inputs], **kwargs)
     if _sparsity.detecting() and _sparsity.has_pattern(inputs):
         return _sparsity._pattern_ufunc(ufunc, method, inputs, kwargs)
     if method == "__call__" and not kwargs and not getattr(_STATE, "careful", True):
@@ -693,6 +704,9 @@ def array_ufunc(ufunc, method, inputs, kwargs):
             if rule is None:
                 raise TypeError(f"dualad: numpy.{name} has no tangent rule for dual numbers "
                                 "(add one with dualad.defjvp)")
+            if not any(isinstance(x, (np.ndarray, DualArray)) for x in inputs):
+                # scalars only (np.sin(dual)): the scalar path, which keeps mpmath values
+                return rule(*inputs)
             result = None
             if len(inputs) == 1 and type(inputs[0]) is DualArray and not elemental.careful():
                 result = _fast_unary(rule, ufunc, inputs[0])

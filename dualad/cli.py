@@ -37,6 +37,41 @@ def _trace(args) -> int:
     return 0
 
 
+def _check(args) -> int:
+    from .accuracy import check, error_vs_step
+    from .expression import ExpressionError, parse, parse_point
+    try:
+        point = parse_point(args.at)
+        names = list(point)
+        f = parse(args.expression, names)
+        values = [float(v.real) if isinstance(v, complex) and v.imag == 0 else v
+                  for v in point.values()]
+        if any(isinstance(v, complex) for v in values):
+            raise ExpressionError("dualad check takes real points")
+        if args.dps < 20:
+            raise ExpressionError("--dps must be at least 20")
+        if len(values) == 1:
+            report = check(f, values[0], dps=args.dps, step=args.step)
+        else:
+            report = check(lambda v: f(*v), values, dps=args.dps, step=args.step)
+        print(report)
+        if args.plot:
+            first = names[0]
+            rest = values[1:]
+            sweep = error_vs_step(lambda t: f(t, *rest), values[0], dps=args.dps)
+            try:
+                sweep.plot(args.plot)
+                print(f"\nerror against step h for d/d{first}: saved to {args.plot}")
+            except ImportError as exc:
+                print(f"\n{exc}\n")
+                print(sweep.text_chart())
+    except ExpressionError as exc:
+        return _fail(str(exc))
+    except (ArithmeticError, ValueError, TypeError) as exc:
+        return _fail(f"could not evaluate {args.expression!r} at {args.at}: {exc}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="dualad", description="forward-mode automatic differentiation with dual numbers")
@@ -54,7 +89,20 @@ def main(argv: list[str] | None = None) -> int:
     p_trace.add_argument("--reverse", action="store_true",
                          help="also print the reverse sweep (adjoints)")
     p_trace.add_argument("--digits", type=int, default=4, help="decimals shown (default 4)")
+    p_check = sub.add_parser("check", help="AD against finite differences and an mpmath "
+                             "reference", description="Compare the derivative of EXPR by AD, "
+                             "finite differences, Richardson extrapolation and the complex "
+                             "step with an mpmath reference, e.g. dualad check 'exp(sin(x))' "
+                             "--at x=1 --plot err.png")
+    p_check.add_argument("expression", metavar="EXPR")
+    p_check.add_argument("--at", required=True, help="the point, e.g. x=1 or x=1,y=2")
+    p_check.add_argument("--dps", type=int, default=50,
+                         help="digits of the mpmath reference (default 50)")
+    p_check.add_argument("--step", type=float, help="also difference with this step")
+    p_check.add_argument("--plot", metavar="PNG", help="save the error-vs-step plot here")
     args = parser.parse_args(argv)
+    if args.command == "check":
+        return _check(args)
     if args.command == "tour":
         from .tour import tour
         tour()

@@ -124,6 +124,23 @@ for _rule in table:
         GENERIC_FUNCTIONS[_rule.name] = differentiable(_rule, GENERIC)
 _functions.update(GENERIC_FUNCTIONS)
 
+def _method(fn):
+    def method(self):
+        return fn(self)
+    method.__name__ = fn.__name__
+    return method
+
+
+# NumPy applies a ufunc to an array of objects by calling the method of that name on each
+# element (np.exp(a) calls x.exp()): give Dual one method per unary ufunc of the table,
+# so NumPy code runs elementwise on object arrays of duals (as dualad.check does for its
+# mpmath reference).
+for _rule in table:
+    if _rule.arity == 1 and _rule.kind in ("smooth", "constant") and _rule.jvp is None:
+        for _name in _rule.numpy_names:
+            if not hasattr(Dual, _name):
+                setattr(Dual, _name, _method(GENERIC_FUNCTIONS[_rule.name]))
+
 sigmoid = GENERIC_FUNCTIONS["sigmoid"]
 logistic = sigmoid
 softplus = GENERIC_FUNCTIONS["softplus"]

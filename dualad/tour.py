@@ -63,7 +63,12 @@ def tour() -> None:
     t = ad.trace(lambda x1, x2: math.log(x1) + x1 * x2 - math.sin(x2), 2.0, 5.0)
     print(t.to_text(reverse=True))
 
-    _section("8. Your own primitive")
+    _section("8. How accurate? AD against finite differences and mpmath (dualad check)")
+    report = ad.check(lambda t: math.exp(math.sin(t)) / (1 + t * t), 0.3)
+    for name in ("AD (dualad)", "forward difference", "central difference"):
+        print(f"{name:20s} relative error {report.errors[name][1]:.1e}")
+
+    _section("9. Your own primitive")
 
     @ad.primitive(lambda x: 1 / (1 + abs(x)) ** 2)
     def softsign(x):

@@ -1,0 +1,394 @@
+"""Accuracy lab: AD against finite differences, complex step and an mpmath reference.
+
+``check(f, x)`` computes the derivative (scalar ``x``) or the gradient/Jacobian (a
+sequence or array ``x``) of ``f`` several ways and measures each against a reference
+nobody can argue with: ``f`` itself evaluated with mpmath numbers at ``dps`` digits
+(through ``dualad.math``, by dualad's own AD), cross-checked with ``mpmath.diff``.
+``error_vs_step(f, x)`` sweeps the finite-difference step and shows the classic V:
+truncation error falling, round-off rising, AD flat.
+
+>>> import dualad as ad
+>>> report = ad.check(ad.math.exp, 1.0)
+>>> report.errors["AD (dualad)"][1] < 1e-15
+True
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import mpmath
+import numpy as np
+
+from .number import Dual
+from .tags import new_tag
+
+__all__ = ["check", "error_vs_step", "Report", "StepSweep"]
+
+EPS = np.finfo(float).eps
+
+
+# --- evaluating f at perturbed points -----------------------------------------------
+
+def _flat(x):
+    """(flat float vector, rebuild function, kind) for a number, sequence or array."""
+    if isinstance(x, (list, tuple)):
+        values = np.array([float(v) for v in x])
+        return values, (lambda v, t=type(x): t(_python(v))), "sequence"
+    if isinstance(x, np.ndarray):
+        values = x.astype(float).ravel()
+        return values, (lambda v, s=x.shape: np.reshape(v, s)), "array"
+    return np.array([float(x)]), (lambda v: _python(v)[0]), "scalar"
+
+
+def _python(v) -> list:
+    """Python numbers (not NumPy scalars: math.sin(np.complex128(z)) silently drops the
+    imaginary part, which would fake a complex step)."""
+    return v.tolist() if isinstance(v, np.ndarray) else list(v)
+
+
+def _out(y) -> np.ndarray:
+    if isinstance(y, Dual):
+        raise TypeError("check: f returned a dual for a plain input")
+    return np.atleast_1d(np.asarray(y, dtype=complex if np.iscomplexobj(y) else float)).ravel()
+
+
+def _forward(f, v, rebuild, h):
+    y0 = _out(f(rebuild(v)))
+    cols = []
+    for j in range(len(v)):
+        step = h * max(1.0, abs(v[j]))
+        w = v.copy()
+        w[j] += step
+        step = w[j] - v[j]          # the step that was actually taken (0 below one ulp)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cols.append((_out(f(rebuild(w))) - y0) / step)
+    return np.stack(cols, axis=1)
+
+
+def _central(f, v, rebuild, h):
+    cols = []
+    for j in range(len(v)):
+        step = h * max(1.0, abs(v[j]))
+        wp, wm = v.copy(), v.copy()
+        wp[j] += step
+        wm[j] -= step
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cols.append((_out(f(rebuild(wp))) - _out(f(rebuild(wm)))) / (wp[j] - wm[j]))
+    return np.stack(cols, axis=1)
+
+
+def _richardson(f, v, rebuild, h0=2.0 ** -4, levels=4):
+    """Central differences at h0, h0/2, ... combined to cancel h^2, h^4, h^6."""
+    table = [_central(f, v, rebuild, h0 / 2 ** i) for i in range(levels)]
+    for k in range(1, levels):
+        factor = 4.0 ** k
+        table = [(factor * table[i + 1] - table[i]) / (factor - 1)
+                 for i in range(len(table) - 1)]
+    return table[0]
+
+
+def _complex_step(f, v, rebuild, h=1e-20):
+    cols = []
+    for j in range(len(v)):
+        w = v.astype(complex)
+        w[j] += 1j * h
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", np.exceptions.ComplexWarning)
+            try:
+                y = np.atleast_1d(np.asarray(f(rebuild(w)))).ravel()
+            except np.exceptions.ComplexWarning:
+                raise TypeError("f dropped the imaginary part of its input") from None
+        if not np.iscomplexobj(y):
+            raise TypeError("f returned a real number for a complex input")
+        cols.append(y.imag / h)
+    return np.stack(cols, axis=1)
+
+
+def _ad(f, x, kind):
+    from .transforms import derivative, jacfwd
+    if kind == "scalar":
+        d = derivative(f, float(x))
+        return np.atleast_1d(np.asarray(d)).reshape(-1, 1)
+    jac = np.asarray(jacfwd(f)(x))
+    n = len(x) if kind == "sequence" else np.size(x)
+    return jac.reshape(-1, n)
+
+
+# --- the mpmath reference ------------------------------------------------------------
+
+def _reference(f, v, rebuild, kind, dps):
+    """J at dps digits: dualad's AD on mpmath values, and mpmath.diff of f evaluated at
+    mpmath precision (through duals with zero tangent); returns (J, cross-check J)."""
+    with mpmath.workdps(dps):
+        mp_v = [mpmath.mpf(float(t)) for t in v]
+        columns, diff_columns = [], []
+        for j in range(len(v)):
+            tag = new_tag()
+            args = [Dual.__new__(Dual) for _ in mp_v]
+            for i, (d, t) in enumerate(zip(args, mp_v)):
+                d.value, d.tangent, d.tag = t, mpmath.mpf(int(i == j)), tag
+            y = _call_mp(f, args, rebuild, kind)
+            columns.append([_tangent(yi, tag) for yi in y])
+
+            def f_mp(s, j=j):
+                point = list(mp_v)
+                point[j] = s
+                tag0 = new_tag()
+                zeros = [Dual.__new__(Dual) for _ in point]
+                for d, t in zip(zeros, point):
+                    d.value, d.tangent, d.tag = t, mpmath.mpf(0), tag0
+                out = _call_mp(f, zeros, rebuild, kind)
+                return [o.value if isinstance(o, Dual) else mpmath.mpf(o) for o in out]
+            try:
+                diff_columns.append([mpmath.diff(lambda s, i=i: f_mp(s)[i], mp_v[j])
+                                     for i in range(len(y))])
+            except (ArithmeticError, ValueError, TypeError):
+                diff_columns.append(None)
+        ref = [[columns[j][i] for j in range(len(v))] for i in range(len(columns[0]))]
+        cross = None if any(c is None for c in diff_columns) else \
+            [[diff_columns[j][i] for j in range(len(v))] for i in range(len(columns[0]))]
+    return ref, cross
+
+
+def _call_mp(f, duals, rebuild, kind):
+    if kind == "scalar":
+        y = f(duals[0])
+    elif kind == "sequence":
+        y = f(rebuild(duals))
+    else:   # NumPy code runs elementwise on an array of duals holding mpmath numbers
+        arr = np.empty(len(duals), dtype=object)
+        for i, d in enumerate(duals):
+            arr[i] = d
+        y = f(rebuild(arr))
+    if isinstance(y, np.ndarray):
+        return list(y.ravel())
+    return list(y) if isinstance(y, (list, tuple)) else [y]
+
+
+def _tangent(y, tag):
+    if isinstance(y, Dual) and y.tag == tag:
+        return y.tangent
+    return mpmath.mpf(0)
+
+
+# --- the report ----------------------------------------------------------------------
+
+@dataclass
+class Report:
+    """Derivatives of ``f`` at ``x`` by several methods, and their errors.
+
+    ``values[method]`` is the derivative (a number) or Jacobian (an array, rows =
+    outputs); ``errors[method] = (absolute, relative)`` against ``reference`` (max-norm;
+    relative to the largest reference entry); ``notes[method]`` says why a method is
+    missing.
+    """
+    x: Any
+    reference: Any
+    values: dict = field(default_factory=dict)
+    errors: dict = field(default_factory=dict)
+    notes: dict = field(default_factory=dict)
+    steps: dict = field(default_factory=dict)
+    dps: int = 50
+    cross_check: float | None = None
+
+    @property
+    def ad(self):
+        return self.values.get("AD (dualad)")
+
+    def __str__(self) -> str:
+        ref = self.reference
+        shown = (_number(ref) if np.ndim(ref) == 0 else f"array of shape {np.shape(ref)}")
+        lines = [f"derivative of f at x = {_short(self.x)}",
+                 f"reference: {shown} (dualad on mpmath values at {self.dps} digits"
+                 + (f"; mpmath.diff agrees to {self.cross_check:.1e})"
+                    if self.cross_check is not None else "; mpmath.diff not available)"),
+                 "", f"{'method':42s} {'value':>24s} {'abs error':>11s} {'rel error':>11s}"]
+        for name, value in self.values.items():
+            abs_err, rel_err = self.errors[name]
+            shown = (_number(value) if np.ndim(value) == 0 else "(array)")
+            step = self.steps.get(name)
+            label = f"{name} (h={step:.1e})" if step is not None else name
+            lines.append(f"{label:42s} {shown:>24s} {abs_err:11.2e} {rel_err:11.2e}")
+        for name, note in self.notes.items():
+            lines.append(f"{name:42s} {'n/a':>24s}  {note}")
+        return "\n".join(lines)
+
+
+def _number(v) -> str:
+    if isinstance(v, (complex, np.complexfloating)) and v.imag != 0:
+        return f"{complex(v):.12g}"
+    return f"{float(np.real(v)):.17g}"
+
+
+def _short(x):
+    text = repr(x)
+    return text if len(text) < 60 else text[:57] + "..."
+
+
+def _errors(value, reference):
+    ref = np.asarray(reference, dtype=object)
+    diff = [abs(mpmath.mpmathify(complex(a)) - b) if isinstance(a, complex) else
+            abs(mpmath.mpf(float(a)) - b)
+            for a, b in zip(np.ravel(value), ref.ravel())]
+    abs_err = float(max(diff))
+    scale = float(max(abs(b) for b in ref.ravel()))
+    return abs_err, (abs_err / scale if scale else abs_err)
+
+
+def check(f: Callable[..., Any], x, *, step: float | None = None, dps: int = 50) -> Report:
+    """Compare AD, forward/central/Richardson differences and the complex step with an
+    mpmath reference at ``dps`` digits, for the derivative (or Jacobian) of ``f`` at ``x``.
+
+    ``step`` adds forward and central differences with that step to the defaults
+    (``sqrt(eps)`` and ``eps^(1/3)``, scaled by ``max(1, |x|)``).
+    """
+    from .transforms._seed import check_callable
+    check_callable(f, "check")
+    if isinstance(dps, bool) or not isinstance(dps, int) or dps < 20:
+        raise ValueError(f"check: dps must be an int >= 20, got {dps!r}")
+    v, rebuild, kind = _flat(x)
+    ref, cross = _reference(f, v, rebuild, kind, dps)
+    report = Report(x=x, reference=_shape(ref, kind), dps=dps)
+    methods: dict[str, Callable[[], Any]] = {
+        "AD (dualad)": lambda: _ad(f, x, kind),
+        "forward difference": lambda: _forward(f, v, rebuild, math.sqrt(EPS)),
+        "central difference": lambda: _central(f, v, rebuild, EPS ** (1 / 3)),
+    }
+    report.steps["forward difference"] = math.sqrt(EPS)
+    report.steps["central difference"] = EPS ** (1 / 3)
+    if step is not None:
+        methods["forward difference, your step"] = lambda: _forward(f, v, rebuild, step)
+        methods["central difference, your step"] = lambda: _central(f, v, rebuild, step)
+        report.steps["forward difference, your step"] = step
+        report.steps["central difference, your step"] = step
+    methods["Richardson (central, 4 levels)"] = lambda: _richardson(f, v, rebuild)
+    methods["complex step"] = lambda: _complex_step(f, v, rebuild)
+    report.steps["complex step"] = 1e-20
+    for name, compute in methods.items():
+        try:
+            value = compute()
+        except (TypeError, ValueError, ArithmeticError) as exc:
+            reason = str(exc).splitlines()[0][:60]
+            report.notes[name] = (f"f does not take complex input ({reason})"
+                                  if name == "complex step" else f"f failed: {reason}")
+            report.steps.pop(name, None)
+            continue
+        report.values[name] = _shape(value, kind)
+        report.errors[name] = _errors(value, ref)
+    if cross is not None:
+        with mpmath.workdps(dps):
+            gap = max(abs(a - b) for a, b in zip(np.ravel(np.asarray(ref, dtype=object)),
+                                                 np.ravel(np.asarray(cross, dtype=object))))
+            scale = max(abs(b) for b in np.ravel(np.asarray(ref, dtype=object))) or 1
+            report.cross_check = float(gap / scale)
+    return report
+
+
+def _shape(j, kind):
+    arr = np.array([[complex(v) if isinstance(v, (complex, mpmath.mpc)) else float(v)
+                     for v in row] for row in np.asarray(j, dtype=object)])
+    if kind == "scalar" and arr.size == 1:
+        return arr[0, 0]
+    if arr.shape[0] == 1:
+        return arr[0]
+    return arr
+
+
+# --- step sweeps ----------------------------------------------------------------------
+
+@dataclass
+class StepSweep:
+    """Errors of forward and central differences against the reference, per step."""
+    steps: np.ndarray
+    forward: np.ndarray
+    central: np.ndarray
+    ad: float
+    reference: float
+
+    def __str__(self) -> str:
+        return self.text_chart()
+
+    def text_chart(self, height: int = 17) -> str:
+        """A log-log chart in text: f forward, c central, a AD (0 plotted at 1e-17)."""
+        floor = 1e-17
+        top = 0
+        rows = []
+        for level in range(height):
+            exponent = top - level
+            line = []
+            for fe, ce in zip(self.forward, self.central):
+                cell = " "
+                for err, mark in ((fe, "f"), (ce, "c")):
+                    if math.isfinite(err) and round(math.log10(max(err, floor))) == exponent:
+                        cell = mark if cell == " " else "*"
+                line.append(cell)
+            ad_exp = round(math.log10(max(self.ad, floor)))
+            if ad_exp == exponent:
+                line = [c if c != " " else "a" for c in line]
+            rows.append(f"1e{exponent:+03d} |" + "".join(line))
+        axis = " " * 7 + "+" + "-" * len(self.steps)
+        label = (" " * 8 + f"h = {self.steps[0]:.0e} ... {self.steps[-1]:.0e} "
+                 "(f forward, c central, * both, a AD)")
+        return "\n".join(rows + [axis, label])
+
+    def plot(self, path: str) -> str:
+        """Save the error-vs-step plot as a PNG (needs matplotlib: the plot extra)."""
+        try:
+            import matplotlib
+            matplotlib.use("Agg")
+            import matplotlib.pyplot as plt
+        except ImportError:
+            raise ImportError("plotting needs matplotlib: pip install 'dualad[plot]' "
+                              "(print(sweep) draws a text chart instead)") from None
+        floor = 1e-18
+        fig, ax = plt.subplots(figsize=(6.4, 4.2))
+        ax.loglog(self.steps, np.maximum(self.forward, floor), "o-", ms=3,
+                  label="forward difference")
+        ax.loglog(self.steps, np.maximum(self.central, floor), "s-", ms=3,
+                  label="central difference")
+        ax.axhline(max(self.ad, floor), color="k", lw=1.5,
+                   label=f"AD (dualad): {self.ad:.1e}" if self.ad else "AD (dualad): exact")
+        ax.set_xlabel("step h")
+        ax.set_ylabel("absolute error")
+        ax.set_title("derivative error against an mpmath reference")
+        ax.legend()
+        ax.grid(True, which="major", alpha=0.3)
+        fig.tight_layout()
+        fig.savefig(path, dpi=120)
+        plt.close(fig)
+        return path
+
+
+def error_vs_step(f: Callable[..., Any], x: float, steps=None, dps: int = 50) -> StepSweep:
+    """Forward and central difference errors over ``steps`` (default 10^-16 .. 1), with
+    AD's error as the flat line, all against the mpmath reference at ``x`` (nan where a
+    step is too small to move ``x``).
+
+    >>> import dualad as ad
+    >>> sweep = ad.error_vs_step(ad.math.exp, 1.0)
+    >>> bool(sweep.ad < 1e-15 < sweep.central.min() < sweep.forward[1:].min())
+    True
+    """
+    from .transforms import derivative
+    from .transforms._seed import as_scalar, check_callable
+    check_callable(f, "error_vs_step")
+    x = float(as_scalar(x, "error_vs_step"))
+    steps = np.logspace(-16, 0, 33) if steps is None else np.asarray(steps, dtype=float)
+    if steps.ndim != 1 or not np.all(steps > 0):
+        raise ValueError("error_vs_step: steps must be a 1-D sequence of positive numbers")
+    v, rebuild, kind = _flat(x)
+    ref, _ = _reference(f, v, rebuild, "scalar", dps)
+    reference = ref[0][0]
+    with mpmath.workdps(dps):
+        def err(value):   # nan where the step is below one ulp of x
+            value = float(value)
+            return float(abs(mpmath.mpf(value) - reference)) if math.isfinite(value) else math.nan
+        forward = np.array([err(_forward(f, v, rebuild, h)[0, 0]) for h in steps])
+        central = np.array([err(_central(f, v, rebuild, h)[0, 0]) for h in steps])
+        ad_error = err(derivative(f, x))
+    return StepSweep(steps, forward, central, ad_error, float(reference))
+
+
