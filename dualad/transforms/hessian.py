@@ -34,16 +34,22 @@ def hessian(f: Callable[..., Any], argnums: int = 0, sparsity=None) -> Callable[
             raise ValueError(f"hessian: argnums={argnums} but f was called with "
                              f"{len(args)} positional argument(s)")
 
-        def grad_in_x(*a):
-            def f_of_x(x):
-                b = list(a)
-                b[argnums] = x
-                return f(*b)
-            return gradient(f_of_x, a[argnums])
-        return jacobian_at(grad_in_x, args, argnums, (argnums,), False, None, "hessian")
+        return jacobian_at(gradient_in(f, argnums), args, argnums, (argnums,), False, None,
+                           "hessian")
 
     hessian_of_f.__name__ = f"hessian_of_{getattr(f, '__name__', 'f')}"
     return hessian_of_f
+
+
+def gradient_in(f: Callable[..., Any], argnums: int) -> Callable[..., Any]:
+    """The function of all of f's arguments returning its gradient in argument argnums."""
+    def grad_in_x(*args):
+        def f_of_x(x):
+            call = list(args)
+            call[argnums] = x
+            return f(*call)
+        return gradient(f_of_x, args[argnums])
+    return grad_in_x
 
 
 def hvp(f: Callable[..., Any], x, v):

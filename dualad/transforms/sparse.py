@@ -32,6 +32,14 @@ def _resolve(sparsity, cache, key, detect, who):
     return pattern, coloring
 
 
+def _colored(cache, key, sparsity, pattern, coloring, color):
+    """The colouring of ``pattern`` (computed once, then kept beside it in the cache)."""
+    if coloring is None:
+        coloring = color(pattern)
+        cache[key if isinstance(sparsity, str) else ("user", id(sparsity))] = (pattern, coloring)
+    return coloring
+
+
 def sparse_jacfwd(f: Callable[..., Any], argnums, has_aux, chunk_size, sparsity):
     if not isinstance(argnums, int):
         raise TypeError("jacfwd: with sparsity, argnums must be a single int")
@@ -53,9 +61,7 @@ def sparse_jacfwd(f: Callable[..., Any], argnums, has_aux, chunk_size, sparsity)
         if pattern.shape[1] != in_size:
             raise ValueError(f"jacfwd: the sparsity pattern has {pattern.shape[1]} columns but "
                              f"argument {argnums} has {in_size} entries")
-        if coloring is None:
-            coloring = sps.color_columns(pattern)
-            cache[key if isinstance(sparsity, str) else ("user", id(sparsity))] = (pattern, coloring)
+        coloring = _colored(cache, key, sparsity, pattern, coloring, sps.color_columns)
         seeds = sps.seed_matrix(coloring)
         result = jacobian_at(f, args, argnums, (argnums,), has_aux, chunk_size, "jacfwd",
                              seeds=seeds)
@@ -82,20 +88,14 @@ def _only_output(out, has_aux):
 
 def sparse_hessian(f: Callable[..., Any], argnums: int, sparsity):
     """Hessian as scipy.sparse.csr_array from H S with a star colouring of its pattern."""
-    from .gradient import gradient
+    from .hessian import gradient_in
     check_callable(f, "hessian")
     sps._scipy_sparse()
     cache: dict = {}
+    grad_in_x = gradient_in(f, argnums)
 
     def sparse_hessian_of_f(*args):
         x = args[argnums]
-
-        def grad_in_x(*a):
-            def f_of_x(z):
-                b = list(a)
-                b[argnums] = z
-                return f(*b)
-            return gradient(f_of_x, a[argnums])
         key = (_input_size(x),)
         pattern, coloring = _resolve(
             sparsity, cache, key, lambda: sps.detect(grad_in_x, args, argnums, "hessian"),
@@ -104,9 +104,7 @@ def sparse_hessian(f: Callable[..., Any], argnums: int, sparsity):
         if pattern.shape != (n, n):
             raise ValueError(f"hessian: the sparsity pattern has shape {tuple(pattern.shape)} "
                              f"but the Hessian has shape ({n}, {n})")
-        if coloring is None:
-            coloring = sps.star_color(pattern)
-            cache[key if isinstance(sparsity, str) else ("user", id(sparsity))] = (pattern, coloring)
+        coloring = _colored(cache, key, sparsity, pattern, coloring, sps.star_color)
         seeds = sps.seed_matrix(coloring)
         compressed = jacobian_at(grad_in_x, args, argnums, (argnums,), False, None, "hessian",
                                  seeds=seeds)

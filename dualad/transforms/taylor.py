@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-import operator
 from typing import Any, Callable
 
 import mpmath
@@ -12,6 +11,7 @@ from ..elemental import DUALS
 from ..jet import Jet, _zero_like
 from ..tags import new_tag
 from ._seed import as_array, as_scalar, as_vector, check_callable, is_array, to_array
+from .derivative import check_order as _check_order
 
 
 def taylor(f: Callable[..., Any], x, n: int, direction=None) -> list:
@@ -49,17 +49,6 @@ def _times(c, factor):
     if isinstance(c, list):
         return [_times(v, factor) for v in c]
     return c * factor
-
-
-def _check_order(n, who):
-    try:
-        order = operator.index(n)
-    except TypeError:
-        raise TypeError(f"{who}: n must be a non-negative integer, got "
-                        f"{type(n).__name__} {n!r:.40}") from None
-    if order < 0:
-        raise ValueError(f"{who}: n must be a non-negative integer, got {order}")
-    return order
 
 
 def _one_like(v):
