@@ -290,8 +290,8 @@ def check(f: Callable[..., Any], x, *, step: float | None = None, dps: int = 50)
 def _shape(j, kind):
     arr = np.array([[complex(v) if isinstance(v, (complex, mpmath.mpc)) else float(v)
                      for v in row] for row in np.asarray(j, dtype=object)])
-    if kind == "scalar" and arr.size == 1:
-        return arr[0, 0]
+    if kind == "scalar":
+        return arr[0, 0] if arr.size == 1 else arr[:, 0]
     if arr.shape[0] == 1:
         return arr[0]
     return arr

@@ -219,6 +219,8 @@ class DualArray:
     def __setitem__(self, index, item):
         index = _plain_index(index)
         tag, k = self.tag, self.k
+        if isinstance(item, (list, tuple)):
+            item = _as_array_operand(item)
         if isinstance(item, (Dual, DualArray)) and item.tag > tag:
             raise TypeError("cannot store a dual of an inner differentiation into this "
                             "DualArray; build the result with np.stack/np.where instead")
@@ -231,12 +233,9 @@ class DualArray:
         if not self.owned:  # results may share buffers: copy on the first write
             self.value, self.tangent = _copy(self.value), _copy(self.tangent)
             self.owned = True
-        self.value[index] = value
+        self.value = _store(self.value, index, value)
         t_index = _tangent_index(index, self.ndim) if k is not None else index
-        if tangent is None:
-            self.tangent[t_index] = 0
-        else:
-            self.tangent[t_index] = tangent
+        self.tangent = _store(self.tangent, t_index, 0.0 if tangent is None else tangent)
 
     # --- operators: elementwise rules ---------------------------------------------------
 
@@ -265,6 +264,8 @@ class DualArray:
         return _arith(_DIV, np.divide, other, self)
 
     def __pow__(self, other):
+        if isinstance(other, (list, tuple)):
+            other = _as_array_operand(other)
         if not elemental.careful():
             out = _fast_pow(self, other)
             if out is not None:
@@ -362,6 +363,16 @@ def _primal(x):
 
 def _copy(x):
     return x.copy() if isinstance(x, (np.ndarray, DualArray)) else x
+
+
+def _store(container, index, item):
+    """``container[index] = item``; a plain array holding a dual of a lower level (nested
+    differentiation) first becomes a dual array of that level."""
+    if isinstance(item, elemental.DUALS) and type(container) is np.ndarray:
+        container = as_dual_array(container, item)
+        container.owned = True
+    container[index] = item
+    return container
 
 
 def _k_of(tangent):
@@ -466,7 +477,8 @@ def elementwise(rule, ufunc, inputs):
                 term = elemental.partial(rule, i, values, ans, key) * t
             else:
                 p = elemental.partial(rule, i, values, ans, key)
-                term = t if (np.ndim(p) == 0 and p == 1) else _ex(p, k) * t
+                plain_one = type(p) in (int, float) and p == 1   # a dual p is never "1"
+                term = t if plain_one else _ex(p, k) * t
             tangent = term if tangent is None else tangent + term
     if np.shape(tangent) != shape:
         tangent = np.broadcast_to(tangent, shape)
@@ -485,7 +497,17 @@ def _lanes(p, t, k):
     return np.where(t == 0, 0, r)
 
 
+def _as_array_operand(x):
+    """A list/tuple operand as NumPy would take it (duals inside are stacked)."""
+    x = _as_operand(x)
+    return x if not isinstance(x, (list, tuple)) else np.asarray(x)
+
+
 def _binary(rule, ufunc, a, b):
+    if isinstance(a, (list, tuple)):
+        a = _as_array_operand(a)
+    if isinstance(b, (list, tuple)):
+        b = _as_array_operand(b)
     if not (_operand(a) and _operand(b)):
         return NotImplemented
     return elementwise(rule, ufunc, (a, b))
@@ -500,6 +522,10 @@ def _operand(x):
 # They return None when they do not apply, and the rule path takes over.
 
 def _arith(rule, ufunc, a, b):
+    if isinstance(a, (list, tuple)):
+        a = _as_array_operand(a)
+    if isinstance(b, (list, tuple)):
+        b = _as_array_operand(b)
     if not getattr(_STATE, "careful", True):
         out = _fast_binary(rule.name, ufunc, a, b)
         if out is not None:
@@ -600,7 +626,9 @@ def _band(x, lo, hi):
 
 
 def _ex(v, k):
-    if k is None or type(v) is float or type(v) is int:
+    """``v`` with a trailing length-1 axis to broadcast against a k-tangent (scalars of any
+    kind, duals included, broadcast as they are)."""
+    if k is None or getattr(v, "ndim", 0) == 0:
         return v
     return v[..., None]
 

@@ -48,24 +48,46 @@ for _func in (np.shape, np.ndim, np.size, np.argmax, np.argmin, np.argsort, np.n
 
 # --- constant arrays shaped like a dual: zero tangent, so out[i] = dual works -------
 
-def _like(func):
+def _zeros_like_dual(a, dtype=None):
+    """Zeros with ``a``'s shape as a dual of ``a``'s tag at every level (zero tangents)."""
+    if not isinstance(a, (Dual, DualArray)):
+        return np.zeros_like(a, dtype=dtype)
+    value = _zeros_like_dual(a.value, dtype)
+    if np.ndim(_primal(value)) == 0:
+        return value
+    k = a.k if isinstance(a, DualArray) else (
+        np.shape(a.tangent)[-1] if np.ndim(a.tangent) else None)
+    shape = np.shape(_primal(value)) + ((k,) if k else ())
+    result = _make_array(value, np.zeros(shape, dtype=np.result_type(_primal(value), float)),
+                         a.tag, k)
+    result.owned = True
+    return result
+
+
+def _like(func, fill):
     def handler(a, *args, **kwargs):
-        out = func(_primal(a), *[_primal(v) for v in args], **kwargs)
-        if isinstance(a, (Dual, DualArray)) and np.asarray(out).dtype.kind in "fc":
-            k = a.k if isinstance(a, DualArray) else (
-                np.shape(a.tangent)[-1] if np.ndim(a.tangent) else None)
-            if np.ndim(out) == 0:
-                return out
-            result = _make_array(np.array(out), np.zeros(np.shape(out) + ((k,) if k else ()),
-                                                         dtype=np.asarray(out).dtype), a.tag, k)
-            result.owned = True
-            return result
+        dtype = kwargs.get("dtype")
+        if not isinstance(a, (Dual, DualArray)) or (
+                dtype is not None and np.dtype(dtype).kind not in "fc"):
+            return func(_primal(a), *args, **kwargs)
+        out = _zeros_like_dual(a, dtype)
+        if fill is not None:
+            out = out + fill
         return out
     _HANDLERS[func] = handler
 
 
-for _func in (np.zeros_like, np.ones_like, np.empty_like, np.full_like):
-    _like(_func)
+_like(np.zeros_like, None)
+_like(np.empty_like, None)
+_like(np.ones_like, 1.0)
+
+
+@implements(np.full_like)
+def full_like(a, fill_value, dtype=None, **kwargs):
+    """np.full_like; a dual fill value keeps its derivative."""
+    if isinstance(a, (Dual, DualArray)) or isinstance(fill_value, (Dual, DualArray)):
+        return _zeros_like_dual(a, dtype) + fill_value
+    return np.full_like(a, fill_value, dtype=dtype, **kwargs)
 
 
 @implements(np.copy)

@@ -22,19 +22,9 @@ import numpy as np
 
 def ex(v, k):
     """``v`` with a trailing axis of length 1 so it broadcasts against a k-tangent."""
-    if k is None or np.ndim(v) == 0:
+    if k is None or getattr(v, "ndim", 0) == 0:
         return v
     return v[..., None]
-
-
-def lead(t, k):
-    """Move the direction axis to the front (so functions that broadcast over leading
-    axes treat it as a batch axis)."""
-    return t if k is None else np.moveaxis(t, -1, 0)
-
-
-def trail(t, k):
-    return t if k is None else np.moveaxis(t, 0, -1)
 
 
 def tshape(shape, k):
@@ -428,14 +418,18 @@ def matmul_jvp(args, kwargs, ans, tangents, k):
         return out
     out = None
     if tb is not None:
-        out = np.matmul(a, tb) if np.ndim(b) == 1 else trail(np.matmul(a, lead(tb, k)), k)
+        if np.ndim(b) == 1:        # (n, k) is a matrix whose columns are the directions
+            out = np.matmul(a, tb)
+        else:
+            r = np.matmul(_matrix_with_k_axis(a), _k_batch(tb))   # (..., k, [m,] p)
+            out = np.moveaxis(r, -3 if np.ndim(a) >= 2 else -2, -1)
     if ta is not None:
         if np.ndim(a) >= 2:
-            term = trail(np.matmul(lead(ta, k), b), k)
-        else:  # a vector: make each direction a 1 x n row, batched in front of b's batch
-            rows = np.reshape(lead(ta, k), (k,) + (1,) * max(np.ndim(b) - 2, 0) + (1, -1))
-            term = np.matmul(rows, b)
-            term = trail(np.reshape(term, (k,) + np.shape(ans)), k)
+            r = np.matmul(_k_batch(ta), _matrix_with_k_axis(b))   # (..., k, m[, p])
+            term = np.moveaxis(r, -3 if np.ndim(b) >= 2 else -2, -1)
+        else:                      # a vector: the directions become the rows of a matrix
+            r = np.matmul(np.swapaxes(ta, 0, 1), b)                # (..., k[, p])
+            term = np.moveaxis(r, -2, -1) if np.ndim(b) >= 2 else r
         out = term if out is None else out + term
     return out
 
@@ -495,6 +489,20 @@ def _mT(x):
     return np.swapaxes(x, -1, -2)
 
 
+def _k_batch(t):
+    """(..., n, p, k) -> (..., k, n, p): the directions as a batch axis next to the matrix."""
+    return np.moveaxis(t, -1, -3)
+
+
+def _k_back(r):
+    return np.moveaxis(r, -3, -1)
+
+
+def _matrix_with_k_axis(m):
+    """A matrix operand (..., n, p) made to broadcast against a (..., k, n, p) batch."""
+    return m[..., None, :, :] if np.ndim(m) >= 2 else m
+
+
 def _k_last_to_matrix_columns(t, k):
     """(..., n, m, k) -> (..., n, m*k): k right-hand sides solved at once."""
     shape = np.shape(t)
@@ -505,14 +513,14 @@ def _matrix_act(m, t, k):
     """m @ t where t is a tangent of a matrix (..., n, p[, k])."""
     if k is None:
         return np.matmul(m, t)
-    return trail(np.matmul(m, lead(t, k)), k)
+    return _k_back(np.matmul(_matrix_with_k_axis(m), _k_batch(t)))
 
 
 def _act_matrix(t, m, k):
     """t @ m where t is a tangent of a matrix (..., n, p[, k])."""
     if k is None:
         return np.matmul(t, m)
-    return trail(np.matmul(lead(t, k), m), k)
+    return _k_back(np.matmul(_k_batch(t), _matrix_with_k_axis(m)))
 
 
 def _tmT(t, k):
@@ -546,9 +554,7 @@ def solve_jvp(args, kwargs, ans, tangents, k):
 
 def _act_matrix_vector(ta, x, k):
     """dA @ x for dA (..., n, n[, k]) and x (..., n, m)."""
-    if k is None:
-        return np.matmul(ta, x)
-    return trail(np.matmul(lead(ta, k), x), k)
+    return _act_matrix(ta, x, k)
 
 
 def inv_jvp(args, kwargs, ans, tangents, k):

@@ -286,6 +286,10 @@ _ARITH_ERRORS = (ArithmeticError, ValueError)
 
 def apply(rule: Rule, args: tuple, flavour: Flavour):
     """Apply ``rule`` to ``args`` (at least one a dual); returns a dual."""
+    if rule.partials is not None and None in rule.partials:
+        args = _integer_arguments(rule, args)
+        if not any(isinstance(a, Dual) for a in args):
+            return primal(rule, list(args), flavour, kind_of(args))
     tag = -1
     for a in args:
         if isinstance(a, Dual) and a.tag > tag:
@@ -307,6 +311,20 @@ def apply(rule: Rule, args: tuple, flavour: Flavour):
         moving = next(t for t in tangents if t is not None)
         return _make(ans, _zeros_like(moving), tag)
     return _make(ans, tangent(rule, values, ans, tangents, key), tag)
+
+
+def _integer_arguments(rule, args):
+    """Integer arguments (ldexp's i, polygamma's n) given as duals that hold an int with
+    zero tangent (such as floor(x)) are that int; any other dual there is an error."""
+    out = list(args)
+    for i, (a, p) in enumerate(zip(args, rule.partials)):
+        if p is None and isinstance(a, Dual):
+            try:
+                out[i] = a.__index__()
+            except TypeError:
+                raise TypeError(f"{rule.name}(): argument {rule.params[i]!r} is an integer "
+                                "argument and cannot carry a derivative") from None
+    return tuple(out)
 
 
 def primal(rule: Rule, values, flavour: Flavour, key: str):

@@ -21,6 +21,7 @@ working precision) or NumPy arrays (elementwise series), and duals of lower tags
 """
 from __future__ import annotations
 
+import math
 import numbers
 import re
 
@@ -160,7 +161,7 @@ class Jet:
         b, ok = self._coerce(other)
         if not ok:
             return NotImplemented
-        return apply_rule(table["pow"], (self._new(b), self))
+        return apply_rule(table["pow"], (other, self))
 
     def __neg__(self):
         return self._new([-x for x in self.coeffs])
@@ -247,6 +248,8 @@ class Jet:
         return self._new([c[index] for c in self.coeffs])
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if ufunc is np.matmul and method == "__call__" and not kwargs:
+            return self.__array_function__(np.matmul, (), inputs, {})
         if method != "__call__" or kwargs:
             raise TypeError(f"dualad: numpy.{ufunc.__name__}.{method} is not supported on jets")
         if ufunc.__name__ in _ON_PRIMAL:
@@ -259,6 +262,8 @@ class Jet:
     def __array_function__(self, func, types, args, kwargs):
         if func in _LINEAR:
             return _linear(func, args, kwargs)
+        if func is np.prod:
+            return _prod(*args, **kwargs)
         if func in (np.dot, np.matmul):
             a, b = args
             ca, _ = (a.coeffs, True) if type(a) is Jet else (None, False)
@@ -275,6 +280,20 @@ class Jet:
 
     def __array__(self, dtype=None, copy=None):
         raise TypeError("a Jet cannot become an ndarray: its coefficients would be lost")
+
+    def reshape(self, *shape):
+        shape = shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape
+        return np.reshape(self, shape)
+
+    def ravel(self):
+        return np.ravel(self)
+
+    def sum(self, axis=None, keepdims=False):
+        return np.sum(self, axis=axis, keepdims=keepdims)
+
+    @property
+    def T(self):
+        return np.transpose(self)
 
 
 def _primal(x):
@@ -335,8 +354,9 @@ def _log(a):
     return c
 
 
-def _pow_const(a, r):
-    """(x)^r for a constant r: exact for integers (also at 0), the recurrence otherwise."""
+def _pow_const(a, r, c0=None):
+    """(x)^r for a constant r: exact for integers (also at 0), the recurrence otherwise
+    (``c0`` overrides the leading coefficient, e.g. the real cube root)."""
     n = len(a)
     if isinstance(r, numbers.Integral) or (isinstance(r, float) and r.is_integer() and
                                            abs(r) < 64):
@@ -356,7 +376,9 @@ def _pow_const(a, r):
         one = [_zero_like(a[0]) + 1] + [_zero_like(a[0])] * (n - 1)
         return _div(one, _pow_const(a, -r))
     a0 = a[0]
-    c = [a0 ** r]
+    if a0 == 0:
+        return _pow_at_zero(a, r)
+    c = [a0 ** r if c0 is None else c0]
     for k in range(1, n):
         acc = (r - (k - 1)) * a[1] * c[k - 1]
         for j in range(2, k + 1):
@@ -365,7 +387,36 @@ def _pow_const(a, r):
     return c
 
 
+def _pow_at_zero(a, r):
+    """x^r for non-integer r where x(0) = 0: with x = t^m (a_m + a_{m+1} t + ...), x^r is
+    t^(m r) times a power series. Coefficients below t^(m r) are 0; where m r is not an
+    integer the higher derivatives at 0 are infinite, as for sqrt'(0) = inf."""
+    n = len(a)
+    zero = _zero_like(a[0])
+    m = next((j for j in range(1, n) if a[j] != 0), None)
+    if m is None:   # x is constant 0 up to this order
+        return [zero if r > 0 else math.inf] + [zero] * (n - 1)
+    inner = _pow_const(a[m:] + [zero] * m, r)        # (a_m + ...)^r, a_m != 0
+    e = m * r
+    if float(e).is_integer() and e >= 0:
+        e = int(e)
+        return [zero] * min(e, n) + inner[:max(n - e, 0)]
+    out = []
+    for k in range(n):
+        if k < e:
+            out.append(zero)
+            continue
+        falling = 1.0
+        for i in range(k):
+            falling *= e - i
+        sign = math.copysign(1.0, falling) * (1.0 if inner[0] > 0 else math.nan)
+        out.append(sign * math.inf)
+    return out
+
+
 def _sqrt(a):
+    if a[0] == 0:
+        return _pow_at_zero(a, 0.5)
     c = [_fn("sqrt", a[0])]
     two_c0 = 2 * c[0]
     for k in range(1, len(a)):
@@ -407,6 +458,7 @@ _DIRECT = {
     "sin": lambda a: _sin_cos(a)[0], "cos": lambda a: _sin_cos(a)[1],
     "sinh": lambda a: _sin_cos(a, True)[0], "cosh": lambda a: _sin_cos(a, True)[1],
     "tan": _tan, "tanh": lambda a: _tan(a, True),
+    "cbrt": lambda a: _pow_const(a, (_zero_like(a[0]) + 1) / 3, _fn("cbrt", a[0])),
     "square": lambda a: _mul(a, a), "reciprocal": lambda a: _div(
         [_zero_like(a[0]) + 1] + [_zero_like(a[0])] * (len(a) - 1), a),
     "neg": lambda a: [-x for x in a], "pos": list,
@@ -460,7 +512,15 @@ def apply_rule(rule, args, flavour=None):
     if rule.name == "pow" and not moving[1]:
         return Jet(_pow_const(series[0], series[1][0]), tag)
     if rule.name == "pow":   # x ** y = exp(y log x)
-        return Jet(_exp(_mul(series[1], _log(series[0]))), tag)
+        base = series[0]
+        if base[0] == 0 and not moving[0]:   # 0 ** y: 0 for y > 0 (d/dy = 0, as in SPEC)
+            y0 = series[1][0]
+            if y0 > 0:
+                return Jet([_zero_like(_primal(y0))] * (order + 1), tag)
+        if base[0] == 0:
+            raise ValueError("pow(): x ** y with x = 0 and a moving exponent has no Taylor "
+                             "series")
+        return Jet(_exp(_mul(series[1], _log(base))), tag)
     value = _call(rule, [s[0] for s in series], flavour)
     if order == 0:
         return Jet([value], tag)
@@ -528,6 +588,20 @@ _ON_PRIMAL = {"greater", "greater_equal", "less", "less_equal", "equal", "not_eq
 _LINEAR = {np.sum, np.mean, np.reshape, np.ravel, np.transpose, np.squeeze, np.expand_dims,
            np.moveaxis, np.swapaxes, np.take, np.cumsum, np.diff, np.trace, np.diagonal,
            np.flip, np.roll, np.broadcast_to, np.concatenate, np.stack, np.where}
+
+
+def _prod(a, axis=None, keepdims=False, **kwargs):
+    """np.prod of an elementwise jet: products along the axis, Cauchy product by product."""
+    if kwargs:
+        raise TypeError("dualad: numpy.prod of a jet takes axis and keepdims only")
+    if axis is None:
+        a = np.ravel(a)
+        axis = 0
+    moved = np.moveaxis(a, axis, 0)
+    result = moved[0]
+    for i in range(1, moved.shape[0]):
+        result = result * moved[i]
+    return np.expand_dims(result, axis) if keepdims else result
 
 
 def _linear(func, args, kwargs):

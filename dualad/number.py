@@ -18,6 +18,7 @@ Dual(10.0, [5.0, 2.0])
 """
 from __future__ import annotations
 
+import decimal
 import numbers
 
 import mpmath
@@ -44,8 +45,10 @@ def _promote_value(value, what="value"):
                         "instead")
     if isinstance(value, np.generic) and isinstance(value, (np.number, np.bool_)):
         return value if isinstance(value, np.inexact) else float(value)
+    if isinstance(value, (numbers.Real, decimal.Decimal)):
+        return float(value)
     if isinstance(value, numbers.Number):
-        return float(value) if isinstance(value, numbers.Real) else complex(value)
+        return complex(value)
     raise TypeError(f"Dual: {what} must be a number (int, float, complex, mpmath.mpf/mpc "
                     f"or a NumPy scalar), got {type(value).__name__} {value!r:.60}")
 

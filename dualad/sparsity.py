@@ -511,10 +511,12 @@ def _trace(rule, func, args, kwargs):
 def _bilinear(func, args, kwargs):
     """Products: exact for matrix/vector products with one constant operand (its zero
     entries are fixed for every x), else every output on every entry of the operands."""
-    operands = args[1:] if isinstance(args[0], str) else args[:2]
+    operands = args[1:] if isinstance(args[0], str) else args
     tag = _tag_of(operands)
     values = [x.value if _is_pattern(x, tag) else _value(x) for x in args]
-    ans = np.asarray(func(*values, **kwargs))
+    ans = func(*values, **kwargs)
+    if not isinstance(ans, tuple):
+        ans = np.asarray(ans)
     n = _N_INPUTS[-1]
     sp = _scipy_sparse()
     if func in (np.matmul, np.dot) and len(args) == 2:
@@ -537,10 +539,30 @@ def _bilinear(func, args, kwargs):
             m = va.shape[0]
             dep = sp.kron(sp.eye_array(m, dtype=bool), struct).tocsr()
             return _wrap(ans, dep @ rows_a, n, tag)
-    parts = [_rows(x) for x in operands if _is_pattern(x, tag)]
-    every = _union(parts, 1, n)
-    everything = sp.csr_array(every.sum(axis=0, keepdims=True) > 0) if every.shape[0] else every
-    return _wrap(ans, sp.vstack([everything] * max(ans.size, 1)).tocsr()[:ans.size], n, tag)
+    return _every(ans, [x for x in operands if _is_pattern(x, tag)], n, tag)
+
+
+def _every(ans, duals, n, tag):
+    """Every entry of the result(s) depends on every input any of ``duals`` depends on."""
+    sp = _scipy_sparse()
+    union = None
+    for x in duals:
+        row = _rows(x)
+        row = sp.csr_array(np.asarray(row.sum(axis=0)).reshape(1, -1) > 0)
+        union = row if union is None else union + row
+    union = _empty(1, n) if union is None else union
+    if isinstance(ans, tuple):
+        return type(ans)(*[_every_entry(np.asarray(a), union, n, tag) for a in ans]) \
+            if hasattr(ans, "_fields") else tuple(_every_entry(np.asarray(a), union, n, tag)
+                                                  for a in ans)
+    return _every_entry(np.asarray(ans), union, n, tag)
+
+
+def _every_entry(ans, union, n, tag):
+    if ans.dtype.kind not in "fc":
+        return ans
+    rows = _scipy_sparse().vstack([union] * max(ans.size, 1)).tocsr()[:ans.size]
+    return _wrap(ans, rows, n, tag)
 
 
 def _bilinear_rule(rule, func, args, kwargs):

@@ -22,6 +22,7 @@ arrays of recording numbers, so ``np.sum(w * x)`` shows each product and each ad
 """
 from __future__ import annotations
 
+import ast
 import inspect
 import numbers
 import re
@@ -99,11 +100,60 @@ def _number(x) -> str:
 
 def _substitute(expr: str, rule: Rule, operands, i: int, own: str) -> str:
     if rule.variadic:
-        mapping = {"x": _operand_name(operands[i])}
+        params, args = ["x"], [operands[i]]
     else:
-        mapping = {p: _operand_name(o) for p, o in zip(rule.params, operands)}
+        params, args = list(rule.params), list(operands)
+    constants = {p: o for p, o in zip(params, args) if not isinstance(o, Row)}
+    expr = _simplify(expr, constants)
+    mapping = {p: _operand_name(o) for p, o in zip(params, args)}
     mapping["ans"] = own
     return re.sub(r"\b[A-Za-z_]\w*\b", lambda m: mapping.get(m.group(0), m.group(0)), expr)
+
+
+class _Fold(ast.NodeTransformer):
+    """Constant folding for display: where(2 == 0, 0, 2*x**(2 - 1)) reads 2*x."""
+
+    def __init__(self, constants):
+        self.constants = constants
+
+    def visit_Name(self, node):
+        if node.id in self.constants and isinstance(self.constants[node.id], (int, float)):
+            value = self.constants[node.id]
+            value = int(value) if float(value).is_integer() else value
+            return ast.copy_location(ast.Constant(value), node)
+        return node
+
+    def generic_visit(self, node):
+        node = super().generic_visit(node)
+        try:
+            if isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Compare)) and all(
+                    isinstance(c, ast.Constant) for c in ast.iter_child_nodes(node)
+                    if isinstance(c, ast.expr)):
+                value = eval(compile(ast.Expression(node), "<fold>", "eval"), {})  # noqa: S307
+                if isinstance(value, float) and value.is_integer():
+                    value = int(value)
+                return ast.copy_location(ast.Constant(value), node)
+        except Exception:  # noqa: BLE001 - leave what cannot be folded
+            return node
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "where" and \
+                isinstance(node.args[0], ast.Constant):
+            return node.args[1] if node.args[0].value else node.args[2]
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) and \
+                isinstance(node.right, ast.Constant) and node.right.value == 1:
+            return node.left
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+            for a, b in ((node.left, node.right), (node.right, node.left)):
+                if isinstance(a, ast.Constant) and a.value == 1:
+                    return b
+        return node
+
+
+def _simplify(expr: str, constants: dict) -> str:
+    try:
+        tree = ast.parse(expr, mode="eval")
+    except SyntaxError:
+        return expr
+    return ast.unparse(_Fold(constants).visit(tree))
 
 
 class Traced:
@@ -456,6 +506,7 @@ def _latex(text: str) -> str:
     text = re.sub(r"v([\u0307\u0304]?)(-?\d+)", lambda m: (
         {"": "v", DOT: r"\dot v", BAR: r"\bar v"}[m.group(1)] + f"_{{{m.group(2)}}}"), text)
     text = text.replace("y" + DOT, r"\dot y").replace("y" + BAR, r"\bar y")
+    text = re.sub(r"\*\*\s*(\w+|\([^()]*\))", r"^{\1}", text)
     text = text.replace("\u00b7", r" \cdot ").replace("*", r" \cdot ")
     text = text.replace("+=", r"\mathrel{+}=").replace("-=", r"\mathrel{-}=")
     return re.sub(r"\b(sin|cos|tan|exp|log|sqrt|sinh|cosh|tanh)\b", r"\\\1", text)

@@ -7,6 +7,7 @@ result. Outputs that do not depend on the inputs have tangent 0.
 """
 from __future__ import annotations
 
+import decimal
 import numbers
 from typing import Any, Callable
 
@@ -44,8 +45,10 @@ def as_scalar(x, who: str, name: str = "x"):
         return x if isinstance(x, np.inexact) else float(x)
     if isinstance(x, np.ndarray) and x.ndim == 0:
         return as_scalar(x[()], who, name)
+    if isinstance(x, (numbers.Real, decimal.Decimal)):
+        return float(x)
     if isinstance(x, numbers.Number):
-        return float(x) if isinstance(x, numbers.Real) else complex(x)
+        return complex(x)
     raise TypeError(f"{who}: {name} must be a number (int, float, complex, mpmath.mpf/mpc "
                     f"or a NumPy scalar), got {_describe(x)}")
 

@@ -1,6 +1,7 @@
 """``hessian(f)`` and ``hvp(f, x, v)``: second derivatives by forward over forward."""
 from __future__ import annotations
 
+import numbers
 from typing import Any, Callable
 
 from ._seed import check_callable
@@ -33,6 +34,11 @@ def hessian(f: Callable[..., Any], argnums: int = 0, sparsity=None) -> Callable[
         if not -len(args) <= argnums < len(args):
             raise ValueError(f"hessian: argnums={argnums} but f was called with "
                              f"{len(args)} positional argument(s)")
+        x = args[argnums]
+        if isinstance(x, dict) or (isinstance(x, (list, tuple)) and x and not all(
+                isinstance(v, numbers.Number) or hasattr(v, "tag") for v in x)):
+            raise TypeError(f"hessian: argument {argnums} must be a number, a sequence of "
+                            f"numbers or an array, got {type(x).__name__}")
 
         return jacobian_at(gradient_in(f, argnums), args, argnums, (argnums,), False, None,
                            "hessian")

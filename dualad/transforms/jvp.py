@@ -7,6 +7,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..array import DualArray, wrap
+from ._tree import flatten, unflatten
 from ..elemental import run_guarded
 from ..tags import new_tag
 from ._seed import (as_array, as_scalar, as_vector, check_callable, has_nan, is_sequence,
@@ -41,7 +42,7 @@ def jvp(f: Callable[..., Any], primals, tangents, has_aux: bool = False):
 
 def _jvp(f, primals, tangents, has_aux):
     tag = new_tag()
-    args = [_seed_argument(p, t, tag, i) for i, (p, t) in enumerate(zip(primals, tangents))]
+    args = [_seed_tree(p, t, tag, i) for i, (p, t) in enumerate(zip(primals, tangents))]
     out = f(*args)
     aux = None
     if has_aux:
@@ -53,6 +54,15 @@ def _jvp(f, primals, tangents, has_aux):
     if has_aux:
         return result + (_strip(aux, tag),)
     return result
+
+
+def _seed_tree(primal, tangent, tag: int, i: int):
+    """Seed a primal that may be a tuple/list/dict of arrays (a pytree, as in JAX)."""
+    p_leaves, p_spec = flatten(primal)
+    t_leaves, t_spec = flatten(tangent)
+    if p_spec != t_spec or len(p_leaves) != len(t_leaves):
+        raise ValueError(f"jvp: primals[{i}] and tangents[{i}] have different structures")
+    return unflatten(p_spec, [_seed_argument(p, t, tag, i) for p, t in zip(p_leaves, t_leaves)])
 
 
 def _seed_argument(primal, tangent, tag: int, i: int):
