@@ -62,7 +62,7 @@ def bare_sin(x):
     return math.sin(x)
 
 
-def best(fn, number=20, repeat=15):
+def best(fn, number=20, repeat=40):
     return min(timeit.repeat(fn, number=number, repeat=repeat)) / number
 
 
