@@ -41,7 +41,11 @@ class DualArray:
     # columns touches only its own rows, and elementwise operations, slices and
     # concatenation keep a band a band, so their fast paths work on the band alone; any
     # other operation reads ``tangent``, which builds the full array once.
-    __slots__ = ("value", "_tangent", "tag", "k", "owned", "rows", "band")
+    # Likewise a k-tangent may be kept as ``scale[..., None] * base``: elementwise rules
+    # only rescale rows, so chains of them (exp, sin, products of such) update the
+    # value-sized ``scale`` and multiply the k-wide ``base`` once, when it is read.
+    __slots__ = ("value", "_tangent", "tag", "k", "owned", "rows", "band", "scale", "base",
+                 "offset")
     __array_priority__ = 20
 
     def __init__(self, value, tangent=None):
@@ -64,23 +68,29 @@ class DualArray:
                              f"shape {value.shape} (one direction) or {value.shape + ('k',)}")
         self.value, self._tangent, self.tag, self.k = value, tangent, 0, k
         self.owned = False
-        self.rows = self.band = None
+        self.rows = self.band = self.scale = self.base = self.offset = None
 
     @property
     def tangent(self):
         t = self._tangent
         if t is None:
-            lo, hi = self.rows
-            band = self.band
-            t = np.zeros(np.shape(self.value) + (self.k,), dtype=band.dtype)
-            t[lo:hi] = band
+            if self.scale is not None:
+                t = self.scale[..., None] * self.base
+                if self.offset is not None:
+                    t += self.offset
+                self.scale = self.base = self.offset = None
+            else:
+                lo, hi = self.rows
+                band = self.band
+                t = np.zeros(np.shape(self.value) + (self.k,), dtype=band.dtype)
+                t[lo:hi] = band
             self._tangent = t
         return t
 
     @tangent.setter
     def tangent(self, t):
         self._tangent = t
-        self.rows = self.band = None
+        self.rows = self.band = self.scale = self.base = self.offset = None
 
     # --- NumPy protocols ------------------------------------------------------------
 
@@ -210,6 +220,11 @@ class DualArray:
             band = self.band[new_lo - lo:new_hi - lo]
             return _make_array(self.value[index], None, self.tag, self.k,
                                (new_lo - start, new_hi - start), band)
+        if type(index) is slice or type(index) is int:   # the leading axis: k stays last
+            value = self.value[index]
+            if type(index) is slice:
+                return _make_array(value, self.tangent[index], self.tag, self.k)
+            return wrap(value, self.tangent[index], self.tag, self.k)
         index = _plain_index(index)
         value = self.value[index]
         tangent = self.tangent[_tangent_index(index, self.ndim)] if self.k is not None \
@@ -294,6 +309,9 @@ class DualArray:
         return np.matmul(other, self)
 
     def __neg__(self):
+        if self.scale is not None:
+            return _scaled(-self.value, -self.scale, self.base, self.tag, self.k,
+                           None if self.offset is None else -self.offset)
         if self.band is not None:
             return _make_array(-self.value, None, self.tag, self.k, self.rows, -self.band)
         return _make_array(-self.value, -self.tangent, self.tag, self.k)
@@ -332,7 +350,23 @@ def _make_array(value, tangent, tag, k, rows=None, band=None):
     d.owned = False
     d.rows = rows
     d.band = band
+    d.scale = d.base = d.offset = None
     return d
+
+
+def _scaled(value, scale, base, tag, k, offset=None):
+    """A dual array whose k-tangent is ``offset + scale[..., None] * base``, not yet
+    multiplied out (``offset`` may be None)."""
+    d = _make_array(value, None, tag, k)
+    d.scale, d.base, d.offset = scale, base, offset
+    return d
+
+
+def _scale_and_base(x):
+    """(scale, base) of a k-tangent kept lazily without offset, or (None, full tangent)."""
+    if x.scale is not None and x.offset is None:
+        return x.scale, x.base
+    return None, x.tangent
 
 
 def wrap(value, tangent, tag, k):
@@ -591,8 +625,70 @@ def _fast_binary(name, ufunc, a, b):
                           _band(vb, lo, hi), _rows_of(b, lo, hi) if b_dual else None,
                           ans[lo:hi], k)
         return _make_array(ans, None, tag, k, (lo, hi), band)
+    if k is not None and type(ans) is np.ndarray and type(va if a_dual else vb) is np.ndarray:
+        lazy = _lazy_binary(name, a, b, va, vb, ans, a_dual, b_dual, tag, k)
+        if lazy is not None:
+            return lazy
     return _make_array(ans, tangent_of(va, a.tangent if a_dual else None, vb,
                                        b.tangent if b_dual else None, ans, k), tag, k)
+
+
+def _lazy_binary(name, a, b, va, vb, ans, a_dual, b_dual, tag, k):
+    """The binary rules on scaled tangents sharing one base: value-sized work only."""
+    if name in ("add", "sub") and a_dual and b_dual:
+        return _lazy_sum(a, b, ans, name == "sub", tag, k)
+    sa, base_a = _scale_and_base(a) if a_dual else (None, None)
+    sb, base_b = _scale_and_base(b) if b_dual else (None, None)
+    if a_dual and b_dual:
+        if sa is None or sb is None or base_a is not base_b:
+            return None
+        scale = sa * vb + va * sb if name == "mul" else (sa - ans * sb) / vb
+        return _scaled(ans, scale, base_a, tag, k)
+    if a_dual:   # dual (op) constant
+        if name in ("add", "sub"):
+            return None if a.scale is None else _scaled(ans, a.scale, a.base, tag, k, a.offset)
+        factor = vb if name == "mul" else 1 / vb
+    else:        # constant (op) dual
+        if name in ("add", "sub"):
+            if b.scale is None:
+                return None
+            if name == "add":
+                return _scaled(ans, b.scale, b.base, tag, k, b.offset)
+            return _scaled(ans, -b.scale, b.base, tag, k,
+                           None if b.offset is None else -b.offset)
+        factor = va if name == "mul" else -ans / vb
+    scale, base = (sa, base_a) if a_dual else (sb, base_b)
+    if type(factor) is np.ndarray:
+        if factor.shape != ans.shape:
+            return None
+    elif scale is None:
+        return None   # a full tangent times a number: one cheap pass, no scale needed
+    return _scaled(ans, factor if scale is None else scale * factor, base, tag, k)
+
+
+def _lazy_sum(a, b, ans, negate, tag, k):
+    """a ± b where one or both tangents are scaled: the scales add, full parts gather in
+    the offset, and the k-wide multiplication waits until the tangent is read."""
+    if a.scale is None and b.scale is None:
+        return None
+    if a.scale is not None and b.scale is not None and a.base is not b.base:
+        return None
+    lazy, other = (a, b) if a.scale is not None else (b, a)
+    sign = -1 if (negate and lazy is b) else 1
+    scale = lazy.scale if sign == 1 else -lazy.scale
+    offsets = [] if lazy.offset is None else [lazy.offset if sign == 1 else -lazy.offset]
+    if other.scale is not None:   # both scaled on one base
+        other_sign = -1 if (negate and other is b) else 1
+        scale = scale + other_sign * other.scale
+        if other.offset is not None:
+            offsets.append(other.offset if other_sign == 1 else -other.offset)
+    else:
+        t = other.tangent
+        offsets.append(-t if (negate and other is b) else t)
+    offset = None
+    for o in offsets:
+        offset = o if offset is None else offset + o
+    return _scaled(ans, scale, lazy.base, tag, k, offset)
 
 
 def _union(ra, rb):
@@ -649,6 +745,9 @@ def _fast_pow(a, b):
         ans, p = va * va, 2 * va
     else:
         ans, p = va ** b, b * va ** (b - 1)
+    if k is not None and type(va) is np.ndarray:
+        scale, base = _scale_and_base(a)
+        return _scaled(ans, p if scale is None else p * scale, base, a.tag, k)
     return _make_array(ans, a.tangent * _ex(p, k), a.tag, k)
 
 
@@ -667,7 +766,11 @@ def _fast_unary(rule, ufunc, x):
                            _ex(d(v[lo:hi], ans[lo:hi]), k) * x.band)
     if k is None:
         return _make_array(ans, d(v, ans) * x.tangent, x.tag, k)
-    return _make_array(ans, _ex(d(v, ans), k) * x.tangent, x.tag, k)
+    p = d(v, ans)
+    if getattr(p, "shape", None) != v.shape:
+        p = np.broadcast_to(p, v.shape)
+    scale, base = _scale_and_base(x)
+    return _scaled(ans, p if scale is None else p * scale, base, x.tag, k)
 
 
 # --- __array_ufunc__ --------------------------------------------------------------------
@@ -860,8 +963,11 @@ elemental.DUALS = (Dual, DualArray)
 
 def _array_rule(rule, args, flavour):
     return elementwise(rule, rule.impl["numpy"], args)
+
+
 _register_table_rules()
 _NUMPY_NAMESPACE = elemental.namespace("numpy")
+_BASIC_DUALS = (Dual, DualArray)
 
 
 def _concatenate_banded(arrays, axis=0, **kwargs):
@@ -899,8 +1005,45 @@ def _concatenate_banded(arrays, axis=0, **kwargs):
 _concatenate_by_rule = _HANDLERS[np.concatenate]
 
 
+def _concatenate_full(arrays, axis=0, **kwargs):
+    """np.concatenate along axis 0 of one-level k-tangents and constants, directly."""
+    if kwargs or axis != 0 or elemental.careful() or type(arrays) not in (list, tuple):
+        return None
+    if any(type(x) in (list, tuple) and _has_dual_inside(x) for x in arrays):
+        return None
+    tag = k = None
+    for x in arrays:
+        if type(x) is DualArray:
+            if type(x.value) is not np.ndarray or x.band is not None or x.k is None or (
+                    tag is not None and (x.tag != tag or x.k != k)):
+                return None
+            tag, k = x.tag, x.k
+        elif isinstance(x, (Dual, DualArray)) or elemental.DUALS != _BASIC_DUALS and \
+                isinstance(x, elemental.DUALS):
+            return None
+    if tag is None:
+        return None
+    values, tangents = [], []
+    for x in arrays:
+        if type(x) is DualArray:
+            values.append(x.value)
+            tangents.append(x.tangent)
+        else:
+            v = np.asarray(x)
+            values.append(v)
+            tangents.append(np.zeros(v.shape + (k,), dtype=np.result_type(v, float)))
+    return _make_array(np.concatenate(values), np.concatenate(tangents), tag, k)
+
+
+def _has_dual_inside(items) -> bool:
+    return any(isinstance(v, elemental.DUALS) or (type(v) in (list, tuple) and
+                                                    _has_dual_inside(v)) for v in items)
+
+
 def _concatenate(*args, **kwargs):
     out = _concatenate_banded(*args, **kwargs)
+    if out is None:
+        out = _concatenate_full(*args, **kwargs)
     return _concatenate_by_rule(*args, **kwargs) if out is None else out
 
 
