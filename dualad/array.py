@@ -23,6 +23,7 @@ import numbers
 import numpy as np
 
 from . import elemental
+from ._arraylike import ValueShaped
 from .elemental import finite, kind_of
 from .number import Dual, _make
 from .rules import table
@@ -32,7 +33,7 @@ __all__ = ["DualArray"]
 _new = object.__new__
 
 
-class DualArray:
+class DualArray(ValueShaped):
     """An array of dual numbers: ``value`` (ndarray) and ``tangent`` (``value.shape`` for
     one direction, ``value.shape + (k,)`` for k directions)."""
 
@@ -108,20 +109,9 @@ class DualArray:
 
     # --- array attributes -----------------------------------------------------------
 
-    shape = property(lambda self: np.shape(self.value))
-    ndim = property(lambda self: np.ndim(self.value))
-    size = property(lambda self: np.size(self.value))
     dtype = property(lambda self: _primal(self).dtype)
-    T = property(lambda self: np.transpose(self))
     real = property(lambda self: np.real(self))
     imag = property(lambda self: np.imag(self))
-
-    def __len__(self):
-        return len(self.value)
-
-    def __iter__(self):
-        for i in range(len(self.value)):
-            yield self[i]
 
     def __repr__(self):
         t = self.tangent

@@ -25,6 +25,7 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 
 from . import elemental
+from ._arraylike import ValueShaped
 from .number import Dual, _make
 from .rules import table
 from .tags import new_tag
@@ -95,7 +96,7 @@ def _is_pattern(x, tag=None):
     return type(x) is Dual and type(x.tangent) is PatternRow and (tag is None or x.tag == tag)
 
 
-class PatternArray:
+class PatternArray(ValueShaped):
     """An array whose entries carry their input dependence (rows of a sparse matrix)."""
 
     __slots__ = ("value", "rows", "n", "tag")
@@ -103,18 +104,7 @@ class PatternArray:
     def __init__(self, value, rows, n, tag):
         self.value, self.rows, self.n, self.tag = value, rows, n, tag
 
-    shape = property(lambda self: self.value.shape)
-    ndim = property(lambda self: self.value.ndim)
-    size = property(lambda self: self.value.size)
     dtype = property(lambda self: self.value.dtype)
-    T = property(lambda self: np.transpose(self))
-
-    def __len__(self):
-        return len(self.value)
-
-    def __iter__(self):
-        for i in range(len(self.value)):
-            yield self[i]
 
     def __repr__(self):
         return f"PatternArray(shape={self.shape}, nnz={self.rows.nnz})"
