@@ -307,22 +307,22 @@ def diff_jvp(args, kwargs, ans, tangents, k):
     return np.diff(tangents[0], n=n, axis=axis_of(axis, np.ndim(a)))
 
 
+def _diagonal_args(args, kwargs):
+    """``offset``, ``axis1``, ``axis2`` of np.trace/np.diagonal, axes made non-negative so
+    that they name the same axes of the tangent (whose k-axis comes last)."""
+    ndim = np.ndim(args[0])
+    offset, axis1, axis2 = (args[i] if len(args) > i else kwargs.get(name, default)
+                            for i, name, default in ((1, "offset", 0), (2, "axis1", 0),
+                                                     (3, "axis2", 1)))
+    return dict(offset=offset, axis1=axis1 % ndim, axis2=axis2 % ndim)
+
+
 def trace_jvp(args, kwargs, ans, tangents, k):
-    a = args[0]
-    offset = args[1] if len(args) > 1 else kwargs.get("offset", 0)
-    axis1 = args[2] if len(args) > 2 else kwargs.get("axis1", 0)
-    axis2 = args[3] if len(args) > 3 else kwargs.get("axis2", 1)
-    ndim = np.ndim(a)
-    return np.trace(tangents[0], offset=offset, axis1=axis1 % ndim, axis2=axis2 % ndim)
+    return np.trace(tangents[0], **_diagonal_args(args, kwargs))
 
 
 def diagonal_jvp(args, kwargs, ans, tangents, k):
-    a = args[0]
-    offset = args[1] if len(args) > 1 else kwargs.get("offset", 0)
-    axis1 = args[2] if len(args) > 2 else kwargs.get("axis1", 0)
-    axis2 = args[3] if len(args) > 3 else kwargs.get("axis2", 1)
-    ndim = np.ndim(a)
-    d = np.diagonal(tangents[0], offset=offset, axis1=axis1 % ndim, axis2=axis2 % ndim)
+    d = np.diagonal(tangents[0], **_diagonal_args(args, kwargs))
     return d if k is None else np.moveaxis(d, -2, -1)
 
 

@@ -10,40 +10,44 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _trace(args) -> int:
+def _with_expression(args, body) -> int:
+    """Parse ``args.expression`` at the point ``args.at`` and run ``body(f, point)``;
+    a bad expression or a failed evaluation becomes one error line and exit status 2."""
     from .expression import ExpressionError, parse, parse_point
-    from .trace import trace
     try:
         point = parse_point(args.at)
+        body(parse(args.expression, list(point)), point)
+    except ExpressionError as exc:
+        return _fail(str(exc))
+    except (ArithmeticError, ValueError, TypeError) as exc:
+        return _fail(f"could not evaluate {args.expression!r} at {args.at}: {exc}")
+    return 0
+
+
+def _trace(args) -> int:
+    from .expression import ExpressionError
+    from .trace import trace
+
+    def show(f, point):
         names = list(point)
-        f = parse(args.expression, names)
         wrt = args.wrt if args.wrt is not None else names[0]
         if wrt not in point:
             raise ExpressionError(f"--wrt {wrt!r} is not one of the variables given with --at "
                                   f"({', '.join(names)})")
         t = trace(f, *point.values(), wrt=names.index(wrt), digits=args.digits)
-    except ExpressionError as exc:
-        return _fail(str(exc))
-    except (ArithmeticError, ValueError, TypeError) as exc:
-        return _fail(f"could not evaluate {args.expression!r} at {args.at}: {exc}")
-    if args.format == "text":
-        print(t.to_text(reverse=args.reverse))
-    elif args.format == "markdown":
-        print(t.to_markdown(reverse=args.reverse))
-    elif args.format == "latex":
-        print(t.to_latex(reverse=args.reverse))
-    else:
-        print(t.to_dot())
-    return 0
+        if args.format == "dot":
+            print(t.to_dot())
+        else:
+            render = {"text": t.to_text, "markdown": t.to_markdown, "latex": t.to_latex}
+            print(render[args.format](reverse=args.reverse))
+    return _with_expression(args, show)
 
 
 def _check(args) -> int:
     from .accuracy import check, error_vs_step
-    from .expression import ExpressionError, parse, parse_point
-    try:
-        point = parse_point(args.at)
-        names = list(point)
-        f = parse(args.expression, names)
+    from .expression import ExpressionError
+
+    def report(f, point):
         values = [float(v.real) if isinstance(v, complex) and v.imag == 0 else v
                   for v in point.values()]
         if any(isinstance(v, complex) for v in values):
@@ -51,25 +55,19 @@ def _check(args) -> int:
         if args.dps < 20:
             raise ExpressionError("--dps must be at least 20")
         if len(values) == 1:
-            report = check(f, values[0], dps=args.dps, step=args.step)
+            print(check(f, values[0], dps=args.dps, step=args.step))
         else:
-            report = check(lambda v: f(*v), values, dps=args.dps, step=args.step)
-        print(report)
+            print(check(lambda v: f(*v), values, dps=args.dps, step=args.step))
         if args.plot:
-            first = names[0]
             rest = values[1:]
             sweep = error_vs_step(lambda t: f(t, *rest), values[0], dps=args.dps)
             try:
                 sweep.plot(args.plot)
-                print(f"\nerror against step h for d/d{first}: saved to {args.plot}")
+                print(f"\nerror against step h for d/d{list(point)[0]}: saved to {args.plot}")
             except ImportError as exc:
                 print(f"\n{exc}\n")
                 print(sweep.text_chart())
-    except ExpressionError as exc:
-        return _fail(str(exc))
-    except (ArithmeticError, ValueError, TypeError) as exc:
-        return _fail(f"could not evaluate {args.expression!r} at {args.at}: {exc}")
-    return 0
+    return _with_expression(args, report)
 
 
 def main(argv: list[str] | None = None) -> int:

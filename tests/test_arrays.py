@@ -360,3 +360,18 @@ def test_bad_shapes_are_clear_errors():
         ad.jacfwd(np.sin, argnums=1.0)
     with pytest.raises(TypeError, match="numeric"):
         DualArray(np.array(["a"]))
+
+
+def test_jacfwd_runs_f_once_for_every_output_structure():
+    # d/dx of (x0*x1, sin x0) by hand: [[x1, x0], [cos x0, 0]]; f must run exactly once.
+    calls = []
+
+    def f(x):
+        calls.append(1)
+        return {"p": x[0] * x[1], "s": np.sin(x[0])}
+
+    x = np.array([0.5, 2.0])
+    jac = ad.jacfwd(f)(x)
+    assert len(calls) == 1
+    np.testing.assert_array_equal(jac["p"], [2.0, 0.5])
+    np.testing.assert_array_equal(jac["s"], [math.cos(0.5), 0.0])

@@ -153,10 +153,11 @@ def jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds=None):
 
 
 def _jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds=None):
+    first = None   # (tag, output) of a first chunk already run
     if type(argnums) is int and seeds is None and not has_aux and chunk_size is None:
-        out = _one_pass(f, args, argnums)   # the common case, without the general bookkeeping
-        if out is not None:
-            return out
+        jac, first = _one_pass(f, args, argnums)   # the common case, without the bookkeeping
+        if jac is not None:
+            return jac
     if not -len(args) <= min(nums) or not max(nums) < len(args):
         raise ValueError(f"{who}: argnums={argnums!r} but f was called with {len(args)} "
                          "positional argument(s)")
@@ -177,12 +178,16 @@ def _jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds=None):
     for start in range(0, max(n, 1), chunk):
         stop = min(start + chunk, n)
         k = max(stop - start, 1)
-        tag = new_tag()
-        seeded = unflatten(in_spec, [leaf.seeded(start, stop, tag, seeds) for leaf in leaves])
-        call_args = list(args)
-        for i, value in zip(nums, seeded):
-            call_args[i] = value
-        out = f(*call_args)
+        if first is not None:   # the one pass already ran f on all columns: use its output
+            (tag, out), first = first, None
+        else:
+            tag = new_tag()
+            seeded = unflatten(in_spec, [leaf.seeded(start, stop, tag, seeds)
+                                         for leaf in leaves])
+            call_args = list(args)
+            for i, value in zip(nums, seeded):
+                call_args[i] = value
+            out = f(*call_args)
         if has_aux:
             out, aux_here = _split_aux(out, who)
             if aux is None:
@@ -230,29 +235,29 @@ def _jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds=None):
 
 
 def _one_pass(f, args, argnums):
-    """One float array in, one array out, all columns in one pass: the Jacobian is the
-    output's tangent. None when the call is anything else (the general path decides)."""
+    """One 1-D float array in, all columns in one pass. ``(jacobian, None)`` when the
+    output is one array or number (the Jacobian is its tangent); ``(None, (tag, output))``
+    when f ran but its output needs the general path; ``(None, None)`` when f did not run."""
     if not -len(args) <= argnums < len(args):
-        return None
+        return None, None
     x = args[argnums]
     if type(x) is not np.ndarray or x.dtype != np.float64 or x.ndim != 1 or not x.size:
-        return None
+        return None, None
     n = x.size
     if choose_chunk(n) < n:
-        return None
+        return None, None
     tag = new_tag()
     call = list(args)
     call[argnums] = _make_array(x, np.eye(n), tag, n)
     y = f(*call)
     if type(y) is DualArray and y.tag == tag and type(y.value) is np.ndarray:
         t = y.tangent
-        if type(t) is not np.ndarray:
-            return None
-        return t if t.flags.writeable and t.base is None else np.array(t)
-    if type(y) is Dual and y.tag == tag and type(y.tangent) is np.ndarray and \
+        if type(t) is np.ndarray:
+            return (t if t.flags.writeable and t.base is None else np.array(t)), None
+    elif type(y) is Dual and y.tag == tag and type(y.tangent) is np.ndarray and \
             y.tangent.dtype != object:
-        return y.tangent
-    return None
+        return y.tangent, None
+    return None, (tag, y)
 
 
 def _split_aux(out, who):
