@@ -22,7 +22,7 @@ import numbers
 
 import numpy as np
 
-from . import elemental
+from . import _buffers, elemental
 from ._arraylike import ValueShaped
 from .elemental import finite, kind_of
 from .number import Dual, _make
@@ -304,7 +304,7 @@ class DualArray(ValueShaped):
                            None if self.offset is None else -self.offset)
         if self.band is not None:
             return _make_array(-self.value, None, self.tag, self.k, self.rows, -self.band)
-        return _make_array(-self.value, -self.tangent, self.tag, self.k)
+        return _make_array(_neg(self.value), _neg(self.tangent), self.tag, self.k)
 
     def __pos__(self):
         return self
@@ -558,29 +558,51 @@ def _arith(rule, ufunc, a, b):
 
 
 def _t_add(va, ta, vb, tb, ans, k):
-    return ta if tb is None else (tb if ta is None else ta + tb)
+    return ta if tb is None else (tb if ta is None else _into(np.add, ta, tb))
 
 
 def _t_sub(va, ta, vb, tb, ans, k):
-    return ta if tb is None else (-tb if ta is None else ta - tb)
+    return ta if tb is None else (_neg(tb) if ta is None else _into(np.subtract, ta, tb))
 
 
 def _t_mul(va, ta, vb, tb, ans, k):
     if tb is None:
-        return ta * _ex(vb, k)
+        return _into(np.multiply, ta, _ex(vb, k))
     if ta is None:
-        return _ex(va, k) * tb
-    if ta is tb and va is vb:
-        return ta * _ex(2 * va, k)
-    return ta * _ex(vb, k) + _ex(va, k) * tb   # one expression: NumPy elides a temporary
+        return _into(np.multiply, tb, _ex(va, k))
+    if ta is tb and va is vb:   # (t + t)·v rounds exactly as t·(2v) does
+        twice = _into(np.add, ta, ta)
+        return _into(np.multiply, twice, _ex(va, k), twice)
+    out = _into(np.multiply, ta, _ex(vb, k))
+    return _into(np.add, out, _into(np.multiply, tb, _ex(va, k)), out)
 
 
 def _t_div(va, ta, vb, tb, ans, k):
     if tb is None:
-        return ta / _ex(vb, k)
+        return _into(np.true_divide, ta, _ex(vb, k))
     if ta is None:
-        return _ex(-ans / vb, k) * tb
+        return _into(np.multiply, tb, _ex(-ans / vb, k))
     return (ta - _ex(ans, k) * tb) / _ex(vb, k)
+
+
+# Large float64 results go into recycled buffers (see dualad._buffers): a fresh array of
+# megabytes costs more in page faults than the arithmetic that fills it.
+
+def _into(ufunc, big, other, own=None):
+    """``ufunc(big, other)`` where ``big`` fixes the result's shape and dtype (``other`` a
+    number, an array of the same shape, or one with a trailing length-1 axis). ``own``:
+    an array the caller owns (a fresh temporary, maybe ``big``) to write the result over."""
+    t = type(other)
+    if type(big) is not np.ndarray or not (
+            t is float or t is int or (t is np.ndarray and other.dtype == big.dtype and (
+                other.shape == big.shape or other.shape == big.shape[:-1] + (1,)))):
+        return ufunc(big, other)
+    out = own if type(own) is np.ndarray else _buffers.like(big)
+    return ufunc(big, other) if out is None else ufunc(big, other, out=out)
+
+
+def _neg(x):
+    return np.negative(x, out=_buffers.like(x))
 
 
 _TANGENT = {"add": _t_add, "sub": _t_sub, "mul": _t_mul, "truediv": _t_div}
@@ -606,7 +628,7 @@ def _fast_binary(name, ufunc, a, b):
         return None
     va = a.value if a_dual else a
     vb = b.value if b_dual else b
-    ans = ufunc(va, vb)
+    ans = _into(ufunc, va, vb) if type(va) is np.ndarray else ufunc(va, vb)
     tangent_of = _TANGENT[name]
     if k is not None and (a.band is not None if a_dual else True) and (
             b.band is not None if b_dual else True) and type(ans) is np.ndarray:
@@ -747,20 +769,46 @@ def _fast_unary(rule, ufunc, x):
     if type(v) is not np.ndarray or rule.kind != "smooth" or rule.jvp is not None or (
             rule.complex_jvp is not None and v.dtype.kind == "c") or rule.arity != 1:
         return None
-    ans = ufunc(v)
-    d = rule.partial(0, _NUMPY_NAMESPACE, "numpy")
+    ans = ufunc(v, out=_buffers.like(v))
+    d = _ARRAY_PARTIALS.get(rule.name) or _array_partial(rule)
     k = x.k
     if x.band is not None:
         lo, hi = x.rows
         return _make_array(ans, None, x.tag, k, x.rows,
                            _ex(d(v[lo:hi], ans[lo:hi]), k) * x.band)
-    if k is None:
-        return _make_array(ans, d(v, ans) * x.tangent, x.tag, k)
     p = d(v, ans)
+    own = d.temporary and type(p) is np.ndarray and p.dtype == _F64 and p.shape == v.shape
+    if k is None:
+        t = x.tangent
+        if own and t.dtype == _F64:
+            return _make_array(ans, np.multiply(p, t, out=p), x.tag, k)
+        if type(p) is np.ndarray:
+            return _make_array(ans, _into(np.multiply, t, p), x.tag, k)
+        return _make_array(ans, p * t, x.tag, k)
     if getattr(p, "shape", None) != v.shape:
         p = np.broadcast_to(p, v.shape)
     scale, base = _scale_and_base(x)
-    return _scaled(ans, p if scale is None else p * scale, base, x.tag, k)
+    if scale is not None:
+        p = np.multiply(p, scale, out=p) if own and scale.dtype == _F64 else p * scale
+    return _scaled(ans, p, base, x.tag, k)
+
+
+_F64 = np.dtype(np.float64)
+_ARRAY_PARTIALS: dict = {}
+
+
+def _array_partial(rule):
+    """The rule's partial for the array fast path: its temporaries go into recycled
+    buffers (see dualad._buffers.compile_expression)."""
+    expr = rule.partials[0]
+    if isinstance(expr, str):
+        d = _buffers.compile_expression(expr, rule.params[0], _NUMPY_NAMESPACE)
+    else:
+        d = rule.partial(0, _NUMPY_NAMESPACE, "numpy")
+        d = lambda *args, _d=d: _d(*args)   # noqa: E731  (its own attribute below)
+        d.temporary = False
+    _ARRAY_PARTIALS[rule.name] = d
+    return d
 
 
 # --- __array_ufunc__ --------------------------------------------------------------------

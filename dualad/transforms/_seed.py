@@ -221,7 +221,10 @@ def has_nan(tree) -> bool:
         return has_nan(tree.value) or has_nan(tree.tangent)
     if isinstance(tree, np.ndarray):
         # one pass; inf - inf in the sum is a false alarm that only costs a careful re-run
-        return tree.dtype.kind in "fc" and tree.sum() != tree.sum()
+        if tree.dtype.kind not in "fc":
+            return False
+        total = tree.sum()
+        return total != total
     if isinstance(tree, (float, complex, np.inexact)):
         return tree != tree
     return False
