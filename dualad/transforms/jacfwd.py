@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..array import DualArray, _make_array
+from ..array import DualArray, _make_array, gathered_seed
 from ..number import Dual, _make
 from ..elemental import run_guarded
 from ..tags import new_tag
@@ -23,6 +23,9 @@ from ._tree import flatten, flatten_args, is_scalar, is_vector, leaf_shape, unfl
 #: wide enough that NumPy's per-call cost is shared by many columns, small enough
 #: that the k-tangents stay in cache and memory stays bounded.
 CHUNK_BYTES = 1 << 20
+#: a 1-D input is seeded in one gathered pass (O(n) tangents while the operations have
+#: gathered paths) when a full n x n tangent, should one be needed, fits in this
+ONE_PASS_BYTES = 64 << 20
 
 
 def jacfwd(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: bool = False,
@@ -113,6 +116,8 @@ class _Leaf:
         if lo >= hi:
             return self.value  # no direction of this pass moves this leaf: a constant
         k = stop - start
+        if self.kind == "array" and self.shape and _plain_inside(self.value):
+            return gathered_seed(self.value, tag, k, start - self.offset)   # i moves along i
         if lo == self.offset and hi - lo == self.size == k:
             tangent = np.eye(k)   # the chunk is exactly this leaf
         else:
@@ -133,6 +138,13 @@ class _Leaf:
         if self.kind == "scalar":
             return _make(self.value, tangent[0], tag)
         return type(self.value)(_make(v, tangent[i], tag) for i, v in enumerate(self.value))
+
+
+def _plain_inside(v) -> bool:
+    """A float ndarray, or dual arrays (of outer differentiations) around one."""
+    while type(v) is DualArray:
+        v = v.value
+    return type(v) is np.ndarray and v.dtype.kind == "f"
 
 
 def _scalar_value(v):
@@ -244,11 +256,11 @@ def _one_pass(f, args, argnums):
     if type(x) is not np.ndarray or x.dtype != np.float64 or x.ndim != 1 or not x.size:
         return None, None
     n = x.size
-    if choose_chunk(n) < n:
+    if 8 * n * n > ONE_PASS_BYTES:
         return None, None
     tag = new_tag()
     call = list(args)
-    call[argnums] = _make_array(x, np.eye(n), tag, n)
+    call[argnums] = gathered_seed(x, tag)
     y = f(*call)
     if type(y) is DualArray and y.tag == tag and type(y.value) is np.ndarray:
         t = y.tangent

@@ -1,0 +1,154 @@
+"""Gathered tangents (an identity seed kept as (cols, vals), O(n·p) per operation):
+Jacobians and Hessians through them against hand derivations, through operations that
+scatter them into full tangents midway, in careful mode, nested, complex."""
+import numpy as np
+import pytest
+
+import dualad as ad
+from dualad.array import DualArray, gathered_seed
+
+RNG = np.random.default_rng(20261122)
+
+
+def bratu(u):
+    h = 1.0 / (u.shape[0] + 1)
+    up = np.concatenate((np.zeros(1), u, np.zeros(1)))
+    return (up[:-2] - 2 * up[1:-1] + up[2:]) / h ** 2 + np.exp(u) + np.sin(u) * u ** 2
+
+
+def bratu_jacobian(u):
+    """By hand: tridiagonal, 1/h² beside the diagonal -2/h² + e^u + u² cos u + 2u sin u."""
+    n = u.size
+    h = 1.0 / (n + 1)
+    jac = np.diag(-2 / h ** 2 + np.exp(u) + u ** 2 * np.cos(u) + 2 * u * np.sin(u))
+    jac += np.diag(np.full(n - 1, 1 / h ** 2), 1) + np.diag(np.full(n - 1, 1 / h ** 2), -1)
+    return jac
+
+
+def rosenbrock(x):
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+
+def rosenbrock_hessian(x):
+    """By hand: H_ii = 1200 x_i² - 400 x_{i+1} + 2 (i < n-1) + 200 (i > 0),
+    H_{i,i+1} = -400 x_i."""
+    n = x.size
+    d = np.zeros(n)
+    d[:-1] += 1200 * x[:-1] ** 2 - 400 * x[1:] + 2
+    d[1:] += 200
+    return np.diag(d) + np.diag(-400 * x[:-1], 1) + np.diag(-400 * x[:-1], -1)
+
+
+@pytest.mark.parametrize("n", [3, 50, 1000])
+def test_bratu_jacobian_in_one_gathered_pass(n):
+    u = np.linspace(0.1, 0.9, n)
+    np.testing.assert_allclose(ad.jacfwd(bratu)(u), bratu_jacobian(u), rtol=1e-13,
+                               atol=1e-9)
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 64])
+def test_bratu_jacobian_in_gathered_chunks(chunk):
+    u = np.linspace(0.1, 0.9, 64)
+    np.testing.assert_allclose(ad.jacfwd(bratu, chunk_size=chunk)(u), bratu_jacobian(u),
+                               rtol=1e-13, atol=1e-9)
+
+
+@pytest.mark.parametrize("n", [2, 10, 100])
+def test_rosenbrock_hessian(n):
+    x = RNG.uniform(-1.5, 1.5, n)
+    np.testing.assert_allclose(ad.hessian(rosenbrock)(x), rosenbrock_hessian(x), rtol=1e-14,
+                               atol=1e-12)
+
+
+def test_hessian_of_a_chain_of_exponentials():
+    """f = Σ exp(x_i x_{i+1}); by hand, per term t = exp(x_i x_{i+1}): x_{i+1}² t,
+    (1 + x_i x_{i+1}) t and x_i² t."""
+    x = RNG.uniform(-1, 1, 12)
+    t = np.exp(x[:-1] * x[1:])
+    want = np.zeros((12, 12))
+    i = np.arange(11)
+    np.add.at(want, (i, i), x[1:] ** 2 * t)
+    np.add.at(want, (i + 1, i + 1), x[:-1] ** 2 * t)
+    want[i, i + 1] += (1 + x[:-1] * x[1:]) * t
+    want[i + 1, i] += (1 + x[:-1] * x[1:]) * t
+    got = ad.hessian(lambda v: np.sum(np.exp(v[:-1] * v[1:])))(x)
+    np.testing.assert_allclose(got, want, rtol=1e-14, atol=1e-15)
+
+
+def test_many_shifted_slices_scatter_into_a_full_tangent():
+    """A 21-tap moving sum appends more columns than are kept gathered: the tangent is
+    scattered midway and the Jacobian (a band of ones) is still exact."""
+    x = RNG.uniform(-1, 1, 200)
+
+    def moving_sum(v):
+        return sum(v[j:180 + j] for j in range(21))
+    want = np.zeros((180, 200))
+    for j in range(21):
+        want[np.arange(180), np.arange(180) + j] = 1.0
+    np.testing.assert_array_equal(ad.jacfwd(moving_sum)(x), want)
+
+
+def test_operations_without_a_gathered_path_scatter_first():
+    """cumsum, matmul, broadcasting, reversal, fancy and integer indexing midway."""
+    x = RNG.uniform(0.5, 1.5, 9)
+    a = RNG.standard_normal((4, 9))
+
+    def f(v):
+        w = np.cumsum(np.sin(v)) * v[::-1]
+        return np.concatenate((a @ w, v[[1, 3, 3]] * v[0], (v[:, None] * v[None, :])[2]))
+    # by hand: w_i = c_i r_i with c = cumsum(sin v), r = v reversed
+    c, r = np.cumsum(np.sin(x)), x[::-1]
+    dw = np.tril(np.tile(np.cos(x), (9, 1))) * r[:, None]
+    dw[np.arange(9), 8 - np.arange(9)] += c
+    want = np.zeros((4 + 3 + 9, 9))
+    want[:4] = a @ dw
+    for row, j in enumerate([1, 3, 3]):
+        want[4 + row, j] += x[0]
+        want[4 + row, 0] += x[j]
+    want[7:, 2] += x
+    want[7:, :] += np.eye(9) * x[2]
+    np.testing.assert_allclose(ad.jacfwd(f)(x), want, rtol=1e-13, atol=1e-14)
+
+
+def test_gathered_identity_and_permutations():
+    x = RNG.uniform(-1, 1, 6)
+    np.testing.assert_array_equal(ad.jacfwd(lambda v: v)(x), np.eye(6))
+    np.testing.assert_array_equal(ad.jacfwd(lambda v: v[::-1])(x), np.eye(6)[::-1])
+    np.testing.assert_array_equal(ad.jacfwd(lambda v: -v[1:4])(x), -np.eye(6)[1:4])
+
+
+def test_sqrt_at_zero_in_careful_mode():
+    """0·inf lanes: only the moving lane is inf (the gathered tangent has no other lanes)."""
+    jac = ad.jacfwd(lambda v: np.sqrt(v) * 2.0 + v)(np.array([0.0, 1.0, 4.0]))
+    np.testing.assert_array_equal(jac, [[np.inf, 0, 0], [0, 2.0, 0], [0, 0, 1.5]])
+
+
+def test_complex_values_through_gathered_tangents():
+    x = np.linspace(0, 1, 5)
+    jac = ad.jacfwd(lambda v: np.exp(1j * v) * v)(x)
+    np.testing.assert_allclose(jac, np.diag(np.exp(1j * x) * (1 + 1j * x)), rtol=1e-15)
+
+
+def test_third_derivatives_nest_gathered_levels():
+    """jacfwd of the Hessian of Σ x⁴/24: the tensor with x_i at (i, i, i), zero elsewhere."""
+    x = RNG.uniform(-1, 1, 5)
+    got = ad.jacfwd(ad.hessian(lambda v: np.sum(v ** 4) / 24))(x)
+    want = np.zeros((5, 5, 5))
+    want[np.arange(5), np.arange(5), np.arange(5)] = x
+    np.testing.assert_allclose(got, want, rtol=1e-14, atol=1e-15)
+
+
+def test_a_gathered_seed_scatters_to_the_identity_columns_it_moves():
+    x = np.arange(6.0).reshape(2, 3)
+    d = gathered_seed(x, 1, k=2, shift=3)   # entries 3 and 4 move along directions 0, 1
+    assert isinstance(d, DualArray) and d.cols is not None
+    want = np.zeros((2, 3, 2))
+    want[1, 0, 0] = want[1, 1, 1] = 1.0
+    np.testing.assert_array_equal(d.tangent, want)
+    assert d.cols is None   # scattered once, then kept
+
+
+def test_sum_of_a_gathered_array_and_of_its_slices():
+    x = RNG.uniform(-1, 1, 7)
+    np.testing.assert_allclose(ad.gradient(lambda v: np.sum(v * v) + v[2:5].sum(), x),
+                               2 * x + (np.arange(7) >= 2) * (np.arange(7) < 5), rtol=1e-15)
