@@ -20,7 +20,7 @@ import threading
 import numpy as np
 
 MIN_BYTES = 1 << 20
-CAPACITY = 256 << 20
+CAPACITY = 64 << 20
 
 _F64 = np.dtype(np.float64)
 _lock = threading.Lock()
