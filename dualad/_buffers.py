@@ -57,7 +57,8 @@ def _take(shape, nbytes):
         reuse = -1
         for i in range(len(buffers)):
             if sys.getrefcount(buffers[i]) == _FREE:
-                if buffers[i].shape == shape:
+                if buffers[i].shape == shape and buffers[i].flags.writeable and \
+                        buffers[i].dtype == _F64:   # a user may have frozen or recast it
                     return buffers[i]
                 reuse = i
         if _held + nbytes > CAPACITY and reuse >= 0:   # make room: drop free buffers
@@ -120,8 +121,9 @@ class _Rewrite(ast.NodeTransformer):
     """Array operators and float ufunc calls of an expression -> ``_binary``/``_unary``;
     nodes so produced carry ``temporary`` (their value belongs to the expression)."""
 
-    def __init__(self, namespace):
+    def __init__(self, namespace, params):
         self.namespace = namespace
+        self.params = params
         self.ufuncs = {}
 
     def _ufunc(self, fn):
@@ -136,8 +138,24 @@ class _Rewrite(ast.NodeTransformer):
         node.temporary = True
         return node
 
+    def _constant(self, node):
+        """A subexpression of numbers and the namespace's numeric constants (``180/pi``):
+        left to Python, whose numbers NumPy 2 treats as weak (float32 stays float32)."""
+        if isinstance(node, ast.Constant):
+            return True
+        if isinstance(node, ast.Name):
+            return node.id not in self.params and isinstance(
+                self.namespace.get(node.id), (int, float, complex))
+        if isinstance(node, ast.BinOp):
+            return self._constant(node.left) and self._constant(node.right)
+        if isinstance(node, ast.UnaryOp):
+            return self._constant(node.operand)
+        return False
+
     def visit_BinOp(self, node):
         self.generic_visit(node)
+        if self._constant(node):
+            return node
         if type(node.op) is ast.Pow and isinstance(node.right, ast.Constant) and \
                 type(node.right.value) in (int, float) and node.right.value in _POWERS:
             return self._call("_unary", _POWERS[node.right.value], [node.left])
@@ -148,7 +166,7 @@ class _Rewrite(ast.NodeTransformer):
 
     def visit_UnaryOp(self, node):
         self.generic_visit(node)
-        if type(node.op) is ast.USub:
+        if type(node.op) is ast.USub and not self._constant(node):
             return self._call("_unary", np.negative, [node.operand])
         return node
 
@@ -165,7 +183,7 @@ def compile_expression(expr: str, params: str, namespace: dict):
     """``lambda params, ans: expr`` on NumPy arrays, its temporaries recycled: each operation
     overwrites a temporary operand or fills a pooled buffer. The function's ``temporary``
     attribute tells whether its result is the expression's own (free to overwrite)."""
-    rewrite = _Rewrite(namespace)
+    rewrite = _Rewrite(namespace, {p.strip() for p in params.split(",")} | {"ans"})
     tree = ast.parse(f"lambda {params}, ans: {expr}", mode="eval")
     body = rewrite.visit(tree.body.body)
     tree.body.body = body

@@ -501,10 +501,16 @@ def elementwise(rule, ufunc, inputs):
     if rule.kind == "constant":
         return wrap(ans, np.zeros(shape), tag, k)
     key = "numpy" if all(type(v) is np.ndarray for v in values) else kind_of(values)
-    if rule.jvp is not None or (rule.complex_jvp is not None
-                                and elemental.is_complex_kind(key)):
-        fn = rule.jvp or rule.complex_jvp
-        tangent = fn(values, ans, tangents)
+    if rule.jvp is None and rule.complex_jvp is not None and (
+            elemental.is_complex_kind(key) or any(
+                getattr(v, "dtype", None) is not None and v.dtype.kind == "c" for v in values)):
+        array_jvp = _ARRAY_COMPLEX_JVP.get(rule.name)
+        if array_jvp is None:
+            raise TypeError(f"dualad: numpy.{ufunc.__name__} on complex arrays has no tangent "
+                            "rule (its complex rule is written for scalars)")
+        tangent = array_jvp(values, ans, tangents, k)
+    elif rule.jvp is not None:
+        tangent = rule.jvp(values, ans, tangents)
     else:
         guard = elemental.careful()
         tangent = None
@@ -526,6 +532,19 @@ def elementwise(rule, ufunc, inputs):
     if np.shape(tangent) != shape:
         tangent = np.broadcast_to(tangent, shape)
     return wrap(ans, tangent, tag, k)
+
+
+def _abs_complex(values, ans, tangents, k):
+    """|z| on complex arrays: d|z| = Re(conj(z) dz) / |z|, and 0 where z = 0 (as the
+    table's scalar rule: |z| is not holomorphic, so no partial times dz serves)."""
+    (z,), (t,) = values, tangents
+    num = np.real(_ex(np.conjugate(z), k) * t)
+    r = _ex(ans, k)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(r == 0, 0.0, num / r)
+
+
+_ARRAY_COMPLEX_JVP = {"abs": _abs_complex}
 
 
 def _tshape(shape, k):
@@ -708,18 +727,19 @@ def _lazy_sum(a, b, ans, negate, tag, k):
         return None
     if a.scale is not None and b.scale is not None and a.base is not b.base:
         return None
-    lazy, other = (a, b) if a.scale is not None else (b, a)
-    sign = -1 if (negate and lazy is b) else 1
+    lazy_is_b = a.scale is None   # by position: a and b may be one object (y - y)
+    lazy, other = (b, a) if lazy_is_b else (a, b)
+    sign = -1 if (negate and lazy_is_b) else 1
+    other_sign = -1 if (negate and not lazy_is_b) else 1
     scale = lazy.scale if sign == 1 else -lazy.scale
     offsets = [] if lazy.offset is None else [lazy.offset if sign == 1 else -lazy.offset]
     if other.scale is not None:   # both scaled on one base
-        other_sign = -1 if (negate and other is b) else 1
         scale = scale + other_sign * other.scale
         if other.offset is not None:
             offsets.append(other.offset if other_sign == 1 else -other.offset)
     else:
         t = other.tangent
-        offsets.append(-t if (negate and other is b) else t)
+        offsets.append(-t if other_sign == -1 else t)
     offset = None
     for o in offsets:
         offset = o if offset is None else offset + o
@@ -944,13 +964,15 @@ def _gathered_binary(name, ufunc, a, b):
     ta, tb = type(a), type(b)
     ga = ta is DualArray and a.cols is not None
     gb = tb is DualArray and b.cols is not None
+    if ga and gb and a.tag != b.tag:   # the inner differentiation's operand is the dual
+        ga, gb = a.tag > b.tag, b.tag > a.tag
     x = a if ga else b
     tag, k = x.tag, x.k
     if not ga and ta is not float and ta is not int and ta is not np.ndarray and \
-            getattr(a, "tag", -1) >= tag:
+            not _constant_for(a, tag):
         return None
     if not gb and tb is not float and tb is not int and tb is not np.ndarray and \
-            getattr(b, "tag", -1) >= tag:
+            not _constant_for(b, tag):
         return None
     va = a.value if ga else a
     vb = b.value if gb else b
@@ -983,6 +1005,13 @@ def _gathered_binary(name, ufunc, a, b):
         return None
     return _gathered_array(ans, np.concatenate((ca, cb), axis=-1),
                            np.concatenate((sa, sb), axis=-1), tag, k)
+
+
+def _constant_for(y, tag):
+    """Whether ``y`` is a number, or a dual of an outer differentiation, for ``tag``."""
+    if isinstance(y, elemental.DUALS):
+        return type(y) in _BASIC_DUALS and y.tag < tag
+    return isinstance(y, (numbers.Number, np.generic))
 
 
 def _gathered_pow(a, b):
@@ -1033,6 +1062,9 @@ def _as_object(x):
 
 
 def array_ufunc(ufunc, method, inputs, kwargs):
+    if any(type(x) in (list, tuple) for x in inputs):   # np.multiply(x, [1., 2.]) as NumPy
+        inputs = tuple(_as_array_operand(x) if type(x) in (list, tuple) else x
+                       for x in inputs)
     if any(type(x) is np.ndarray and x.dtype == object for x in inputs):
         # an array of objects (e.g. of duals): NumPy's object loops, element by element
         return getattr(ufunc, method)(*[_as_object(x) for x in inputs], **kwargs)

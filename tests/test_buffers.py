@@ -90,3 +90,22 @@ def test_large_jacobian_products_match_the_small_path():
         ys, ts = ad.jvp(f, (x[lo:lo + 50],), (v[lo:lo + 50],))
         np.testing.assert_array_equal(y[lo:lo + 50], ys)
         np.testing.assert_array_equal(t[lo:lo + 50], ts)
+
+
+def test_float32_tangents_stay_float32():
+    """Constants of a partial (-1, 180/pi) stay Python numbers: NumPy keeps float32."""
+    x = np.array([0.5, 1.0], np.float32)
+    for fn in (np.negative, np.degrees, np.radians, np.sin):
+        y, t = ad.jvp(fn, (x,), (np.ones(2, np.float32),))
+        assert t.dtype == np.float32, fn
+
+
+def test_a_frozen_buffer_is_not_handed_out_again():
+    x = np.linspace(0.1, 1, LARGE)
+    v = np.ones(LARGE)
+    p, t = ad.jvp(np.sin, (x,), (v,))
+    p.flags.writeable = False
+    t.flags.writeable = False
+    del p, t
+    y, t = ad.jvp(np.sin, (x,), (v,))
+    np.testing.assert_array_equal(t, np.cos(x))

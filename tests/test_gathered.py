@@ -152,3 +152,44 @@ def test_sum_of_a_gathered_array_and_of_its_slices():
     x = RNG.uniform(-1, 1, 7)
     np.testing.assert_allclose(ad.gradient(lambda v: np.sum(v * v) + v[2:5].sum(), x),
                                2 * x + (np.arange(7) >= 2) * (np.arange(7) < 5), rtol=1e-15)
+
+
+# --- found in review: each failed before its fix ---------------------------------------
+
+def test_gathered_operands_of_two_differentiations_of_one_size_stay_apart():
+    x3 = np.array([1.0, 2.0, 3.0])
+    # d/dx of the gradient in y of Σ x y²  = diag(2y) at y = x3
+    np.testing.assert_array_equal(
+        ad.jacfwd(lambda x: ad.gradient(lambda y: np.sum(x * y ** 2), x3))(x3),
+        np.diag([2.0, 4.0, 6.0]))
+    # Σ_ij d/dy_j (x_i² y_i) = Σ x_i²: Hessian 2I
+    np.testing.assert_array_equal(
+        ad.hessian(lambda x: np.sum(ad.jacfwd(lambda y: x ** 2 * y)(x3)))(x3),
+        2 * np.eye(3))
+    np.testing.assert_allclose(
+        ad.jacfwd(lambda x: np.diag(ad.jacfwd(lambda y: y / x)(x3)))(x3),
+        np.diag(-1 / x3 ** 2), rtol=1e-15)
+
+
+def test_y_minus_y_is_zero_for_a_lazily_scaled_tangent():
+    x = np.array([0.5, 1.0, 1.5])
+    np.testing.assert_array_equal(ad.jacfwd(lambda v: (lambda y: y - y)(np.sin(v * v[0])))(x),
+                                  np.zeros((3, 3)))
+
+
+def test_list_operands_of_ufuncs():
+    x = np.array([1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(ad.jacfwd(lambda v: np.multiply(v, [1.0, 2.0, 3.0]))(x),
+                                  np.diag([1.0, 2.0, 3.0]))
+
+
+def test_abs_of_complex_arrays_is_not_holomorphic():
+    """d|z| = Re(conj(z) dz)/|z|: along real x, |(1+i)x| has slope √2 (by hand)."""
+    np.testing.assert_allclose(ad.jacfwd(lambda v: np.abs(v * (1 + 1j)))(np.array([1.0, 2.0])),
+                               np.sqrt(2) * np.eye(2), rtol=1e-15)
+    y, t = ad.jvp(np.abs, (np.array([3 + 4j, 0j]),), (np.array([1j, 1.0]),))
+    np.testing.assert_allclose(t, [0.8, 0.0], rtol=1e-15)   # Re((3-4i) i)/5; abs'(0) = 0
+    # Σ |(1+2i)x|³ = 5√5 Σ|x|³: second derivative 30√5 x
+    np.testing.assert_allclose(
+        ad.hessian(lambda v: np.sum(np.abs(v * (1 + 2j)) ** 3))(np.array([1.0, 2.0])),
+        np.diag(30 * np.sqrt(5) * np.array([1.0, 2.0])), rtol=1e-14)
