@@ -18,7 +18,9 @@ DualArray([0.         1.68294197], [2.         1.08060461])
 """
 from __future__ import annotations
 
+import contextlib
 import numbers
+import threading
 
 import numpy as np
 
@@ -901,7 +903,18 @@ def _is_gathered(x):
 
 
 def _flat(x):
-    return np.reshape(x, (-1,))
+    return _reshape(x, (-1,))
+
+
+def _reshape(x, shape):
+    """np.reshape (C order) that keeps gathered tangents gathered, at any nesting."""
+    if type(x) is DualArray and x.cols is not None:
+        p = x.cols.shape[-1]
+        value = _reshape(x.value, shape)
+        shape = value.shape
+        return _gathered_array(value, x.cols.reshape(shape + (p,)),
+                               _reshape(x.vals, shape + (p,)), x.tag, x.k)
+    return np.reshape(x, shape)
 
 
 def _scatter_rows(index, x, size):
@@ -917,9 +930,57 @@ def _scatter_rows(index, x, size):
         np.add.at(out, index, x)
         return out
     if type(x) is DualArray:
-        return _make_array(_scatter_rows(index, x.value, size),
-                           _scatter_rows(index, x.tangent, size), x.tag, x.k)
+        value = _scatter_rows(index, x.value, size)
+        if x.cols is not None and type(x.vals) is np.ndarray and x.vals.dtype == _F64 and \
+                x.value.ndim == 1:   # gathered: row index[i] gets vals[i, q] at cols[i, q]
+            k = x.k
+            flat = (index[:, None] * k + x.cols).ravel()
+            tangent = np.bincount(flat, weights=x.vals.ravel(), minlength=size * k)
+            tangent.shape = (size, k)
+            return _make_array(value, tangent, x.tag, k)
+        return _make_array(value, _scatter_rows(index, x.tangent, size), x.tag, x.k)
     return _scatter_rows(index, np.asarray(x), size)
+
+
+class GatheredTooWide(BaseException):
+    """A gathered tangent would be scattered into a full one larger than its pass allows
+    (see ``scatter_budget``): the pass runs again in chunks. A BaseException, so that an
+    ``except Exception`` in f does not swallow it."""
+
+    def __init__(self, tag):
+        super().__init__(tag)
+        self.tag = tag
+
+
+_budgets = threading.local()
+
+
+@contextlib.contextmanager
+def scatter_budget(tag, entries):
+    """Within: scattering a gathered tangent of ``tag`` into more than ``entries`` numbers
+    raises ``GatheredTooWide`` (and is remembered, should f swallow the exception)."""
+    limits = _budgets.__dict__.setdefault("limits", {})
+    limits[tag] = entries
+    try:
+        yield
+    finally:
+        del limits[tag]
+
+
+def budget_tripped(tag) -> bool:
+    """Whether a scatter of ``tag`` went over its budget (asked once, then forgotten)."""
+    tripped = _budgets.__dict__.setdefault("tripped", set())
+    if tag in tripped:
+        tripped.discard(tag)
+        return True
+    return False
+
+
+def entries_per_number(x):
+    """Numbers stored per entry of ``x`` when its tangents are full (an estimate)."""
+    if type(x) is not DualArray:
+        return 1
+    return entries_per_number(x.value) * (1 + (x.k or 1))
 
 
 def _scatter_gathered(x):
@@ -927,6 +988,10 @@ def _scatter_gathered(x):
     cols, vals, k = x.cols, x.vals, x.k
     shape, p = cols.shape[:-1], cols.shape[-1]
     size = cols.size // p
+    limits = getattr(_budgets, "limits", None)
+    if limits and x.tag in limits and size * k * entries_per_number(vals) > limits[x.tag]:
+        _budgets.__dict__.setdefault("tripped", set()).add(x.tag)
+        raise GatheredTooWide(x.tag)
     rows = np.arange(size).repeat(p)
     flat = _scatter_rows(rows * k + cols.reshape(-1), _flat(vals), size * k)
     if type(flat) is np.ndarray:
@@ -976,11 +1041,17 @@ def _gathered_binary(name, ufunc, a, b):
         return None
     va = a.value if ga else a
     vb = b.value if gb else b
-    if ga and gb and (a.k != b.k or va.shape != vb.shape):
+    if ga and gb and a.k != b.k:
         return None
     ans = ufunc(va, vb)
-    if getattr(ans, "shape", None) != x.value.shape:
-        return None   # a gathered operand broadcast against a larger one
+    shape = getattr(ans, "shape", None)
+    if shape is None:
+        return None
+    if shape != x.value.shape:   # a gathered operand broadcast against a larger one
+        if ga:
+            a = _broadcast_gathered(a, shape)
+        if gb:
+            b = _broadcast_gathered(b, shape)
     if name == "add":
         sa, sb = (a.vals if ga else None), (b.vals if gb else None)
     elif name == "sub":
@@ -1001,10 +1072,43 @@ def _gathered_binary(name, ufunc, a, b):
     ca, cb = a.cols, b.cols
     if ca is cb or (ca.shape == cb.shape and (ca == cb).all()):
         return _gathered_array(ans, ca, sa + sb, tag, k)
-    if ca.shape[-1] + cb.shape[-1] > min(GATHERED_MAX, max(1, k // 4)):
+    limit = min(GATHERED_MAX, max(1, k // 4))
+    if ca.shape[-1] + cb.shape[-1] <= limit:
+        return _gathered_array(ans, np.concatenate((ca, cb), axis=-1),
+                               np.concatenate((sa, sb), axis=-1), tag, k)
+    cols, vals = _merge_columns(ca, sa, cb, sb)
+    if cols.shape[-1] > limit:
         return None
-    return _gathered_array(ans, np.concatenate((ca, cb), axis=-1),
-                           np.concatenate((sa, sb), axis=-1), tag, k)
+    return _gathered_array(ans, cols, vals, tag, k)
+
+
+def _merge_columns(ca, sa, cb, sb):
+    """(cols, vals) of two gathered operands' sum, a column of b that equals one of a
+    (entry by entry) added into it rather than appended."""
+    a_cols = [ca[..., i] for i in range(ca.shape[-1])]
+    a_vals = [sa[..., i] for i in range(ca.shape[-1])]
+    extra = []
+    for j in range(cb.shape[-1]):
+        c = cb[..., j]
+        for i, ci in enumerate(a_cols):
+            if (ci == c).all():
+                a_vals[i] = a_vals[i] + sb[..., j]
+                break
+        else:
+            extra.append(j)
+    cols = np.stack(a_cols + [cb[..., j] for j in extra], axis=-1)
+    return cols, np.stack(a_vals + [sb[..., j] for j in extra], axis=-1)
+
+
+def _broadcast_gathered(x, shape):
+    """A gathered dual array broadcast to ``shape`` (cols and vals as read-only views)."""
+    if x.value.shape == shape:
+        return x
+    p = x.cols.shape[-1]
+    lead = (1,) * (len(shape) - x.value.ndim)   # new leading axes, before the column axis
+    cols = np.broadcast_to(x.cols.reshape(lead + x.cols.shape), shape + (p,))
+    vals = np.broadcast_to(np.reshape(x.vals, lead + np.shape(x.vals)), shape + (p,))
+    return _gathered_array(np.broadcast_to(x.value, shape), cols, vals, x.tag, x.k)
 
 
 def _constant_for(y, tag):
@@ -1312,21 +1416,27 @@ def _has_dual_inside(items) -> bool:
 
 
 def _concatenate_gathered(arrays, axis=0, **kwargs):
-    """np.concatenate along axis 0 of gathered dual arrays of one tag and constants: the
-    constants' rows get one zero column."""
-    if kwargs or axis != 0 or type(arrays) not in (list, tuple) or \
+    """np.concatenate of gathered dual arrays of one tag and real constants, along any axis
+    of the values: the constants' entries get zero columns, narrower operands are padded."""
+    if kwargs or type(axis) is not int or type(arrays) not in (list, tuple) or \
             not any(_is_gathered(x) for x in arrays):
         return None
     tag = k = None
     p = 1
+    ndim = np.ndim(arrays[0])
     for x in arrays:
         if _is_gathered(x):
             if tag is not None and (x.tag != tag or x.k != k):
                 return None
             tag, k = x.tag, x.k
             p = max(p, x.cols.shape[-1])
-        elif not isinstance(x, (np.ndarray, numbers.Number)) or np.ndim(x) == 0:
+        elif not isinstance(x, np.ndarray) or x.dtype.kind not in "biuf":
             return None
+        if np.ndim(x) != ndim or ndim == 0:
+            return None
+    if not -ndim <= axis < ndim:
+        return None
+    axis %= ndim   # on the value's axes: the column axis stays last
     values, cols, vals = [], [], []
     for x in arrays:
         if _is_gathered(x):
@@ -1343,8 +1453,8 @@ def _concatenate_gathered(arrays, axis=0, **kwargs):
             values.append(x)
         cols.append(c)
         vals.append(v)
-    return _gathered(np.concatenate(values), np.concatenate(cols), np.concatenate(vals),
-                     tag, k)
+    return _gathered(np.concatenate(values, axis), np.concatenate(cols, axis),
+                     np.concatenate(vals, axis), tag, k)
 
 
 def _concatenate(*args, **kwargs):

@@ -193,3 +193,49 @@ def test_abs_of_complex_arrays_is_not_holomorphic():
     np.testing.assert_allclose(
         ad.hessian(lambda v: np.sum(np.abs(v * (1 + 2j)) ** 3))(np.array([1.0, 2.0])),
         np.diag(30 * np.sqrt(5) * np.array([1.0, 2.0])), rtol=1e-14)
+
+
+# --- one gathered pass, and its budget --------------------------------------------------
+
+def test_gradient_of_a_long_vector_in_one_gathered_pass():
+    """n = 20,000: past the size where a full n x n tangent would fit the budget, the
+    gathered pass still runs once (no operation needs the full tangent). By hand."""
+    x = np.linspace(-1, 1, 20000)
+    want = np.zeros_like(x)
+    want[:-1] += -400 * x[:-1] * (x[1:] - x[:-1] ** 2) - 2 * (1 - x[:-1])
+    want[1:] += 200 * (x[1:] - x[:-1] ** 2)
+    np.testing.assert_allclose(ad.gradient(rosenbrock, x), want, rtol=1e-14, atol=1e-12)
+
+
+@pytest.fixture
+def small_budget(monkeypatch):
+    import importlib
+    jacfwd_module = importlib.import_module("dualad.transforms.jacfwd")
+    monkeypatch.setattr(jacfwd_module, "ONE_PASS_BYTES", 8 * 50 * 50)
+
+
+def test_a_pass_over_budget_runs_again_in_chunks(small_budget):
+    x = RNG.uniform(-1, 1, 120)
+    np.testing.assert_array_equal(ad.jacfwd(np.cumsum)(x), np.tril(np.ones((120, 120))))
+
+
+def test_a_swallowed_budget_stop_is_not_trusted(small_budget):
+    calls = []
+
+    def f(v):
+        try:
+            return np.cumsum(v)
+        except BaseException:   # noqa: B036  (a careless f: must not change the result)
+            calls.append("swallowed")
+            return v * 0.0
+    x = RNG.uniform(-1, 1, 120)
+    np.testing.assert_array_equal(ad.jacfwd(f)(x), np.tril(np.ones((120, 120))))
+    assert calls == ["swallowed"]
+
+
+def test_a_nested_pass_over_budget_runs_again_in_chunks(small_budget):
+    """Σ_i sin(x_i)² as sin(x) @ sin(x): Hessian diag(2cos²x - 2sin²x), by hand."""
+    x = RNG.uniform(-1, 1, 60)
+    np.testing.assert_allclose(ad.hessian(lambda v: np.sin(v) @ np.sin(v))(x),
+                               np.diag(2 * np.cos(x) ** 2 - 2 * np.sin(x) ** 2),
+                               rtol=1e-14, atol=1e-15)

@@ -12,7 +12,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..array import DualArray, _make_array, gathered_seed
+from ..array import (DualArray, GatheredTooWide, _make_array, budget_tripped,
+                     entries_per_number, gathered_seed, scatter_budget)
 from ..number import Dual, _make
 from ..elemental import run_guarded
 from ..tags import new_tag
@@ -23,8 +24,9 @@ from ._tree import flatten, flatten_args, is_scalar, is_vector, leaf_shape, unfl
 #: wide enough that NumPy's per-call cost is shared by many columns, small enough
 #: that the k-tangents stay in cache and memory stays bounded.
 CHUNK_BYTES = 1 << 20
-#: a 1-D input is seeded in one gathered pass (O(n) tangents while the operations have
-#: gathered paths) when a full n x n tangent, should one be needed, fits in this
+#: a 1-D input (or an input inside an outer differentiation) is seeded in one gathered
+#: pass, O(n) tangents while the operations have gathered paths; should an operation need
+#: a full tangent larger than this, the pass stops and runs again in chunks
 ONE_PASS_BYTES = 64 << 20
 
 
@@ -99,6 +101,12 @@ class _Leaf:
         self.size = math.prod(self.shape)
         self.offset = offset
 
+    @property
+    def nested_array(self) -> bool:
+        """An array of duals of an outer differentiation: seeded gathered."""
+        return self.kind == "array" and bool(self.shape) and type(self.value) is DualArray \
+            and _plain_inside(self.value)
+
     def seeded(self, start, stop, tag, seeds=None):
         if seeds is not None:   # given seed directions (columns start:stop of a matrix)
             tangent = seeds[self.offset:self.offset + self.size, start:stop]
@@ -116,8 +124,12 @@ class _Leaf:
         if lo >= hi:
             return self.value  # no direction of this pass moves this leaf: a constant
         k = stop - start
-        if self.kind == "array" and self.shape and _plain_inside(self.value):
-            return gathered_seed(self.value, tag, k, start - self.offset)   # i moves along i
+        if self.nested_array or (self.kind == "array" and self.shape and lo == self.offset
+                                 and hi - lo == self.size and _plain_inside(self.value)):
+            # entry i moves along direction i: gathered, for the whole leaf or inside an
+            # outer differentiation (a chunk of a plain array is kept as a band below:
+            # gathered arrays are as long as the leaf, bands as the chunk)
+            return gathered_seed(self.value, tag, k, start - self.offset)
         if lo == self.offset and hi - lo == self.size == k:
             tangent = np.eye(k)   # the chunk is exactly this leaf
         else:
@@ -183,8 +195,45 @@ def _jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds=None):
         offset += leaf.size
     n = offset if seeds is None else seeds.shape[1]
     from .gradient import check_chunk
-    chunk = check_chunk(chunk_size, max(n, 1), who) if chunk_size is not None else (
-        choose_chunk(n) if seeds is None else max(n, 1))
+    if chunk_size is not None:
+        chunk = check_chunk(chunk_size, max(n, 1), who)
+    elif seeds is not None or all(leaf.nested_array for leaf in leaves):
+        chunk = max(n, 1)   # given seeds; or inside an outer pass: gathered, all at once
+    else:
+        chunk = choose_chunk(n)
+    budgeted = chunk == n and chunk_size is None and seeds is None and \
+        all(leaf.nested_array for leaf in leaves)
+    try:
+        columns, out_spec, aux = _passes(f, args, nums, leaves, in_spec, n, chunk, first,
+                                         seeds, has_aux, who, budgeted)
+    except _TooWide:   # chunks whose full tangents, outer levels' included, fit the budget
+        per_column = sum(leaf.size * entries_per_number(leaf.value) for leaf in leaves)
+        chunk = max(1, min(n, ONE_PASS_BYTES // 8 // max(per_column, 1)))
+        columns, out_spec, aux = _passes(f, args, nums, leaves, in_spec, n, chunk, None,
+                                         seeds, has_aux, who, False)
+    jac_leaves = []
+    for j, parts in enumerate(columns):
+        if type(parts) is np.ndarray:
+            full = parts
+        else:
+            full = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
+        out_shape = np.shape(full)[:-1]
+        if seeds is not None:   # J @ seeds: one column per seed direction
+            jac_leaves.append(full)
+            continue
+        pieces = [np.reshape(full[..., leaf.offset:leaf.offset + leaf.size],
+                             out_shape + leaf.shape) for leaf in leaves]
+        per_arg = unflatten(in_spec, pieces)
+        jac_leaves.append(per_arg[0] if isinstance(argnums, int) else tuple(per_arg))
+    result = unflatten(out_spec, jac_leaves)
+    return (result, aux) if has_aux else result
+
+
+def _passes(f, args, nums, leaves, in_spec, n, chunk, first, seeds, has_aux, who,
+            budgeted):
+    """Run f on the seeds, ``chunk`` columns a pass; the Jacobian's blocks per output
+    leaf. ``budgeted``: one gathered pass that stops (GatheredTooWide) should an operation
+    need a full tangent wider than ONE_PASS_BYTES (then ``_TooWide``)."""
     columns = None   # per output leaf: a preallocated Jacobian, or a list of blocks
     out_spec = aux = None
     for start in range(0, max(n, 1), chunk):
@@ -199,7 +248,10 @@ def _jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds=None):
             call_args = list(args)
             for i, value in zip(nums, seeded):
                 call_args[i] = value
-            out = f(*call_args)
+            if budgeted:
+                out = _budgeted_call(f, call_args, tag)
+            else:
+                out = f(*call_args)
         if has_aux:
             out, aux_here = _split_aux(out, who)
             if aux is None:
@@ -228,22 +280,25 @@ def _jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds=None):
                 if type(columns[j]) is np.ndarray:   # a nested tangent: keep blocks
                     columns[j] = [columns[j][..., :start]]
                 columns[j] = (columns[j] or []) + [t]
-    jac_leaves = []
-    for j, parts in enumerate(columns):
-        if type(parts) is np.ndarray:
-            full = parts
-        else:
-            full = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
-        out_shape = np.shape(full)[:-1]
-        if seeds is not None:   # J @ seeds: one column per seed direction
-            jac_leaves.append(full)
-            continue
-        pieces = [np.reshape(full[..., leaf.offset:leaf.offset + leaf.size],
-                             out_shape + leaf.shape) for leaf in leaves]
-        per_arg = unflatten(in_spec, pieces)
-        jac_leaves.append(per_arg[0] if isinstance(argnums, int) else tuple(per_arg))
-    result = unflatten(out_spec, jac_leaves)
-    return (result, aux) if has_aux else result
+    return columns, out_spec, aux
+
+
+class _TooWide(Exception):
+    """This level's gathered pass went over its budget: run it again in chunks."""
+
+
+def _budgeted_call(f, call_args, tag):
+    try:
+        with scatter_budget(tag, ONE_PASS_BYTES // 8):
+            out = f(*call_args)
+    except GatheredTooWide as e:
+        if e.tag != tag:
+            raise
+        budget_tripped(tag)
+        raise _TooWide() from None
+    if budget_tripped(tag):   # f swallowed the exception: its output cannot be trusted
+        raise _TooWide()
+    return out
 
 
 def _one_pass(f, args, argnums):
@@ -256,12 +311,13 @@ def _one_pass(f, args, argnums):
     if type(x) is not np.ndarray or x.dtype != np.float64 or x.ndim != 1 or not x.size:
         return None, None
     n = x.size
-    if 8 * n * n > ONE_PASS_BYTES:
-        return None, None
     tag = new_tag()
     call = list(args)
     call[argnums] = gathered_seed(x, tag)
-    y = f(*call)
+    try:
+        y = _budgeted_call(f, call, tag)
+    except _TooWide:
+        return None, None   # a full tangent would be too wide: chunks instead
     if type(y) is DualArray and y.tag == tag and type(y.value) is np.ndarray:
         t = y.tangent
         if type(t) is np.ndarray:
