@@ -149,6 +149,36 @@ def main():
         xj = jnp.asarray(x)
         rows.append(("jax.hessian (eager)", best(lambda: jax.hessian(lambda z: rosenbrock(z, jnp))(xj).block_until_ready(), repeat=3)))
     report("Dense Hessian of Rosenbrock, n = 100", t_primal, rows, 400)
+    scaling(found)
+
+
+def scaling(found):
+    """Where gathered tangents change the order of the cost: a long gradient, a larger
+    Hessian (no targets; forward mode with full tangents costs O(n²) and O(n³) here)."""
+    x = np.linspace(-1, 1, 20000)
+    t_primal = best(lambda: rosenbrock(x))
+    rows = [("dualad.gradient (forward)", best(lambda: ad.gradient(rosenbrock, x), repeat=3))]
+    if "torch" in found:
+        torch = found["torch"]
+        xt = torch.tensor(x)
+        rows.append(("torch.func.grad (reverse)",
+                     best(lambda: torch.func.grad(lambda z: rosenbrock(z, torch))(xt), repeat=3)))
+    if "jax" in found:
+        jax, jnp = found["jax"]
+        xj = jnp.asarray(x)
+        rows.append(("jax.grad (reverse, eager)", best(
+            lambda: jax.grad(lambda z: rosenbrock(z, jnp))(xj).block_until_ready(), repeat=3)))
+    report("Gradient of Rosenbrock, n = 20,000", t_primal, rows)
+
+    x = np.linspace(-1, 1, 1000)
+    t_primal = best(lambda: rosenbrock(x))
+    rows = [("dualad.hessian", best(lambda: ad.hessian(rosenbrock)(x), repeat=3))]
+    if "torch" in found:
+        torch = found["torch"]
+        xt = torch.tensor(x)
+        rows.append(("torch.func.hessian", best(
+            lambda: torch.func.hessian(lambda z: rosenbrock(z, torch))(xt), repeat=3)))
+    report("Dense Hessian of Rosenbrock, n = 1,000", t_primal, rows)
 
 
 if __name__ == "__main__":
