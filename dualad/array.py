@@ -934,6 +934,7 @@ def _scatter_rows(index, x, size):
         if x.cols is not None and type(x.vals) is np.ndarray and x.vals.dtype == _F64 and \
                 x.value.ndim == 1:   # gathered: row index[i] gets vals[i, q] at cols[i, q]
             k = x.k
+            _check_budget(x.tag, size * k)
             flat = (index[:, None] * k + x.cols).ravel()
             tangent = np.bincount(flat, weights=x.vals.ravel(), minlength=size * k)
             tangent.shape = (size, k)
@@ -976,6 +977,13 @@ def budget_tripped(tag) -> bool:
     return False
 
 
+def _check_budget(tag, entries):
+    limits = getattr(_budgets, "limits", None)
+    if limits and tag in limits and entries > limits[tag]:
+        _budgets.__dict__.setdefault("tripped", set()).add(tag)
+        raise GatheredTooWide(tag)
+
+
 def entries_per_number(x):
     """Numbers stored per entry of ``x`` when its tangents are full (an estimate)."""
     if type(x) is not DualArray:
@@ -988,10 +996,8 @@ def _scatter_gathered(x):
     cols, vals, k = x.cols, x.vals, x.k
     shape, p = cols.shape[:-1], cols.shape[-1]
     size = cols.size // p
-    limits = getattr(_budgets, "limits", None)
-    if limits and x.tag in limits and size * k * entries_per_number(vals) > limits[x.tag]:
-        _budgets.__dict__.setdefault("tripped", set()).add(x.tag)
-        raise GatheredTooWide(x.tag)
+    # the full tangent meets the outer levels' partials: count their widths too
+    _check_budget(x.tag, size * k * max(entries_per_number(vals), entries_per_number(x.value)))
     rows = np.arange(size).repeat(p)
     flat = _scatter_rows(rows * k + cols.reshape(-1), _flat(vals), size * k)
     if type(flat) is np.ndarray:
@@ -1047,11 +1053,10 @@ def _gathered_binary(name, ufunc, a, b):
     shape = getattr(ans, "shape", None)
     if shape is None:
         return None
-    if shape != x.value.shape:   # a gathered operand broadcast against a larger one
-        if ga:
-            a = _broadcast_gathered(a, shape)
-        if gb:
-            b = _broadcast_gathered(b, shape)
+    if ga and a.value.shape != shape:   # a gathered operand broadcast against a larger one
+        a = _broadcast_gathered(a, shape)
+    if gb and b.value.shape != shape:
+        b = _broadcast_gathered(b, shape)
     if name == "add":
         sa, sb = (a.vals if ga else None), (b.vals if gb else None)
     elif name == "sub":

@@ -239,3 +239,38 @@ def test_a_nested_pass_over_budget_runs_again_in_chunks(small_budget):
     np.testing.assert_allclose(ad.hessian(lambda v: np.sin(v) @ np.sin(v))(x),
                                np.diag(2 * np.cos(x) ** 2 - 2 * np.sin(x) ** 2),
                                rtol=1e-14, atol=1e-15)
+
+
+# --- found in the second review ----------------------------------------------------------
+
+def test_a_smaller_gathered_operand_on_either_side_broadcasts():
+    x = np.linspace(0.1, 1, 12)
+    e_last, e_first = np.eye(12)[-1:], np.eye(12)[:1]
+    np.testing.assert_array_equal(ad.jacfwd(lambda v: v - v[-1:])(x), np.eye(12) - e_last)
+    np.testing.assert_allclose(ad.jacfwd(lambda v: v * v[:1])(x),
+                               x[0] * np.eye(12) + x[:, None] * e_first, rtol=1e-15)
+    # Σ_ij x_ij x_i0: ∂/∂x_i0 = x_i0 + Σ_j x_ij, ∂/∂x_i1 = x_i0 (by hand)
+    m = RNG.uniform(-1, 1, (3, 2))
+    want = np.stack([m[:, 0] + m.sum(axis=1), m[:, 0]], axis=1)
+    np.testing.assert_allclose(ad.gradient(lambda v: np.sum(v * v[:, :1]), m), want,
+                               rtol=1e-15)
+
+
+def test_hessian_with_a_row_of_a_matrix_input():
+    """f = Σ_ij sin(x_ij) x_0j: by hand, H[0j,0j] = 2cos x_0j - x_0j sin x_0j,
+    H[ij,ij] = -sin(x_ij) x_0j and H[ij,0j] = H[0j,ij] = cos x_ij for i = 1."""
+    m = RNG.uniform(-1, 1, (2, 3))
+    want = np.zeros((2, 3, 2, 3))
+    for j in range(3):
+        want[0, j, 0, j] = 2 * np.cos(m[0, j]) - m[0, j] * np.sin(m[0, j])
+        want[1, j, 1, j] = -np.sin(m[1, j]) * m[0, j]
+        want[1, j, 0, j] = want[0, j, 1, j] = np.cos(m[1, j])
+    np.testing.assert_allclose(ad.hessian(lambda v: np.sum(np.sin(v) * v[0]))(m), want,
+                               rtol=1e-14, atol=1e-15)
+
+
+def test_a_pytree_output_of_a_long_input_reuses_the_one_pass():
+    x = np.linspace(0.1, 1, 500)
+    jac_sin, grad = ad.jacfwd(lambda v: (np.sin(v), np.sum(v ** 2)))(x)
+    np.testing.assert_array_equal(jac_sin, np.diag(np.cos(x)))
+    np.testing.assert_allclose(grad, 2 * x, rtol=1e-15)

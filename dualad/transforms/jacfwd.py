@@ -197,7 +197,7 @@ def _jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds=None):
     from .gradient import check_chunk
     if chunk_size is not None:
         chunk = check_chunk(chunk_size, max(n, 1), who)
-    elif seeds is not None or all(leaf.nested_array for leaf in leaves):
+    elif first is not None or seeds is not None or all(leaf.nested_array for leaf in leaves):
         chunk = max(n, 1)   # given seeds; or inside an outer pass: gathered, all at once
     else:
         chunk = choose_chunk(n)
