@@ -869,19 +869,18 @@ def gathered_seed(value, tag, k=None, shift=0):
     """``value`` seeded with (part of) the identity, kept gathered: entry i (in C order)
     moves along direction ``i - shift`` when that is one of the k directions (all entries,
     k = value.size, by default)."""
-    shape = np.shape(value)
-    size = int(np.prod(shape))
+    shape = value.shape
+    size = value.size
     k = size if k is None else k
-    cols = np.arange(-shift, size - shift).reshape(shape + (1,))
+    cols = np.arange(-shift, size - shift)
+    cols.shape = shape + (1,)
     if shift == 0 and k == size:
         vals = np.ones(shape + (1,))
     else:
         inside = (cols >= 0) & (cols < k)
         vals = inside.astype(float)
         cols = np.where(inside, cols, 0)
-    d = _make_array(value, None, tag, k)
-    d.cols, d.vals = cols, vals
-    return d
+    return _gathered_array(value, cols, vals, tag, k)
 
 
 def _gathered(value, cols, vals, tag, k):
@@ -1075,7 +1074,9 @@ def _gathered_binary(name, ufunc, a, b):
     if not ga:
         return _gathered_array(ans, b.cols, sb, tag, k)
     ca, cb = a.cols, b.cols
-    if ca is cb or (ca.shape == cb.shape and (ca == cb).all()):
+    same = ca is cb or (ca.shape == cb.shape and (not ca.size or ca.item(0) == cb.item(0))
+                        and (ca == cb).all())
+    if same:
         return _gathered_array(ans, ca, sa + sb, tag, k)
     limit = min(GATHERED_MAX, max(1, k // 4))
     if ca.shape[-1] + cb.shape[-1] <= limit:
@@ -1424,35 +1425,34 @@ def _concatenate_gathered(arrays, axis=0, **kwargs):
     """np.concatenate of gathered dual arrays of one tag and real constants, along any axis
     of the values: the constants' entries get zero columns, narrower operands are padded."""
     if kwargs or type(axis) is not int or type(arrays) not in (list, tuple) or \
-            not any(_is_gathered(x) for x in arrays):
+            not any(type(x) is DualArray and x.cols is not None for x in arrays):
         return None
     tag = k = None
     p = 1
     ndim = np.ndim(arrays[0])
     for x in arrays:
-        if _is_gathered(x):
+        if type(x) is DualArray and x.cols is not None:
             if tag is not None and (x.tag != tag or x.k != k):
                 return None
             tag, k = x.tag, x.k
             p = max(p, x.cols.shape[-1])
-        elif not isinstance(x, np.ndarray) or x.dtype.kind not in "biuf":
+        elif type(x) is not np.ndarray or x.dtype.kind not in "biuf":
             return None
-        if np.ndim(x) != ndim or ndim == 0:
+        if x.ndim != ndim or ndim == 0:
             return None
     if not -ndim <= axis < ndim:
         return None
     axis %= ndim   # on the value's axes: the column axis stays last
     values, cols, vals = [], [], []
     for x in arrays:
-        if _is_gathered(x):
+        if type(x) is DualArray:
             c, v, q = x.cols, x.vals, x.cols.shape[-1]
             if q < p:   # pad with zero columns
-                pad = np.shape(x.value) + (p - q,)
+                pad = x.value.shape + (p - q,)
                 c = np.concatenate((c, np.zeros(pad, dtype=c.dtype)), axis=-1)
                 v = np.concatenate((v, np.zeros(pad)), axis=-1)
             values.append(x.value)
         else:
-            x = np.asarray(x)
             c = np.zeros(x.shape + (p,), dtype=np.intp)
             v = np.zeros(x.shape + (p,))
             values.append(x)
