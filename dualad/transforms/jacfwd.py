@@ -288,15 +288,19 @@ class _TooWide(Exception):
 
 
 def _budgeted_call(f, call_args, tag):
+    """f on a gathered seed of ``tag`` under the scatter budget; ``_TooWide`` when the
+    budget stopped it (also when f swallowed the stop: its output cannot be trusted)."""
+    tripped = False
     try:
         with scatter_budget(tag, ONE_PASS_BYTES // 8):
             out = f(*call_args)
     except GatheredTooWide as e:
         if e.tag != tag:
             raise
-        budget_tripped(tag)
-        raise _TooWide() from None
-    if budget_tripped(tag):   # f swallowed the exception: its output cannot be trusted
+        tripped = True
+    finally:
+        tripped = budget_tripped(tag) or tripped   # asked always: no stale record
+    if tripped:
         raise _TooWide()
     return out
 
