@@ -51,7 +51,7 @@ class DualArray(ValueShaped):
     # ``value.shape + (p,)``, tangent[..., cols[..., j]] += vals[..., j]: each entry moves
     # along at most p directions. An identity seed is gathered with p = 1, elementwise
     # rules rescale ``vals``, sums of differently gathered operands append columns, so
-    # a Hessian's inner tangents stay O(n·p) instead of O(n²) (see ``gathered_identity``).
+    # a Hessian's inner tangents stay O(n·p) instead of O(n²) (see ``gathered_seed``).
     __slots__ = ("value", "_tangent", "tag", "k", "owned", "rows", "band", "scale", "base",
                  "offset", "cols", "vals")
     __array_priority__ = 20
