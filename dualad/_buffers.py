@@ -92,15 +92,22 @@ _OPERATORS = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply,
 _POWERS = {2: np.square, 0.5: np.sqrt, -1: np.reciprocal}
 
 
-def _binary(ufunc, a, b, a_temporary, b_temporary):
-    """``ufunc(a, b)`` written over an operand that is the expression's own temporary, or
-    into a recycled buffer, when the result is a float64 array of an operand's shape."""
+def binary(ufunc, a, b, a_temporary=False, b_temporary=False):
+    """``ufunc(a, b)`` written over an operand that is the caller's own temporary, or into
+    a recycled buffer, when the result is a float64 array of ``a``'s shape (``b`` a number,
+    an array of that shape, or one with a trailing length-1 axis), or of ``b``'s shape
+    when ``a`` is a number."""
     ta, tb = type(a), type(b)
     if ta is np.ndarray and a.dtype == _F64:
         if tb is np.ndarray:
-            if b.shape != a.shape or b.dtype != _F64:
+            if b.dtype != _F64:
                 return ufunc(a, b)
-            out = a if a_temporary else (b if b_temporary else like(a))
+            if b.shape == a.shape:
+                out = a if a_temporary else (b if b_temporary else like(a))
+            elif b.shape == a.shape[:-1] + (1,):   # a value against its k-tangent
+                out = a if a_temporary else like(a)
+            else:
+                return ufunc(a, b)
         elif tb is float or tb is int:
             out = a if a_temporary else like(a)
         else:
@@ -188,7 +195,7 @@ def compile_expression(expr: str, params: str, namespace: dict):
     body = rewrite.visit(tree.body.body)
     tree.body.body = body
     env = dict(namespace)
-    env.update(rewrite.ufuncs, _binary=_binary, _unary=_unary)
+    env.update(rewrite.ufuncs, _binary=binary, _unary=_unary)
     fn = eval(compile(ast.fix_missing_locations(tree), "<dualad partial>", "eval"), env)
     fn.temporary = getattr(body, "temporary", False)
     return fn

@@ -616,9 +616,9 @@ def _t_mul(va, ta, vb, tb, ans, k):
         return _into(np.multiply, tb, _ex(va, k))
     if ta is tb and va is vb:   # (t + t)·v rounds exactly as t·(2v) does
         twice = _into(np.add, ta, ta)
-        return _into(np.multiply, twice, _ex(va, k), twice)
+        return _into(np.multiply, twice, _ex(va, k), True)
     out = _into(np.multiply, ta, _ex(vb, k))
-    return _into(np.add, out, _into(np.multiply, tb, _ex(va, k)), out)
+    return _into(np.add, out, _into(np.multiply, tb, _ex(va, k)), True)
 
 
 def _t_div(va, ta, vb, tb, ans, k):
@@ -630,19 +630,11 @@ def _t_div(va, ta, vb, tb, ans, k):
 
 
 # Large float64 results go into recycled buffers (see dualad._buffers): a fresh array of
-# megabytes costs more in page faults than the arithmetic that fills it.
+# megabytes costs more in page faults than the arithmetic that fills it. ``own``: the
+# first operand is a temporary of the caller's, to be written over.
 
-def _into(ufunc, big, other, own=None):
-    """``ufunc(big, other)`` where ``big`` fixes the result's shape and dtype (``other`` a
-    number, an array of the same shape, or one with a trailing length-1 axis). ``own``:
-    an array the caller owns (a fresh temporary, maybe ``big``) to write the result over."""
-    t = type(other)
-    if type(big) is not np.ndarray or not (
-            t is float or t is int or (t is np.ndarray and other.dtype == big.dtype and (
-                other.shape == big.shape or other.shape == big.shape[:-1] + (1,)))):
-        return ufunc(big, other)
-    out = own if type(own) is np.ndarray else _buffers.like(big)
-    return ufunc(big, other) if out is None else ufunc(big, other, out=out)
+def _into(ufunc, big, other, own=False):
+    return _buffers.binary(ufunc, big, other, own)
 
 
 def _neg(x):
@@ -672,7 +664,7 @@ def _fast_binary(name, ufunc, a, b):
         return None
     va = a.value if a_dual else a
     vb = b.value if b_dual else b
-    ans = _into(ufunc, va, vb) if type(va) is np.ndarray else ufunc(va, vb)
+    ans = _into(ufunc, va, vb)
     tangent_of = _TANGENT[name]
     if k is not None and (a.band is not None if a_dual else True) and (
             b.band is not None if b_dual else True) and type(ans) is np.ndarray:
@@ -815,7 +807,7 @@ def _fast_unary(rule, ufunc, x):
             rule.complex_jvp is not None and v.dtype.kind == "c") or rule.arity != 1:
         return None
     ans = ufunc(v, out=_buffers.like(v))
-    d = _ARRAY_PARTIALS.get(rule.name) or _array_partial(rule)
+    d = _array_partial(rule)
     k = x.k
     if x.band is not None:
         lo, hi = x.rows
@@ -845,6 +837,9 @@ _ARRAY_PARTIALS: dict = {}
 def _array_partial(rule):
     """The rule's partial for the array fast path: its temporaries go into recycled
     buffers (see dualad._buffers.compile_expression)."""
+    d = _ARRAY_PARTIALS.get(rule.name)
+    if d is not None:
+        return d
     expr = rule.partials[0]
     if isinstance(expr, str):
         d = _buffers.compile_expression(expr, rule.params[0], _NUMPY_NAMESPACE)
@@ -1021,8 +1016,8 @@ def _gathered_unary(rule, ufunc, x):
         return None
     v = x.value
     ans = ufunc(v)
-    if type(v) is np.ndarray and isinstance(rule.partials[0], str):
-        p = (_ARRAY_PARTIALS.get(rule.name) or _array_partial(rule))(v, ans)
+    if type(v) is np.ndarray:
+        p = _array_partial(rule)(v, ans)
     else:
         p = elemental.partial(rule, 0, [v], ans, kind_of([v]))
     return _gathered_array(ans, x.cols, _rescale(p, x.vals), x.tag, x.k)
