@@ -137,18 +137,7 @@ def main():
         report(f"Dense Jacobian of the Bratu residual, n = {n}", t_primal, rows, target)
 
 
-    x = np.linspace(-1, 1, 100)
-    t_primal = best(lambda: rosenbrock(x))
-    rows = [("dualad.hessian", best(lambda: ad.hessian(rosenbrock)(x), repeat=3))]
-    if "torch" in found:
-        torch = found["torch"]
-        xt = torch.tensor(x)
-        rows.append(("torch.func.hessian", best(lambda: torch.func.hessian(lambda z: rosenbrock(z, torch))(xt), repeat=3)))
-    if "jax" in found:
-        jax, jnp = found["jax"]
-        xj = jnp.asarray(x)
-        rows.append(("jax.hessian (eager)", best(lambda: jax.hessian(lambda z: rosenbrock(z, jnp))(xj).block_until_ready(), repeat=3)))
-    report("Dense Hessian of Rosenbrock, n = 100", t_primal, rows, 400)
+    hessians(found, 100, 400, with_jax=True)
     scaling(found)
 
 
@@ -170,7 +159,12 @@ def scaling(found):
             lambda: jax.grad(lambda z: rosenbrock(z, jnp))(xj).block_until_ready(), repeat=3)))
     report("Gradient of Rosenbrock, n = 20,000", t_primal, rows)
 
-    x = np.linspace(-1, 1, 1000)
+    hessians(found, 1000)
+
+
+def hessians(found, n, target=None, with_jax=False):
+    """Dense Hessian of Rosenbrock: dualad beside torch.func.hessian (and jax eager)."""
+    x = np.linspace(-1, 1, n)
     t_primal = best(lambda: rosenbrock(x))
     rows = [("dualad.hessian", best(lambda: ad.hessian(rosenbrock)(x), repeat=3))]
     if "torch" in found:
@@ -178,7 +172,12 @@ def scaling(found):
         xt = torch.tensor(x)
         rows.append(("torch.func.hessian", best(
             lambda: torch.func.hessian(lambda z: rosenbrock(z, torch))(xt), repeat=3)))
-    report("Dense Hessian of Rosenbrock, n = 1,000", t_primal, rows)
+    if with_jax and "jax" in found:
+        jax, jnp = found["jax"]
+        xj = jnp.asarray(x)
+        rows.append(("jax.hessian (eager)", best(lambda: jax.hessian(
+            lambda z: rosenbrock(z, jnp))(xj).block_until_ready(), repeat=3)))
+    report(f"Dense Hessian of Rosenbrock, n = {n:,}", t_primal, rows, target)
 
 
 if __name__ == "__main__":

@@ -7,22 +7,9 @@ import pytest
 import dualad as ad
 from dualad.array import DualArray, gathered_seed
 
+from problems import bratu, bratu_jacobian
+
 RNG = np.random.default_rng(20261122)
-
-
-def bratu(u):
-    h = 1.0 / (u.shape[0] + 1)
-    up = np.concatenate((np.zeros(1), u, np.zeros(1)))
-    return (up[:-2] - 2 * up[1:-1] + up[2:]) / h ** 2 + np.exp(u) + np.sin(u) * u ** 2
-
-
-def bratu_jacobian(u):
-    """By hand: tridiagonal, 1/h² beside the diagonal -2/h² + e^u + u² cos u + 2u sin u."""
-    n = u.size
-    h = 1.0 / (n + 1)
-    jac = np.diag(-2 / h ** 2 + np.exp(u) + u ** 2 * np.cos(u) + 2 * u * np.sin(u))
-    jac += np.diag(np.full(n - 1, 1 / h ** 2), 1) + np.diag(np.full(n - 1, 1 / h ** 2), -1)
-    return jac
 
 
 def rosenbrock(x):

@@ -8,21 +8,9 @@ import scipy.sparse as sp
 
 import dualad as ad
 
+from problems import bratu, bratu_jacobian
+
 RNG = np.random.default_rng(7)
-
-
-def bratu(u):
-    h = 1.0 / (u.shape[0] + 1)
-    up = np.concatenate((np.zeros(1), u, np.zeros(1)))
-    return (up[:-2] - 2 * up[1:-1] + up[2:]) / h ** 2 + np.exp(u) + np.sin(u) * u ** 2
-
-
-def bratu_jacobian(u):
-    """By hand: 1/h² off the diagonal, -2/h² + exp(u) + 2u sin(u) + u² cos(u) on it."""
-    n = u.shape[0]
-    h = 1.0 / (n + 1)
-    return (np.diag(-2 / h ** 2 + np.exp(u) + 2 * u * np.sin(u) + u ** 2 * np.cos(u))
-            + (np.eye(n, k=1) + np.eye(n, k=-1)) / h ** 2)
 
 
 def band(n, lower, upper):
