@@ -17,12 +17,13 @@ from .transforms import (derivative, derivatives, gradient, hessian, hvp, jacfwd
 from .sparsity import jacobian_sparsity, color_columns, star_color
 from .trace import trace
 from .accuracy import check, error_vs_step
+from ._buffers import set_num_threads, get_num_threads
 
 __all__ = [
     "Dual", "DualArray", "rules", "math", "cmath", "functions",
     "derivative", "derivatives", "taylor", "jvp", "jacfwd", "jacobian", "gradient", "hessian", "hvp",
     "jacobian_sparsity", "color_columns", "star_color", "trace", "check", "error_vs_step",
-    "defjvp", "primitive",
+    "defjvp", "primitive", "set_num_threads", "get_num_threads",
     "sigmoid", "logistic", "softplus", "relu", "digamma", "polygamma",
 ]
 __version__ = "0.1.0"

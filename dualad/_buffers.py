@@ -9,12 +9,18 @@ to their base, so a buffer with a live view is never handed out twice).
 
 The pool keeps at most ``CAPACITY`` bytes of buffers and only on CPython with the GIL,
 where reference counts are exact. ``release()`` drops every free buffer.
+
+Ufuncs on large arrays run on several threads (``set_num_threads``): NumPy releases the
+GIL inside its loops, and a tangent-mode operation does two to four array passes where
+the primal does one, so the second core halves what the dual adds.
 """
 from __future__ import annotations
 
 import ast
+import os
 import sys
 import sysconfig
+import queue
 import threading
 
 import numpy as np
@@ -44,10 +50,11 @@ _ENABLED = _ENABLED and _FREE == 2
 
 def like(v):
     """A recycled uninitialised float64 array shaped like ``v``, or None (then let NumPy
-    allocate) when ``v`` is small, not a float64 ndarray, or the pool is off."""
-    if type(v) is not np.ndarray or v.nbytes < MIN_BYTES or v.dtype != _F64 or not _ENABLED:
+    allocate) when ``v`` is small or not a float64 ndarray; a fresh one when the pool is
+    off (a large result is still written by ``call``, on several threads)."""
+    if type(v) is not np.ndarray or v.nbytes < MIN_BYTES or v.dtype != _F64:
         return None
-    return _take(v.shape, v.nbytes)
+    return _take(v.shape, v.nbytes) if _ENABLED else np.empty(v.shape)
 
 
 def _take(shape, nbytes):
@@ -84,6 +91,155 @@ def release() -> None:
         _held = 0
 
 
+# --- large ufuncs on several threads -------------------------------------------------
+
+#: fewest output elements for which a ufunc is split across threads (4 MiB of float64):
+#: a thread takes some 70 us to pick up its part, what a product of 10^5 numbers costs
+SPLIT_MIN = 1 << 19
+_MAX_DEFAULT_THREADS = 4   # elementwise passes are memory-bound beyond a few cores
+
+
+def _default_threads() -> int:
+    text = os.environ.get("DUALAD_NUM_THREADS")
+    if text:
+        try:
+            n = int(text)
+        except ValueError:
+            n = 0
+        if n < 1:
+            raise ValueError(f"DUALAD_NUM_THREADS must be a positive integer, got {text!r}")
+        return n
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:   # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, _MAX_DEFAULT_THREADS))
+
+
+_threads = _default_threads()
+
+
+def set_num_threads(n: int) -> None:
+    """Use ``n`` threads (1: only the caller's) for ufuncs on large arrays. The default is
+    the number of cores this process may use, at most 4, or ``DUALAD_NUM_THREADS``."""
+    global _threads
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"set_num_threads: n must be a positive int, got {n!r}")
+    _threads = n
+
+
+def get_num_threads() -> int:
+    """The number of threads that ufuncs on large arrays use (see ``set_num_threads``)."""
+    return _threads
+
+
+def _work(inbox):
+    """A worker thread: runs parts ``(function, arguments, reply)`` and puts None or the
+    error on ``reply``, after dropping its references to the arrays (a finished part must
+    not keep a buffer from looking free to the pool)."""
+    while True:
+        function, arguments, reply = inbox.get()
+        try:
+            function(*arguments)
+            error = None
+        except BaseException as e:   # raised again in the caller's thread
+            error = e
+        function = arguments = None
+        reply.put(error)
+        reply = error = None
+
+
+_inboxes: list = []   # one per worker thread; workers idle at no cost, so never stopped
+
+
+def _forget_workers():   # a forked child has none of the parent's threads
+    _inboxes.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_workers)
+
+
+def _run(first, rest):
+    """Run ``first()`` here while worker threads run ``rest``, each a ``(function,
+    arguments)``; raise the first error. Each call waits on its own reply queue, so calls
+    from several threads never read each other's reports."""
+    with _lock:
+        while len(_inboxes) < len(rest):
+            inbox = queue.SimpleQueue()
+            threading.Thread(target=_work, args=(inbox,), name="dualad-worker",
+                             daemon=True).start()
+            _inboxes.append(inbox)
+        inboxes = _inboxes[:len(rest)]
+    reply = queue.SimpleQueue()
+    for inbox, (function, arguments) in zip(inboxes, rest):
+        inbox.put((function, arguments, reply))
+    error = None
+    try:
+        first()
+    except BaseException as e:
+        error = e
+    for _ in rest:   # the parts write into the caller's arrays: wait for all of them
+        report = reply.get()
+        if error is None:
+            error = report
+    if error is not None:
+        raise error
+
+
+def _part(ufunc, operands, out, lo, hi, errors, errcall):
+    """``ufunc`` on rows lo:hi, under the caller's floating-point error handling (NumPy
+    keeps it per thread)."""
+    rows = out.shape[0]
+    parts = [x[lo:hi] if type(x) is np.ndarray and x.ndim == out.ndim and x.shape[0] == rows
+             else x for x in operands]
+    with np.errstate(call=errcall, **errors):
+        ufunc(*parts, out=out[lo:hi])
+
+
+def _bounds(rows, n):
+    return [rows * i // n for i in range(n + 1)]
+
+
+def call(ufunc, operands, out):
+    """``ufunc(*operands, out=out)``; split along the first axis across the threads when
+    ``out`` is large. Operands broadcast as in NumPy (one spanning the first axis is split
+    with ``out``); an operand that overlaps ``out`` without being it is not split."""
+    n = _threads
+    if n == 1 or out.size < SPLIT_MIN or out.shape[0] < n or not out.flags.c_contiguous:
+        return ufunc(*operands, out=out)
+    for x in operands:
+        if type(x) is np.ndarray and x is not out and np.may_share_memory(x, out):
+            return ufunc(*operands, out=out)
+    errors, errcall = np.geterr(), np.geterrcall()
+    b = _bounds(out.shape[0], n)
+    rest = [(_part, (ufunc, operands, out, b[i], b[i + 1], errors, errcall))
+            for i in range(1, n)]
+    _run(lambda: _part(ufunc, operands, out, 0, b[1], errors, errcall), rest)
+    return out
+
+
+def has_nan(a) -> bool:
+    """True when the float or complex array ``a`` holds a nan (one summing pass, split like
+    ``call``; inf - inf in the sum is a false alarm)."""
+    n = _threads
+    if n == 1 or a.size < SPLIT_MIN or a.shape[0] < n:
+        total = a.sum()
+        return total != total
+    b = _bounds(a.shape[0], n)
+    sums = np.empty(n, dtype=a.dtype)
+    errors = np.geterr()
+    rest = [(_sum_part, (a[b[i]:b[i + 1]], sums[i, ...], errors)) for i in range(1, n)]
+    _run(lambda: np.sum(a[:b[1]], out=sums[0, ...]), rest)
+    total = sums.sum()
+    return total != total
+
+
+def _sum_part(a, out, errors):
+    with np.errstate(**errors):   # inf - inf is invalid: warn only if the caller would
+        np.sum(a, out=out)
+
+
 # --- partial expressions evaluated into recycled buffers ------------------------------
 
 _OPERATORS = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply,
@@ -112,15 +268,20 @@ def binary(ufunc, a, b, a_temporary=False, b_temporary=False):
             out = a if a_temporary else like(a)
         else:
             return ufunc(a, b)
-        return ufunc(a, b, out=out)
+        return ufunc(a, b) if out is None else call(ufunc, (a, b), out)
     if tb is np.ndarray and b.dtype == _F64 and (ta is float or ta is int):
-        return ufunc(a, b, out=b if b_temporary else like(b))
+        out = b if b_temporary else like(b)
+        return ufunc(a, b) if out is None else call(ufunc, (a, b), out)
     return ufunc(a, b)
 
 
-def _unary(ufunc, a, a_temporary):
+def unary(ufunc, a, a_temporary=False):
+    """``ufunc(a)`` like ``binary``: over ``a`` if it is a temporary, else into a recycled
+    buffer when ``a`` is a large float64 array."""
     if type(a) is np.ndarray and a.dtype == _F64:
-        return ufunc(a, out=a if a_temporary else like(a))
+        out = a if a_temporary else like(a)
+        if out is not None:
+            return call(ufunc, (a,), out)
     return ufunc(a)
 
 
@@ -195,7 +356,7 @@ def compile_expression(expr: str, params: str, namespace: dict):
     body = rewrite.visit(tree.body.body)
     tree.body.body = body
     env = dict(namespace)
-    env.update(rewrite.ufuncs, _binary=binary, _unary=_unary)
+    env.update(rewrite.ufuncs, _binary=binary, _unary=unary)
     fn = eval(compile(ast.fix_missing_locations(tree), "<dualad partial>", "eval"), env)
     fn.temporary = getattr(body, "temporary", False)
     return fn

@@ -638,7 +638,7 @@ def _into(ufunc, big, other, own=False):
 
 
 def _neg(x):
-    return np.negative(x, out=_buffers.like(x))
+    return _buffers.unary(np.negative, x)
 
 
 _TANGENT = {"add": _t_add, "sub": _t_sub, "mul": _t_mul, "truediv": _t_div}
@@ -806,7 +806,7 @@ def _fast_unary(rule, ufunc, x):
     if type(v) is not np.ndarray or rule.kind != "smooth" or rule.jvp is not None or (
             rule.complex_jvp is not None and v.dtype.kind == "c") or rule.arity != 1:
         return None
-    ans = ufunc(v, out=_buffers.like(v))
+    ans = _buffers.unary(ufunc, v)
     d = _array_partial(rule)
     k = x.k
     if x.band is not None:

@@ -1,0 +1,155 @@
+"""Ufuncs on large arrays split across threads (dualad._buffers.call): the same bits as
+NumPy's own single call, NumPy's broadcasting and overlap rules, the caller's floating-point
+error handling, and a working pool after fork."""
+import multiprocessing
+import os
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+import dualad as ad
+from dualad import _buffers
+
+N = 2 * _buffers.SPLIT_MIN + 3   # odd, so the parts differ in length
+
+
+@pytest.fixture
+def two_threads():
+    before = ad.get_num_threads()
+    ad.set_num_threads(2)
+    yield
+    ad.set_num_threads(before)
+
+
+@pytest.fixture
+def one_thread():
+    before = ad.get_num_threads()
+    ad.set_num_threads(1)
+    yield
+    ad.set_num_threads(before)
+
+
+def test_split_ufunc_matches_numpy_bit_for_bit(two_threads):
+    x = np.linspace(-3.0, 7.0, N)
+    y = np.cos(x)
+    for ufunc, operands in [(np.sin, (x,)), (np.multiply, (x, y)), (np.add, (2.5, x)),
+                            (np.arctan2, (y, x)), (np.power, (y, 3.0))]:
+        out = np.empty(N)
+        assert _buffers.call(ufunc, operands, out) is out
+        assert np.array_equal(out, ufunc(*operands), equal_nan=True), ufunc.__name__
+
+
+def test_split_broadcasts_as_numpy(two_threads):
+    rows, k = N // 4, 4
+    tangent = np.arange(rows * k, dtype=float).reshape(rows, k)
+    value = np.linspace(1.0, 2.0, rows)[:, None]    # a value against its k-tangent
+    row = np.array([1.0, -2.0, 3.0, 0.5])           # spans the last axis only
+    for operands in [(tangent, value), (value, tangent), (tangent, row), (row, tangent)]:
+        out = np.empty((rows, k))
+        _buffers.call(np.multiply, operands, out)
+        assert np.array_equal(out, np.multiply(*operands))
+
+
+def test_overlapping_operand_is_not_split(two_threads):
+    x = np.arange(N + 1, dtype=float)
+    expected = x[1:] + x[:-1]
+    out = x[:-1]
+    _buffers.call(np.add, (x[1:], x[:-1]), out)   # NumPy buffers overlapping operands
+    assert np.array_equal(out, expected)
+
+
+def test_in_place_on_the_operand_itself(two_threads):
+    x = np.linspace(0.0, 1.0, N)
+    expected = np.exp(x)
+    _buffers.call(np.exp, (x,), x)
+    assert np.array_equal(x, expected)
+
+
+def test_worker_part_follows_the_callers_errstate(two_threads):
+    x = np.ones(N)
+    x[-1] = 0.0    # in the last part: a worker thread's rows
+    with np.errstate(divide="raise"):
+        with pytest.raises(FloatingPointError):
+            _buffers.call(np.log, (x,), np.empty(N))
+    with np.errstate(divide="ignore"):
+        out = _buffers.call(np.log, (x,), np.empty(N))
+    assert out[-1] == -np.inf and out[0] == 0.0
+
+
+def test_has_nan_sees_every_part(two_threads):
+    x = np.zeros(N)
+    assert not _buffers.has_nan(x)
+    x[-1] = np.nan
+    assert _buffers.has_nan(x)
+    x[-1] = np.inf
+    assert not _buffers.has_nan(x)
+    x[-2] = -np.inf   # inf - inf: a false alarm, and no warning from a worker thread
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(invalid="ignore"):
+            assert _buffers.has_nan(x)
+
+
+def elementwise(x):
+    return np.tanh(x) * np.exp(-x * x) + np.sin(3.0 * x) / (1.0 + x * x)
+
+
+def test_jvp_is_the_same_on_one_or_two_threads():
+    x = np.linspace(-2.0, 2.0, N)
+    v = np.cos(x)
+    before = ad.get_num_threads()
+    try:
+        ad.set_num_threads(1)
+        one = ad.jvp(elementwise, (x,), (v,))
+        ad.set_num_threads(2)
+        two = ad.jvp(elementwise, (x,), (v,))
+    finally:
+        ad.set_num_threads(before)
+    assert np.array_equal(one[0], elementwise(x))
+    assert np.array_equal(one[0], two[0]) and np.array_equal(one[1], two[1])
+    # hand derivative at a few points
+    i = np.array([0, N // 3, N - 1])
+    xi = x[i]
+    d = ((1 - np.tanh(xi) ** 2) * np.exp(-xi * xi) - 2 * xi * np.tanh(xi) * np.exp(-xi * xi)
+         + 3 * np.cos(3 * xi) / (1 + xi * xi) - np.sin(3 * xi) * 2 * xi / (1 + xi * xi) ** 2)
+    assert np.allclose(two[1][i], d * v[i], rtol=1e-13, atol=1e-15)
+
+
+def test_set_num_threads_checks_its_argument(one_thread):
+    for bad in (0, -1, 1.5, "2", True):
+        with pytest.raises(ValueError, match="set_num_threads: n must be a positive int"):
+            ad.set_num_threads(bad)
+    assert ad.get_num_threads() == 1
+
+
+def test_environment_variable():
+    code = "import dualad; print(dualad.get_num_threads())"
+    env = dict(os.environ, DUALAD_NUM_THREADS="3")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.stdout.strip() == "3"
+    env["DUALAD_NUM_THREADS"] = "many"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode != 0 and "DUALAD_NUM_THREADS must be a positive integer" in out.stderr
+
+
+def _child_sum(queue):
+    x = np.ones(N)
+    out = _buffers.call(np.multiply, (x, 2.0), np.empty(N))
+    queue.put(float(out.sum()))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork only")
+def test_pool_works_in_a_forked_child(two_threads):
+    _buffers.call(np.sqrt, (np.ones(N),), np.empty(N))   # the parent's pool exists
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_child_sum, args=(queue,))
+    child.start()
+    child.join(60)
+    if child.is_alive():
+        child.kill()
+    assert child.exitcode == 0
+    assert queue.get(timeout=5) == 2.0 * N
