@@ -219,27 +219,6 @@ def call(ufunc, operands, out):
     return out
 
 
-def has_nan(a) -> bool:
-    """True when the float or complex array ``a`` holds a nan (one summing pass, split like
-    ``call``; inf - inf in the sum is a false alarm)."""
-    n = _threads
-    if n == 1 or a.size < SPLIT_MIN or a.shape[0] < n:
-        total = a.sum()
-        return total != total
-    b = _bounds(a.shape[0], n)
-    sums = np.empty(n, dtype=a.dtype)
-    errors = np.geterr()
-    rest = [(_sum_part, (a[b[i]:b[i + 1]], sums[i, ...], errors)) for i in range(1, n)]
-    _run(lambda: np.sum(a[:b[1]], out=sums[0, ...]), rest)
-    total = sums.sum()
-    return total != total
-
-
-def _sum_part(a, out, errors):
-    with np.errstate(**errors):   # inf - inf is invalid: warn only if the caller would
-        np.sum(a, out=out)
-
-
 # --- partial expressions evaluated into recycled buffers ------------------------------
 
 _OPERATORS = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply,

@@ -5,7 +5,6 @@ import multiprocessing
 import os
 import subprocess
 import sys
-import warnings
 
 import numpy as np
 import pytest
@@ -77,20 +76,6 @@ def test_worker_part_follows_the_callers_errstate(two_threads):
     with np.errstate(divide="ignore"):
         out = _buffers.call(np.log, (x,), np.empty(N))
     assert out[-1] == -np.inf and out[0] == 0.0
-
-
-def test_has_nan_sees_every_part(two_threads):
-    x = np.zeros(N)
-    assert not _buffers.has_nan(x)
-    x[-1] = np.nan
-    assert _buffers.has_nan(x)
-    x[-1] = np.inf
-    assert not _buffers.has_nan(x)
-    x[-2] = -np.inf   # inf - inf: a false alarm, and no warning from a worker thread
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        with np.errstate(invalid="ignore"):
-            assert _buffers.has_nan(x)
 
 
 def elementwise(x):
