@@ -152,12 +152,16 @@ def _work(inbox):
 _inboxes: list = []   # one per worker thread; workers idle at no cost, so never stopped
 
 
-def _forget_workers():   # a forked child has none of the parent's threads
+def _after_fork():
+    """In a forked child: none of the parent's threads exist, and a lock that one of them
+    held at the fork would never be released."""
+    global _lock
+    _lock = threading.Lock()
     _inboxes.clear()
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_workers)
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 def _run(first, rest):

@@ -127,6 +127,7 @@ def _child_sum(queue):
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="fork only")
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded")   # Python >= 3.12
 def test_pool_works_in_a_forked_child(two_threads):
     _buffers.call(np.sqrt, (np.ones(N),), np.empty(N))   # the parent's pool exists
     context = multiprocessing.get_context("fork")
