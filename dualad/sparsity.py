@@ -744,8 +744,36 @@ def star_color(pattern) -> Coloring:
     return _greedy(sym, forbidden_of)
 
 
-def recover_symmetric(pattern, compressed, coloring):
-    """H from B = H S for a star colouring (direct recovery)."""
+class Recovery:
+    """Where each entry of the sparse result is read in the compressed B = M S: computed
+    once per pattern and colouring, then every B is recovered by one gather into a
+    ``scipy.sparse.csr_array`` (entries in CSR order)."""
+
+    def __init__(self, shape, rows, cols, source_rows, source_colors, count):
+        sp = _scipy_sparse()
+        order = np.lexsort((cols, rows))
+        rows, cols = rows[order], cols[order]
+        self.shape = shape
+        self.count = count
+        self.gather = (source_rows[order] * count + source_colors[order]).astype(np.intp)
+        self.indices = cols.astype(np.int32 if max(shape, default=0) < 2 ** 31 else np.int64)
+        self.indptr = np.searchsorted(rows, np.arange(shape[0] + 1)).astype(self.indices.dtype)
+        self._csr = sp.csr_array
+
+    def __call__(self, compressed):
+        """The sparse matrix from ``compressed`` (shape (rows, colours))."""
+        compressed = np.asarray(compressed)
+        if compressed.shape != (self.shape[0], self.count):
+            raise ValueError(f"the compressed matrix has shape {compressed.shape}, expected "
+                             f"{(self.shape[0], self.count)}")
+        values = compressed.reshape(-1)[self.gather]
+        # index arrays copied: a caller may change the result's structure in place
+        return self._csr((values, self.indices.copy(), self.indptr.copy()), shape=self.shape)
+
+
+def symmetric_recovery(pattern, coloring) -> Recovery:
+    """The recovery of H from B = H S for a star colouring (direct recovery): H_ij is
+    B[i, colour(j)] when j is i's only neighbour of its colour, else B[j, colour(i)]."""
     sp = _scipy_sparse()
     p = as_pattern(pattern)
     sym = (p + p.T + sp.eye_array(p.shape[0], dtype=bool)).tocsr()
@@ -756,16 +784,14 @@ def recover_symmetric(pattern, compressed, coloring):
     off = (sym - sp.eye_array(p.shape[0], dtype=bool)).astype(np.int64)
     off.eliminate_zeros()
     counts = (off @ onehot).toarray()          # neighbours of i with each colour
-    values = np.empty(len(rows), dtype=compressed.dtype)
     diagonal = rows == cols
-    values[diagonal] = compressed[rows[diagonal], colors[rows[diagonal]]]
-    direct = ~diagonal & (counts[rows, colors[cols]] == 1)
-    values[direct] = compressed[rows[direct], colors[cols[direct]]]
-    mirrored = ~diagonal & ~direct
+    direct = diagonal | (counts[rows, colors[cols]] == 1)
+    mirrored = ~direct
     if np.any(counts[cols[mirrored], colors[rows[mirrored]]] != 1):
         raise ValueError("hessian: the colouring does not allow direct recovery")
-    values[mirrored] = compressed[cols[mirrored], colors[rows[mirrored]]]
-    return sp.csr_array((values, (rows, cols)), shape=p.shape)
+    source_rows = np.where(direct, rows, cols)
+    source_colors = np.where(direct, colors[cols], colors[rows])
+    return Recovery(p.shape, rows, cols, source_rows, source_colors, coloring.count)
 
 
 def seed_matrix(coloring, start=0, stop=None):
@@ -777,12 +803,10 @@ def seed_matrix(coloring, start=0, stop=None):
     return s
 
 
-def decompress(pattern, compressed, coloring):
-    """J from B = J S: J_ij = B[i, colour(j)] on the pattern."""
-    sp = _scipy_sparse()
-    rows, cols = pattern.nonzero()
-    values = compressed[rows, coloring.colors[cols]]
-    return sp.csr_array((values, (rows, cols)), shape=pattern.shape)
+def column_recovery(pattern, coloring) -> Recovery:
+    """The recovery of J from B = J S: J_ij = B[i, colour(j)] on the pattern."""
+    rows, cols = as_pattern(pattern).nonzero()
+    return Recovery(pattern.shape, rows, cols, rows, coloring.colors[cols], coloring.count)
 
 
 elemental.DUALS = elemental.DUALS + (PatternArray,)

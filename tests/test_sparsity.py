@@ -174,3 +174,30 @@ def test_star_colouring_recovers_a_banded_hessian():
         expected[i, i + 2] += np.cos(a * c) - a * c * s
         expected[i + 2, i] += np.cos(a * c) - a * c * s
     np.testing.assert_allclose(hess.toarray(), expected, rtol=1e-13, atol=1e-14)
+
+
+def test_repeated_calls_keep_their_own_structure():
+    """The recovery is planned once; each result owns its index arrays, so changing one
+    result's structure in place leaves the next results alone."""
+    x = np.linspace(-1, 1, 9)
+    from test_transforms import rosenbrock_hessian
+    hess_fn = ad.hessian(rosenbrock, sparsity="auto")
+    first = hess_fn(x)
+    first.data[:] = 0.0
+    first.eliminate_zeros()
+    first.indices[:] = 0
+    for point in (x, 0.5 * x):
+        np.testing.assert_allclose(hess_fn(point).toarray(), rosenbrock_hessian(point),
+                                   rtol=1e-14)
+    u = np.linspace(0.1, 0.9, 10)
+    jac_fn = ad.jacfwd(bratu, sparsity=band(10, 1, 1))
+    jac_fn(u).indptr[:] = 0
+    np.testing.assert_allclose(jac_fn(u).toarray(), bratu_jacobian(u), rtol=1e-14)
+
+
+def test_recovery_checks_the_compressed_shape():
+    from dualad import sparsity as sps
+    pattern = sp.csr_array(band(6, 1, 1))
+    recover = sps.column_recovery(pattern, ad.color_columns(pattern))
+    with pytest.raises(ValueError, match=r"compressed matrix has shape \(6, 2\), expected \(6, 3\)"):
+        recover(np.ones((6, 2)))

@@ -40,11 +40,20 @@ def _colored(cache, key, sparsity, pattern, coloring, color):
     return coloring
 
 
+def _recovery(plans, pattern, coloring, make):
+    """The recovery plan of ``pattern`` and ``coloring`` (made once, kept beside them)."""
+    kept = plans.get(id(coloring))
+    if kept is None or kept[0] is not coloring or kept[1] is not pattern:
+        kept = plans[id(coloring)] = (coloring, pattern, make(pattern, coloring))
+    return kept[2]
+
+
 def sparse_jacfwd(f: Callable[..., Any], argnums, has_aux, chunk_size, sparsity):
     if not isinstance(argnums, int):
         raise TypeError("jacfwd: with sparsity, argnums must be a single int")
     sps._scipy_sparse()   # the clear ImportError, now rather than at the first call
     cache: dict = {}
+    plans: dict = {}
 
     def sparse_jacobian_of_f(*args):
         if not -len(args) <= argnums < len(args):
@@ -70,7 +79,7 @@ def sparse_jacfwd(f: Callable[..., Any], argnums, has_aux, chunk_size, sparsity)
         if compressed.shape[0] != pattern.shape[0]:
             raise ValueError(f"jacfwd: the sparsity pattern has {pattern.shape[0]} rows but f "
                              f"returned {compressed.shape[0]} entries")
-        jac = sps.decompress(pattern, compressed, coloring)
+        jac = _recovery(plans, pattern, coloring, sps.column_recovery)(compressed)
         return (jac, aux) if has_aux else jac
 
     sparse_jacobian_of_f.__name__ = f"sparse_jacfwd_of_{getattr(f, '__name__', 'f')}"
@@ -92,6 +101,7 @@ def sparse_hessian(f: Callable[..., Any], argnums: int, sparsity):
     check_callable(f, "hessian")
     sps._scipy_sparse()
     cache: dict = {}
+    plans: dict = {}
     grad_in_x = gradient_in(f, argnums)
 
     def sparse_hessian_of_f(*args):
@@ -108,8 +118,8 @@ def sparse_hessian(f: Callable[..., Any], argnums: int, sparsity):
         seeds = sps.seed_matrix(coloring)
         compressed = jacobian_at(grad_in_x, args, argnums, (argnums,), False, None, "hessian",
                                  seeds=seeds)
-        return sps.recover_symmetric(pattern, np.reshape(compressed, (n, coloring.count)),
-                                     coloring)
+        recover = _recovery(plans, pattern, coloring, sps.symmetric_recovery)
+        return recover(np.reshape(compressed, (n, coloring.count)))
 
     sparse_hessian_of_f.__name__ = f"sparse_hessian_of_{getattr(f, '__name__', 'f')}"
     return sparse_hessian_of_f
