@@ -10,9 +10,11 @@ to their base, so a buffer with a live view is never handed out twice).
 The pool keeps at most ``CAPACITY`` bytes of buffers and only on CPython with the GIL,
 where reference counts are exact. ``release()`` drops every free buffer.
 
-Ufuncs on large arrays run on several threads (``set_num_threads``): NumPy releases the
-GIL inside its loops, and a tangent-mode operation does two to four array passes where
-the primal does one, so the second core halves what the dual adds.
+Ufuncs on large arrays run on several threads (``set_num_threads``) when the caller
+ignores floating-point errors, as dualad's transformations do: NumPy releases the GIL
+inside its loops, and a tangent-mode operation does two to four array passes where the
+primal does one, so a second core takes half of what the dual adds. Only idle workers
+take parts, and fewer when other threads are inside large calls too.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ import sys
 import sysconfig
 import queue
 import threading
+import warnings
 
 import numpy as np
 
@@ -99,6 +102,22 @@ SPLIT_MIN = 1 << 19
 _MAX_DEFAULT_THREADS = 4   # elementwise passes are memory-bound beyond a few cores
 
 
+def _cores() -> int:
+    """The cores this process may use: its CPU affinity, capped by a cgroup CPU quota."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:   # not on Linux
+        cores = os.cpu_count() or 1
+    try:
+        with open("/sys/fs/cgroup/cpu.max") as f:
+            quota, period = f.read().split()[:2]
+        if quota != "max":
+            cores = min(cores, max(1, -(-int(quota) // int(period))))
+    except (OSError, ValueError):
+        pass
+    return cores
+
+
 def _default_threads() -> int:
     text = os.environ.get("DUALAD_NUM_THREADS")
     if text:
@@ -106,14 +125,11 @@ def _default_threads() -> int:
             n = int(text)
         except ValueError:
             n = 0
-        if n < 1:
-            raise ValueError(f"DUALAD_NUM_THREADS must be a positive integer, got {text!r}")
-        return n
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:   # not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, _MAX_DEFAULT_THREADS))
+        if n >= 1:
+            return n
+        warnings.warn(f"DUALAD_NUM_THREADS must be a positive integer, got {text!r}; "
+                      "using the default", RuntimeWarning, stacklevel=2)
+    return max(1, min(_cores(), _MAX_DEFAULT_THREADS))
 
 
 _threads = _default_threads()
@@ -121,7 +137,8 @@ _threads = _default_threads()
 
 def set_num_threads(n: int) -> None:
     """Use ``n`` threads (1: only the caller's) for ufuncs on large arrays. The default is
-    the number of cores this process may use, at most 4, or ``DUALAD_NUM_THREADS``."""
+    the number of cores this process may use (affinity and cgroup quota), at most 4, or
+    ``DUALAD_NUM_THREADS``."""
     global _threads
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"set_num_threads: n must be a positive int, got {n!r}")
@@ -133,94 +150,137 @@ def get_num_threads() -> int:
     return _threads
 
 
-def _work(inbox):
-    """A worker thread: runs parts ``(function, arguments, reply)`` and puts None or the
-    error on ``reply``, after dropping its references to the arrays (a finished part must
-    not keep a buffer from looking free to the pool)."""
-    while True:
-        function, arguments, reply = inbox.get()
-        try:
-            function(*arguments)
-            error = None
-        except BaseException as e:   # raised again in the caller's thread
-            error = e
-        function = arguments = None
-        reply.put(error)
-        reply = error = None
+class _Worker:
+    """A thread that runs parts of ufuncs. ``busy`` is held by the caller that handed it a
+    part, from the handing over until the report: a caller takes only idle workers, so
+    calls from several threads (or from code running inside a worker) never wait in a
+    worker's queue."""
+
+    def __init__(self):
+        self.busy = threading.Lock()
+        self.inbox = queue.SimpleQueue()
+        threading.Thread(target=self._loop, name="dualad-worker", daemon=True).start()
+
+    def _loop(self):
+        inbox = self.inbox
+        while True:
+            function, arguments, reply = inbox.get()
+            try:
+                function(*arguments)
+                error = None
+            except BaseException as e:   # raised again in the caller's thread
+                error = e
+            # the arrays are let go before the report: a finished part must not keep a
+            # buffer from looking free to the pool
+            function = arguments = None
+            reply.put(error)
+            reply = error = None
 
 
-_inboxes: list = []   # one per worker thread; workers idle at no cost, so never stopped
+_workers: list = []
+_workers_lock = threading.Lock()   # not the pool's lock: creating threads can run the GC
 
 
 def _after_fork():
     """In a forked child: none of the parent's threads exist, and a lock that one of them
     held at the fork would never be released."""
-    global _lock
+    global _lock, _workers_lock, _callers_lock, _callers
     _lock = threading.Lock()
-    _inboxes.clear()
+    _workers_lock = threading.Lock()
+    _callers_lock = threading.Lock()
+    _callers = 0
+    _workers.clear()
 
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork)
 
 
-def _run(first, rest):
-    """Run ``first()`` here while worker threads run ``rest``, each a ``(function,
-    arguments)``; raise the first error. Each call waits on its own reply queue, so calls
-    from several threads never read each other's reports."""
-    with _lock:
-        while len(_inboxes) < len(rest):
-            inbox = queue.SimpleQueue()
-            threading.Thread(target=_work, args=(inbox,), name="dualad-worker",
-                             daemon=True).start()
-            _inboxes.append(inbox)
-        inboxes = _inboxes[:len(rest)]
+def _idle_workers(wanted):
+    """Up to ``wanted`` idle workers, each now held busy by the caller."""
+    with _workers_lock:
+        while len(_workers) < wanted:
+            _workers.append(_Worker())
+        workers = _workers[:wanted]
+    return [w for w in workers if w.busy.acquire(blocking=False)]
+
+
+def _run(first, parts, workers):
+    """Run ``first()`` here while ``workers`` run ``parts`` (one ``(function, arguments)``
+    each); raise the first error. The caller waits for every part (they write into its
+    arrays) before it lets the workers go."""
     reply = queue.SimpleQueue()
-    for inbox, (function, arguments) in zip(inboxes, rest):
-        inbox.put((function, arguments, reply))
-    error = None
     try:
-        first()
-    except BaseException as e:
-        error = e
-    for _ in rest:   # the parts write into the caller's arrays: wait for all of them
-        report = reply.get()
-        if error is None:
-            error = report
+        for worker, (function, arguments) in zip(workers, parts):
+            worker.inbox.put((function, arguments, reply))
+        error = None
+        try:
+            first()
+        except BaseException as e:
+            error = e
+        for _ in parts:
+            report = reply.get()
+            if error is None:
+                error = report
+    finally:
+        for worker in workers:
+            worker.busy.release()
     if error is not None:
         raise error
 
 
-def _part(ufunc, operands, out, lo, hi, errors, errcall):
-    """``ufunc`` on rows lo:hi, under the caller's floating-point error handling (NumPy
-    keeps it per thread)."""
+def _part(ufunc, operands, out, lo, hi):
+    """``ufunc`` on rows lo:hi (the caller ignores every floating-point error, see
+    ``call``; NumPy keeps that setting per thread)."""
     rows = out.shape[0]
     parts = [x[lo:hi] if type(x) is np.ndarray and x.ndim == out.ndim and x.shape[0] == rows
              else x for x in operands]
-    with np.errstate(call=errcall, **errors):
+    with np.errstate(all="ignore"):
         ufunc(*parts, out=out[lo:hi])
 
 
-def _bounds(rows, n):
-    return [rows * i // n for i in range(n + 1)]
+_IGNORED = {"divide": "ignore", "over": "ignore", "under": "ignore", "invalid": "ignore"}
 
 
 def call(ufunc, operands, out):
-    """``ufunc(*operands, out=out)``; split along the first axis across the threads when
-    ``out`` is large. Operands broadcast as in NumPy (one spanning the first axis is split
-    with ``out``); an operand that overlaps ``out`` without being it is not split."""
+    """``ufunc(*operands, out=out)``; split along the first axis across idle worker threads
+    when ``out`` is a large C-contiguous array, the operands are plain ndarrays or numbers
+    (broadcast as in NumPy; one spanning the first axis is split with ``out``), none
+    overlaps ``out`` without being it, and the caller ignores floating-point errors (as
+    dualad's transformations do), so that no warning or error could come out differently
+    from one NumPy call."""
     n = _threads
     if n == 1 or out.size < SPLIT_MIN or out.shape[0] < n or not out.flags.c_contiguous:
         return ufunc(*operands, out=out)
     for x in operands:
-        if type(x) is np.ndarray and x is not out and np.may_share_memory(x, out):
+        if type(x) is np.ndarray:
+            if x is not out and np.may_share_memory(x, out):
+                return ufunc(*operands, out=out)
+        elif not isinstance(x, (int, float, complex, np.generic)):
             return ufunc(*operands, out=out)
-    errors, errcall = np.geterr(), np.geterrcall()
-    b = _bounds(out.shape[0], n)
-    rest = [(_part, (ufunc, operands, out, b[i], b[i + 1], errors, errcall))
-            for i in range(1, n)]
-    _run(lambda: _part(ufunc, operands, out, 0, b[1], errors, errcall), rest)
-    return out
+    if np.geterr() != _IGNORED:
+        return ufunc(*operands, out=out)
+    global _callers
+    with _callers_lock:
+        _callers += 1
+        spare = n - _callers   # threads of other callers in large calls use cores too
+    try:
+        workers = _idle_workers(spare) if spare > 0 else None
+        if not workers:
+            return ufunc(*operands, out=out)
+        m = len(workers) + 1
+        rows = out.shape[0]
+        b = [rows * i // m for i in range(m + 1)]
+        parts = [(_part, (ufunc, operands, out, b[i], b[i + 1])) for i in range(1, m)]
+        _run(lambda: _part(ufunc, operands, out, 0, b[1]), parts, workers)
+        return out
+    finally:
+        with _callers_lock:
+            _callers -= 1
+
+
+_callers = 0   # threads now inside a large ``call``
+_callers_lock = threading.Lock()
 
 
 # --- partial expressions evaluated into recycled buffers ------------------------------

@@ -5,6 +5,8 @@ import multiprocessing
 import os
 import subprocess
 import sys
+import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -17,9 +19,12 @@ N = 2 * _buffers.SPLIT_MIN + 3   # odd, so the parts differ in length
 
 @pytest.fixture
 def two_threads():
+    """Two threads, and floating-point errors ignored (as inside dualad's transformations):
+    large calls are split."""
     before = ad.get_num_threads()
     ad.set_num_threads(2)
-    yield
+    with np.errstate(all="ignore"):
+        yield
     ad.set_num_threads(before)
 
 
@@ -31,7 +36,10 @@ def one_thread():
     ad.set_num_threads(before)
 
 
-def test_split_ufunc_matches_numpy_bit_for_bit(two_threads):
+def test_split_ufunc_matches_numpy_bit_for_bit(two_threads, monkeypatch):
+    splits = []
+    run = _buffers._run
+    monkeypatch.setattr(_buffers, "_run", lambda *a: (splits.append(1), run(*a)))
     x = np.linspace(-3.0, 7.0, N)
     y = np.cos(x)
     for ufunc, operands in [(np.sin, (x,)), (np.multiply, (x, y)), (np.add, (2.5, x)),
@@ -39,6 +47,7 @@ def test_split_ufunc_matches_numpy_bit_for_bit(two_threads):
         out = np.empty(N)
         assert _buffers.call(ufunc, operands, out) is out
         assert np.array_equal(out, ufunc(*operands), equal_nan=True), ufunc.__name__
+    assert len(splits) == 5
 
 
 def test_split_broadcasts_as_numpy(two_threads):
@@ -67,15 +76,53 @@ def test_in_place_on_the_operand_itself(two_threads):
     assert np.array_equal(x, expected)
 
 
-def test_worker_part_follows_the_callers_errstate(two_threads):
+def test_errors_come_as_from_one_numpy_call(two_threads):
+    """A caller that does not ignore floating-point errors gets one NumPy call (warnings,
+    errors and np.seterrcall exactly as NumPy gives them); inside dualad's
+    transformations errors are ignored and the call is split."""
     x = np.ones(N)
-    x[-1] = 0.0    # in the last part: a worker thread's rows
+    x[0] = x[-1] = 0.0    # a zero in each part
     with np.errstate(divide="raise"):
-        with pytest.raises(FloatingPointError):
+        with pytest.raises(FloatingPointError, match="divide by zero encountered in log"):
             _buffers.call(np.log, (x,), np.empty(N))
-    with np.errstate(divide="ignore"):
+    calls = []
+    with np.errstate(divide="call", call=lambda kind, flag: calls.append(kind)):
         out = _buffers.call(np.log, (x,), np.empty(N))
-    assert out[-1] == -np.inf and out[0] == 0.0
+    assert calls == ["divide by zero"] and out[-1] == -np.inf
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with np.errstate(divide="warn"):
+            _buffers.call(np.log, (x,), np.empty(N))
+    assert len(caught) == 1
+    with np.errstate(all="ignore"):
+        out = _buffers.call(np.log, (x,), np.empty(N))
+    assert out[0] == out[-1] == -np.inf and out[1] == 0.0
+
+
+def test_busy_workers_are_not_waited_for(two_threads):
+    """Calls find the worker busy (another caller's, or their own thread is the worker):
+    they run in one piece instead of queueing behind it."""
+    x = np.linspace(0.0, 1.0, N)
+    _buffers.call(np.sqrt, (x,), np.empty(N))   # the worker exists
+    worker = _buffers._workers[0]
+    assert worker.busy.acquire(blocking=False)
+    try:
+        with np.errstate(all="ignore"):
+            out = _buffers.call(np.sqrt, (x,), np.empty(N))
+    finally:
+        worker.busy.release()
+    assert np.array_equal(out, np.sqrt(x))
+
+
+def test_concurrent_callers_get_their_own_results(two_threads):
+    points = [np.linspace(-2.0, 2.0 + i, N) for i in range(6)]
+    expected = []
+    for x in points:
+        expected.append(ad.jvp(elementwise, (x,), (np.cos(x),)))
+    with ThreadPoolExecutor(3) as pool:
+        got = list(pool.map(lambda x: ad.jvp(elementwise, (x,), (np.cos(x),)), points))
+    for (v1, t1), (v2, t2) in zip(expected, got):
+        assert np.array_equal(v1, v2) and np.array_equal(t1, t2)
 
 
 def elementwise(x):
@@ -117,7 +164,8 @@ def test_environment_variable():
     assert out.stdout.strip() == "3"
     env["DUALAD_NUM_THREADS"] = "many"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-    assert out.returncode != 0 and "DUALAD_NUM_THREADS must be a positive integer" in out.stderr
+    assert out.returncode == 0 and "DUALAD_NUM_THREADS must be a positive integer" in out.stderr
+    assert int(out.stdout) >= 1   # the default
 
 
 def _child_sum(queue):
