@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import ast
 import os
+import queue
 import sys
 import sysconfig
-import queue
 import threading
 import warnings
 
@@ -239,6 +239,8 @@ def _part(ufunc, operands, out, lo, hi):
         ufunc(*parts, out=out[lo:hi])
 
 
+_callers = 0   # threads now inside a large ``call``
+_callers_lock = threading.Lock()
 _IGNORED = {"divide": "ignore", "over": "ignore", "under": "ignore", "invalid": "ignore"}
 
 
@@ -277,10 +279,6 @@ def call(ufunc, operands, out):
     finally:
         with _callers_lock:
             _callers -= 1
-
-
-_callers = 0   # threads now inside a large ``call``
-_callers_lock = threading.Lock()
 
 
 # --- partial expressions evaluated into recycled buffers ------------------------------

@@ -756,7 +756,8 @@ class Recovery:
         self.shape = shape
         self.count = count
         self.gather = (source_rows[order] * count + source_colors[order]).astype(np.intp)
-        self.indices = cols.astype(np.int32 if max(shape, default=0) < 2 ** 31 else np.int64)
+        small = max(max(shape, default=0), len(rows)) < 2 ** 31   # indptr counts entries
+        self.indices = cols.astype(np.int32 if small else np.int64)
         self.indptr = np.searchsorted(rows, np.arange(shape[0] + 1)).astype(self.indices.dtype)
         self._csr = sp.csr_array
 
