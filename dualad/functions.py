@@ -81,46 +81,19 @@ def {name}(_arg):
 
 
 def _unary(rule: Rule, flavour, plain):
-    expr = rule.partials[0]
-    if not isinstance(expr, str) or not rule.params[0].isidentifier():
-        return _unary_closure(rule, flavour, plain)
+    expr, param = rule.partials[0], rule.params[0]
     env = dict(namespace("float"))
+    if not isinstance(expr, str) or not param.isidentifier():
+        # a partial given as a function (or a parameter name Python cannot spell): called
+        expr, param = "_d(_x, ans)", "_x"
+        env["_d"] = rule.partial(0, namespace("float"), "float")
     env.update(Dual=Dual, _make=_make, _lanes=lanes, _apply=apply, _partial=elemental.partial,
                _ARITH_ERRORS=_ARITH_ERRORS, _OTHER=OTHER_DUALS, _other=other_dual,
                _impl=flavour.impl(rule, "float"), _rule=rule, _flavour=flavour, _plain=plain,
                __builtins__={"type": type, "float": float, "isinstance": isinstance})
-    source = _UNARY_SOURCE.format(name="fn", param=rule.params[0], expr=expr)
+    source = _UNARY_SOURCE.format(name="fn", param=param, expr=expr)
     exec(compile(source, f"<dualad rule {rule.name}>", "exec"), env)   # table data only
     return env["fn"]
-
-
-def _unary_closure(rule: Rule, flavour, plain):
-    float_impl = flavour.impl(rule, "float")
-    d = rule.partial(0, namespace("float"), "float")
-
-    def fn(x):
-        if type(x) is Dual:
-            v = x.value
-            if type(v) is float:
-                try:
-                    ans = float_impl(v)
-                except _ARITH_ERRORS:
-                    return apply(rule, (x,), flavour)  # raises, or IEEE in nested partials
-                try:
-                    p = d(v, ans)
-                except _ARITH_ERRORS:
-                    p = elemental.partial(rule, 0, (v,), ans, "float")
-                t = x.tangent
-                if p - p == 0.0:
-                    return _make(ans, p * t, x.tag)
-                return _make(ans, lanes(p, t), x.tag)
-            return apply(rule, (x,), flavour)
-        if isinstance(x, Dual):
-            return apply(rule, (x,), flavour)
-        if type(x) in OTHER_DUALS:
-            return other_dual(rule, (x,), flavour)
-        return plain(x)
-    return fn
 
 
 #: dual types with machinery of their own (array duals, jets, pattern duals): their
