@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import numbers
+import operator
 import threading
 
 import numpy as np
@@ -334,21 +335,33 @@ class DualArray(ValueShaped):
         return elementwise(_ABS, np.absolute, (self,))
 
     def __lt__(self, other):
+        if _sparsity.detecting():
+            return _sparsity.compare(operator.lt, self, other)
         return _primal(self) < _primal(other)
 
     def __le__(self, other):
+        if _sparsity.detecting():
+            return _sparsity.compare(operator.le, self, other)
         return _primal(self) <= _primal(other)
 
     def __gt__(self, other):
+        if _sparsity.detecting():
+            return _sparsity.compare(operator.gt, self, other)
         return _primal(self) > _primal(other)
 
     def __ge__(self, other):
+        if _sparsity.detecting():
+            return _sparsity.compare(operator.ge, self, other)
         return _primal(self) >= _primal(other)
 
     def __eq__(self, other):
+        if _sparsity.detecting():
+            return _sparsity.compare(operator.eq, self, other)
         return _primal(self) == _primal(other)
 
     def __ne__(self, other):
+        if _sparsity.detecting():
+            return _sparsity.compare(operator.ne, self, other)
         return _primal(self) != _primal(other)
 
 
@@ -578,7 +591,8 @@ def _binary(rule, ufunc, a, b):
 
 
 def _operand(x):
-    return isinstance(x, (Dual, DualArray, np.ndarray, numbers.Number, np.generic))
+    return isinstance(x, (Dual, DualArray, np.ndarray, numbers.Number, np.generic)) or \
+        type(x) is _sparsity.PatternArray   # a traced constant inside a sparsity detection
 
 
 # Fast paths for the arithmetic that dominates array code, used when no lane guard is
@@ -1202,7 +1216,8 @@ def array_ufunc(ufunc, method, inputs, kwargs):
         result = _HANDLERS[ufunc](*inputs, **kwargs)
     elif method == "__call__":
         if name in _ON_PRIMAL:
-            result = ufunc(*[_primal(x) for x in inputs], **kwargs)
+            unwrap = _sparsity.shallow_primal if _sparsity.detecting() else _primal
+            result = ufunc(*[unwrap(x) for x in inputs], **kwargs)
         else:
             if kwargs:
                 raise TypeError(f"dualad: numpy.{name} with keyword arguments {sorted(kwargs)} "

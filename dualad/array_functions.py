@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import sparsity as _sparsity
 from .array import (DualArray, _HANDLERS, _make_array, _primal, apply_array_rule, implements,
                     wrap)
 from .array_rules import outer_compose
@@ -18,14 +19,18 @@ _WHERE = table["np.where"]
 @implements(np.where)
 def where(condition, x=None, y=None):
     if x is None and y is None:
-        return np.nonzero(_primal(condition))
+        return np.nonzero(condition)
     return apply_array_rule(_WHERE, np.where, (_primal(condition), x, y), {})
 
 
 # --- looks at the primal only ------------------------------------------------------------
 
-def _on_primal(func):
+def _on_primal(func, looks_at_values):
     def handler(*args, **kwargs):
+        if looks_at_values and _sparsity.detecting():   # a pattern holds for all values
+            what = f"the input of numpy.{func.__name__}"
+            return func(*[_sparsity.observed(a, what) for a in args],
+                        **{k: _sparsity.observed(v, what) for k, v in kwargs.items()})
         return func(*[_deep_primal(a) for a in args],
                     **{k: _deep_primal(v) for k, v in kwargs.items()})
     _HANDLERS[func] = handler
@@ -37,13 +42,14 @@ def _deep_primal(x):
     return _primal(x)
 
 
-for _func in (np.shape, np.ndim, np.size, np.argmax, np.argmin, np.argsort, np.nonzero,
-              np.count_nonzero, np.flatnonzero, np.searchsorted, np.isclose, np.allclose,
-              np.array_equal, np.iscomplexobj, np.isrealobj, np.result_type,
-              np.argwhere, np.any, np.all, np.unravel_index,
-              np.digitize, np.histogram, np.lexsort, np.may_share_memory, np.shares_memory,
-              np.ndim, np.iscomplex, np.isreal):
-    _on_primal(_func)
+for _func in (np.shape, np.ndim, np.size, np.iscomplexobj, np.isrealobj, np.result_type,
+              np.may_share_memory, np.shares_memory):   # shapes and dtypes only
+    _on_primal(_func, looks_at_values=False)
+for _func in (np.argmax, np.argmin, np.argsort, np.nonzero, np.count_nonzero,
+              np.flatnonzero, np.searchsorted, np.isclose, np.allclose, np.array_equal,
+              np.argwhere, np.any, np.all, np.unravel_index, np.digitize, np.histogram,
+              np.lexsort, np.iscomplex, np.isreal):
+    _on_primal(_func, looks_at_values=True)
 
 
 # --- constant arrays shaped like a dual: zero tangent, so out[i] = dual works -------

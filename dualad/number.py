@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import decimal
 import numbers
+import operator as _operator
 
 import mpmath
 import numpy as np
@@ -262,26 +263,38 @@ class Dual:
     # --- comparisons look at the primal only (branches follow the primal) --------
 
     def __eq__(self, other):
+        if type(self.tangent) is _PatternRow:
+            return _pattern_compare(_operator.eq, self, other)
         o = _comparable(other)
         return NotImplemented if o is NotImplemented else self.value == o
 
     def __ne__(self, other):
+        if type(self.tangent) is _PatternRow:
+            return _pattern_compare(_operator.ne, self, other)
         o = _comparable(other)
         return NotImplemented if o is NotImplemented else self.value != o
 
     def __lt__(self, other):
+        if type(self.tangent) is _PatternRow:
+            return _pattern_compare(_operator.lt, self, other)
         o = _comparable(other)
         return NotImplemented if o is NotImplemented else self.value < o
 
     def __le__(self, other):
+        if type(self.tangent) is _PatternRow:
+            return _pattern_compare(_operator.le, self, other)
         o = _comparable(other)
         return NotImplemented if o is NotImplemented else self.value <= o
 
     def __gt__(self, other):
+        if type(self.tangent) is _PatternRow:
+            return _pattern_compare(_operator.gt, self, other)
         o = _comparable(other)
         return NotImplemented if o is NotImplemented else self.value > o
 
     def __ge__(self, other):
+        if type(self.tangent) is _PatternRow:
+            return _pattern_compare(_operator.ge, self, other)
         o = _comparable(other)
         return NotImplemented if o is NotImplemented else self.value >= o
 
@@ -289,20 +302,30 @@ class Dual:
         return hash(self.value)
 
     def __bool__(self):
+        if type(self.tangent) is _PatternRow:
+            return _pattern_truth(self)
         return bool(self.value)
 
     # --- conversions that would lose the derivative --------------------------------
 
     def __float__(self):
+        if type(self.tangent) is _PatternRow:
+            _pattern_refuse("a float (float(), math.*: use ad.math or NumPy)")
         raise TypeError(_LOSS.format("float"))
 
     def __int__(self):
+        if type(self.tangent) is _PatternRow:
+            _pattern_refuse("an int")
         raise TypeError(_LOSS.format("int"))
 
     def __complex__(self):
+        if type(self.tangent) is _PatternRow:
+            _pattern_refuse("a complex (complex(), cmath.*: use ad.cmath or NumPy)")
         raise TypeError(_LOSS.format("complex"))
 
     def __index__(self):
+        if type(self.tangent) is _PatternRow:
+            _pattern_refuse("an index")
         # An integer with a zero tangent (e.g. floor(x)) loses nothing as an index.
         v = _innermost(self)
         if isinstance(v, int) and not isinstance(v, bool) and _is_zero_tangent(self):
@@ -376,8 +399,16 @@ def _make(value, tangent, tag):
     return d
 
 
+#: The tangent type of a scalar sparsity-pattern dual, and what a look at its primal does
+#: (set by ``dualad.sparsity``): a pattern holds for every value, so none may steer f.
+_PatternRow = None
+_pattern_compare = _pattern_refuse = _pattern_truth = None
+
+
 def _comparable(other):
     if type(other) is Dual:
+        if type(other.tangent) is _PatternRow:
+            return NotImplemented   # the pattern dual's reflected comparison answers
         return other.value
     if isinstance(other, (numbers.Number, mpmath.mpf, mpmath.mpc)):
         return other

@@ -4,9 +4,19 @@
 carries the set of inputs it depends on (a ``scipy.sparse`` boolean row). Elementwise
 functions take the union over their differentiable arguments (from the rule table);
 array functions follow the dependence structure their rule records ("select",
-"reduce", "bilinear", ...). Partials are never evaluated, so the pattern holds for every
-``x`` of that shape: ``np.where`` takes both branches, a multiplication by a value that
-happens to be 0 still counts. Python ``if`` statements follow the given ``x``.
+"reduce", "bilinear", ...). The detection is *global*, as a global tracer's: no partial
+is evaluated and no number is looked at, so the pattern holds for every input of those
+shapes. Constants (the other arguments, closed-over arrays, literals) count as possibly
+non-zero whatever their value; ``np.where`` takes both branches; and a look at a value
+that depends on the inputs (a comparison in an ``if``, ``bool()``, an index, ``argmax``,
+...) is refused with ``PatternBranchError``, because the pattern of one branch would be
+reused for inputs that take the other.
+
+In a Hessian detection (the Jacobian pattern of a forward-mode gradient), the seed
+directions are pattern arrays of their own, *tangent level*: their extra last column
+(the marker) says "possibly non-zero", so a product with a structurally zero lane of
+the seed is zero for every input, while a product with a constant is never taken as
+zero.
 
 **Colouring.** Columns that never share a row can share a seed direction:
 ``color_columns`` colours the column intersection graph greedily in largest-first order
@@ -20,17 +30,21 @@ does the same for H·S with a star colouring.
 from __future__ import annotations
 
 import numbers
+import operator
+import sys
 from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
 from . import elemental
+from . import number as _number
 from ._arraylike import ValueShaped
 from .number import Dual, _make
 from .rules import table
 from .tags import new_tag
 
-__all__ = ["jacobian_sparsity", "color_columns", "star_color", "Coloring", "PatternArray"]
+__all__ = ["jacobian_sparsity", "color_columns", "star_color", "Coloring", "PatternArray",
+           "PatternBranchError"]
 
 
 def _scipy_sparse():
@@ -40,6 +54,42 @@ def _scipy_sparse():
         raise ImportError("dualad's sparse Jacobians need SciPy: pip install 'dualad[sparse]' "
                           "(or pip install scipy)") from None
     return sp
+
+
+# --- a look at a value is refused ------------------------------------------------------
+
+class PatternBranchError(TypeError):
+    """``f`` looked at a value that depends on the inputs while its sparsity pattern was
+    being detected (an ``if`` on a comparison, ``bool()``, an index, ``argmax``, ...)."""
+
+
+def refuse(what: str):
+    raise PatternBranchError(
+        f"sparsity detection: f used a value that depends on its arguments as {what}. A "
+        "detected pattern is reused for every call with arguments of the same shapes, so no value "
+        "may steer f while it is detected (the arguments other than the differentiated one "
+        "are traced as constants too). Write the choice with np.where(condition, a, b) "
+        "(both branches count), or pass the pattern yourself (sparsity=<boolean pattern>, "
+        "e.g. from ad.jacobian_sparsity of a branch-free version of f)")
+
+
+def truth(x) -> bool:
+    """``bool()`` of a pattern value: refused in f; dualad's own code may branch on the
+    primal (its fast and careful paths give the same derivative, so the same pattern)."""
+    caller = sys._getframe(2).f_globals.get("__name__", "")
+    if caller.startswith("dualad.") and caller != "dualad.sparsity":
+        return bool(_value(x))
+    refuse("a truth value (if, and, or, bool())")
+
+
+def condition(op, a, b):
+    """The result of a comparison of pattern values: a pattern of booleans without
+    dependence, which ``np.where`` accepts and ``bool()`` or an index refuses."""
+    items = (a, b)
+    tag = _tag_of(items)
+    n = next((x.n for x in items if type(x) is PatternArray), _N_INPUTS[-1])
+    ans = np.asarray(op(_value(a), _value(b)))
+    return _wrap(ans, _empty(ans.size, n), n, tag)
 
 
 # --- pattern numbers -------------------------------------------------------------------
@@ -97,12 +147,15 @@ def _is_pattern(x, tag=None):
 
 
 class PatternArray(ValueShaped):
-    """An array whose entries carry their input dependence (rows of a sparse matrix)."""
+    """An array whose entries carry their input dependence (rows of a sparse matrix with
+    ``n`` columns: the inputs, then the marker). ``tangent``: a tangent-level array (a
+    seed direction of a Hessian detection and what is computed from it), whose entries
+    are structurally zero unless their row holds the marker."""
 
-    __slots__ = ("value", "rows", "n", "tag")
+    __slots__ = ("value", "rows", "n", "tag", "tangent")
 
-    def __init__(self, value, rows, n, tag):
-        self.value, self.rows, self.n, self.tag = value, rows, n, tag
+    def __init__(self, value, rows, n, tag, tangent=False):
+        self.value, self.rows, self.n, self.tag, self.tangent = value, rows, n, tag, tangent
 
     dtype = property(lambda self: self.value.dtype)
 
@@ -110,18 +163,33 @@ class PatternArray(ValueShaped):
         return f"PatternArray(shape={self.shape}, nnz={self.rows.nnz})"
 
     def __array__(self, dtype=None, copy=None):
-        raise TypeError("a pattern dual cannot become a plain ndarray (see DualArray)")
+        refuse("a plain ndarray (np.asarray, an ndarray index or assignment)")
+
+    def __bool__(self):
+        return truth(self)
+
+    def __index__(self):
+        refuse("an index")
+
+    __int__ = __index__
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if not has_pattern(inputs):   # a dual of an outer differentiation comes first
+            from .array import array_ufunc
+            return array_ufunc(ufunc, method, inputs, kwargs)
         return _pattern_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
+        if not has_pattern(args):
+            from .array import array_function
+            return array_function(func, args, kwargs)
         return _pattern_function(func, args, kwargs)
 
     def __getitem__(self, index):
         index = _plain(index)
         ids = np.arange(self.size).reshape(self.shape)[index]
-        return _wrap(self.value[index], self.rows[np.ravel(ids)], self.n, self.tag)
+        return _wrap(self.value[index], self.rows[np.ravel(ids)], self.n, self.tag,
+                     self.tangent)
 
     def __setitem__(self, index, item):
         sp = _scipy_sparse()
@@ -131,7 +199,12 @@ class PatternArray(ValueShaped):
         if _is_pattern(item, self.tag):
             value, rows = item.value, _rows(item)
             rows = _broadcast_rows(rows, np.shape(value), shape)
-        else:
+            if _is_tangent(item) != self.tangent:   # one level: the value-level part marked
+                if self.tangent:
+                    rows = _marked(rows)
+                else:
+                    self.rows, self.tangent = _marked(self.rows), True
+        else:   # a constant: no dependence (a zero tangent, at tangent level)
             value, rows = _value(item), _empty(len(ids), self.n)
         self.value = self.value.copy()
         self.value[index] = value
@@ -156,16 +229,20 @@ class PatternArray(ValueShaped):
         return np.dot(self, other)
 
     def copy(self):
-        return PatternArray(self.value.copy(), self.rows.copy(), self.n, self.tag)
+        return PatternArray(self.value.copy(), self.rows.copy(), self.n, self.tag, self.tangent)
 
     def _binary(name):
         ufunc = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "truediv": np.divide,
                  "pow": np.power, "mod": np.remainder, "floordiv": np.floor_divide}[name]
 
         def op(self, other):
+            if not has_pattern((self, other)):
+                return NotImplemented   # the outer dual's operator runs
             return _elementwise(table[name], ufunc, (self, other))
 
         def rop(self, other):
+            if not has_pattern((self, other)):
+                return NotImplemented
             return _elementwise(table[name], ufunc, (other, self))
         return op, rop
 
@@ -184,7 +261,7 @@ class PatternArray(ValueShaped):
         return np.matmul(other, self)
 
     def __neg__(self):
-        return PatternArray(-self.value, self.rows, self.n, self.tag)
+        return PatternArray(-self.value, self.rows, self.n, self.tag, self.tangent)
 
     def __pos__(self):
         return self
@@ -193,32 +270,34 @@ class PatternArray(ValueShaped):
         return _elementwise(table["abs"], np.absolute, (self,))
 
     def __lt__(self, other):
-        return self.value < _value(other)
+        return condition(operator.lt, self, other)
 
     def __le__(self, other):
-        return self.value <= _value(other)
+        return condition(operator.le, self, other)
 
     def __gt__(self, other):
-        return self.value > _value(other)
+        return condition(operator.gt, self, other)
 
     def __ge__(self, other):
-        return self.value >= _value(other)
+        return condition(operator.ge, self, other)
 
     def __eq__(self, other):
-        return self.value == _value(other)
+        return condition(operator.eq, self, other)
 
     def __ne__(self, other):
-        return self.value != _value(other)
+        return condition(operator.ne, self, other)
 
     __hash__ = None
 
     def __float__(self):
-        raise TypeError("float() of a pattern dual would drop its pattern")
+        refuse("a float (float())")
 
 
 def _plain(index):
     if isinstance(index, tuple):
         return tuple(_plain(i) for i in index)
+    if type(index) is PatternArray or _is_pattern(index):
+        refuse("an index")
     if isinstance(index, Dual):
         return index.__index__()
     return index
@@ -248,12 +327,61 @@ def _rows(x):
 _N_INPUTS = [0]   # the number of inputs of the innermost detection in progress
 
 
-def _wrap(value, rows, n, tag):
-    if np.ndim(value) == 0:
+def _wrap(value, rows, n, tag, tangent=False):
+    if np.ndim(value) == 0:   # a scalar keeps no level: a tangent one counts as a value
         v = value[()] if isinstance(value, np.ndarray) else value
         v = float(v) if type(v) is np.float64 else v
         return _make(v, PatternRow(rows.indices if hasattr(rows, "indices") else ()), tag)
-    return PatternArray(np.asarray(value), rows.tocsr(), n, tag)
+    return PatternArray(np.asarray(value), rows.tocsr(), n, tag, tangent)
+
+
+# --- tangent level: the marker column says "possibly non-zero" ----------------------------
+
+def _is_tangent(x) -> bool:
+    return type(x) is PatternArray and x.tangent
+
+
+def _marked(rows):
+    """``rows`` with the marker on every entry (values in a tangent-level result)."""
+    sp = _scipy_sparse()
+    m, n = rows.shape
+    marker = sp.csr_array((np.ones(m, dtype=bool), (np.arange(m), np.full(m, n - 1))),
+                          shape=(m, n))
+    return (rows + marker).tocsr()
+
+
+def _nonzero(x, shape):
+    """Entries of ``x``, broadcast to ``shape``, that may be non-zero: the marked ones of
+    a tangent-level array; every one of anything else (values and constants count as
+    possibly non-zero, whatever their value). ``None`` for all of them."""
+    if not _is_tangent(x):
+        return None
+    marker = x.rows[:, [x.n - 1]].toarray().reshape(np.shape(x.value))
+    return np.broadcast_to(marker, shape).ravel()
+
+
+def tangent_seed(directions, like):
+    """Seed directions (an array whose last axis is the direction) as a tangent-level
+    pattern array: the marker where a seed entry is non-zero (the seed's zeros are
+    structural, the same for every input)."""
+    sp = _scipy_sparse()
+    directions = np.asarray(directions)
+    n = like.n if type(like) is PatternArray else _N_INPUTS[-1]
+    on = np.flatnonzero(directions)
+    rows = sp.csr_array((np.ones(on.size, dtype=bool), (on, np.full(on.size, n - 1))),
+                        shape=(directions.size, n))
+    return PatternArray(directions, rows, n, like.tag, True)
+
+
+def _level(items, tag):
+    """Whether a result from the pattern duals among ``items`` is at tangent level."""
+    return any(_is_tangent(x) for x in items if _is_pattern(x, tag))
+
+
+def _additive(x, rows, tangent):
+    """Rows of an operand that enters a result additively (a sum, a selection): in a
+    tangent-level result a value-level operand counts as possibly non-zero everywhere."""
+    return _marked(rows) if tangent and not _is_tangent(x) else rows
 
 
 def _broadcast_rows(rows, shape_from, shape_to):
@@ -301,20 +429,41 @@ def _elementwise(rule, ufunc, inputs):
     n = _N_INPUTS[-1]
     broadcast = [(_broadcast_rows(_rows(x), np.shape(x.value), ans.shape)
                   if _is_pattern(x, tag) else None) for x in inputs]
-    parts = [broadcast[i] for i in _differentiable_args(rule, len(inputs))
-             if broadcast[i] is not None]
-    if rule.name == "mul" and len(inputs) == 2:
-        # d(a b) = b da + a db: where a factor is a constant 0 (the same for every x), the
-        # other factor's dependence does not reach the product
-        parts = []
-        for i, j in ((0, 1), (1, 0)):
-            if broadcast[i] is None:
-                continue
-            other_zero = np.broadcast_to(np.asarray(values[j]) == 0, ans.shape).ravel()
-            if broadcast[j] is not None:
-                other_zero = other_zero & (np.diff(broadcast[j].tocsr().indptr) == 0)
-            parts.append(_mask_rows(broadcast[i], ~other_zero))
-    return _wrap(ans, _union(parts, ans.size, n), n, tag)
+    tangent = _level(inputs, tag)
+    if not tangent:   # values: the union over the differentiable arguments, never masked
+        parts = [broadcast[i] for i in _differentiable_args(rule, len(inputs))
+                 if broadcast[i] is not None]
+        return _wrap(ans, _union(parts, ans.size, n), n, tag)
+    # tangent level (a tangent map): zero where the rule keeps a zero tangent lane zero
+    parts = [b for b in broadcast if b is not None]
+    if rule.name in ("mul", "truediv"):
+        factors = inputs if rule.name == "mul" else inputs[:1]   # t / v is zero with t
+        keep = None
+        for x in factors:
+            nonzero = _nonzero(x, ans.shape)
+            if nonzero is not None:
+                keep = nonzero if keep is None else keep & nonzero
+        rows = _union(parts, ans.size, n)
+        return _wrap(ans, rows if keep is None else _mask_rows(rows, keep), n, tag, True)
+    if _is_linear(rule):
+        parts = [_additive(x, b, True) for x, b in zip(inputs, broadcast) if b is not None]
+        return _wrap(ans, _union(parts, ans.size, n), n, tag, True)
+    # any other function of a tangent (none is expected): possibly non-zero everywhere
+    return _wrap(ans, _marked(_union(parts, ans.size, n)), n, tag, True)
+
+
+_LINEAR = {}
+
+
+def _is_linear(rule) -> bool:
+    """A rule whose partials are numbers (add, sub, neg, ...): zero lanes stay zero."""
+    linear = _LINEAR.get(rule.name)
+    if linear is None:
+        partials = rule.partials or ()
+        linear = _LINEAR[rule.name] = bool(partials) and all(
+            isinstance(p, str) and not compile(p, "<partial>", "eval").co_names
+            for p in partials if p is not None)
+    return linear
 
 
 def _mask_rows(rows, keep):
@@ -329,8 +478,13 @@ def _pattern_ufunc(ufunc, method, inputs, kwargs):
     if kwargs.get("out") is not None:
         raise TypeError(f"dualad: numpy.{name}(..., out=...) is not supported on pattern duals")
     if method == "__call__":
-        if name in _ON_PRIMAL:
-            return ufunc(*[_value(x) for x in inputs], **kwargs)
+        if name in _ON_PRIMAL:   # a predicate of the values: a condition (see condition())
+            if kwargs:
+                raise TypeError(f"dualad: numpy.{name} with keyword arguments is not "
+                                "supported on pattern duals")
+            if len(inputs) == 1:
+                return condition(lambda a, _: ufunc(a), inputs[0], None)
+            return condition(ufunc, *inputs)
         if ufunc is np.matmul:
             return _bilinear(np.matmul, inputs, kwargs)
         rule = _UFUNC_RULES.get(name)
@@ -382,15 +536,18 @@ def _select(rule, func, args, kwargs):
             tables.append(_rows(x))
             offset += int(np.prod(np.shape(x.value)))
     sp = _scipy_sparse()
+    tangent = _level(items, tag)
+    tables[1:] = [_additive(x, rows, tangent)
+                  for x, rows in zip([x for x in items if _is_pattern(x, tag)], tables[1:])]
     table_rows = sp.vstack(tables).tocsr()
     values = [x.value if _is_pattern(x, tag) else x for x in items]
     rest = tuple(args[1:])
     value_out = func(values, *rest, **kwargs) if sequence else func(values[0], *rest, **kwargs)
     id_out = func(ids, *rest, **kwargs) if sequence else func(ids[0], *rest, **kwargs)
     if isinstance(value_out, (list, tuple)):
-        return [_wrap(np.asarray(v), table_rows[np.ravel(i)], n, tag)
+        return [_wrap(np.asarray(v), table_rows[np.ravel(i)], n, tag, tangent)
                 for v, i in zip(value_out, id_out)]
-    return _wrap(np.asarray(value_out), table_rows[np.ravel(id_out)], n, tag)
+    return _wrap(np.asarray(value_out), table_rows[np.ravel(id_out)], n, tag, tangent)
 
 
 def _stack_scalars(x):
@@ -419,7 +576,7 @@ def _reduce(rule, func, args, kwargs):
     kept = tuple(1 if i in axes else s for i, s in enumerate(value.shape))
     out_ids = np.broadcast_to(np.arange(int(np.prod(kept))).reshape(kept), value.shape)
     rows = _group(rule, value.shape, out_ids) @ _rows(x)
-    return _wrap(ans, rows, x.n, x.tag)
+    return _wrap(ans, rows, x.n, x.tag, x.tangent)
 
 
 def _pairs(x, axis, lower):
@@ -444,26 +601,31 @@ def _scan(rule, func, args, kwargs):
     x = args[0]
     axis = args[1] if len(args) > 1 else kwargs.get("axis")
     ans = func(x.value, *args[1:], **kwargs)
-    return _wrap(ans, _pairs(x, axis if axis is None else axis % x.ndim, True), x.n, x.tag)
+    return _wrap(ans, _pairs(x, axis if axis is None else axis % x.ndim, True), x.n, x.tag,
+                 x.tangent)
 
 
 def _sort(rule, func, args, kwargs):
     x = args[0]
     axis = args[1] if len(args) > 1 else kwargs.get("axis", -1)
     ans = func(x.value, *args[1:], **kwargs)
-    return _wrap(ans, _pairs(x, axis if axis is None else axis % x.ndim, False), x.n, x.tag)
+    return _wrap(ans, _pairs(x, axis if axis is None else axis % x.ndim, False), x.n, x.tag,
+                 x.tangent)
 
 
 def _where(rule, func, args, kwargs):
     if len(args) == 1:
-        return np.nonzero(_value(args[0]))
-    condition, x, y = args
-    ans = np.where(_value(condition), _value(x), _value(y))
-    tag = _tag_of((x, y))
+        refuse("the input of numpy.where(condition)")
+    cond, x, y = args
+    ans = np.where(_value(cond), _value(x), _value(y))
+    tag = _tag_of((cond, x, y))
     n = _N_INPUTS[-1]
-    parts = [_broadcast_rows(_rows(v), np.shape(v.value), ans.shape)
+    tangent = _level((x, y), _tag_of((x, y)))
+    parts = [_additive(v, _broadcast_rows(_rows(v), np.shape(v.value), ans.shape), tangent)
              for v in (x, y) if _is_pattern(v, tag)]
-    return _wrap(ans, _union(parts, ans.size, n), n, tag)
+    # the result depends on both branches; with neither a pattern it is still chosen by
+    # a value, so it stays a pattern (without dependence) that no branch may look at
+    return _wrap(ans, _union(parts, ans.size, n), n, tag, tangent)
 
 
 def _diff(rule, func, args, kwargs):
@@ -499,8 +661,9 @@ def _trace(rule, func, args, kwargs):
 
 
 def _bilinear(func, args, kwargs):
-    """Products: exact for matrix/vector products with one constant operand (its zero
-    entries are fixed for every x), else every output on every entry of the operands."""
+    """Products. Matrix/vector products follow the index structure (out[i, k] from row i
+    of a and column k of b, every entry of a constant counting as possibly non-zero);
+    other products put every output on every entry of the operands."""
     operands = args[1:] if isinstance(args[0], str) else args
     tag = _tag_of(operands)
     values = [x.value if _is_pattern(x, tag) else _value(x) for x in args]
@@ -508,28 +671,34 @@ def _bilinear(func, args, kwargs):
     if not isinstance(ans, tuple):
         ans = np.asarray(ans)
     n = _N_INPUTS[-1]
-    sp = _scipy_sparse()
-    if func in (np.matmul, np.dot) and len(args) == 2:
-        a, b = args
-        va, vb = values
-        if _is_pattern(a, tag) != _is_pattern(b, tag) and va.ndim <= 2 and vb.ndim <= 2 \
-                and va.ndim and vb.ndim:
-            if _is_pattern(b, tag):
-                struct = sp.csr_array(np.atleast_2d(va != 0))
-                rows_b = _rows(b)
-                if vb.ndim == 1:
-                    return _wrap(ans, (struct @ rows_b), n, tag)
-                p = vb.shape[1]
-                dep = sp.kron(struct, sp.eye_array(p, dtype=bool)).tocsr()
-                return _wrap(ans, dep @ rows_b, n, tag)
-            struct = sp.csr_array(np.atleast_2d(vb != 0).T if vb.ndim == 2 else (vb != 0)[None, :])
-            rows_a = _rows(a)
-            if va.ndim == 1:
-                return _wrap(ans, struct @ rows_a, n, tag)
-            m = va.shape[0]
-            dep = sp.kron(sp.eye_array(m, dtype=bool), struct).tocsr()
-            return _wrap(ans, dep @ rows_a, n, tag)
+    if func in (np.matmul, np.dot) and len(args) == 2 and not kwargs:
+        va, vb = (np.asarray(v) for v in values)
+        if 1 <= va.ndim <= 2 and 1 <= vb.ndim <= 2:
+            return _matrix_product(args, va, vb, ans, tag, n)
     return _every(ans, [x for x in operands if _is_pattern(x, tag)], n, tag)
+
+
+def _matrix_product(args, va, vb, ans, tag, n):
+    """out = a @ b with a (m, l) and b (l, p) (a vector as one row / one column):
+    out[i, k] depends on a[i, j] where b[j, k] may be non-zero and on b[j, k] where
+    a[i, j] may be non-zero."""
+    sp = _scipy_sparse()
+    a, b = args
+    m, inner = va.shape if va.ndim == 2 else (1, va.shape[0])
+    p = vb.shape[1] if vb.ndim == 2 else 1
+    tangent = _level(args, tag)
+    parts = []
+    if _is_pattern(a, tag):
+        nonzero_b = _nonzero(b, vb.shape) if _is_pattern(b, tag) else None
+        mask_b = np.ones((inner, p), bool) if nonzero_b is None else nonzero_b.reshape(inner, p)
+        parts.append(sp.kron(sp.eye_array(m, dtype=bool), sp.csr_array(mask_b.T)).tocsr()
+                     @ _rows(a))
+    if _is_pattern(b, tag):
+        nonzero_a = _nonzero(a, va.shape) if _is_pattern(a, tag) else None
+        mask_a = np.ones((m, inner), bool) if nonzero_a is None else nonzero_a.reshape(m, inner)
+        parts.append(sp.kron(sp.csr_array(mask_a), sp.eye_array(p, dtype=bool)).tocsr()
+                     @ _rows(b))
+    return _wrap(ans, _union(parts, m * p, n), n, tag, tangent)
 
 
 def _every(ans, duals, n, tag):
@@ -541,18 +710,19 @@ def _every(ans, duals, n, tag):
         row = sp.csr_array(np.asarray(row.sum(axis=0)).reshape(1, -1) > 0)
         union = row if union is None else union + row
     union = _empty(1, n) if union is None else union
+    tangent = any(_is_tangent(x) for x in duals)
     if isinstance(ans, tuple):
-        return type(ans)(*[_every_entry(np.asarray(a), union, n, tag) for a in ans]) \
-            if hasattr(ans, "_fields") else tuple(_every_entry(np.asarray(a), union, n, tag)
-                                                  for a in ans)
-    return _every_entry(np.asarray(ans), union, n, tag)
+        return type(ans)(*[_every_entry(np.asarray(a), union, n, tag, tangent) for a in ans]) \
+            if hasattr(ans, "_fields") else tuple(_every_entry(np.asarray(a), union, n, tag,
+                                                               tangent) for a in ans)
+    return _every_entry(np.asarray(ans), union, n, tag, tangent)
 
 
-def _every_entry(ans, union, n, tag):
+def _every_entry(ans, union, n, tag, tangent=False):
     if ans.dtype.kind not in "fc":
         return ans
     rows = _scipy_sparse().vstack([union] * max(ans.size, 1)).tocsr()[:ans.size]
-    return _wrap(ans, rows, n, tag)
+    return _wrap(ans, rows, n, tag, tangent)
 
 
 def _bilinear_rule(rule, func, args, kwargs):
@@ -571,7 +741,15 @@ _ARRAY_RULES = {f: r for r in table if r.kind == "array" for f in r.numpy_functi
 
 
 def _zeros_like(a, *args, **kwargs):
+    """Zeros shaped like ``a``: structural zeros (of a tangent, at tangent level)."""
     value = np.zeros_like(_value(a), *args, **kwargs)
+    if _is_pattern(a) and value.dtype.kind in "fc" and value.ndim:
+        return PatternArray(value, _empty(value.size, a.n), a.n, a.tag, a.tangent)
+    return value
+
+
+def _ones_like(a, *args, **kwargs):
+    value = np.ones_like(_value(a), *args, **kwargs)
     if _is_pattern(a) and value.dtype.kind in "fc" and value.ndim:
         return PatternArray(value, _empty(value.size, a.n), a.n, a.tag)
     return value
@@ -579,7 +757,7 @@ def _zeros_like(a, *args, **kwargs):
 
 _EXTRA = {np.where: lambda *a, **k: _where(None, np.where, a, k),
           np.zeros_like: _zeros_like,
-          np.ones_like: lambda a, *r, **k: _zeros_like(a, *r, **k) + 1.0,
+          np.ones_like: _ones_like,
           np.shape: lambda a: np.shape(_value(a)), np.ndim: lambda a: np.ndim(_value(a)),
           np.size: lambda a, *r: np.size(_value(a), *r)}
 
@@ -587,11 +765,17 @@ _EXTRA = {np.where: lambda *a, **k: _where(None, np.where, a, k),
 # --- detection ---------------------------------------------------------------------------
 
 def jacobian_sparsity(f: Callable[..., Any], x, argnums: int = 0, *, sparse: bool = True):
-    """The structural sparsity pattern of the Jacobian of ``f`` at inputs shaped like ``x``.
+    """The structural sparsity pattern of the Jacobian of ``f`` for inputs shaped like ``x``.
 
     Returns a boolean ``scipy.sparse.csr_array`` of shape (output size, input size)
     (row-major flattening of both), or a dense boolean ndarray with ``sparse=False``.
     ``x`` may be one argument, or a tuple of arguments with ``argnums`` selecting one.
+
+    The pattern holds for every value of the arguments of these shapes: no value is
+    looked at. The other arguments and the constants ``f`` reads count as possibly
+    non-zero (``A @ x`` is dense for any dense ``A``); ``np.where`` counts both branches;
+    an ``if`` on a value, ``bool()``, an index or ``argmax`` of a value that depends on
+    the arguments raises ``PatternBranchError``.
 
     >>> import numpy as np, dualad as ad
     >>> ad.jacobian_sparsity(lambda u: u[1:] - u[:-1], np.ones(3), sparse=False)
@@ -606,45 +790,75 @@ def jacobian_sparsity(f: Callable[..., Any], x, argnums: int = 0, *, sparse: boo
 
 
 def detect(f, args, argnums, who="jacobian_sparsity"):
-    """Pattern of f's single output (flattened) in args[argnums] (flattened)."""
+    """Pattern of f's single output (flattened) in args[argnums] (flattened). The other
+    arguments are traced as constants (``traced_constant``)."""
     sp = _scipy_sparse()
     if not isinstance(argnums, int) or isinstance(argnums, bool):
         raise TypeError(f"{who}: argnums must be an int, got {type(argnums).__name__}")
     if not -len(args) <= argnums < len(args):
         raise ValueError(f"{who}: argnums={argnums} but there are {len(args)} argument(s)")
+    argnums %= len(args)
     x = args[argnums]
     tag = new_tag()
+    n_in = len(x) if isinstance(x, (list, tuple)) else int(np.size(x))
+    n = n_in + 1   # the inputs, and the marker column (see tangent_seed)
     if isinstance(x, (list, tuple)):
-        n = len(x)
         seeded = type(x)(_make(float(v), PatternRow((i,)), tag) for i, v in enumerate(x))
     else:
         value = np.asarray(x, dtype=float) if np.asarray(x).dtype.kind in "biu" else np.asarray(x)
         if value.dtype.kind not in "fc":
             raise TypeError(f"{who}: x must hold numbers, got dtype {value.dtype}")
-        n = value.size
-        rows = sp.eye_array(n, dtype=bool, format="csr")
+        rows = sp.eye_array(n_in, n, dtype=bool, format="csr")
         seeded = _wrap(value, rows, n, tag) if value.ndim else _make(
             float(value), PatternRow((0,)), tag)
-    call = list(args)
-    call[argnums] = seeded
+    call = [seeded if i == argnums else traced_constant(a, tag, n)
+            for i, a in enumerate(args)]
     _N_INPUTS.append(n)
     try:
         with elemental.optimistic():
             out = f(*call)
     finally:
         _N_INPUTS.pop()
-    return _output_rows(out, tag, n, who)
+    return _output_rows(out, tag, n_in, who)
+
+
+def traced_constant(a, tag, n):
+    """A non-differentiated argument as the detection sees it: float and complex arrays
+    (also inside tuples, lists and dicts) and numbers passed directly become patterns
+    without dependence, so their values count as possibly non-zero and may not steer
+    ``f``; everything else is passed as it is (and keys the cache, see
+    ``transforms.sparse``)."""
+    if type(a) in (float, complex) or isinstance(a, (np.floating, np.complexfloating)):
+        return _make(float(a) if type(a) is np.float64 else a, PatternRow(), tag)
+    return _traced_arrays(a, tag, n)
+
+
+def _traced_arrays(a, tag, n):
+    if type(a) is np.ndarray and a.dtype.kind in "fc":
+        return PatternArray(a, _empty(a.size, n), n, tag) if a.ndim else \
+            traced_constant(a[()], tag, n)
+    if type(a) in (list, tuple) or (isinstance(a, tuple) and hasattr(a, "_fields")):
+        items = [_traced_arrays(v, tag, n) for v in a]
+        return type(a)(*items) if hasattr(a, "_fields") else type(a)(items)
+    if type(a) is dict:
+        return {k: _traced_arrays(v, tag, n) for k, v in a.items()}
+    return a
 
 
 def _output_rows(out, tag, n, who):
+    """The rows of the output in the ``n`` inputs (the marker column dropped; at tangent
+    level, entries without it are zero)."""
     sp = _scipy_sparse()
     if isinstance(out, (list, tuple)):
         rows = [_output_rows(v, tag, n, who) for v in out]
         return sp.vstack(rows).tocsr() if rows else _empty(0, n)
     if type(out) is PatternArray and out.tag == tag:
-        return out.rows.tocsr()
+        rows = out.rows.tocsr()
+        if out.tangent:
+            rows = _mask_rows(rows, rows[:, [n]].toarray().ravel())
+        return rows[:, :n].tocsr()
     if type(out) is Dual and out.tag == tag and type(out.tangent) is PatternRow:
-        cols = sorted(out.tangent.cols)
+        cols = sorted(c for c in out.tangent.cols if c < n)
         return sp.csr_array((np.ones(len(cols), dtype=bool), (np.zeros(len(cols), int), cols)),
                             shape=(1, n))
     if isinstance(out, (numbers.Number, np.ndarray, np.generic)):
@@ -811,6 +1025,8 @@ def column_recovery(pattern, coloring) -> Recovery:
 
 
 elemental.DUALS = elemental.DUALS + (PatternArray,)
+_number._PatternRow, _number._pattern_compare, _number._pattern_refuse, _number._pattern_truth \
+    = PatternRow, condition, refuse, truth
 
 
 def detecting() -> bool:
@@ -819,7 +1035,49 @@ def detecting() -> bool:
 
 
 def has_pattern(items) -> bool:
+    """A pattern dual among ``items`` (or in lists/tuples among them), and no dual of a
+    later differentiation: that outer level is applied first, the patterns are constants
+    to it."""
+    pattern, outer = _tags(items, None, None)
+    return pattern is not None and (outer is None or outer < pattern)
+
+
+def _tags(items, pattern, outer):
     for x in items:
-        if _is_pattern(x) or (isinstance(x, (list, tuple)) and has_pattern(x)):
-            return True
-    return False
+        if _is_pattern(x):
+            pattern = x.tag if pattern is None else max(pattern, x.tag)
+        elif type(x) in (list, tuple):
+            pattern, outer = _tags(x, pattern, outer)
+        elif isinstance(x, elemental.DUALS):
+            tag = getattr(x, "tag", None)
+            if tag is not None:
+                outer = tag if outer is None else max(outer, tag)
+    return pattern, outer
+
+
+def shallow_primal(x):
+    """The primal of ``x`` for a comparison: outer duals taken off, a pattern kept (its
+    comparison gives a condition, see ``condition``)."""
+    while isinstance(x, elemental.DUALS) and not (type(x) is PatternArray or _is_pattern(x)):
+        x = x.value
+    return x
+
+
+def compare(op, a, b):
+    """A comparison of primals while a detection runs."""
+    a, b = shallow_primal(a), shallow_primal(b)
+    if type(a) is PatternArray or type(b) is PatternArray or _is_pattern(a) or _is_pattern(b):
+        return condition(op, a, b)
+    return op(a, b)
+
+
+def observed(x, what):
+    """``x`` with its duals taken off, for a function that looks at values (argmax,
+    nonzero, ...): refused on a pattern (at any depth of lists and tuples)."""
+    if type(x) in (list, tuple):
+        return type(x)(observed(v, what) for v in x)
+    while isinstance(x, elemental.DUALS):
+        if type(x) is PatternArray or _is_pattern(x):
+            refuse(what)
+        x = x.value
+    return x

@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .. import sparsity as _sparsity
 from ..array import (DualArray, GatheredTooWide, _make_array, budget_tripped,
                      entries_per_number, gathered_seed, scatter_budget)
 from ..number import Dual, _make
@@ -108,10 +109,21 @@ class _Leaf:
             and _plain_inside(self.value)
 
     def seeded(self, start, stop, tag, seeds=None):
+        if seeds is None and _sparsity.detecting() and _sparsity.has_pattern(
+                [self.value] if self.kind != "vector" else self.value):
+            # inside a sparsity detection (a Hessian's): the seed at tangent level, whose
+            # zero lanes are structural
+            seeds = np.zeros((self.offset + self.size, stop))
+            lo, hi = max(start, self.offset), min(stop, self.offset + self.size)
+            seeds[np.arange(lo, hi), np.arange(lo, hi)] = 1.0
         if seeds is not None:   # given seed directions (columns start:stop of a matrix)
             tangent = seeds[self.offset:self.offset + self.size, start:stop]
             if not tangent.any():
                 return self.value
+            if _sparsity.detecting() and _sparsity.has_pattern(
+                    [self.value] if self.kind != "vector" else self.value):
+                like = self.value if self.kind != "vector" else self.value[0]
+                tangent = _sparsity.tangent_seed(tangent, like)
             k = stop - start
             if self.kind == "array":
                 if not self.shape:

@@ -16,44 +16,95 @@ def _input_size(x) -> tuple:
     return np.shape(x)
 
 
-def _resolve(sparsity, cache, key, detect, who):
-    """(pattern, coloring) for a user pattern or "auto" (detected once per key)."""
-    if isinstance(sparsity, str):
-        if sparsity != "auto":
-            raise ValueError(f"{who}: sparsity must be a pattern or 'auto', got {sparsity!r}")
-        if key not in cache:
-            pattern = detect()
-            cache[key] = (pattern, None)
-        pattern, coloring = cache[key]
-    else:
-        pattern, coloring = cache.get(("user", id(sparsity)), (None, None))
-        if pattern is None:
-            pattern = sps.as_pattern(sparsity, who=who)
-    return pattern, coloring
+class _Unkeyed(Exception):
+    """An argument the cache cannot tell apart from a changed one: detect every call."""
 
 
-def _colored(cache, key, sparsity, pattern, coloring, color):
-    """The colouring of ``pattern`` (computed once, then kept beside it in the cache)."""
-    if coloring is None:
-        coloring = color(pattern)
-        cache[key if isinstance(sparsity, str) else ("user", id(sparsity))] = (pattern, coloring)
-    return coloring
+def detection_key(args, argnums):
+    """Everything a detected pattern depends on, or ``None`` when something cannot be
+    keyed. The detection looks at no value of the differentiated argument and of the
+    traced constants (float and complex numbers passed directly, float and complex
+    arrays anywhere in the arguments): of those only the shapes and dtypes count. Other
+    numbers (ints, numbers inside tuples, lists and dicts), strings, None, integer and
+    boolean arrays (indices, masks) count by value; other objects by ``==`` (identity by
+    default); an unhashable one keys nothing, and the pattern is detected at every call."""
+    try:
+        return tuple(_differentiated_key(a) if i == argnums else _key(a, top=True)
+                     for i, a in enumerate(args))
+    except _Unkeyed:
+        return None
 
 
-def _recovery(plans, pattern, coloring, make):
-    """The recovery plan of ``pattern`` and ``coloring`` (made once, kept beside them)."""
-    kept = plans.get(id(coloring))
-    if kept is None or kept[0] is not coloring or kept[1] is not pattern:
-        kept = plans[id(coloring)] = (coloring, pattern, make(pattern, coloring))
-    return kept[2]
+def _differentiated_key(x):
+    if isinstance(x, (list, tuple)):
+        return (type(x), len(x))
+    return ("x", np.shape(x), np.asarray(x).dtype.str)
+
+
+def _key(a, top=False):
+    if type(a) is np.ndarray:
+        if a.dtype.kind in "fc":
+            return ("traced", a.shape, a.dtype.str)
+        if a.dtype.kind in "biuUSMm":
+            return ("array", a.shape, a.dtype.str, a.tobytes())
+        raise _Unkeyed
+    if top and (type(a) in (float, complex) or isinstance(a, (np.floating, np.complexfloating))):
+        return ("traced", type(a))
+    if a is None or isinstance(a, (bool, int, float, complex, str, bytes, np.generic)):
+        return ("value", type(a), a)
+    if type(a) in (list, tuple) or (isinstance(a, tuple) and hasattr(a, "_fields")):
+        return (type(a), tuple(_key(v) for v in a))
+    if type(a) is dict:
+        return (dict, tuple((k, _key(v)) for k, v in a.items()))
+    try:
+        hash(a)
+    except TypeError:
+        raise _Unkeyed from None
+    return ("object", type(a), a)
+
+
+class _Plans:
+    """Pattern, colouring and recovery plan per detection key: detected, coloured and
+    planned once, then reused by every call with the same key."""
+
+    def __init__(self, sparsity, who, color, recovery):
+        if isinstance(sparsity, str):
+            if sparsity != "auto":
+                raise ValueError(f"{who}: sparsity must be a pattern or 'auto', got "
+                                 f"{sparsity!r}")
+            self.given = None
+        else:   # converted (copied) now: a later change to the caller's array is not seen
+            self.given = sps.as_pattern(sparsity, who=who)
+        self.color, self.recovery = color, recovery
+        self.kept: dict = {}
+
+    def pattern(self, args, argnums, detect):
+        """[pattern, colouring, recovery] for these arguments (colouring and recovery
+        filled in by ``colored`` and ``recover``)."""
+        key = "given" if self.given is not None else detection_key(args, argnums)
+        entry = self.kept.get(key) if key is not None else None
+        if entry is None:
+            entry = [self.given if self.given is not None else detect(), None, None]
+            if key is not None:
+                self.kept[key] = entry
+        return entry
+
+    def colored(self, entry):
+        if entry[1] is None:
+            entry[1] = self.color(entry[0])
+        return entry[1]
+
+    def recover(self, entry):
+        if entry[2] is None:
+            entry[2] = self.recovery(entry[0], entry[1])
+        return entry[2]
 
 
 def sparse_jacfwd(f: Callable[..., Any], argnums, has_aux, chunk_size, sparsity):
     if not isinstance(argnums, int):
         raise TypeError("jacfwd: with sparsity, argnums must be a single int")
     sps._scipy_sparse()   # the clear ImportError, now rather than at the first call
-    cache: dict = {}
-    plans: dict = {}
+    plans = _Plans(sparsity, "jacfwd", sps.color_columns, sps.column_recovery)
 
     def sparse_jacobian_of_f(*args):
         if not -len(args) <= argnums < len(args):
@@ -61,16 +112,13 @@ def sparse_jacfwd(f: Callable[..., Any], argnums, has_aux, chunk_size, sparsity)
                              "positional argument(s)")
         x = args[argnums]
         in_size = int(np.prod(_input_size(x)))
-        key = (_input_size(x), getattr(np.asarray(x) if not isinstance(x, (list, tuple))
-                                       else np.zeros(0), "dtype", None))
-        pattern, coloring = _resolve(
-            sparsity, cache, key,
-            lambda: sps.detect(lambda *a: _only_output(f(*a), has_aux), args, argnums,
-                               "jacfwd"), "jacfwd")
+        entry = plans.pattern(args, argnums % len(args), lambda: sps.detect(
+            lambda *a: _only_output(f(*a), has_aux), args, argnums, "jacfwd"))
+        pattern = entry[0]
         if pattern.shape[1] != in_size:
             raise ValueError(f"jacfwd: the sparsity pattern has {pattern.shape[1]} columns but "
                              f"argument {argnums} has {in_size} entries")
-        coloring = _colored(cache, key, sparsity, pattern, coloring, sps.color_columns)
+        coloring = plans.colored(entry)
         seeds = sps.seed_matrix(coloring)
         result = jacobian_at(f, args, argnums, (argnums,), has_aux, chunk_size, "jacfwd",
                              seeds=seeds)
@@ -79,11 +127,11 @@ def sparse_jacfwd(f: Callable[..., Any], argnums, has_aux, chunk_size, sparsity)
         if compressed.shape[0] != pattern.shape[0]:
             raise ValueError(f"jacfwd: the sparsity pattern has {pattern.shape[0]} rows but f "
                              f"returned {compressed.shape[0]} entries")
-        jac = _recovery(plans, pattern, coloring, sps.column_recovery)(compressed)
+        jac = plans.recover(entry)(compressed)
         return (jac, aux) if has_aux else jac
 
     sparse_jacobian_of_f.__name__ = f"sparse_jacfwd_of_{getattr(f, '__name__', 'f')}"
-    sparse_jacobian_of_f.coloring = lambda: [c for _, c in cache.values()]
+    sparse_jacobian_of_f.coloring = lambda: [c for _, c, _ in plans.kept.values()]
     return sparse_jacobian_of_f
 
 
@@ -100,28 +148,23 @@ def sparse_hessian(f: Callable[..., Any], argnums: int, sparsity):
     from .hessian import gradient_in
     check_callable(f, "hessian")
     sps._scipy_sparse()
-    cache: dict = {}
-    plans: dict = {}
+    plans = _Plans(sparsity, "hessian", sps.star_color, sps.symmetric_recovery)
     grad_in_x = gradient_in(f, argnums)
 
     def sparse_hessian_of_f(*args):
         x = args[argnums]
-        key = (_input_size(x),)
-        pattern, coloring = _resolve(
-            sparsity, cache, key, lambda: sps.detect(grad_in_x, args, argnums, "hessian"),
-            "hessian")
+        entry = plans.pattern(args, argnums % len(args),
+                              lambda: sps.detect(grad_in_x, args, argnums, "hessian"))
+        pattern = entry[0]
         n = int(np.prod(_input_size(x)))
         if pattern.shape != (n, n):
             raise ValueError(f"hessian: the sparsity pattern has shape {tuple(pattern.shape)} "
                              f"but the Hessian has shape ({n}, {n})")
-        coloring = _colored(cache, key, sparsity, pattern, coloring, sps.star_color)
+        coloring = plans.colored(entry)
         seeds = sps.seed_matrix(coloring)
         compressed = jacobian_at(grad_in_x, args, argnums, (argnums,), False, None, "hessian",
                                  seeds=seeds)
-        recover = _recovery(plans, pattern, coloring, sps.symmetric_recovery)
-        return recover(np.reshape(compressed, (n, coloring.count)))
+        return plans.recover(entry)(np.reshape(compressed, (n, coloring.count)))
 
     sparse_hessian_of_f.__name__ = f"sparse_hessian_of_{getattr(f, '__name__', 'f')}"
     return sparse_hessian_of_f
-
-
