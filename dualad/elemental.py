@@ -97,7 +97,8 @@ def is_complex_kind(key: str) -> bool:
 # --- namespaces in which the partial expressions are evaluated -------------------
 
 def _where(condition, a, b):
-    if isinstance(condition, np.ndarray):  # arrays of duals: elementwise choice
+    if isinstance(condition, np.ndarray) or isinstance(condition, DUALS):
+        # arrays of duals: elementwise choice; a condition of sparsity patterns: both
         return np.where(condition, a, b)
     return a if condition else b
 

@@ -76,7 +76,10 @@ def refuse(what: str):
 def truth(x) -> bool:
     """``bool()`` of a pattern value: refused in f; dualad's own code may branch on the
     primal (its fast and careful paths give the same derivative, so the same pattern)."""
-    caller = sys._getframe(2).f_globals.get("__name__", "")
+    frame = sys._getframe(2)
+    while frame.f_code.co_name == "__bool__" and frame.f_back is not None:
+        frame = frame.f_back   # an outer dual's bool() asks its primal's
+    caller = frame.f_globals.get("__name__", "")
     if caller.startswith("dualad.") and caller != "dualad.sparsity":
         return bool(_value(x))
     refuse("a truth value (if, and, or, bool())")

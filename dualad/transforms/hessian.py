@@ -15,8 +15,9 @@ def hessian(f: Callable[..., Any], argnums: int = 0, sparsity=None) -> Callable[
     shape ``in.shape + in.shape``: the Jacobian (tag A) of the gradient (tag B).
 
     With ``sparsity`` (a symmetric boolean pattern, a scipy.sparse matrix, or
-    ``"auto"``) the result is a ``scipy.sparse.csr_array`` computed from H·S, S the seeds
-    of a star colouring of the pattern.
+    ``"auto"``, detected and reused as in ``jacfwd``) the result is a
+    ``scipy.sparse.csr_array`` computed from H·S, S the seeds of a star colouring of the
+    pattern.
 
     >>> import dualad as ad
     >>> ad.hessian(lambda v: v[0]**2 * v[1])([1.0, 3.0])

@@ -45,8 +45,10 @@ def jacfwd(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: b
     ``scipy.sparse`` matrix, or ``"auto"``) the columns are coloured so that columns
     sharing no row share one seed direction, and the result is a
     ``scipy.sparse.csr_array`` of shape (output size, input size). ``"auto"`` detects
-    the pattern with ``jacobian_sparsity`` on the first call and keeps it per input
-    shape and dtype.
+    the pattern with ``jacobian_sparsity`` (valid for all values of the arguments; the
+    other arguments are traced as constants) and reuses it for calls with the same
+    shapes and dtypes of float arguments and the same other arguments (ints, index
+    arrays, ...; see ``transforms.sparse.detection_key``).
 
     >>> import numpy as np, dualad as ad
     >>> ad.jacfwd(lambda x: np.sin(x) * x[0])(np.array([0.0, 1.0]))
