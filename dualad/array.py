@@ -19,6 +19,7 @@ DualArray([0.         1.68294197], [2.         1.08060461])
 from __future__ import annotations
 
 import contextlib
+import inspect
 import numbers
 import threading
 
@@ -1322,11 +1323,73 @@ def _register_table_rules():
 
 def _handler_for(rule, func):
     sequence = rule.params and rule.params[0] == "arrays"
+    normalise = _normaliser(rule, func)
 
     def handler(*args, **kwargs):
+        args, kwargs = normalise(args, kwargs)
         return apply_array_rule(rule, func, args, kwargs, sequence=sequence)
     handler.__name__ = f"{rule.name}_handler"
     return handler
+
+
+def _normaliser(rule, func):
+    """The call brought to the one form every tangent map reads: the rule's parameters
+    (NumPy's leading parameters, in NumPy's order) positionally, every other argument by
+    keyword under NumPy's name for it. The call is bound to the NumPy function's own
+    signature, so ``np.moveaxis(a, source=0, destination=1)`` and ``np.moveaxis(a, 0, 1)``
+    reach the map alike. Arguments a tangent map cannot honour are refused here: ``out=``
+    (the result would lose its tangent) and a dual in any other argument than the rule's
+    parameters (its tangent would be dropped)."""
+    name = _numpy_name(func)
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError):   # no signature: the call is taken as it comes
+        signature = None
+    parameters = list(signature.parameters.values()) if signature is not None else []
+    if any(p.kind is p.VAR_POSITIONAL for p in parameters):   # einsum, atleast_1d
+        signature = None
+    leading = tuple(p.name for p in parameters[:len(rule.params)]) if signature else ()
+    n = len(leading)
+
+    def normalise(args, kwargs):
+        if signature is not None and (len(args) != n or not kwargs.keys().isdisjoint(leading)):
+            try:
+                bound = signature.bind(*args, **kwargs)
+            except TypeError as exc:
+                raise TypeError(f"{name}(): {exc}") from None
+            arguments = dict(bound.arguments)
+            args = tuple(arguments.pop(p) if p in arguments else
+                         signature.parameters[p].default for p in leading)
+            kwargs = {}
+            for key, v in arguments.items():
+                if signature.parameters[key].kind is inspect.Parameter.VAR_KEYWORD:
+                    kwargs.update(v)
+                else:
+                    kwargs[key] = v
+        if kwargs:
+            _refuse_keywords(name, kwargs)
+        return args, kwargs
+    return normalise
+
+
+def _refuse_keywords(name, kwargs):
+    if kwargs.get("out") is not None:
+        raise TypeError(f"dualad: {name}(..., out=...) would drop the tangent; let NumPy "
+                        f"allocate the result (y = {name}(...))")
+    for key, v in kwargs.items():
+        if _holds_dual(v):
+            raise TypeError(f"dualad: {name} with a dual {key}= ({type(v).__name__}) has no "
+                            f"tangent rule: only its array arguments may carry derivatives")
+
+
+def _holds_dual(v):
+    if isinstance(v, elemental.DUALS):
+        return True
+    return type(v) in (list, tuple) and any(_holds_dual(x) for x in v)
+
+
+def _numpy_name(func):
+    return f"{getattr(func, '__module__', None) or 'numpy'}.{func.__name__}"
 
 
 from .rules import table as _table  # noqa: E402

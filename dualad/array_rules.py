@@ -307,6 +307,23 @@ def diff_jvp(args, kwargs, ans, tangents, k):
     return np.diff(tangents[0], n=n, axis=axis_of(axis, np.ndim(a)))
 
 
+def _triangle_jvp(lower):
+    def jvp(args, kwargs, ans, tangents, k):
+        offset = kwargs.get("k", 0)
+        n, m = np.shape(ans)[-2:]
+        keep = np.tri(n, m, offset, dtype=bool) if lower else ~np.tri(n, m, offset - 1, dtype=bool)
+        # a 1-D input is read as every row of the matrix, as NumPy does
+        return np.where(ex(keep, k), _broadcast(tangents[0], ans, k), 0)
+    jvp.__name__ = "tril_jvp" if lower else "triu_jvp"
+    jvp.__doc__ = (f"{'tril' if lower else 'triu'} is linear: the tangent masked to the same "
+                   "triangle")
+    return jvp
+
+
+tril_jvp = _triangle_jvp(lower=True)
+triu_jvp = _triangle_jvp(lower=False)
+
+
 def _diagonal_args(args, kwargs):
     """``offset``, ``axis1``, ``axis2`` of np.trace/np.diagonal, axes made non-negative so
     that they name the same axes of the tangent (whose k-axis comes last)."""
@@ -564,18 +581,34 @@ def inv_jvp(args, kwargs, ans, tangents, k):
 
 
 def _adjugate(a):
-    """adj(A) = det(A) A^{-1}, valid also for singular A (through the SVD)."""
+    """adj(A) = det(A) A^{-1}, valid also for singular A. A singular A holding duals (the
+    adjugate inside a higher derivative) takes the cofactors: determinants of minors,
+    differentiable again by the det rule; a plain singular A goes through the SVD."""
     pa = _primal(a)
     try:
-        if np.all(np.isfinite(np.linalg.cond(pa))) and np.all(np.linalg.cond(pa) < 1e12):
-            return np.linalg.det(a)[..., None, None] * np.linalg.inv(a)
+        cond = np.linalg.cond(pa)
+        if np.all(np.isfinite(cond)) and np.all(cond < 1e12):
+            return np.expand_dims(np.linalg.det(a), (-2, -1)) * np.linalg.inv(a)
     except np.linalg.LinAlgError:
         pass
+    if hasattr(a, "tag"):
+        return _cofactors_transposed(a)
     u, s, vt = np.linalg.svd(a)
     n = np.shape(s)[-1]
     others = np.stack([np.prod(np.delete(s, i, axis=-1), axis=-1) for i in range(n)], axis=-1)
     sign = np.linalg.det(u) * np.linalg.det(vt)
     return sign[..., None, None] * np.matmul(_mT(vt) * others[..., None, :], _mT(u))
+
+
+def _cofactors_transposed(a):
+    """adj(A)_ji = (-1)^(i+j) det(A without row i and column j)."""
+    n = np.shape(a)[-1]
+    if n == 1:
+        return np.ones(np.shape(a), dtype=_dtype(a))
+    keep = np.array([[j for j in range(n) if j != i] for i in range(n)])   # (n, n-1)
+    minors = a[..., keep[:, None, :, None], keep[None, :, None, :]]       # (..., n, n, n-1, n-1)
+    signs = (-1.0) ** np.add.outer(np.arange(n), np.arange(n))
+    return _mT(signs * np.linalg.det(minors))
 
 
 def det_jvp(args, kwargs, ans, tangents, k):
@@ -588,15 +621,18 @@ def det_jvp(args, kwargs, ans, tangents, k):
 
 
 def slogdet_jvp(args, kwargs, ans, tangents, k):
-    """d log|det A| = tr(A^{-1} dA); the sign has derivative 0."""
+    """d log abs(det A) = Re tau and d sign = i sign Im tau, where tau = tr(A^{-1} dA).
+
+    tau = d log det A; the sign det/|det| of a complex A is a phase that turns."""
     a = args[0]
     t = tangents[0]
     inv = np.linalg.inv(a)
-    dlog = np.sum(np.sum(ex(_mT(inv), k) * t, axis=-1 if k is None else -2),
-                  axis=-1 if k is None else -2)
+    tau = np.sum(np.sum(ex(_mT(inv), k) * t, axis=-1 if k is None else -2),
+                 axis=-1 if k is None else -2)
     sign = ans[0]
-    dsign = zeros(np.shape(sign), k, _dtype(sign))
-    return dsign, dlog
+    if _dtype(tau) is complex:
+        return ex(sign, k) * (1j * np.imag(tau)), np.real(tau)
+    return zeros(np.shape(sign), k, _dtype(sign)), tau
 
 
 def _sym_from_lower(t, k):
@@ -615,15 +651,32 @@ def _tril(t, offset, k):
 
 
 def cholesky_jvp(args, kwargs, ans, tangents, k):
-    """A = L L^T: dL = L Phi(L^{-1} dA L^{-T}), Phi = lower triangle with half diagonal."""
-    if kwargs.get("upper"):
-        raise TypeError("dualad: cholesky(upper=True) has no tangent rule; transpose the result")
-    el = ans
-    dA = _sym_from_lower(tangents[0], k)
+    """A = L L^H: dL = L Phi(L^{-1} dA L^{-H}), Phi = lower triangle with half diagonal.
+    NumPy reads the lower triangle of A, the upper one with upper=True (then U = L^H)."""
+    upper = kwargs.get("upper", False)
+    t = tangents[0]
+    el = _adjoint(ans) if upper else ans
+    dA = _tadjoint(_hermitian_from_lower(_tadjoint(t, k), k), k) if upper else \
+        _hermitian_from_lower(t, k)
     linv = np.linalg.inv(el)
-    inner = _act_matrix(_matrix_act(linv, dA, k), _mT(linv), k)
+    inner = _act_matrix(_matrix_act(linv, dA, k), _adjoint(linv), k)
     phi = _tril(inner, -1, k) + 0.5 * _diag_part(inner, k)
-    return _matrix_act(el, phi, k)
+    dl = _matrix_act(el, phi, k)
+    return _tadjoint(dl, k) if upper else dl
+
+
+def _hermitian_from_lower(t, k):
+    """The Hermitian matrix a routine reading only the lower triangle sees."""
+    return _tril(t, 0, k) + _tadjoint(_tril(t, -1, k), k)
+
+
+def _adjoint(m):
+    return np.conjugate(_mT(m)) if _dtype(m) is complex else _mT(m)
+
+
+def _tadjoint(t, k):
+    """The conjugate transpose of a matrix tangent (k stays last)."""
+    return np.conjugate(_tmT(t, k)) if _dtype(t) is complex else _tmT(t, k)
 
 
 def _diag_part(t, k):
@@ -633,9 +686,11 @@ def _diag_part(t, k):
 
 
 def qr_jvp(args, kwargs, ans, tangents, k):
-    """A = QR (reduced, m >= n): with M = Q^T dA R^{-1}, Omega = tril(M,-1) - tril(M,-1)^T,
-    dR = (M - Omega) R and dQ = Q Omega + (I - Q Q^T) dA R^{-1}."""
-    mode = args[1] if len(args) > 1 else kwargs.get("mode", "reduced")
+    """A = QR (reduced, m >= n): dR = (M - Omega) R, dQ = Q Omega + (I - Q Q^H) dA R^{-1}.
+
+    M = Q^H dA R^{-1}; Omega = tril(M,-1) - tril(M,-1)^H + i Im diag(M) is the
+    skew-Hermitian Q^H dQ (LAPACK's R has a real diagonal)."""
+    mode = kwargs.get("mode", "reduced")
     if mode not in ("reduced", "r"):
         raise TypeError(f"dualad: qr(mode={mode!r}) has no tangent rule; use mode='reduced'")
     a = args[0]
@@ -645,13 +700,15 @@ def qr_jvp(args, kwargs, ans, tangents, k):
     q, r = (ans if mode == "reduced" else np.linalg.qr(a))
     rinv = np.linalg.inv(r)
     da_rinv = _act_matrix(tangents[0], rinv, k)
-    mm = _matrix_act(_mT(q), da_rinv, k)
+    mm = _matrix_act(_adjoint(q), da_rinv, k)
     low = _tril(mm, -1, k)
-    omega = low - _tmT(low, k)
+    omega = low - _tadjoint(low, k)
+    if _dtype(mm) is complex:
+        omega = omega + 1j * np.imag(_diag_part(mm, k))
     dr = _act_matrix(mm - omega, r, k)
     if mode == "r":
         return dr
-    dq = _matrix_act(q, omega, k) + da_rinv - _matrix_act(q, _matrix_act(_mT(q), da_rinv, k), k)
+    dq = _matrix_act(q, omega, k) + da_rinv - _matrix_act(q, mm, k)
     return dq, dr
 
 
@@ -723,15 +780,16 @@ def svd_jvp(args, kwargs, ans, tangents, k):
 
 
 def pinv_jvp(args, kwargs, ans, tangents, k):
-    """dA+ = -A+ dA A+ + A+ A+^T dA^T (I - A A+) + (I - A+ A) dA^T A+^T A+ (constant rank)."""
+    """dA+ = -A+ dA A+ + A+ A+^H dA^H (I - A A+) + (I - A+ A) dA^H A+^H A+ (constant rank)."""
     a = args[0]
     x = ans
     t = tangents[0]
-    tT = _tmT(t, k)
+    tH = _tadjoint(t, k)
+    xH = _adjoint(x)
     m, n = np.shape(a)[-2:]
     term1 = -_act_matrix(_matrix_act(x, t, k), x, k)
     left = np.eye(m) - np.matmul(a, x)
     right = np.eye(n) - np.matmul(x, a)
-    term2 = _act_matrix(_matrix_act(np.matmul(x, _mT(x)), tT, k), left, k)
-    term3 = _act_matrix(_matrix_act(right, tT, k), np.matmul(_mT(x), x), k)
+    term2 = _act_matrix(_matrix_act(np.matmul(x, xH), tH, k), left, k)
+    term3 = _act_matrix(_matrix_act(right, tH, k), np.matmul(xH, x), k)
     return term1 + term2 + term3
