@@ -1291,6 +1291,9 @@ def apply_array_rule(rule, func, args, kwargs, sequence=False):
     if tag < 0:
         return func(*values, **kwargs)
     ans = func(*values, **kwargs)
+    dtype = kwargs.get("dtype")
+    if dtype is not None and np.dtype(dtype).kind in "biu":
+        return ans   # rounded to integers: piecewise constant, derivative 0 (as floor)
     tangent = rule.jvp(values, kwargs, ans, tangents, k)
     return _wrap_result(ans, tangent, tag, k)
 
@@ -1329,6 +1332,7 @@ def _handler_for(rule, func):
         args, kwargs = normalise(args, kwargs)
         return apply_array_rule(rule, func, args, kwargs, sequence=sequence)
     handler.__name__ = f"{rule.name}_handler"
+    handler.normalise = normalise
     return handler
 
 
@@ -1353,10 +1357,7 @@ def _normaliser(rule, func):
 
     def normalise(args, kwargs):
         if signature is not None and (len(args) != n or not kwargs.keys().isdisjoint(leading)):
-            try:
-                bound = signature.bind(*args, **kwargs)
-            except TypeError as exc:
-                raise TypeError(f"{name}(): {exc}") from None
+            bound = signature.bind(*args, **kwargs)   # NumPy's dispatcher checked the call
             arguments = dict(bound.arguments)
             args = tuple(arguments.pop(p) if p in arguments else
                          signature.parameters[p].default for p in leading)
@@ -1521,6 +1522,7 @@ def _concatenate_gathered(arrays, axis=0, **kwargs):
 
 
 def _concatenate(*args, **kwargs):
+    args, kwargs = _concatenate_by_rule.normalise(args, kwargs)
     out = _concatenate_gathered(*args, **kwargs)
     if out is not None:
         return out
@@ -1535,6 +1537,7 @@ _sum_by_rule = _HANDLERS[np.sum]
 
 
 def _sum(*args, **kwargs):
+    args, kwargs = _sum_by_rule.normalise(args, kwargs)
     out = _gathered_sum(*args, **kwargs)
     return _sum_by_rule(*args, **kwargs) if out is None else out
 

@@ -68,18 +68,32 @@ def reject(kwargs, who, allowed=()):
 # --- reductions ---------------------------------------------------------------------
 
 
+def _masked(t, a, kwargs, k, fill):
+    """The tangent with the entries that ``where=`` leaves out of a reduction set to ``fill``."""
+    where = kwargs.get("where")
+    if where is None or where is True:
+        return t
+    keep = np.broadcast_to(np.asarray(where, dtype=bool), np.shape(a))
+    return np.where(ex(keep, k), t, fill)
+
+
 def sum_jvp(args, kwargs, ans, tangents, k):
+    """sum is linear: the tangent summed (an initial= value is a constant; where= masks)."""
     a = args[0]
-    reject({key: v for key, v in kwargs.items() if key not in ("axis", "keepdims", "dtype")}, "sum")
-    return np.sum(tangents[0], axis=axes_of(kwargs.get("axis"), np.ndim(a)),
-                  keepdims=kwargs.get("keepdims", False))
+    reject(kwargs, "sum", allowed=("axis", "keepdims", "dtype", "initial", "where"))
+    return np.sum(_masked(tangents[0], a, kwargs, k, 0), axis=axes_of(kwargs.get("axis"), np.ndim(a)),
+                  keepdims=kwargs.get("keepdims", False), dtype=kwargs.get("dtype"))
 
 
 def mean_jvp(args, kwargs, ans, tangents, k):
+    """mean is linear: the mean of the tangent over the same entries (where= selects them)."""
     a = args[0]
-    reject({key: v for key, v in kwargs.items() if key not in ("axis", "keepdims", "dtype")}, "mean")
+    reject(kwargs, "mean", allowed=("axis", "keepdims", "dtype", "where"))
+    where = kwargs.get("where")
+    extra = {} if where is None else {
+        "where": ex(np.broadcast_to(np.asarray(where, dtype=bool), np.shape(a)), k)}
     return np.mean(tangents[0], axis=axes_of(kwargs.get("axis"), np.ndim(a)),
-                   keepdims=kwargs.get("keepdims", False))
+                   keepdims=kwargs.get("keepdims", False), dtype=kwargs.get("dtype"), **extra)
 
 
 def _collapse(a, axis):
@@ -107,12 +121,20 @@ def exclusive_products(a, axis):
 
 
 def prod_jvp(args, kwargs, ans, tangents, k):
+    """d prod = sum_i (prod of the others) da_i, times initial=; where= leaves entries out
+    (a factor 1 with tangent 0). Zero-safe: exclusive products, no division."""
     a = args[0]
-    reject({key: v for key, v in kwargs.items() if key not in ("axis", "keepdims", "dtype")}, "prod")
+    reject(kwargs, "prod", allowed=("axis", "keepdims", "dtype", "initial", "where"))
     axis = kwargs.get("axis")
+    where = kwargs.get("where")
+    if where is not None and where is not True:
+        a = np.where(np.broadcast_to(np.asarray(where, dtype=bool), np.shape(a)), a, 1)
     others = exclusive_products(a, axis)
-    return np.sum(ex(others, k) * tangents[0], axis=axes_of(axis, np.ndim(a)),
-                  keepdims=kwargs.get("keepdims", False))
+    out = np.sum(ex(others, k) * _masked(tangents[0], a, kwargs, k, 0),
+                 axis=axes_of(axis, np.ndim(a)), keepdims=kwargs.get("keepdims", False),
+                 dtype=kwargs.get("dtype"))
+    initial = kwargs.get("initial")
+    return out if initial is None else out * initial
 
 
 def cumsum_jvp(args, kwargs, ans, tangents, k):
@@ -146,15 +168,23 @@ def cumprod_jvp(args, kwargs, ans, tangents, k):
 
 
 def max_jvp(args, kwargs, ans, tangents, k):
-    """max and min: ties share the tangent equally (the mean over the extreme entries)."""
+    """max and min: ties share the tangent equally (the mean over the extreme entries); an
+    initial= value takes its share of a tie with tangent 0; where= leaves entries out."""
     a = args[0]
-    reject({key: v for key, v in kwargs.items() if key not in ("axis", "keepdims")}, "max")
+    reject(kwargs, "max", allowed=("axis", "keepdims", "initial", "where"))
     axes = axes_of(kwargs.get("axis"), np.ndim(a))
     keep = _primal(ans)
     if not kwargs.get("keepdims", False):
         keep = np.expand_dims(keep, axes)
     mask = _primal(a) == _primal(keep)
-    weights = mask / np.sum(mask, axis=axes, keepdims=True)
+    where = kwargs.get("where")
+    if where is not None:
+        mask = mask & np.asarray(where, dtype=bool)
+    count = np.sum(mask, axis=axes, keepdims=True)
+    initial = kwargs.get("initial")
+    if initial is not None:   # the initial value alone may be the extreme: count 0
+        count = np.maximum(count + (keep == initial), 1)
+    weights = mask / count
     return np.sum(ex(weights, k) * tangents[0], axis=axes, keepdims=kwargs.get("keepdims", False))
 
 
@@ -183,10 +213,23 @@ def _broadcast(t, ans, k):
 
 
 def reshape_like_jvp(args, kwargs, ans, tangents, k):
-    """Any operation that only reshapes (reshape, ravel, squeeze, expand_dims, atleast_*)."""
-    if kwargs.get("order", "C") not in ("C", "A", None):
-        raise TypeError("dualad: reshape with order='F' has no tangent rule; transpose first")
-    return np.reshape(tangents[0], tshape(np.shape(ans), k))
+    """Any operation that only reshapes (reshape, ravel, squeeze, expand_dims, atleast_*).
+
+    In C order the tangent is reshaped alike. In another order the same reshape is applied
+    to the entries' C-order positions, laid out in memory as the primal is (what order
+    "A" and "K" read), and the tangent's entries are gathered from those positions."""
+    order = kwargs.get("order", "C")
+    if order in ("C", None):
+        return np.reshape(tangents[0], tshape(np.shape(ans), k))
+    p = np.asarray(_primal(args[0]))
+    if order == "A":
+        order = "F" if p.flags.f_contiguous and not p.flags.c_contiguous else "C"
+    positions = np.empty_like(p, dtype=np.intp)   # the primal's memory layout
+    positions[...] = np.arange(p.size).reshape(p.shape)
+    moved = np.ravel(positions, order=order) if order == "K" else np.reshape(
+        positions, np.shape(ans), order=order)
+    flat = np.take(np.reshape(tangents[0], tshape((-1,), k)), np.ravel(moved), axis=0)
+    return np.reshape(flat, tshape(np.shape(ans), k))
 
 
 def transpose_jvp(args, kwargs, ans, tangents, k):
@@ -258,11 +301,12 @@ def split_jvp(args, kwargs, ans, tangents, k):
 def take_jvp(args, kwargs, ans, tangents, k):
     a, indices = args[0], args[1]
     axis = args[2] if len(args) > 2 else kwargs.get("axis")
+    mode = kwargs.get("mode", "raise")
     t = tangents[0]
     if axis is None:
-        return np.reshape(np.take(np.reshape(t, tshape((-1,), k)), indices, axis=0),
+        return np.reshape(np.take(np.reshape(t, tshape((-1,), k)), indices, axis=0, mode=mode),
                           tshape(np.shape(ans), k))
-    return np.take(t, indices, axis=axis_of(axis, np.ndim(a)))
+    return np.take(t, indices, axis=axis_of(axis, np.ndim(a)), mode=mode)
 
 
 def take_along_axis_jvp(args, kwargs, ans, tangents, k):
@@ -301,10 +345,22 @@ def tile_jvp(args, kwargs, ans, tangents, k):
 
 
 def diff_jvp(args, kwargs, ans, tangents, k):
+    """diff is linear; constant prepend=/append= values put zeros beside the tangent."""
     a = args[0]
     n = args[1] if len(args) > 1 else kwargs.get("n", 1)
-    axis = args[2] if len(args) > 2 else kwargs.get("axis", -1)
-    return np.diff(tangents[0], n=n, axis=axis_of(axis, np.ndim(a)))
+    axis = axis_of(args[2] if len(args) > 2 else kwargs.get("axis", -1), np.ndim(a))
+    t = tangents[0]
+    before, after = kwargs.get("prepend"), kwargs.get("append")
+    def constant(value):
+        shape = np.shape(value)
+        if not shape:   # a scalar is one slice along the axis, as NumPy takes it
+            shape = np.shape(a)[:axis] + (1,) + np.shape(a)[axis + 1:]
+        return zeros(shape, k, _dtype(t))
+    if before is not None or after is not None:
+        parts = ([] if before is None else [constant(before)]) + [t] + (
+            [] if after is None else [constant(after)])
+        t = np.concatenate(parts, axis=axis)
+    return np.diff(t, n=n, axis=axis)
 
 
 def _triangle_jvp(lower):
@@ -426,6 +482,7 @@ def inner_jvp(args, kwargs, ans, tangents, k):
 
 
 def matmul_jvp(args, kwargs, ans, tangents, k):
+    reject(kwargs, "matmul", allowed=("casting", "order", "dtype", "subok"))
     a, b = args[0], args[1]
     ta, tb = tangents[0], tangents[1]
     if k is None:
@@ -474,6 +531,7 @@ def einsum_jvp(args, kwargs, ans, tangents, k):
     if not isinstance(subscripts, str):
         raise TypeError("dualad: einsum in the (operand, sublist) form has no tangent rule; "
                         "use the subscripts string form")
+    reject(kwargs, "einsum", allowed=("optimize", "dtype", "casting", "order"))
     inputs, output = _einsum_parts(subscripts, len(operands))
     used = set(subscripts)
     free = next(c for c in _LETTERS if c not in used)
