@@ -1308,11 +1308,67 @@ def _wrap_result(ans, tangent, tag, k):
 
 
 def implements(*funcs):
+    """Register ``handler`` for NumPy functions made of ruled operations. The call is
+    bound to NumPy's own signature and handed over by NumPy's parameter names, so that
+    positional and keyword forms mean what they mean to NumPy; ``out=`` and any argument
+    the handler does not take (given other than at its default) are refused."""
     def register(handler):
         for f in funcs:
-            _HANDLERS[f] = handler
+            _HANDLERS[f] = _bound_to_numpy(f, handler)
         return handler
     return register
+
+
+def _bound_to_numpy(func, handler):
+    try:
+        numpy_signature = inspect.signature(func)
+    except (TypeError, ValueError):
+        return handler
+    ours = inspect.signature(handler).parameters
+    takes_any = any(p.kind is p.VAR_KEYWORD for p in ours.values())
+    theirs = list(numpy_signature.parameters.values())
+    aligned = 0   # leading parameters with the same name in both, positionally
+    for p, q in zip(theirs, ours.values()):
+        if p.name != q.name or q.kind not in (q.POSITIONAL_ONLY, q.POSITIONAL_OR_KEYWORD):
+            break
+        aligned += 1
+    name = _numpy_name(func)
+
+    def bound(*args, **kwargs):
+        if not kwargs and len(args) <= aligned:
+            return handler(*args)
+        arguments = numpy_signature.bind(*args, **kwargs).arguments
+        positional, keywords = [], {}
+        for key, v in arguments.items():
+            p = numpy_signature.parameters[key]
+            if p.kind is p.POSITIONAL_ONLY:
+                positional.append(v)
+            elif p.kind is p.VAR_POSITIONAL:
+                positional.extend(v)
+            elif p.kind is p.VAR_KEYWORD:
+                keywords.update(v)
+            else:
+                keywords[key] = v
+        if keywords.get("out") is not None:
+            raise TypeError(f"dualad: {name}(..., out=...) would drop the tangent; let NumPy "
+                            f"allocate the result (y = {name}(...))")
+        if not takes_any:
+            for key in [key for key in keywords if key not in ours]:
+                if not _is_default(keywords[key], numpy_signature.parameters.get(key)):
+                    raise TypeError(f"dualad: {name} with {key}={keywords[key]!r} has no "
+                                    "tangent rule")
+                del keywords[key]
+        return handler(*positional, **keywords)
+    bound.__name__ = getattr(handler, "__name__", "handler")
+    return bound
+
+
+def _is_default(v, parameter):
+    if v is None or parameter is None:
+        return v is None
+    default = parameter.default
+    return v is default or (type(v) is type(default) and type(v) in (bool, int, float, str)
+                            and v == default)
 
 
 def _register_table_rules():

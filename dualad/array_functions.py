@@ -177,7 +177,10 @@ _like(np.full_like, None)
 
 
 @implements(np.copy)
-def copy(a, *args, **kwargs):
+def copy(a, order="K", subok=False):
+    if order != "K" and isinstance(a, DualArray):
+        raise TypeError(f"dualad: numpy.copy with order={order!r} has no tangent rule "
+                        "(a dual's copy keeps its layout)")
     return a.copy() if isinstance(a, DualArray) else a
 
 
@@ -230,14 +233,15 @@ def angle(z, deg=False):
 
 
 @implements(np.hstack)
-def hstack(tup, **kwargs):
+def hstack(tup, *, dtype=None, casting="same_kind"):
     arrays = [np.atleast_1d(a) for a in tup]
-    return np.concatenate(arrays, axis=0 if np.ndim(arrays[0]) == 1 else 1)
+    return np.concatenate(arrays, axis=0 if np.ndim(arrays[0]) == 1 else 1, dtype=dtype,
+                          casting=casting)
 
 
 @implements(np.vstack)
-def vstack(tup, **kwargs):
-    return np.concatenate([np.atleast_2d(a) for a in tup], axis=0)
+def vstack(tup, *, dtype=None, casting="same_kind"):
+    return np.concatenate([np.atleast_2d(a) for a in tup], axis=0, dtype=dtype, casting=casting)
 
 
 @implements(np.column_stack)
@@ -257,17 +261,31 @@ def flipud(m):
 
 
 @implements(np.var)
-def var(a, axis=None, ddof=0, keepdims=False, **kwargs):
-    mean = np.mean(a, axis=axis, keepdims=True)
+def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True, mean=None,
+        correction=None):
+    """np.var from ruled operations: the mean of |a - mean|^2 over n - ddof."""
+    if correction is not None:
+        if ddof != 0:
+            raise ValueError("ddof and correction can't be provided simultaneously.")
+        ddof = correction
+    if mean is None:
+        mean = np.mean(a, axis=axis, dtype=dtype, keepdims=True, where=where)
     dev = a - mean
-    n = np.size(_primal(a)) if axis is None else np.prod(
-        [np.shape(_primal(a))[ax] for ax in np.atleast_1d(axis)])
-    return np.sum(np.real(dev * np.conjugate(dev)), axis=axis, keepdims=keepdims) / (n - ddof)
+    shape = np.shape(_primal(a))
+    if where is True:
+        n = np.prod([shape[ax] for ax in range(len(shape))] if axis is None else
+                    [shape[ax] for ax in np.atleast_1d(axis)])
+    else:
+        n = np.sum(np.broadcast_to(where, shape), axis=axis, keepdims=keepdims)
+    squares = np.real(dev * np.conjugate(dev))
+    return np.sum(squares, axis=axis, dtype=dtype, keepdims=keepdims, where=where) / (n - ddof)
 
 
 @implements(np.std)
-def std(a, axis=None, ddof=0, keepdims=False, **kwargs):
-    return np.sqrt(np.var(a, axis=axis, ddof=ddof, keepdims=keepdims))
+def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True, mean=None,
+        correction=None):
+    return np.sqrt(np.var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims, where=where,
+                          mean=mean, correction=correction))
 
 
 @implements(np.average)

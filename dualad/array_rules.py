@@ -168,8 +168,9 @@ def cumprod_jvp(args, kwargs, ans, tangents, k):
 
 
 def max_jvp(args, kwargs, ans, tangents, k):
-    """max and min: ties share the tangent equally (the mean over the extreme entries); an
-    initial= value takes its share of a tie with tangent 0; where= leaves entries out."""
+    """max and min: ties share the tangent equally (the mean over the extreme entries).
+
+    An initial= value takes its share of a tie with tangent 0; where= leaves entries out."""
     a = args[0]
     reject(kwargs, "max", allowed=("axis", "keepdims", "initial", "where"))
     axes = axes_of(kwargs.get("axis"), np.ndim(a))

@@ -536,3 +536,42 @@ def test_histogram_density_at_second_order():
         return np.sum(np.histogram(v, bins=3, density=True)[0] ** 2)
     np.testing.assert_allclose(ad.hessian(g)(SAMPLES), central_hessian(g, SAMPLES),
                                rtol=1e-5, atol=1e-5)
+
+
+# --- functions composed of ruled ones take NumPy's forms too ------------------------------
+
+COMPOSED = {
+    "var positional": lambda v: np.var(v, 0, None, None, 1),
+    "var keywords": lambda v: np.var(v, axis=1, ddof=1, keepdims=True),
+    "var where": lambda v: np.var(v, where=MASK),
+    "var axis where": lambda v: np.var(v, axis=1, where=MASK),
+    "var mean": lambda v: np.var(v, axis=0, mean=np.mean(v, axis=0, keepdims=True)),
+    "std correction": lambda v: np.std(v, 1, correction=1),
+    "std where keepdims": lambda v: np.std(v, axis=0, where=MASK, keepdims=True),
+    "hstack": lambda v: np.hstack(tup=[v, v]),
+    "vstack dtype": lambda v: np.vstack((v, v), dtype=np.float64),
+    "average": lambda v: np.average(v, 1, [1.0, 2.0, 3.0]),
+    "average keywords": lambda v: np.average(v, axis=1, weights=[1.0, 2.0, 3.0], keepdims=True),
+    "clip min max": lambda v: np.clip(v, min=0.0, max=1.0),
+    "norm": lambda v: np.linalg.norm(v, 2, 1),
+    "norm keywords": lambda v: np.linalg.norm(x=v, ord="fro"),
+    "trapezoid": lambda v: np.trapezoid(v, dx=0.5, axis=0),
+    "outer": lambda v: np.outer(a=v, b=v),
+    "multi_dot": lambda v: np.linalg.multi_dot(arrays=[v, v.T]),
+}
+
+
+@pytest.mark.parametrize("name", COMPOSED)
+def test_composed_function_form_matches_central_differences(name):
+    f = COMPOSED[name]
+    np.testing.assert_allclose(ad.jacfwd(f)(X), central(f, X), rtol=1e-6, atol=1e-8)
+
+
+def test_composed_function_refuses_out():
+    with pytest.raises(TypeError, match=r"numpy\.outer\(\.\.\., out="):
+        ad.jacfwd(lambda v: np.outer(v, v, out=np.zeros((6, 6))))(X)
+
+
+def test_composed_function_refuses_an_argument_it_cannot_honour():
+    with pytest.raises(TypeError, match="numpy.copy with order='F'"):
+        ad.jacfwd(lambda v: np.copy(v, order="F"))(X)
