@@ -219,6 +219,9 @@ def reshape_like_jvp(args, kwargs, ans, tangents, k):
     In C order the tangent is reshaped alike. In another order the same reshape is applied
     to the entries' C-order positions, laid out in memory as the primal is (what order
     "A" and "K" read), and the tangent's entries are gathered from those positions."""
+    if isinstance(ans, tuple):   # atleast_*d of several arrays: each on its own
+        return tuple(None if t is None else np.reshape(t, tshape(np.shape(v), k))
+                     for v, t in zip(ans, tangents))
     order = kwargs.get("order", "C")
     if order in ("C", None):
         return np.reshape(tangents[0], tshape(np.shape(ans), k))
