@@ -19,6 +19,7 @@ DualArray([0.         1.68294197], [2.         1.08060461])
 from __future__ import annotations
 
 import contextlib
+import inspect
 import numbers
 import operator
 import threading
@@ -1305,6 +1306,9 @@ def apply_array_rule(rule, func, args, kwargs, sequence=False):
     if tag < 0:
         return func(*values, **kwargs)
     ans = func(*values, **kwargs)
+    dtype = kwargs.get("dtype")
+    if dtype is not None and np.dtype(dtype).kind in "biu":
+        return ans   # rounded to integers: piecewise constant, derivative 0 (as floor)
     tangent = rule.jvp(values, kwargs, ans, tangents, k)
     return _wrap_result(ans, tangent, tag, k)
 
@@ -1319,11 +1323,67 @@ def _wrap_result(ans, tangent, tag, k):
 
 
 def implements(*funcs):
+    """Register ``handler`` for NumPy functions made of ruled operations. The call is
+    bound to NumPy's own signature and handed over by NumPy's parameter names, so that
+    positional and keyword forms mean what they mean to NumPy; ``out=`` and any argument
+    the handler does not take (given other than at its default) are refused."""
     def register(handler):
         for f in funcs:
-            _HANDLERS[f] = handler
+            _HANDLERS[f] = _bound_to_numpy(f, handler)
         return handler
     return register
+
+
+def _bound_to_numpy(func, handler):
+    try:
+        numpy_signature = inspect.signature(func)
+    except (TypeError, ValueError):
+        return handler
+    ours = inspect.signature(handler).parameters
+    takes_any = any(p.kind is p.VAR_KEYWORD for p in ours.values())
+    theirs = list(numpy_signature.parameters.values())
+    aligned = 0   # leading parameters with the same name in both, positionally
+    for p, q in zip(theirs, ours.values()):
+        if p.name != q.name or q.kind not in (q.POSITIONAL_ONLY, q.POSITIONAL_OR_KEYWORD):
+            break
+        aligned += 1
+    name = _numpy_name(func)
+
+    def bound(*args, **kwargs):
+        if not kwargs and len(args) <= aligned:
+            return handler(*args)
+        arguments = numpy_signature.bind(*args, **kwargs).arguments
+        positional, keywords = [], {}
+        for key, v in arguments.items():
+            p = numpy_signature.parameters[key]
+            if p.kind is p.POSITIONAL_ONLY:
+                positional.append(v)
+            elif p.kind is p.VAR_POSITIONAL:
+                positional.extend(v)
+            elif p.kind is p.VAR_KEYWORD:
+                keywords.update(v)
+            else:
+                keywords[key] = v
+        if keywords.get("out") is not None:
+            raise TypeError(f"dualad: {name}(..., out=...) would drop the tangent; let NumPy "
+                            f"allocate the result (y = {name}(...))")
+        if not takes_any:
+            for key in [key for key in keywords if key not in ours]:
+                if not _is_default(keywords[key], numpy_signature.parameters.get(key)):
+                    raise TypeError(f"dualad: {name} with {key}={keywords[key]!r} has no "
+                                    "tangent rule")
+                del keywords[key]
+        return handler(*positional, **keywords)
+    bound.__name__ = getattr(handler, "__name__", "handler")
+    return bound
+
+
+def _is_default(v, parameter):
+    if v is None or parameter is None:
+        return v is None
+    default = parameter.default
+    return v is default or (type(v) is type(default) and type(v) in (bool, int, float, str)
+                            and v == default)
 
 
 def _register_table_rules():
@@ -1337,11 +1397,71 @@ def _register_table_rules():
 
 def _handler_for(rule, func):
     sequence = rule.params and rule.params[0] == "arrays"
+    normalise = _normaliser(rule, func)
 
     def handler(*args, **kwargs):
+        args, kwargs = normalise(args, kwargs)
         return apply_array_rule(rule, func, args, kwargs, sequence=sequence)
     handler.__name__ = f"{rule.name}_handler"
+    handler.normalise = normalise
     return handler
+
+
+def _normaliser(rule, func):
+    """The call brought to the one form every tangent map reads: the rule's parameters
+    (NumPy's leading parameters, in NumPy's order) positionally, every other argument by
+    keyword under NumPy's name for it. The call is bound to the NumPy function's own
+    signature, so ``np.moveaxis(a, source=0, destination=1)`` and ``np.moveaxis(a, 0, 1)``
+    reach the map alike. Arguments a tangent map cannot honour are refused here: ``out=``
+    (the result would lose its tangent) and a dual in any other argument than the rule's
+    parameters (its tangent would be dropped)."""
+    name = _numpy_name(func)
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError):   # no signature: the call is taken as it comes
+        signature = None
+    parameters = list(signature.parameters.values()) if signature is not None else []
+    if any(p.kind is p.VAR_POSITIONAL for p in parameters):   # einsum, atleast_1d
+        signature = None
+    leading = tuple(p.name for p in parameters[:len(rule.params)]) if signature else ()
+    n = len(leading)
+
+    def normalise(args, kwargs):
+        if signature is not None and (len(args) != n or not kwargs.keys().isdisjoint(leading)):
+            bound = signature.bind(*args, **kwargs)   # NumPy's dispatcher checked the call
+            arguments = dict(bound.arguments)
+            args = tuple(arguments.pop(p) if p in arguments else
+                         signature.parameters[p].default for p in leading)
+            kwargs = {}
+            for key, v in arguments.items():
+                if signature.parameters[key].kind is inspect.Parameter.VAR_KEYWORD:
+                    kwargs.update(v)
+                else:
+                    kwargs[key] = v
+        if kwargs:
+            _refuse_keywords(name, kwargs)
+        return args, kwargs
+    return normalise
+
+
+def _refuse_keywords(name, kwargs):
+    if kwargs.get("out") is not None:
+        raise TypeError(f"dualad: {name}(..., out=...) would drop the tangent; let NumPy "
+                        f"allocate the result (y = {name}(...))")
+    for key, v in kwargs.items():
+        if _holds_dual(v):
+            raise TypeError(f"dualad: {name} with a dual {key}= ({type(v).__name__}) has no "
+                            f"tangent rule: only its array arguments may carry derivatives")
+
+
+def _holds_dual(v):
+    if isinstance(v, elemental.DUALS):
+        return True
+    return type(v) in (list, tuple) and any(_holds_dual(x) for x in v)
+
+
+def _numpy_name(func):
+    return f"{getattr(func, '__module__', None) or 'numpy'}.{func.__name__}"
 
 
 from .rules import table as _table  # noqa: E402
@@ -1473,6 +1593,7 @@ def _concatenate_gathered(arrays, axis=0, **kwargs):
 
 
 def _concatenate(*args, **kwargs):
+    args, kwargs = _concatenate_by_rule.normalise(args, kwargs)
     out = _concatenate_gathered(*args, **kwargs)
     if out is not None:
         return out
@@ -1487,6 +1608,7 @@ _sum_by_rule = _HANDLERS[np.sum]
 
 
 def _sum(*args, **kwargs):
+    args, kwargs = _sum_by_rule.normalise(args, kwargs)
     out = _gathered_sum(*args, **kwargs)
     return _sum_by_rule(*args, **kwargs) if out is None else out
 

@@ -4,11 +4,14 @@ the rule table (kind "array"); this module adds no derivative rule of its own.
 """
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
+from . import elemental
 from . import sparsity as _sparsity
-from .array import (DualArray, _HANDLERS, _make_array, _primal, apply_array_rule, implements,
-                    wrap)
+from .array import (DualArray, _HANDLERS, _as_operand, _holds_dual, _make_array, _primal,
+                    apply_array_rule, implements, wrap)
 from .array_rules import outer_compose
 from .number import Dual
 from .rules import table
@@ -42,62 +45,148 @@ def _deep_primal(x):
     return _primal(x)
 
 
+# Shape queries, indices, counts and predicates: integer or boolean, piecewise constant.
+# (A function whose result moves continuously with its input never belongs here: the
+# histogram's edges do, and have their own handler below.)
 for _func in (np.shape, np.ndim, np.size, np.iscomplexobj, np.isrealobj, np.result_type,
               np.may_share_memory, np.shares_memory):   # shapes and dtypes only
     _on_primal(_func, looks_at_values=False)
 for _func in (np.argmax, np.argmin, np.argsort, np.nonzero, np.count_nonzero,
               np.flatnonzero, np.searchsorted, np.isclose, np.allclose, np.array_equal,
-              np.argwhere, np.any, np.all, np.unravel_index, np.digitize, np.histogram,
+              np.argwhere, np.any, np.all, np.unravel_index, np.digitize,
               np.lexsort, np.iscomplex, np.isreal):
     _on_primal(_func, looks_at_values=True)
 
 
+# --- histograms: counts are piecewise constant, the bin edges move with the data -------
+
+@implements(np.histogram)
+def histogram(a, bins=10, range=None, density=None, weights=None):
+    """np.histogram. The counts are piecewise constant in the samples, but the edges
+    (first + (last - first) k/n, first and last the samples' min and max or range=) move
+    with them, a density (counts / widths / total) with the edges, and weighted counts
+    with the weights. The primal is NumPy's own."""
+    plain = dict(bins=_deep_primal(bins), range=_deep_primal(range),
+                 weights=_deep_primal(weights))
+    hist, edges = np.histogram(_primal(a), density=density, **plain)
+    moving_edges = _bin_edges(a, bins, range, edges)
+    if not density and not _holds_dual(weights):
+        return hist, moving_edges
+    if _holds_dual(weights):
+        counts = _weighted_counts(_primal(a), edges, weights)
+    else:
+        counts = np.histogram(_primal(a), **plain)[0]
+    if density:
+        counts = counts / np.diff(moving_edges) / np.sum(counts)
+    return _with_primal(hist, counts), moving_edges
+
+
+@implements(np.histogram_bin_edges)
+def histogram_bin_edges(a, bins=10, range=None, weights=None):
+    """np.histogram_bin_edges: the edges move with the samples' min and max (see histogram)."""
+    edges = np.histogram_bin_edges(_primal(a), bins=_deep_primal(bins),
+                                   range=_deep_primal(range), weights=_deep_primal(weights))
+    return _bin_edges(a, bins, range, edges)
+
+
+def _bin_edges(a, bins, range_, edges):
+    """The edges NumPy computed (``edges``) as a dual of the samples, bins or range."""
+    if np.ndim(_deep_primal(bins)) == 1:   # the edges themselves were given
+        return _as_operand(bins) if _holds_dual(bins) else edges
+    if range_ is not None:
+        first, last = range_
+    elif np.size(_primal(a)) == 0:
+        return edges
+    else:
+        first, last = np.min(a), np.max(a)
+    if not _holds_dual((first, last)):
+        return edges
+    n = len(edges) - 1   # NumPy's bin count; integer, so piecewise constant
+    fraction = np.arange(n + 1) / n
+    return _with_primal(edges, first * (1 - fraction) + last * fraction)
+
+
+def _weighted_counts(samples, edges, weights):
+    """sum of the weights in each bin (bin i: edges[i] <= x < edges[i+1], the last one
+    closed), as a product with the 0/1 bin membership of the samples."""
+    x = np.ravel(samples)
+    n = len(edges) - 1
+    index = np.searchsorted(edges, x, side="right") - 1
+    index[x == edges[-1]] = n - 1
+    inside = (x >= edges[0]) & (x <= edges[-1])
+    member = (index[None, :] == np.arange(n)[:, None]) & inside[None, :]
+    return np.matmul(member.astype(float), np.ravel(weights))
+
+
+def _with_primal(primal, dual):
+    """``dual`` with its primal replaced by the equal ``primal`` NumPy computed (bit for bit),
+    its tangents at every level kept."""
+    if not isinstance(dual, elemental.DUALS):
+        return primal
+    return primal + (dual - _primal(dual))
+
+
 # --- constant arrays shaped like a dual: zero tangent, so out[i] = dual works -------
 
-def _zeros_like_dual(a, dtype=None):
-    """Zeros with ``a``'s shape as a dual of ``a``'s tag at every level (zero tangents)."""
+def _zeros_like_dual(a, dtype=None, shape=None):
+    """Zeros of ``a``'s shape (or ``shape``) as a dual of ``a``'s tag at every level (zero
+    tangents)."""
     if not isinstance(a, (Dual, DualArray)):
-        return np.zeros_like(a, dtype=dtype)
-    value = _zeros_like_dual(a.value, dtype)
+        return np.zeros_like(a, dtype=dtype, shape=shape)
+    value = _zeros_like_dual(a.value, dtype, shape)
     if np.ndim(_primal(value)) == 0:
         return value
     k = a.k if isinstance(a, DualArray) else (
         np.shape(a.tangent)[-1] if np.ndim(a.tangent) else None)
-    shape = np.shape(_primal(value)) + ((k,) if k else ())
-    result = _make_array(value, np.zeros(shape, dtype=np.result_type(_primal(value), float)),
-                         a.tag, k)
+    tangent_shape = np.shape(_primal(value)) + ((k,) if k else ())
+    result = _make_array(value, np.zeros(tangent_shape,
+                                         dtype=np.result_type(_primal(value), float)), a.tag, k)
     result.owned = True
     return result
 
 
 def _like(func, fill):
-    def handler(a, *args, **kwargs):
-        dtype = kwargs.get("dtype")
-        if not isinstance(a, (Dual, DualArray)) or (
-                dtype is not None and np.dtype(dtype).kind not in "fc"):
-            return func(_primal(a), *args, **kwargs)
-        out = _zeros_like_dual(a, dtype)
-        if fill is not None:
-            out = out + fill
-        return out
+    """np.zeros_like, ones_like, empty_like, full_like: constants, of the shape= and dtype=
+    asked for; as duals of the prototype's tag (zero tangent) so that out[i] = dual works,
+    and a dual fill value of full_like keeps its tangent. An integer or bool dtype rounds
+    the fill: piecewise constant, a plain array."""
+    signature = inspect.signature(func)
+    prototype = next(iter(signature.parameters))   # "a", or "prototype" for empty_like
+
+    def handler(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)
+        call = bound.arguments
+        a, shape = call[prototype], call.get("shape")
+        dtype = np.dtype(call.get("dtype") or np.asarray(_primal(a)).dtype)
+        value = call.get("fill_value", fill)
+        out = None
+        if dtype.kind in "fc":
+            if call.get("order", "K") not in ("K", "C", "A") or call.get("device") is not None:
+                raise TypeError(f"dualad: numpy.{func.__name__} of a dual with order="
+                                f"{call.get('order')!r} or device= is not supported")
+            out = _zeros_like_dual(a, dtype, shape)
+            if value is not None:
+                if dtype.kind == "f" and np.iscomplexobj(_primal(value)):
+                    value = np.real(value)   # NumPy casts a complex fill to a real dtype so
+                out = out + value
+        if isinstance(out, elemental.DUALS):
+            return out
+        return func(*[_deep_primal(v) for v in bound.args],   # a plain constant: NumPy's
+                    **{key: _deep_primal(v) for key, v in bound.kwargs.items()})
     _HANDLERS[func] = handler
 
 
 _like(np.zeros_like, None)
 _like(np.empty_like, None)
 _like(np.ones_like, 1.0)
-
-
-@implements(np.full_like)
-def full_like(a, fill_value, dtype=None, **kwargs):
-    """np.full_like; a dual fill value keeps its derivative."""
-    if isinstance(a, (Dual, DualArray)) or isinstance(fill_value, (Dual, DualArray)):
-        return _zeros_like_dual(a, dtype) + fill_value
-    return np.full_like(a, fill_value, dtype=dtype, **kwargs)
+_like(np.full_like, None)
 
 
 @implements(np.copy)
-def copy(a, *args, **kwargs):
+def copy(a, order="K", subok=False):
+    if order != "K" and isinstance(a, DualArray):
+        raise TypeError(f"dualad: numpy.copy with order={order!r} has no tangent rule "
+                        "(a dual's copy keeps its layout)")
     return a.copy() if isinstance(a, DualArray) else a
 
 
@@ -150,14 +239,15 @@ def angle(z, deg=False):
 
 
 @implements(np.hstack)
-def hstack(tup, **kwargs):
+def hstack(tup, *, dtype=None, casting="same_kind"):
     arrays = [np.atleast_1d(a) for a in tup]
-    return np.concatenate(arrays, axis=0 if np.ndim(arrays[0]) == 1 else 1)
+    return np.concatenate(arrays, axis=0 if np.ndim(arrays[0]) == 1 else 1, dtype=dtype,
+                          casting=casting)
 
 
 @implements(np.vstack)
-def vstack(tup, **kwargs):
-    return np.concatenate([np.atleast_2d(a) for a in tup], axis=0)
+def vstack(tup, *, dtype=None, casting="same_kind"):
+    return np.concatenate([np.atleast_2d(a) for a in tup], axis=0, dtype=dtype, casting=casting)
 
 
 @implements(np.column_stack)
@@ -177,17 +267,31 @@ def flipud(m):
 
 
 @implements(np.var)
-def var(a, axis=None, ddof=0, keepdims=False, **kwargs):
-    mean = np.mean(a, axis=axis, keepdims=True)
+def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True, mean=None,
+        correction=None):
+    """np.var from ruled operations: the mean of |a - mean|^2 over n - ddof."""
+    if correction is not None:
+        if ddof != 0:
+            raise ValueError("ddof and correction can't be provided simultaneously.")
+        ddof = correction
+    if mean is None:
+        mean = np.mean(a, axis=axis, dtype=dtype, keepdims=True, where=where)
     dev = a - mean
-    n = np.size(_primal(a)) if axis is None else np.prod(
-        [np.shape(_primal(a))[ax] for ax in np.atleast_1d(axis)])
-    return np.sum(np.real(dev * np.conjugate(dev)), axis=axis, keepdims=keepdims) / (n - ddof)
+    shape = np.shape(_primal(a))
+    if where is True:
+        n = np.prod([shape[ax] for ax in range(len(shape))] if axis is None else
+                    [shape[ax] for ax in np.atleast_1d(axis)])
+    else:
+        n = np.sum(np.broadcast_to(where, shape), axis=axis, keepdims=keepdims)
+    squares = np.real(dev * np.conjugate(dev))
+    return np.sum(squares, axis=axis, dtype=dtype, keepdims=keepdims, where=where) / (n - ddof)
 
 
 @implements(np.std)
-def std(a, axis=None, ddof=0, keepdims=False, **kwargs):
-    return np.sqrt(np.var(a, axis=axis, ddof=ddof, keepdims=keepdims))
+def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True, mean=None,
+        correction=None):
+    return np.sqrt(np.var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims, where=where,
+                          mean=mean, correction=correction))
 
 
 @implements(np.average)

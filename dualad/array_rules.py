@@ -68,18 +68,32 @@ def reject(kwargs, who, allowed=()):
 # --- reductions ---------------------------------------------------------------------
 
 
+def _masked(t, a, kwargs, k, fill):
+    """The tangent with the entries that ``where=`` leaves out of a reduction set to ``fill``."""
+    where = kwargs.get("where")
+    if where is None or where is True:
+        return t
+    keep = np.broadcast_to(np.asarray(where, dtype=bool), np.shape(a))
+    return np.where(ex(keep, k), t, fill)
+
+
 def sum_jvp(args, kwargs, ans, tangents, k):
+    """sum is linear: the tangent summed (an initial= value is a constant; where= masks)."""
     a = args[0]
-    reject({key: v for key, v in kwargs.items() if key not in ("axis", "keepdims", "dtype")}, "sum")
-    return np.sum(tangents[0], axis=axes_of(kwargs.get("axis"), np.ndim(a)),
-                  keepdims=kwargs.get("keepdims", False))
+    reject(kwargs, "sum", allowed=("axis", "keepdims", "dtype", "initial", "where"))
+    return np.sum(_masked(tangents[0], a, kwargs, k, 0), axis=axes_of(kwargs.get("axis"), np.ndim(a)),
+                  keepdims=kwargs.get("keepdims", False), dtype=kwargs.get("dtype"))
 
 
 def mean_jvp(args, kwargs, ans, tangents, k):
+    """mean is linear: the mean of the tangent over the same entries (where= selects them)."""
     a = args[0]
-    reject({key: v for key, v in kwargs.items() if key not in ("axis", "keepdims", "dtype")}, "mean")
+    reject(kwargs, "mean", allowed=("axis", "keepdims", "dtype", "where"))
+    where = kwargs.get("where")
+    extra = {} if where is None else {
+        "where": ex(np.broadcast_to(np.asarray(where, dtype=bool), np.shape(a)), k)}
     return np.mean(tangents[0], axis=axes_of(kwargs.get("axis"), np.ndim(a)),
-                   keepdims=kwargs.get("keepdims", False))
+                   keepdims=kwargs.get("keepdims", False), dtype=kwargs.get("dtype"), **extra)
 
 
 def _collapse(a, axis):
@@ -107,12 +121,20 @@ def exclusive_products(a, axis):
 
 
 def prod_jvp(args, kwargs, ans, tangents, k):
+    """d prod = sum_i (prod of the others) da_i, times initial=; where= leaves entries out
+    (a factor 1 with tangent 0). Zero-safe: exclusive products, no division."""
     a = args[0]
-    reject({key: v for key, v in kwargs.items() if key not in ("axis", "keepdims", "dtype")}, "prod")
+    reject(kwargs, "prod", allowed=("axis", "keepdims", "dtype", "initial", "where"))
     axis = kwargs.get("axis")
+    where = kwargs.get("where")
+    if where is not None and where is not True:
+        a = np.where(np.broadcast_to(np.asarray(where, dtype=bool), np.shape(a)), a, 1)
     others = exclusive_products(a, axis)
-    return np.sum(ex(others, k) * tangents[0], axis=axes_of(axis, np.ndim(a)),
-                  keepdims=kwargs.get("keepdims", False))
+    out = np.sum(ex(others, k) * _masked(tangents[0], a, kwargs, k, 0),
+                 axis=axes_of(axis, np.ndim(a)), keepdims=kwargs.get("keepdims", False),
+                 dtype=kwargs.get("dtype"))
+    initial = kwargs.get("initial")
+    return out if initial is None else out * initial
 
 
 def cumsum_jvp(args, kwargs, ans, tangents, k):
@@ -146,15 +168,24 @@ def cumprod_jvp(args, kwargs, ans, tangents, k):
 
 
 def max_jvp(args, kwargs, ans, tangents, k):
-    """max and min: ties share the tangent equally (the mean over the extreme entries)."""
+    """max and min: ties share the tangent equally (the mean over the extreme entries).
+
+    An initial= value takes its share of a tie with tangent 0; where= leaves entries out."""
     a = args[0]
-    reject({key: v for key, v in kwargs.items() if key not in ("axis", "keepdims")}, "max")
+    reject(kwargs, "max", allowed=("axis", "keepdims", "initial", "where"))
     axes = axes_of(kwargs.get("axis"), np.ndim(a))
     keep = _primal(ans)
     if not kwargs.get("keepdims", False):
         keep = np.expand_dims(keep, axes)
     mask = _primal(a) == _primal(keep)
-    weights = mask / np.sum(mask, axis=axes, keepdims=True)
+    where = kwargs.get("where")
+    if where is not None:
+        mask = mask & np.asarray(where, dtype=bool)
+    count = np.sum(mask, axis=axes, keepdims=True)
+    initial = kwargs.get("initial")
+    if initial is not None:   # the initial value alone may be the extreme: count 0
+        count = np.maximum(count + (keep == initial), 1)
+    weights = mask / count
     return np.sum(ex(weights, k) * tangents[0], axis=axes, keepdims=kwargs.get("keepdims", False))
 
 
@@ -183,10 +214,26 @@ def _broadcast(t, ans, k):
 
 
 def reshape_like_jvp(args, kwargs, ans, tangents, k):
-    """Any operation that only reshapes (reshape, ravel, squeeze, expand_dims, atleast_*)."""
-    if kwargs.get("order", "C") not in ("C", "A", None):
-        raise TypeError("dualad: reshape with order='F' has no tangent rule; transpose first")
-    return np.reshape(tangents[0], tshape(np.shape(ans), k))
+    """Any operation that only reshapes (reshape, ravel, squeeze, expand_dims, atleast_*).
+
+    In C order the tangent is reshaped alike. In another order the same reshape is applied
+    to the entries' C-order positions, laid out in memory as the primal is (what order
+    "A" and "K" read), and the tangent's entries are gathered from those positions."""
+    if isinstance(ans, tuple):   # atleast_*d of several arrays: each on its own
+        return tuple(None if t is None else np.reshape(t, tshape(np.shape(v), k))
+                     for v, t in zip(ans, tangents))
+    order = kwargs.get("order", "C")
+    if order in ("C", None):
+        return np.reshape(tangents[0], tshape(np.shape(ans), k))
+    p = np.asarray(_primal(args[0]))
+    if order == "A":
+        order = "F" if p.flags.f_contiguous and not p.flags.c_contiguous else "C"
+    positions = np.empty_like(p, dtype=np.intp)   # the primal's memory layout
+    positions[...] = np.arange(p.size).reshape(p.shape)
+    moved = np.ravel(positions, order=order) if order == "K" else np.reshape(
+        positions, np.shape(ans), order=order)
+    flat = np.take(np.reshape(tangents[0], tshape((-1,), k)), np.ravel(moved), axis=0)
+    return np.reshape(flat, tshape(np.shape(ans), k))
 
 
 def transpose_jvp(args, kwargs, ans, tangents, k):
@@ -258,11 +305,12 @@ def split_jvp(args, kwargs, ans, tangents, k):
 def take_jvp(args, kwargs, ans, tangents, k):
     a, indices = args[0], args[1]
     axis = args[2] if len(args) > 2 else kwargs.get("axis")
+    mode = kwargs.get("mode", "raise")
     t = tangents[0]
     if axis is None:
-        return np.reshape(np.take(np.reshape(t, tshape((-1,), k)), indices, axis=0),
+        return np.reshape(np.take(np.reshape(t, tshape((-1,), k)), indices, axis=0, mode=mode),
                           tshape(np.shape(ans), k))
-    return np.take(t, indices, axis=axis_of(axis, np.ndim(a)))
+    return np.take(t, indices, axis=axis_of(axis, np.ndim(a)), mode=mode)
 
 
 def take_along_axis_jvp(args, kwargs, ans, tangents, k):
@@ -301,10 +349,39 @@ def tile_jvp(args, kwargs, ans, tangents, k):
 
 
 def diff_jvp(args, kwargs, ans, tangents, k):
+    """diff is linear; constant prepend=/append= values put zeros beside the tangent."""
     a = args[0]
     n = args[1] if len(args) > 1 else kwargs.get("n", 1)
-    axis = args[2] if len(args) > 2 else kwargs.get("axis", -1)
-    return np.diff(tangents[0], n=n, axis=axis_of(axis, np.ndim(a)))
+    axis = axis_of(args[2] if len(args) > 2 else kwargs.get("axis", -1), np.ndim(a))
+    t = tangents[0]
+    before, after = kwargs.get("prepend"), kwargs.get("append")
+    def constant(value):
+        shape = np.shape(value)
+        if not shape:   # a scalar is one slice along the axis, as NumPy takes it
+            shape = np.shape(a)[:axis] + (1,) + np.shape(a)[axis + 1:]
+        return zeros(shape, k, _dtype(t))
+    if before is not None or after is not None:
+        parts = ([] if before is None else [constant(before)]) + [t] + (
+            [] if after is None else [constant(after)])
+        t = np.concatenate(parts, axis=axis)
+    return np.diff(t, n=n, axis=axis)
+
+
+def _triangle_jvp(lower):
+    def jvp(args, kwargs, ans, tangents, k):
+        offset = kwargs.get("k", 0)
+        n, m = np.shape(ans)[-2:]
+        keep = np.tri(n, m, offset, dtype=bool) if lower else ~np.tri(n, m, offset - 1, dtype=bool)
+        # a 1-D input is read as every row of the matrix, as NumPy does
+        return np.where(ex(keep, k), _broadcast(tangents[0], ans, k), 0)
+    jvp.__name__ = "tril_jvp" if lower else "triu_jvp"
+    jvp.__doc__ = (f"{'tril' if lower else 'triu'} is linear: the tangent masked to the same "
+                   "triangle")
+    return jvp
+
+
+tril_jvp = _triangle_jvp(lower=True)
+triu_jvp = _triangle_jvp(lower=False)
 
 
 def _diagonal_args(args, kwargs):
@@ -409,6 +486,7 @@ def inner_jvp(args, kwargs, ans, tangents, k):
 
 
 def matmul_jvp(args, kwargs, ans, tangents, k):
+    reject(kwargs, "matmul", allowed=("casting", "order", "dtype", "subok"))
     a, b = args[0], args[1]
     ta, tb = tangents[0], tangents[1]
     if k is None:
@@ -457,6 +535,7 @@ def einsum_jvp(args, kwargs, ans, tangents, k):
     if not isinstance(subscripts, str):
         raise TypeError("dualad: einsum in the (operand, sublist) form has no tangent rule; "
                         "use the subscripts string form")
+    reject(kwargs, "einsum", allowed=("optimize", "dtype", "casting", "order"))
     inputs, output = _einsum_parts(subscripts, len(operands))
     used = set(subscripts)
     free = next(c for c in _LETTERS if c not in used)
@@ -564,18 +643,34 @@ def inv_jvp(args, kwargs, ans, tangents, k):
 
 
 def _adjugate(a):
-    """adj(A) = det(A) A^{-1}, valid also for singular A (through the SVD)."""
+    """adj(A) = det(A) A^{-1}, valid also for singular A. A singular A holding duals (the
+    adjugate inside a higher derivative) takes the cofactors: determinants of minors,
+    differentiable again by the det rule; a plain singular A goes through the SVD."""
     pa = _primal(a)
     try:
-        if np.all(np.isfinite(np.linalg.cond(pa))) and np.all(np.linalg.cond(pa) < 1e12):
-            return np.linalg.det(a)[..., None, None] * np.linalg.inv(a)
+        cond = np.linalg.cond(pa)
+        if np.all(np.isfinite(cond)) and np.all(cond < 1e12):
+            return np.expand_dims(np.linalg.det(a), (-2, -1)) * np.linalg.inv(a)
     except np.linalg.LinAlgError:
         pass
+    if hasattr(a, "tag"):
+        return _cofactors_transposed(a)
     u, s, vt = np.linalg.svd(a)
     n = np.shape(s)[-1]
     others = np.stack([np.prod(np.delete(s, i, axis=-1), axis=-1) for i in range(n)], axis=-1)
     sign = np.linalg.det(u) * np.linalg.det(vt)
     return sign[..., None, None] * np.matmul(_mT(vt) * others[..., None, :], _mT(u))
+
+
+def _cofactors_transposed(a):
+    """adj(A)_ji = (-1)^(i+j) det(A without row i and column j)."""
+    n = np.shape(a)[-1]
+    if n == 1:
+        return np.ones(np.shape(a), dtype=_dtype(a))
+    keep = np.array([[j for j in range(n) if j != i] for i in range(n)])   # (n, n-1)
+    minors = a[..., keep[:, None, :, None], keep[None, :, None, :]]       # (..., n, n, n-1, n-1)
+    signs = (-1.0) ** np.add.outer(np.arange(n), np.arange(n))
+    return _mT(signs * np.linalg.det(minors))
 
 
 def det_jvp(args, kwargs, ans, tangents, k):
@@ -588,15 +683,18 @@ def det_jvp(args, kwargs, ans, tangents, k):
 
 
 def slogdet_jvp(args, kwargs, ans, tangents, k):
-    """d log|det A| = tr(A^{-1} dA); the sign has derivative 0."""
+    """d log abs(det A) = Re tau and d sign = i sign Im tau, where tau = tr(A^{-1} dA).
+
+    tau = d log det A; the sign det/|det| of a complex A is a phase that turns."""
     a = args[0]
     t = tangents[0]
     inv = np.linalg.inv(a)
-    dlog = np.sum(np.sum(ex(_mT(inv), k) * t, axis=-1 if k is None else -2),
-                  axis=-1 if k is None else -2)
+    tau = np.sum(np.sum(ex(_mT(inv), k) * t, axis=-1 if k is None else -2),
+                 axis=-1 if k is None else -2)
     sign = ans[0]
-    dsign = zeros(np.shape(sign), k, _dtype(sign))
-    return dsign, dlog
+    if _dtype(tau) is complex:
+        return ex(sign, k) * (1j * np.imag(tau)), np.real(tau)
+    return zeros(np.shape(sign), k, _dtype(sign)), tau
 
 
 def _sym_from_lower(t, k):
@@ -615,15 +713,32 @@ def _tril(t, offset, k):
 
 
 def cholesky_jvp(args, kwargs, ans, tangents, k):
-    """A = L L^T: dL = L Phi(L^{-1} dA L^{-T}), Phi = lower triangle with half diagonal."""
-    if kwargs.get("upper"):
-        raise TypeError("dualad: cholesky(upper=True) has no tangent rule; transpose the result")
-    el = ans
-    dA = _sym_from_lower(tangents[0], k)
+    """A = L L^H: dL = L Phi(L^{-1} dA L^{-H}), Phi = lower triangle with half diagonal.
+    NumPy reads the lower triangle of A, the upper one with upper=True (then U = L^H)."""
+    upper = kwargs.get("upper", False)
+    t = tangents[0]
+    el = _adjoint(ans) if upper else ans
+    dA = _tadjoint(_hermitian_from_lower(_tadjoint(t, k), k), k) if upper else \
+        _hermitian_from_lower(t, k)
     linv = np.linalg.inv(el)
-    inner = _act_matrix(_matrix_act(linv, dA, k), _mT(linv), k)
+    inner = _act_matrix(_matrix_act(linv, dA, k), _adjoint(linv), k)
     phi = _tril(inner, -1, k) + 0.5 * _diag_part(inner, k)
-    return _matrix_act(el, phi, k)
+    dl = _matrix_act(el, phi, k)
+    return _tadjoint(dl, k) if upper else dl
+
+
+def _hermitian_from_lower(t, k):
+    """The Hermitian matrix a routine reading only the lower triangle sees."""
+    return _tril(t, 0, k) + _tadjoint(_tril(t, -1, k), k)
+
+
+def _adjoint(m):
+    return np.conjugate(_mT(m)) if _dtype(m) is complex else _mT(m)
+
+
+def _tadjoint(t, k):
+    """The conjugate transpose of a matrix tangent (k stays last)."""
+    return np.conjugate(_tmT(t, k)) if _dtype(t) is complex else _tmT(t, k)
 
 
 def _diag_part(t, k):
@@ -633,9 +748,11 @@ def _diag_part(t, k):
 
 
 def qr_jvp(args, kwargs, ans, tangents, k):
-    """A = QR (reduced, m >= n): with M = Q^T dA R^{-1}, Omega = tril(M,-1) - tril(M,-1)^T,
-    dR = (M - Omega) R and dQ = Q Omega + (I - Q Q^T) dA R^{-1}."""
-    mode = args[1] if len(args) > 1 else kwargs.get("mode", "reduced")
+    """A = QR (reduced, m >= n): dR = (M - Omega) R, dQ = Q Omega + (I - Q Q^H) dA R^{-1}.
+
+    M = Q^H dA R^{-1}; Omega = tril(M,-1) - tril(M,-1)^H + i Im diag(M) is the
+    skew-Hermitian Q^H dQ (LAPACK's R has a real diagonal)."""
+    mode = kwargs.get("mode", "reduced")
     if mode not in ("reduced", "r"):
         raise TypeError(f"dualad: qr(mode={mode!r}) has no tangent rule; use mode='reduced'")
     a = args[0]
@@ -645,13 +762,15 @@ def qr_jvp(args, kwargs, ans, tangents, k):
     q, r = (ans if mode == "reduced" else np.linalg.qr(a))
     rinv = np.linalg.inv(r)
     da_rinv = _act_matrix(tangents[0], rinv, k)
-    mm = _matrix_act(_mT(q), da_rinv, k)
+    mm = _matrix_act(_adjoint(q), da_rinv, k)
     low = _tril(mm, -1, k)
-    omega = low - _tmT(low, k)
+    omega = low - _tadjoint(low, k)
+    if _dtype(mm) is complex:
+        omega = omega + 1j * np.imag(_diag_part(mm, k))
     dr = _act_matrix(mm - omega, r, k)
     if mode == "r":
         return dr
-    dq = _matrix_act(q, omega, k) + da_rinv - _matrix_act(q, _matrix_act(_mT(q), da_rinv, k), k)
+    dq = _matrix_act(q, omega, k) + da_rinv - _matrix_act(q, mm, k)
     return dq, dr
 
 
@@ -723,15 +842,16 @@ def svd_jvp(args, kwargs, ans, tangents, k):
 
 
 def pinv_jvp(args, kwargs, ans, tangents, k):
-    """dA+ = -A+ dA A+ + A+ A+^T dA^T (I - A A+) + (I - A+ A) dA^T A+^T A+ (constant rank)."""
+    """dA+ = -A+ dA A+ + A+ A+^H dA^H (I - A A+) + (I - A+ A) dA^H A+^H A+ (constant rank)."""
     a = args[0]
     x = ans
     t = tangents[0]
-    tT = _tmT(t, k)
+    tH = _tadjoint(t, k)
+    xH = _adjoint(x)
     m, n = np.shape(a)[-2:]
     term1 = -_act_matrix(_matrix_act(x, t, k), x, k)
     left = np.eye(m) - np.matmul(a, x)
     right = np.eye(n) - np.matmul(x, a)
-    term2 = _act_matrix(_matrix_act(np.matmul(x, _mT(x)), tT, k), left, k)
-    term3 = _act_matrix(_matrix_act(right, tT, k), np.matmul(_mT(x), x), k)
+    term2 = _act_matrix(_matrix_act(np.matmul(x, xH), tH, k), left, k)
+    term3 = _act_matrix(_matrix_act(right, tH, k), np.matmul(xH, x), k)
     return term1 + term2 + term3

@@ -541,6 +541,8 @@ _ARRAY_RULES = [
     _array("np.trace", "a", ar.trace_jvp, np.trace, pattern="trace"),
     _array("np.diagonal", "a", ar.diagonal_jvp, np.diagonal, pattern="select"),
     _array("np.diag", "v", ar.diag_jvp, np.diag, pattern="select"),
+    _array("np.tril", "m", ar.tril_jvp, np.tril, pattern="select"),
+    _array("np.triu", "m", ar.triu_jvp, np.triu, pattern="select"),
     # products
     _array("np.dot", "a b", ar.dot_jvp, np.dot, pattern="bilinear"),
     _array("np.inner", "a b", ar.inner_jvp, np.inner, pattern="bilinear"),
