@@ -94,6 +94,43 @@ def is_complex_kind(key: str) -> bool:
     return key.endswith("complex") or key.endswith("mpc")
 
 
+# --- mpmath values keep their precision against plain constants ---------------------
+
+def to_mpmath(v):
+    """A plain number as an mpmath number, exactly (a float is its binary value, not the
+    decimal it was typed as); anything else unchanged."""
+    cls = type(v)
+    if cls is float or cls is int or cls is bool:
+        return _mpf(v)
+    if cls is complex:
+        return _mpc(v)
+    if isinstance(v, np.generic):
+        if isinstance(v, np.complexfloating):
+            return _mpc(to_mpmath(v.real), to_mpmath(v.imag))
+        if isinstance(v, np.floating):
+            numerator, denominator = v.as_integer_ratio()   # exact, also for longdouble
+            return _mpf(numerator) / denominator
+        if isinstance(v, (np.integer, np.bool_)):
+            return _mpf(int(v))
+    return v
+
+
+def promote_constants(rule: Rule, values):
+    """The values of a rule applied at mpmath precision with plain constants among them
+    (``s ** (1/3)``, ``atan2(s, 0.3)``): the constants become mpmath numbers, so that the
+    primal, the partials (``y - 1``, ``x*x + y*y``) and Taylor recurrences run at the
+    working precision instead of in double. Integer arguments (ldexp's i) stay ints."""
+    if rule.kind not in ("smooth", "reduction"):
+        return values
+    partials = rule.partials
+    out = list(values)
+    for i, v in enumerate(values):
+        if partials is not None and partials[0 if rule.variadic else i] is None:
+            continue
+        out[i] = to_mpmath(v)
+    return out
+
+
 # --- namespaces in which the partial expressions are evaluated -------------------
 
 def _where(condition, a, b):
@@ -283,6 +320,7 @@ def _ieee(fn_numpy, args, key, error):
 # --- the general path ----------------------------------------------------------------
 
 _ARITH_ERRORS = (ArithmeticError, ValueError)
+_MP_KEYS = ("mpf", "mpc")
 
 
 def apply(rule: Rule, args: tuple, flavour: Flavour):
@@ -307,6 +345,8 @@ def apply(rule: Rule, args: tuple, flavour: Flavour):
     if flavour is CMATH and rule.complex_args:
         values = [to_complex(v) for v in values]
     key = kind_of(values)
+    if key.endswith(_MP_KEYS):
+        values = promote_constants(rule, values)
     ans = primal(rule, values, flavour, key)
     if rule.kind == "constant":
         moving = next(t for t in tangents if t is not None)
@@ -364,6 +404,8 @@ def partial(rule: Rule, i: int, values, ans, key: str):
         raise TypeError(f"{rule.name}(): argument {name!r} is an integer argument and "
                         "cannot carry a derivative")
     fn = rule.partial(i, namespace(key), key)
+    if key.endswith(_MP_KEYS):
+        values = promote_constants(rule, values)
     args = (values[i], ans) if rule.variadic else (*values, ans)
     try:
         return fn(*args)

@@ -13,7 +13,9 @@ Every rule of the table propagates it, in O(n^2):
   Taylor mode with no code.
 
 Coefficients may be floats, complex numbers, mpmath numbers (then everything runs at the
-working precision) or NumPy arrays (elementwise series), and duals of lower tags.
+working precision, plain constants promoted exactly) or NumPy arrays (elementwise series:
+NumPy's semantics, and a recurrence that branches on the value, such as sqrt or x**r at
+0, takes its branch lane by lane), and duals of lower tags.
 
 >>> import dualad as ad
 >>> ad.taylor(ad.math.exp, 0.0, 4)
@@ -155,7 +157,7 @@ class Jet:
         b, ok = self._coerce(other)
         if not ok:
             return NotImplemented
-        return apply_rule(table["pow"], (self, self._new(b)))
+        return apply_rule(table["pow"], (self, other))   # a constant exponent stays one
 
     def __rpow__(self, other):
         b, ok = self._coerce(other)
@@ -354,13 +356,15 @@ def _log(a):
     return c
 
 
-def _pow_const(a, r, c0=None):
+def _pow_const(a, r, c0=None, odd=False):
     """(x)^r for a constant r: exact for integers (also at 0), the recurrence otherwise
-    (``c0`` overrides the leading coefficient, e.g. the real cube root)."""
+    (``c0`` overrides the leading coefficient, e.g. the real cube root, and ``odd`` says
+    the power is continued to x < 0 as an odd function, as cbrt is). ``r`` may be an
+    array (an elementwise exponent)."""
     n = len(a)
-    if isinstance(r, numbers.Integral) or (isinstance(r, float) and r.is_integer() and
-                                           abs(r) < 64):
-        r = int(r)
+    integer = _integer_exponent(r)
+    if integer is not None:
+        r = integer
         if r == 0:
             one = _zero_like(a[0]) + 1
             return [one] + [_zero_like(a[0])] * (n - 1)
@@ -375,19 +379,61 @@ def _pow_const(a, r, c0=None):
             return result
         one = [_zero_like(a[0]) + 1] + [_zero_like(a[0])] * (n - 1)
         return _div(one, _pow_const(a, -r))
-    a0 = a[0]
-    if a0 == 0:
-        return _pow_at_zero(a, r)
-    c = [a0 ** r if c0 is None else c0]
-    for k in range(1, n):
-        acc = (r - (k - 1)) * a[1] * c[k - 1]
-        for j in range(2, k + 1):
-            acc = acc + (r * j - (k - j)) * a[j] * c[k - j]
-        c.append(acc / (k * a0))
-    return c
+    if _is_mp(a[0]):
+        r = elemental.to_mpmath(r)   # r - (k - 1) at the working precision, not in double
+
+    def regular():
+        a0 = a[0]
+        c = [a0 ** r if c0 is None else c0]
+        for k in range(1, n):
+            acc = (r - (k - 1)) * a[1] * c[k - 1]
+            for j in range(2, k + 1):
+                acc = acc + (r * j - (k - j)) * a[j] * c[k - j]
+            c.append(acc / (k * a0))
+        return c
+
+    zero = a[0] == 0
+    if isinstance(zero, np.ndarray) or isinstance(r, np.ndarray):
+        if not np.any(zero):
+            return regular()
+        return _lanes_apart(zero, regular,
+                            lambda lane, r_lane: _pow_const(lane, r_lane[0], odd=odd), a, [r])
+    return _pow_at_zero(a, r, odd) if zero else regular()
 
 
-def _pow_at_zero(a, r):
+def _integer_exponent(r):
+    """r as an int when it is one (small enough for repeated squaring); else None."""
+    if isinstance(r, numbers.Integral):
+        return int(r)
+    if isinstance(r, (float, mpmath.mpf)) and abs(r) < 64 and r == int(r):
+        return int(r)
+    return None
+
+
+def _is_mp(c) -> bool:
+    return isinstance(_primal(c), (mpmath.mpf, mpmath.mpc))
+
+
+def _lanes_apart(special, regular, one_lane, *series):
+    """An elementwise series whose lanes need different recurrences: ``regular()`` for
+    every lane (NumPy's inf/nan, without warnings, where it does not apply), replaced in
+    the lanes where the boolean array ``special`` holds by ``one_lane(*series of that
+    lane)``, a scalar problem (such as sqrt at 0). Each of ``series`` is a list of
+    coefficients; all broadcast together."""
+    shape = np.broadcast_shapes(np.shape(special), *(np.shape(c) for s in series for c in s))
+    with np.errstate(all="ignore"):
+        out = [np.array(np.broadcast_to(c, shape)) for c in regular()]
+    full = [[np.broadcast_to(c, shape) for c in s] for s in series]
+    for index in zip(*np.nonzero(np.broadcast_to(special, shape))):
+        lane = one_lane(*[[c[index] for c in s] for s in full])
+        for k, v in enumerate(lane):
+            if np.iscomplexobj(v) and not np.iscomplexobj(out[k]):
+                out[k] = out[k].astype(np.result_type(out[k], v))
+            out[k][index] = v
+    return out
+
+
+def _pow_at_zero(a, r, odd=False):
     """x^r for non-integer r where x(0) = 0: with x = t^m (a_m + a_{m+1} t + ...), x^r is
     t^(m r) times a power series. Coefficients below t^(m r) are 0; where m r is not an
     integer the higher derivatives at 0 are infinite, as for sqrt'(0) = inf."""
@@ -396,7 +442,12 @@ def _pow_at_zero(a, r):
     m = next((j for j in range(1, n) if a[j] != 0), None)
     if m is None:   # x is constant 0 up to this order
         return [zero if r > 0 else math.inf] + [zero] * (n - 1)
-    inner = _pow_const(a[m:] + [zero] * m, r)        # (a_m + ...)^r, a_m != 0
+    if not _is_complex(a[m]) and a[m] < 0:   # x leaves 0 downwards
+        if odd:   # cbrt(x) = -cbrt(-x)
+            return [-c for c in _pow_at_zero([-c for c in a], r)]
+        # no real x^r beside 0 (not the complex numbers Python's ** would give)
+        return [zero if r > 0 else math.inf] + [math.nan] * (n - 1)
+    inner = _pow_const(a[m:] + [zero] * m, r)        # (a_m + ...)^r, a_m > 0
     e = m * r
     if float(e).is_integer() and e >= 0:
         e = int(e)
@@ -409,22 +460,28 @@ def _pow_at_zero(a, r):
         falling = 1.0
         for i in range(k):
             falling *= e - i
-        sign = math.copysign(1.0, falling) * (1.0 if inner[0] > 0 else math.nan)
+        sign = math.copysign(1.0, falling) * (math.nan if _is_complex(inner[0]) else 1.0)
         out.append(sign * math.inf)
     return out
 
 
 def _sqrt(a):
-    if a[0] == 0:
-        return _pow_at_zero(a, 0.5)
-    c = [_fn("sqrt", a[0])]
-    two_c0 = 2 * c[0]
-    for k in range(1, len(a)):
-        acc = a[k]
-        for j in range(1, k):
-            acc = acc - c[j] * c[k - j]
-        c.append(acc / two_c0)
-    return c
+    def regular():
+        c = [_fn("sqrt", a[0])]
+        two_c0 = 2 * c[0]
+        for k in range(1, len(a)):
+            acc = a[k]
+            for j in range(1, k):
+                acc = acc - c[j] * c[k - j]
+            c.append(acc / two_c0)
+        return c
+
+    zero = a[0] == 0
+    if isinstance(zero, np.ndarray):   # elementwise: the lanes at 0 one by one
+        if not zero.any():
+            return regular()
+        return _lanes_apart(zero, regular, lambda lane: _pow_at_zero(lane, 0.5), a)
+    return _pow_at_zero(a, 0.5) if zero else regular()
 
 
 def _sin_cos(a, hyperbolic=False):
@@ -458,7 +515,7 @@ _DIRECT = {
     "sin": lambda a: _sin_cos(a)[0], "cos": lambda a: _sin_cos(a)[1],
     "sinh": lambda a: _sin_cos(a, True)[0], "cosh": lambda a: _sin_cos(a, True)[1],
     "tan": _tan, "tanh": lambda a: _tan(a, True),
-    "cbrt": lambda a: _pow_const(a, (_zero_like(a[0]) + 1) / 3, _fn("cbrt", a[0])),
+    "cbrt": lambda a: _pow_const(a, (_zero_like(a[0]) + 1) / 3, _fn("cbrt", a[0]), odd=True),
     "square": lambda a: _mul(a, a), "reciprocal": lambda a: _div(
         [_zero_like(a[0]) + 1] + [_zero_like(a[0])] * (len(a) - 1), a),
     "neg": lambda a: [-x for x in a], "pos": list,
@@ -492,13 +549,18 @@ def apply_rule(rule, args, flavour=None):
     order = min(a.order for a in args if type(a) is Jet and a.tag == tag)
     series = [_series(a, order, tag) for a in args]
     moving = [type(a) is Jet and a.tag == tag for a in args]
+    if flavour is elemental.CMATH and rule.complex_args:
+        series = [[_to_complex(c) for c in s] for s in series]
+    if any(_is_mp(s[0]) for s in series):   # constants join at the working precision
+        constants = elemental.promote_constants(rule, [s[0] for s in series])
+        series = [s if m else [c] + s[1:] for s, m, c in zip(series, moving, constants)]
     if rule.kind == "constant":
         value = rule(*[s[0] for s in series])
         return Jet([value] + [_zero_like(_primal(value))] * order, tag)
     if rule.kind not in ("smooth",):
         raise TypeError(f"{rule.name}(): no Taylor rule for a {rule.kind} function")
     if rule.jvp is not None or (rule.complex_jvp is not None and any(
-            isinstance(_primal(s[0]), (complex, mpmath.mpc)) for s in series)):
+            _is_complex(s[0]) for s in series)):
         raise TypeError(f"{rule.name}(): no Taylor rule for this (non-holomorphic) function")
     direct = _DIRECT.get(rule.name)
     if direct is not None and sum(moving) == 1 and len(args) == 1:
@@ -511,28 +573,60 @@ def apply_rule(rule, args, flavour=None):
         return Jet(out, tag)
     if rule.name == "pow" and not moving[1]:
         return Jet(_pow_const(series[0], series[1][0]), tag)
-    if rule.name == "pow":   # x ** y = exp(y log x)
-        base = series[0]
-        if base[0] == 0 and not moving[0]:   # 0 ** y: 0 for y > 0 (d/dy = 0, as in SPEC)
-            y0 = series[1][0]
-            if y0 > 0:
-                return Jet([_zero_like(_primal(y0))] * (order + 1), tag)
-        if base[0] == 0:
-            raise ValueError("pow(): x ** y with x = 0 and a moving exponent has no Taylor "
-                             "series")
-        return Jet(_exp(_mul(series[1], _log(base))), tag)
+    if rule.name == "pow":
+        return Jet(_pow(series[0], series[1], moving[0]), tag)
     value = _call(rule, [s[0] for s in series], flavour)
     if order == 0:
         return Jet([value], tag)
     return Jet(_generic(rule, series, moving, value, order, tag), tag)
 
 
+def _pow(base, exponent, base_moves):
+    """x ** y with a moving exponent: exp(y log x). Where x = 0: a constant base 0 with
+    y > 0 gives 0 (d/dy = 0, as in SPEC); a moving base at 0 has no series."""
+    def regular():
+        return _exp(_mul(exponent, _log(base)))
+
+    def at_zero(x, y):
+        if not base_moves and y[0] > 0:
+            return [_zero_like(_primal(y[0]))] * len(y)
+        raise ValueError("pow(): x ** y with x = 0 and a moving exponent has no Taylor "
+                         f"series (x = {x[0]}, y = {y[0]})")
+
+    zero = base[0] == 0
+    if isinstance(zero, np.ndarray):   # elementwise: the lanes at 0 one by one
+        if not zero.any():
+            return regular()
+        return _lanes_apart(zero, regular, at_zero, base, exponent)
+    return at_zero(base, exponent) if zero else regular()
+
+
+def _is_complex(c) -> bool:
+    """A complex coefficient: a complex number, mpc, or an array of complex dtype."""
+    c = _primal(c)
+    if isinstance(c, (complex, mpmath.mpc, np.complexfloating)):
+        return True
+    if isinstance(c, np.ndarray):
+        return c.dtype.kind == "c" or (c.dtype == object and any(
+            isinstance(v, (complex, mpmath.mpc)) for v in c.flat))
+    return False
+
+
+def _to_complex(c):
+    """A coefficient promoted to complex, as the cmath flavour promotes its arguments."""
+    if type(c) is Jet:
+        return c._new([_to_complex(v) for v in c.coeffs])
+    return elemental.to_complex(c)
+
+
 def _call(rule, values, flavour):
     """The primal on the order-0 coefficients, with the flavour's semantics (mpmath values
-    stay mpmath even under dualad.math, as for duals)."""
-    flavour = flavour if flavour is not None and rule.name in flavour.functions else \
-        elemental.GENERIC
-    return elemental.primal(rule, values, flavour, elemental.kind_of(values))
+    stay mpmath even under dualad.math, as for duals; arrays follow NumPy, as for
+    ``DualArray``)."""
+    key = elemental.kind_of(values)
+    if flavour is None or rule.name not in flavour.functions or key == "numpy":
+        flavour = elemental.GENERIC   # arrays: NumPy's elementwise semantics, as array duals
+    return elemental.primal(rule, values, flavour, key)
 
 
 def _generic(rule, series, moving, value, order, tag):
@@ -643,7 +737,10 @@ def apply_reduction(rule, items):
     compose = _REDUCTIONS.get(rule.name)
     if compose is None:
         raise TypeError(f"{rule.name}(): no Taylor rule")
-    return compose(list(items))
+    items = list(items)
+    if any(_is_mp(v) for v in items):   # constants join at the working precision
+        items = [elemental.to_mpmath(v) for v in items]
+    return compose(items)
 
 
 elemental.DUALS = elemental.DUALS + (Jet,)

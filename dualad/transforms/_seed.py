@@ -15,6 +15,7 @@ import mpmath
 import numpy as np
 
 from ..array import DualArray, wrap
+from ..elemental import to_mpmath
 from ..number import Dual, _make
 
 _MP = (mpmath.mpf, mpmath.mpc)
@@ -106,7 +107,18 @@ def _innermost(x):
 
 
 def seed(value, tangent, tag: int) -> Dual:
+    """A dual of ``tag``; an mpmath value gets an mpmath tangent, so that tangent
+    arithmetic (``t / 3``, ``t * 0.1``) runs at the working precision, not in double."""
+    if isinstance(_innermost(value), _MP):
+        tangent = _mp_tangent(tangent)
     return _make(value, tangent, tag)
+
+
+def _mp_tangent(t):
+    """A tangent (a number, or a 1-D array of k directions) in mpmath numbers, exactly."""
+    if isinstance(t, np.ndarray) and t.dtype != object:
+        return np.array([to_mpmath(v) for v in t.tolist()], dtype=object)
+    return to_mpmath(t)
 
 
 def pack_like(template, items: list):

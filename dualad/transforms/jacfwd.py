@@ -18,7 +18,8 @@ from ..array import (DualArray, GatheredTooWide, _make_array, budget_tripped,
 from ..number import Dual, _make
 from ..elemental import run_guarded
 from ..tags import new_tag
-from ._seed import as_array, as_scalar, check_callable, has_nan, is_array, primal_of, tangent_of
+from ._seed import (as_array, as_scalar, check_callable, has_nan, is_array, primal_of, seed,
+                    tangent_of)
 from ._tree import flatten, flatten_args, is_scalar, is_vector, leaf_shape, unflatten
 
 #: bytes of tangent per intermediate array a pass should aim at (about an L2 cache):
@@ -132,8 +133,8 @@ class _Leaf:
                     return _make(_scalar_value(self.value), tangent[0], tag)
                 return _make_array(self.value, tangent.reshape(self.shape + (k,)), tag, k)
             if self.kind == "scalar":
-                return _make(self.value, tangent[0], tag)
-            return type(self.value)(_make(v, tangent[i], tag) for i, v in enumerate(self.value))
+                return seed(self.value, tangent[0], tag)
+            return type(self.value)(seed(v, tangent[i], tag) for i, v in enumerate(self.value))
         lo, hi = max(start, self.offset), min(stop, self.offset + self.size)
         if lo >= hi:
             return self.value  # no direction of this pass moves this leaf: a constant
@@ -162,8 +163,8 @@ class _Leaf:
                                    (lo - self.offset, hi - self.offset), band)
             return _make_array(self.value, tangent.reshape(self.shape + (k,)), tag, k)
         if self.kind == "scalar":
-            return _make(self.value, tangent[0], tag)
-        return type(self.value)(_make(v, tangent[i], tag) for i, v in enumerate(self.value))
+            return seed(self.value, tangent[0], tag)
+        return type(self.value)(seed(v, tangent[i], tag) for i, v in enumerate(self.value))
 
 
 def _plain_inside(v) -> bool:

@@ -7,7 +7,7 @@ from typing import Any, Callable
 import mpmath
 import numpy as np
 
-from ..elemental import DUALS
+from ..elemental import DUALS, to_mpmath
 from ..jet import Jet, _zero_like
 from ..tags import new_tag
 from ._seed import as_array, as_scalar, as_vector, check_callable, is_array, to_array
@@ -19,11 +19,17 @@ def taylor(f: Callable[..., Any], x, n: int, direction=None) -> list:
 
     ``x`` is a number; or an ndarray, for an elementwise series of an elementwise ``f``;
     or a sequence/array with a ``direction`` v, for the directional series of
-    t -> f(x + t v). The result is a list of n + 1 numbers (or arrays).
+    t -> f(x + t v). The result is a list of n + 1 numbers; for an ndarray ``x``, a list
+    of n + 1 arrays of x's shape, ``result[k][i]`` the k-th coefficient at ``x[i]``
+    (``np.stack(result)`` puts the order on a new leading axis). mpmath inputs give
+    mpmath coefficients at the working precision.
 
     >>> import dualad as ad
     >>> [round(c, 12) for c in ad.taylor(ad.math.sin, 0.0, 5)]
     [0.0, 1.0, 0.0, -0.166666666667, 0.0, 0.008333333333]
+    >>> import numpy as np
+    >>> [c.tolist() for c in ad.taylor(np.sqrt, np.array([1.0, 4.0]), 2)]
+    [[1.0, 2.0], [0.5, 0.25], [-0.125, -0.015625]]
     """
     check_callable(f, "taylor")
     n = _check_order(n, "taylor")
@@ -64,6 +70,8 @@ def _one_like(v):
 
 def _jet(value, slope, n, tag):
     zero = _zero_like(value if not isinstance(value, DUALS) else 0.0)
+    if isinstance(value, (mpmath.mpf, mpmath.mpc)):   # the series at the working precision
+        slope = to_mpmath(slope)
     return Jet([value, slope] + [zero] * (n - 1), tag) if n else Jet([value], tag)
 
 
