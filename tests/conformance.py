@@ -52,7 +52,6 @@ _ITEM4_SIGN = ("issue 12 item 4: np.sign of a complex dual: tangent 0 on arrays,
 _ITEM9 = "issue 12 item 9: second order through {} crashes"
 _ITEM12_ASINH = "issue 12 item 12: np.arcsinh on a complex DualArray (its partial uses hypot)"
 _ITEM12_SCALAR = "issue 12 item 12: {} refuses a complex scalar dual (the arrays work)"
-_ITEM13 = "issue 12 item 13: keyword form crashes"
 _NEW_SPECIAL = ("NEW: dualad.functions.{} on array duals crashes at second order: its NumPy "
                 "kernel (scipy.special) is called on the nested DualArray (same family as "
                 "item 9's sigmoid)")
@@ -60,24 +59,6 @@ _NEW_SOFTPLUS = ("NEW: complex softplus is wrong: on arrays the kernel ignores t
                  "part (as item 4's sigmoid), on scalars log(1 + e^z) cancels for Re z << 0")
 _NEW_COMPLEX_SCALAR = ("NEW: {} refuses a complex scalar dual although NumPy (and the array "
                        "path) define it for complex")
-_NEW_POSITIONAL = ("NEW: silent wrong tangent: an option passed positionally (np.sum(a, 1)) is "
-                   "ignored by the tangent map, which reads it from kwargs only")
-_NEW_POSITIONAL_CRASH = ("NEW: an option passed positionally (np.amax(a, 1)) crashes the "
-                         "tangent map, which reads it from kwargs only")
-_NEW_ORDER_F = ("NEW: order='F' reshape/ravel: positional order is ignored (silent wrong "
-                "tangent); by keyword it is refused although the tangent is the same reshape")
-_NEW_ATLEAST = "NEW: np.atleast_Nd of several arrays crashes (the tangent map expects one)"
-_NEW_KEYWORD = ("NEW: keyword form crashes (the same mechanism as item 13: tangent maps read "
-                "arguments positionally)")
-_NEW_KEYWORD_ARRAY = ("NEW: a second array argument passed by keyword (np.dot(a, b=x)) "
-                      "recurses forever (RecursionError): duals in kwargs are not split")
-_NEW_ALL_KEYWORD = ("NEW: the array argument itself by keyword (np.sum(a=x)) recurses forever "
-                    "(RecursionError)")
-_NEW_TRIL = ("NEW: second order through np.linalg.qr crashes: numpy.tril has no tangent rule "
-             "(same root as item 9's cholesky)")
-_NEW_COMPLEX_LA = "NEW: silent wrong tangent of {} for complex input"
-_NEW_CHOLESKY_UPPER = ("NEW: np.linalg.cholesky(a, upper=True) is refused although its tangent "
-                       "is the conjugate transpose of the lower one")
 _NEW_SCALAR_SINGULAR = ("NEW: a ufunc on a scalar Dual at a singular point raises the Python "
                         "math exception (ValueError/ZeroDivisionError/OverflowError) instead "
                         "of NumPy's inf/nan with a RuntimeWarning")
@@ -108,40 +89,6 @@ KNOWN_FAILURES: dict[str, str] = {
     **{f"{name}-{name}-complex-{form}-order*": _NEW_COMPLEX_SCALAR.format(f"np.{name}")
        for name in ("maximum", "minimum", "fmax", "fmin", "rint") for form in ("scalar", "same")},
     # array functions
-    # (the Hessian of a linear reduction is 0 whatever the axis: sum and mean pass it)
-    **{f"np.{name}-{label}-*-pos-order?": _NEW_POSITIONAL for name, label in (
-        ("sum", "axis"), ("sum", "keepdims"), ("mean", "axis"))},
-    **{f"np.{name}-axis-*-pos-*": _NEW_POSITIONAL for name in ("prod", "cumsum", "cumprod")},
-    # (axis 0 works by a broadcasting coincidence; under jacfwd the crash is a nan row)
-    "np.amax-axis-*-pos-*": _NEW_POSITIONAL_CRASH,
-    "np.amin-axis-*-pos-*": _NEW_POSITIONAL_CRASH,
-    "np.max-axis1-*-pos-*": _NEW_POSITIONAL_CRASH,
-    "np.min-axis1-*-pos-*": _NEW_POSITIONAL_CRASH,
-    "np.reshape-F-*-pos-order1": _NEW_ORDER_F,
-    "np.reshape-F-*-kw-*": _NEW_ORDER_F,
-    "np.ravel-F-*-pos-order1": _NEW_ORDER_F,
-    "np.ravel-F-*-kw-*": _NEW_ORDER_F,
-    "np.atleast_?d-two-*": _NEW_ATLEAST,
-    **{f"np.{name}-*-kw-*": _ITEM13 for name in ("moveaxis", "swapaxes", "repeat")},
-    **{f"np.{name}-*-kw-*": _NEW_KEYWORD
-       for name in ("take", "take_along_axis", "roll", "split", "array_split", "tile")},
-    **{f"{name}-*-kw-*": _NEW_KEYWORD_ARRAY
-       for name in ("np.dot", "np.tensordot", "np.linalg.solve")},
-    "*-allkw-*": _NEW_ALL_KEYWORD,
-    "np.linalg.det-3x3-*-order2": _ITEM9.format("np.linalg.det (the adjugate)"),
-    "np.linalg.det-3x3-*-orderhessian": _ITEM9.format("np.linalg.det (the adjugate)"),
-    "np.linalg.cholesky-lower-*-order2": _ITEM9.format("np.linalg.cholesky (numpy.tril)"),
-    "np.linalg.cholesky-lower-complex-*-order1": _NEW_COMPLEX_LA.format("np.linalg.cholesky"),
-    "np.linalg.cholesky-lower-complex-*-orderhessian":
-        _NEW_COMPLEX_LA.format("np.linalg.cholesky"),
-    "np.linalg.cholesky-upper-*": _NEW_CHOLESKY_UPPER,
-    "np.linalg.qr-*-order2": _NEW_TRIL,
-    "np.linalg.qr-*-complex-*-order1": _NEW_COMPLEX_LA.format("np.linalg.qr"),
-    "np.linalg.qr-*-complex-*-orderhessian": _NEW_COMPLEX_LA.format("np.linalg.qr"),
-    "np.linalg.slogdet-*-complex-pos-order*": _NEW_COMPLEX_LA.format(
-        "np.linalg.slogdet (the sign e^{i arg det} gets tangent 0)"),
-    "np.linalg.pinv-tall-complex-pos-order*": _NEW_COMPLEX_LA.format(
-        "np.linalg.pinv of a non-square matrix"),
     "np.linalg.eigh-*-complex-*": _ITEM3,
     "np.linalg.svd-*-complex-*": _ITEM3,
     # singular points
@@ -605,6 +552,8 @@ ARRAY_CASES: dict[Callable, list[Call]] = {
     np.diagonal: [C("main", X((3, 3))), C("offset", X((3, 4)), -1),
                   C("axes", X((2, 3, 3)), 0, 1, 2)],
     np.diag: [C("vector", X((3,))), C("matrix", X((3, 3))), C("k", X((3,)), 1)],
+    np.tril: [C("main", X((3, 3))), C("k", X((3, 4)), -1), C("stacked", X((2, 3, 3)), 1)],
+    np.triu: [C("main", X((3, 3))), C("k", X((3, 4)), 1), C("stacked", X((2, 3, 3)), -1)],
     np.dot: [C("mat-vec", X((3, 3)), X((3,))), C("mat-mat", X((2, 3)), X((3, 4))),
              C("constant", _CONST23, X((3,)))],
     np.inner: [C("vec", X((3,)), X((3,))), C("mat", X((2, 3)), X((4, 3)))],
