@@ -585,6 +585,8 @@ _ARRAY_RULES = [
     _array("np.linalg.qr", "a", ar.qr_jvp, _la.qr, pattern="dense"),
     _array("np.linalg.eigh", "a", ar.eigh_jvp, _la.eigh, pattern="dense"),
     _array("np.linalg.svd", "a", ar.svd_jvp, _la.svd, pattern="dense"),
+    *([_array("np.linalg.svdvals", "x", ar.svdvals_jvp, _la.svdvals, pattern="dense")]
+      if hasattr(_la, "svdvals") else []),   # NumPy >= 2.0
     _array("np.linalg.pinv", "a", ar.pinv_jvp, _la.pinv, pattern="dense"),
 ]
 

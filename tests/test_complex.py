@@ -171,3 +171,148 @@ def test_taylor_refuses_sign_and_abs_off_the_real_line():
         ad.taylor(lambda x: np.sign(x * (3 + 4j)), 2.0, 2)
     with pytest.raises(TypeError, match="non-holomorphic"):
         ad.taylor(lambda x: abs(x + 1j * (x - 2)), 2.0, 2)
+
+
+# --- complex linear algebra -------------------------------------------------------------
+
+_rng = np.random.default_rng(12)
+
+
+def _cplx(*shape):
+    return _rng.standard_normal(shape) + 1j * _rng.standard_normal(shape)
+
+
+_B = _cplx(3, 3)
+HERMITIAN = _B + _B.conj().T              # distinct eigenvalues
+SYMMETRIC = (_B + _B.T).real
+D_ANY = _cplx(3, 3)                       # not Hermitian: numpy reads one triangle of A + t dA
+
+
+def projectors(v):
+    """v_i v_i^H for each column: unchanged by the phase of v_i."""
+    return np.stack([v[:, i:i + 1] @ np.conjugate(v[:, i:i + 1]).T for i in range(v.shape[1])])
+
+
+def pairs(u, vh):
+    """u_i v_i^H: unchanged by a common phase of the i-th singular vectors."""
+    return np.stack([u[:, i:i + 1] @ vh[i:i + 1, :] for i in range(vh.shape[0])])
+
+
+def assert_jvp_matches_central(f, a, da, rtol=1e-7):
+    _, t = ad.jvp(f, (a,), (da,))
+    want = central(f, a, da)
+    np.testing.assert_allclose(t, want, rtol=rtol, atol=rtol * np.max(np.abs(want)))
+    return t
+
+
+def test_eigvalsh_of_a_complex_hermitian_matrix_has_real_tangents():
+    h = np.array([[2, 1 - 1j], [1 + 1j, 3]])
+    dh = np.array([[0, 1j], [-1j, 0]])
+    t = assert_jvp_matches_central(np.linalg.eigvalsh, h, dh)
+    assert not np.iscomplexobj(t)
+    np.testing.assert_allclose(t, [2 / 3, -2 / 3], rtol=1e-14)   # v_i^H dH v_i by hand
+
+
+@pytest.mark.parametrize("a", [HERMITIAN, SYMMETRIC], ids=["hermitian", "real"])
+@pytest.mark.parametrize("uplo", ["L", "U"])
+@pytest.mark.parametrize("quantity", ["values", "projectors", "moduli"])
+def test_eigh_gauge_invariant_quantities(a, uplo, quantity):
+    pick = {"values": lambda w, v: w, "projectors": lambda w, v: projectors(v),
+            "moduli": lambda w, v: np.abs(v) ** 2}[quantity]
+    assert_jvp_matches_central(lambda m: pick(*np.linalg.eigh(m, UPLO=uplo)), a, D_ANY)
+
+
+def test_eigh_tangents_solve_the_differentiated_eigen_equation():
+    """A v = λ v differentiated: dA V + A dV = dV diag(w) + V diag(dw), and the
+    normalisation v^H v = 1: Re(v_i^H dv_i) = 0 (by hand, for any phase of V)."""
+    dh = D_ANY + D_ANY.conj().T   # Hermitian, so numpy's triangle is all of it
+    (w, v), (dw, dv) = ad.jvp(np.linalg.eigh, (HERMITIAN,), (dh,))
+    residual = dh @ v + HERMITIAN @ dv - dv * w - v * dw
+    np.testing.assert_allclose(residual, 0, atol=1e-13)
+    np.testing.assert_allclose(np.real(np.sum(np.conjugate(v) * dv, axis=0)), 0, atol=1e-14)
+
+
+_TALL, _WIDE, _SQUARE = _cplx(4, 3), _cplx(3, 4), _cplx(3, 3)
+
+
+def _svd_quantity(name, full_matrices=False):
+    def f(m):
+        u, s, vh = np.linalg.svd(m, full_matrices=full_matrices)
+        return {"values": s, "product": u @ (s[:, None] * vh), "left": projectors(u),
+                "right": projectors(np.conjugate(vh).T), "pairs": pairs(u, vh)}[name]
+    return f
+
+
+@pytest.mark.parametrize("a", [_TALL, _WIDE, _SQUARE, _TALL.real, _WIDE.real],
+                         ids=["tall", "wide", "square", "real tall", "real wide"])
+@pytest.mark.parametrize("quantity", ["values", "product", "left", "right", "pairs"])
+def test_svd_gauge_invariant_quantities(a, quantity):
+    da = _cplx(*a.shape) if np.iscomplexobj(a) else _rng.standard_normal(a.shape)
+    t = assert_jvp_matches_central(_svd_quantity(quantity), a, da)
+    if quantity == "values":
+        assert not np.iscomplexobj(t)   # singular values stay real
+    if quantity == "product":           # U diag(s) V^H is A itself
+        np.testing.assert_allclose(t, da, atol=1e-13)
+
+
+def test_svd_full_matrices_of_a_square_complex_matrix():
+    assert_jvp_matches_central(_svd_quantity("pairs", full_matrices=True), _SQUARE, D_ANY)
+
+
+def test_svd_full_matrices_of_a_non_square_matrix_refuses():
+    with pytest.raises(TypeError, match="full_matrices"):
+        ad.jvp(np.linalg.svd, (_TALL,), (_TALL,))
+
+
+def test_svd_values_only_and_svdvals_of_a_complex_matrix():
+    t = assert_jvp_matches_central(lambda m: np.linalg.svd(m, compute_uv=False), _TALL,
+                                   _cplx(4, 3))
+    assert not np.iscomplexobj(t)
+    if hasattr(np.linalg, "svdvals"):
+        assert_jvp_matches_central(np.linalg.svdvals, _TALL, _cplx(4, 3))
+
+
+@pytest.mark.parametrize("a", [HERMITIAN, SYMMETRIC], ids=["hermitian", "real"])
+def test_svd_hermitian_reads_the_lower_triangle_as_numpy_does(a):
+    assert_jvp_matches_central(lambda m: np.linalg.svd(m, hermitian=True, compute_uv=False),
+                               a, D_ANY)
+    assert_jvp_matches_central(lambda m: pairs(*np.linalg.svd(m, hermitian=True)[::2]),
+                               a, D_ANY)
+
+
+@pytest.mark.parametrize("name", ["cholesky", "qr", "qr r", "slogdet", "pinv", "lstsq",
+                                  "det of a singular matrix"])
+def test_other_decompositions_of_complex_matrices(name):
+    p = _B @ _B.conj().T + 3 * np.eye(3)
+    b = _cplx(4)
+    f, a = {"cholesky": (np.linalg.cholesky, p),
+            "qr": (lambda m: np.concatenate(np.linalg.qr(m)), _TALL),
+            "qr r": (lambda m: np.linalg.qr(m, mode="r"), _TALL),
+            "slogdet": (lambda m: np.stack(np.linalg.slogdet(m)), _SQUARE),
+            "pinv": (np.linalg.pinv, _TALL),
+            "lstsq": (lambda m: np.concatenate(np.linalg.lstsq(m, b)[:2]), _TALL),
+            "det of a singular matrix": (np.linalg.det, _cplx(3, 2) @ _cplx(2, 3))}[name]
+    assert_jvp_matches_central(f, a, _cplx(*a.shape))
+
+
+def second_central(g, t0, h=1e-4):
+    n = len(t0)
+    e = np.eye(n) * h
+    return np.array([[(g(t0 + e[i] + e[j]) - g(t0 + e[i] - e[j]) - g(t0 - e[i] + e[j])
+                       + g(t0 - e[i] - e[j])) / (4 * h * h) for j in range(n)]
+                     for i in range(n)])
+
+
+@pytest.mark.parametrize("name", ["eigvalsh", "svd"])
+def test_hessian_through_complex_eigenvalues_and_singular_values(name):
+    """Second order along two real parameters: A(t) = A + t1 dA1 + t2 dA2."""
+    d1, d2 = _cplx(3, 3), _cplx(3, 3)
+    base = HERMITIAN if name == "eigvalsh" else _SQUARE
+    fn = np.linalg.eigvalsh if name == "eigvalsh" else (
+        lambda m: np.linalg.svd(m, compute_uv=False))
+
+    def g(t):
+        return np.sum(fn(base + t[0] * d1 + t[1] * d2) ** 3)
+    t0 = np.array([0.1, -0.2])
+    want = second_central(g, t0)
+    np.testing.assert_allclose(ad.hessian(g)(t0), want, rtol=1e-6, atol=1e-6 * np.max(abs(want)))
