@@ -623,8 +623,9 @@ def det_jvp(args, kwargs, ans, tangents, k):
 
 
 def slogdet_jvp(args, kwargs, ans, tangents, k):
-    """With c = tr(A^{-1} dA): d log|det A| = Re c, d sign = sign · i Im c (0 for real
-    matrices and tangents: the sign of a real determinant is piecewise constant)."""
+    """d log|det A| = Re c, d sign = sign·i Im c, c = tr(A^{-1} dA) (d sign = 0 when real).
+
+    The sign of a real determinant is piecewise constant; a complex one turns with Im c."""
     a = args[0]
     t = tangents[0]
     inv = np.linalg.inv(a)
@@ -655,8 +656,9 @@ def _tril(t, offset, k):
 
 
 def cholesky_jvp(args, kwargs, ans, tangents, k):
-    """A = L L^H: dL = L Phi(L^{-1} dA L^{-H}), Phi = lower triangle with half diagonal
-    (dA: the Hermitian matrix of the lower triangle numpy reads)."""
+    """A = L L^H: dL = L Phi(L^{-1} dA L^{-H}), Phi = lower triangle with half diagonal.
+
+    dA is the Hermitian matrix of the lower triangle numpy reads."""
     if kwargs.get("upper"):
         raise TypeError("dualad: cholesky(upper=True) has no tangent rule; transpose the result")
     el = ans
@@ -674,9 +676,10 @@ def _diag_part(t, k):
 
 
 def qr_jvp(args, kwargs, ans, tangents, k):
-    """A = QR (reduced, m >= n): with M = Q^H dA R^{-1}, Omega = tril(M,-1) - tril(M,-1)^H
-    + i Im diag(M) (skew-Hermitian; LAPACK's R keeps a real diagonal),
-    dR = (M - Omega) R and dQ = Q Omega + (I - Q Q^H) dA R^{-1}."""
+    """A = QR (reduced, m >= n): dR = (M - Omega) R, dQ = Q Omega + (I - Q Q^H) dA R^{-1}.
+
+    M = Q^H dA R^{-1} and Omega = tril(M,-1) - tril(M,-1)^H + i Im diag(M), skew-Hermitian
+    (LAPACK's R keeps a real diagonal)."""
     mode = args[1] if len(args) > 1 else kwargs.get("mode", "reduced")
     if mode not in ("reduced", "r"):
         raise TypeError(f"dualad: qr(mode={mode!r}) has no tangent rule; use mode='reduced'")
@@ -704,9 +707,10 @@ def _vec_diag(v):
 
 
 def eigh_jvp(args, kwargs, ans, tangents, k):
-    """Hermitian (real: symmetric) A = V diag(w) V^H, from the triangle numpy reads:
-    dw_i = Re(v_i^H dA v_i); dV = V (F o (V^H dA V)), F_ij = 1/(w_j - w_i), F_ii = 0
-    (the gauge Im(V^H dV)_ii = 0: eigenvectors are defined up to a phase)."""
+    """Hermitian A = V diag(w) V^H: dw = Re diag(V^H dA V), dV = V (F o V^H dA V).
+
+    F_ij = 1/(w_j - w_i), F_ii = 0 (the gauge Im(V^H dV)_ii = 0: eigenvectors are defined
+    up to a phase); dA is the Hermitian matrix of the triangle numpy reads (UPLO)."""
     uplo = args[1] if len(args) > 1 else kwargs.get("UPLO", "L")
     w, v = ans
     dA = _hermitian_from_triangle(tangents[0], k, uplo)
@@ -729,8 +733,9 @@ def _svd_args(args, kwargs):
 
 
 def svd_jvp(args, kwargs, ans, tangents, k):
-    """A = U S V^H (reduced; complex or real). With P = U^H dA V: dS = Re diag(P);
-    dU = U (F o (P S + S P^H) + i Im(diag P) S^-1) + (I - U U^H) dA V S^-1,
+    """A = U S V^H (reduced, complex or real): dS = Re diag(U^H dA V); dU, dV up to phase.
+
+    With P = U^H dA V: dU = U (F o (P S + S P^H) + i Im(diag P) S^-1) + (I - U U^H) dA V S^-1,
     dV = V (F o (S P + P^H S)) + (I - V V^H) dA^H U S^-1, F_ij = 1/(s_j^2 - s_i^2)
     (the gauge Im(V^H dV)_ii = 0; singular vectors are defined up to a common phase).
     ``hermitian=True`` reads the lower triangle, as numpy's eigh-based path does."""

@@ -92,7 +92,8 @@ def _unary(rule: Rule, flavour, plain):
                _impl=flavour.impl(rule, "float"), _rule=rule, _flavour=flavour, _plain=plain,
                __builtins__={"type": type, "float": float, "isinstance": isinstance})
     # a rule with its own complex tangent map (abs) takes it for a complex tangent
-    guard = " and not _has_complex(_arg.tangent)" if rule.complex_jvp is not None else ""
+    guard = (" and (type(_arg.tangent) is float or not _has_complex(_arg.tangent))"
+             if rule.complex_jvp is not None else "")
     env["_has_complex"] = elemental.has_complex
     source = _UNARY_SOURCE.format(name="fn", param=param, expr=expr, guard=guard)
     exec(compile(source, f"<dualad rule {rule.name}>", "exec"), env)   # table data only

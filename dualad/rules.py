@@ -218,6 +218,14 @@ def _rule(name, params, *partials, kind="smooth", math=None, cmath=None, mp=None
 # for scalars). It is used whenever a primal *or a tangent* is complex: a real x moved
 # along i leaves the real line, where these functions are not the real rule's extension.
 
+def _part(x, name):
+    """``x.real`` / ``x.imag``, also entry by entry in an object array (mpmath k-tangents,
+    whose ``.real`` NumPy leaves as it is)."""
+    if isinstance(x, np.ndarray) and x.dtype == object:
+        return np.array([getattr(v, name) for v in x.flat], dtype=object).reshape(x.shape)
+    return getattr(x, name)
+
+
 def _over_modulus(num, r, k):
     """``num / r``, and 0 where ``r`` is 0 (the convention abs'(0) = 0)."""
     if getattr(r, "ndim", 0) == 0:   # numbers and scalar duals
@@ -228,25 +236,24 @@ def _over_modulus(num, r, k):
 
 
 def _abs_complex_jvp(vals, ans, tans, k=None):
-    # |z| is not holomorphic: d|z| = Re(conj(z) dz) / |z|, and 0 at z = 0 (abs'(0) = 0).
+    """d|z| = Re(conj(z) dz)/|z| (not holomorphic), 0 at z = 0."""
     (z,), (t,) = vals, tans
-    return _over_modulus((ar.ex(z.conjugate(), k) * t).real, ans, k)
+    return _over_modulus(_part(ar.ex(z.conjugate(), k) * t, "real"), ans, k)
 
 
 def _sign_complex_jvp(vals, ans, tans, k=None):
-    # NumPy 2: sign z = z/|z|, not holomorphic. With s = sign z, r = |z| and
-    # dr = Re(conj(s) dz): d(z/r) = dz/r - z dr/r^2 = (dz - s Re(conj(s) dz)) / r;
-    # 0 at z = 0 (sign' = 0, as on the reals).
+    """sign z = z/|z| (NumPy 2): d sign = (dz - s Re(conj(s) dz))/|z|, s = sign z; 0 at 0."""
+    # With r = |z| and dr = Re(conj(s) dz): d(z/r) = dz/r - z dr/r^2; not holomorphic.
     (z,), (t,) = vals, tans
     s = ar.ex(ans, k)
-    return _over_modulus(t - s * (s.conjugate() * t).real, abs(z), k)
+    return _over_modulus(t - s * _part(s.conjugate() * t, "real"), abs(z), k)
 
 
 def _phase_jvp(vals, ans, tans):
     # phase(z) = atan2(Im z, Re z): d phase = Im(conj(z) dz) / |z|^2.
     (z,), (t,) = vals, tans
     r2 = (z * z.conjugate()).real
-    num = (z.conjugate() * t).imag
+    num = _part(z.conjugate() * t, "imag")
     if r2 == 0:
         return num * math.nan if num != 0 else num
     return num / r2

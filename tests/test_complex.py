@@ -316,3 +316,72 @@ def test_hessian_through_complex_eigenvalues_and_singular_values(name):
     t0 = np.array([0.1, -0.2])
     want = second_central(g, t0)
     np.testing.assert_allclose(ad.hessian(g)(t0), want, rtol=1e-6, atol=1e-6 * np.max(abs(want)))
+
+
+# --- gradients of functions of complex input: JAX's convention ------------------------
+
+def test_gradient_of_a_real_function_of_complex_input_is_jax_grad():
+    """f = Σ|z|² = Σ x² + y²: ∂f/∂x - i ∂f/∂y = 2x - 2iy = 2 conj(z) (by hand)."""
+    z = np.array([1 + 2j, 3 - 1j])
+    np.testing.assert_array_equal(ad.gradient(lambda v: np.sum(np.abs(v) ** 2), z),
+                                  2 * np.conjugate(z))
+    assert ad.gradient(lambda v: abs(v) ** 2, 3 + 4j) == 6 - 8j
+
+
+def test_gradient_of_complex_input_against_central_differences():
+    def f(v):
+        return np.sum(np.real(v * v) * np.imag(v)) + np.abs(v[0] - v[1])
+    z = np.array([0.5 + 1.5j, -1.0 + 0.25j, 2.0 - 0.5j])
+    want = np.array([central(f, z, e) - 1j * central(f, z, 1j * e) for e in np.eye(3)])
+    np.testing.assert_allclose(ad.gradient(f, z), want, rtol=1e-8)
+    np.testing.assert_allclose(ad.gradient(f, z, chunk_size=2), want, rtol=1e-8)
+
+
+def test_gradient_of_complex_sequences_and_mpmath_numbers():
+    """f = |z0|² + Re z1: (2 conj z0, 1) by hand."""
+    np.testing.assert_array_equal(
+        ad.gradient(lambda v: abs(v[0]) ** 2 + v[1].real, [3 + 4j, 1j]), [6 - 8j, 1])
+    g = ad.gradient(lambda v: abs(v[0]) ** 2, [mpmath.mpc(3, 4)])
+    assert g == [mpmath.mpc(6, -8)]
+
+
+def test_gradient_refuses_a_complex_valued_function_without_holomorphic():
+    with pytest.raises(TypeError, match="holomorphic=True"):
+        ad.gradient(lambda v: np.sum(v ** 2), np.array([1 + 2j]))
+    with pytest.raises(TypeError, match="real-valued"):
+        ad.gradient(lambda x: np.sum(np.exp(1j * x)), np.array([1.0]))
+
+
+def test_gradient_with_holomorphic_is_the_complex_derivative():
+    """Σ z³: 3z² by hand."""
+    z = np.array([1 + 2j, -0.5j])
+    np.testing.assert_allclose(ad.gradient(lambda v: np.sum(v ** 3), z, holomorphic=True),
+                               3 * z ** 2, rtol=1e-15)
+    with pytest.raises(TypeError, match="complex input"):
+        ad.gradient(lambda v: np.sum(v ** 3), np.array([1.0]), holomorphic=True)
+
+
+def test_jacfwd_and_hessian_refuse_complex_input_without_holomorphic():
+    z = np.array([1 + 2j, 2j])
+    with pytest.raises(TypeError, match="holomorphic=True"):
+        ad.jacfwd(lambda v: v ** 2)(z)
+    with pytest.raises(TypeError, match="holomorphic=True"):
+        ad.hessian(lambda v: np.sum(np.abs(v) ** 2))(z)
+    with pytest.raises(TypeError, match="complex inputs"):
+        ad.jacfwd(lambda v: v ** 2, holomorphic=True)(np.array([1.0]))
+
+
+def test_jacfwd_and_hessian_with_holomorphic():
+    """z² and Σ z³: diag(2z) and diag(6z) by hand."""
+    z = np.array([1 + 2j, 2j])
+    np.testing.assert_allclose(ad.jacfwd(lambda v: v ** 2, holomorphic=True)(z),
+                               np.diag(2 * z), rtol=1e-15)
+    np.testing.assert_allclose(ad.hessian(lambda v: np.sum(v ** 3), holomorphic=True)(z),
+                               np.diag(6 * z), rtol=1e-15)
+
+
+def test_jacfwd_of_a_complex_output_of_real_input():
+    """e^{ix}: i e^{ix} (by hand); complex outputs need no flag."""
+    x = np.array([1.0, -0.5])
+    np.testing.assert_allclose(ad.jacfwd(lambda v: np.exp(1j * v))(x),
+                               np.diag(1j * np.exp(1j * x)), rtol=1e-15)
