@@ -514,17 +514,13 @@ def elementwise(rule, ufunc, inputs):
         tangents.append(t)
     ans = ufunc(*values)
     shape = _tshape(np.shape(ans), k)
-    if rule.kind == "constant":
-        return wrap(ans, np.zeros(shape), tag, k)
     key = "numpy" if all(type(v) is np.ndarray for v in values) else kind_of(values)
-    if rule.jvp is None and rule.complex_jvp is not None and (
-            elemental.is_complex_kind(key) or any(
-                getattr(v, "dtype", None) is not None and v.dtype.kind == "c" for v in values)):
-        array_jvp = _ARRAY_COMPLEX_JVP.get(rule.name)
-        if array_jvp is None:
-            raise TypeError(f"dualad: numpy.{ufunc.__name__} on complex arrays has no tangent "
-                            "rule (its complex rule is written for scalars)")
-        tangent = array_jvp(values, ans, tangents, k)
+    if rule.complex_jvp is not None and (elemental.nonholomorphic(rule, key, tangents) or any(
+            elemental.has_complex(v) for v in values)):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tangent = rule.complex_jvp(values, ans, tangents, k)
+    elif rule.kind == "constant":
+        return wrap(ans, np.zeros(shape), tag, k)
     elif rule.jvp is not None:
         tangent = rule.jvp(values, ans, tangents)
     else:
@@ -548,19 +544,6 @@ def elementwise(rule, ufunc, inputs):
     if np.shape(tangent) != shape:
         tangent = np.broadcast_to(tangent, shape)
     return wrap(ans, tangent, tag, k)
-
-
-def _abs_complex(values, ans, tangents, k):
-    """|z| on complex arrays: d|z| = Re(conj(z) dz) / |z|, and 0 where z = 0 (as the
-    table's scalar rule: |z| is not holomorphic, so no partial times dz serves)."""
-    (z,), (t,) = values, tangents
-    num = np.real(_ex(np.conjugate(z), k) * t)
-    r = _ex(ans, k)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(r == 0, 0.0, num / r)
-
-
-_ARRAY_COMPLEX_JVP = {"abs": _abs_complex}
 
 
 def _tshape(shape, k):
@@ -819,7 +802,8 @@ def _fast_unary(rule, ufunc, x):
     """One plain-valued DualArray through a smooth unary rule."""
     v = x.value
     if type(v) is not np.ndarray or rule.kind != "smooth" or rule.jvp is not None or (
-            rule.complex_jvp is not None and v.dtype.kind == "c") or rule.arity != 1:
+            rule.complex_jvp is not None and (v.dtype.kind == "c" or _complex_tangent(x))) \
+            or rule.arity != 1:
         return None
     ans = _buffers.unary(ufunc, v)
     d = _array_partial(rule)
@@ -843,6 +827,13 @@ def _fast_unary(rule, ufunc, x):
     if scale is not None:
         p = np.multiply(p, scale, out=p) if own and scale.dtype == _F64 else p * scale
     return _scaled(ans, p, base, x.tag, k)
+
+
+def _complex_tangent(x):
+    """Whether the tangent of ``x`` is complex, looked up without building a lazy one."""
+    parts = (x._tangent,) if x._tangent is not None else (x.vals, x.scale, x.base, x.offset,
+                                                            x.band)
+    return any(p is not None and elemental.has_complex(p) for p in parts)
 
 
 _F64 = np.dtype(np.float64)

@@ -416,7 +416,7 @@ def lstsq(a, b, rcond=None):
     m, n = np.shape(pa)
     if rank == n and m > n:
         r = b - np.matmul(a, x)
-        residuals = np.sum(r * r, axis=0)
+        residuals = np.sum(np.real(r * np.conjugate(r)) if np.iscomplexobj(r) else r * r, axis=0)
         residuals = np.reshape(residuals, (1,)) if np.ndim(_primal(residuals)) == 0 else residuals
     else:
         residuals = np.empty((0,))

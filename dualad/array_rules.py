@@ -568,6 +568,29 @@ def _mT(x):
     return np.swapaxes(x, -1, -2)
 
 
+# Complex matrices: the formulas below are written with adjoints (conjugate transposes);
+# on real values (primal and tangent) the conjugation is skipped, it would be the identity.
+
+def _is_complex(x) -> bool:
+    """Whether ``x`` (an array, possibly a dual of a lower tag) holds complex numbers."""
+    if hasattr(x, "tag") and hasattr(x, "tangent"):
+        return _is_complex(x.value) or _is_complex(x.tangent)
+    return np.iscomplexobj(x)
+
+
+def _conj(x):
+    return np.conjugate(x) if _is_complex(x) else x
+
+
+def _mH(x):
+    """The adjoint (conjugate transpose) of a matrix."""
+    return _conj(_mT(x))
+
+
+def _real(x):
+    return np.real(x) if _is_complex(x) else x
+
+
 def _k_batch(t):
     """(..., n, p, k) -> (..., k, n, p): the directions as a batch axis next to the matrix."""
     return np.moveaxis(t, -1, -3)
@@ -605,6 +628,18 @@ def _act_matrix(t, m, k):
 def _tmT(t, k):
     """The transpose of a matrix tangent (swapping the two matrix axes, not k)."""
     return _mT(t) if k is None else np.swapaxes(t, -2, -3)
+
+
+def _tmH(t, k):
+    """The adjoint of a matrix tangent."""
+    return _conj(_tmT(t, k))
+
+
+def _matrix_diagonal(p, k):
+    """The diagonal (..., r[, k]) of a matrix tangent (..., r, r[, k])."""
+    if k is None:
+        return np.diagonal(p, axis1=-2, axis2=-1)
+    return np.swapaxes(np.diagonal(p, axis1=-3, axis2=-2), -1, -2)
 
 
 def solve_jvp(args, kwargs, ans, tangents, k):
@@ -659,7 +694,7 @@ def _adjugate(a):
     n = np.shape(s)[-1]
     others = np.stack([np.prod(np.delete(s, i, axis=-1), axis=-1) for i in range(n)], axis=-1)
     sign = np.linalg.det(u) * np.linalg.det(vt)
-    return sign[..., None, None] * np.matmul(_mT(vt) * others[..., None, :], _mT(u))
+    return sign[..., None, None] * np.matmul(_mH(vt) * others[..., None, :], _mH(u))
 
 
 def _cofactors_transposed(a):
@@ -683,25 +718,28 @@ def det_jvp(args, kwargs, ans, tangents, k):
 
 
 def slogdet_jvp(args, kwargs, ans, tangents, k):
-    """d log abs(det A) = Re tau and d sign = i sign Im tau, where tau = tr(A^{-1} dA).
+    """d log|det A| = Re c, d sign = sign·i Im c, c = tr(A^{-1} dA) (d sign = 0 when real).
 
-    tau = d log det A; the sign det/|det| of a complex A is a phase that turns."""
+    The sign of a real determinant is piecewise constant; a complex one turns with Im c."""
     a = args[0]
     t = tangents[0]
     inv = np.linalg.inv(a)
-    tau = np.sum(np.sum(ex(_mT(inv), k) * t, axis=-1 if k is None else -2),
-                 axis=-1 if k is None else -2)
+    c = np.sum(np.sum(ex(_mT(inv), k) * t, axis=-1 if k is None else -2),
+               axis=-1 if k is None else -2)
     sign = ans[0]
-    if _dtype(tau) is complex:
-        return ex(sign, k) * (1j * np.imag(tau)), np.real(tau)
-    return zeros(np.shape(sign), k, _dtype(sign)), tau
+    if not _is_complex(c):
+        return zeros(np.shape(sign), k, _dtype(sign)), c
+    return ex(sign, k) * (1j * np.imag(c)), np.real(c)
 
 
-def _sym_from_lower(t, k):
-    """The symmetric matrix a routine reading only the lower triangle sees."""
-    lower = _tril(t, 0, k)
+def _hermitian_from_triangle(t, k, uplo="L"):
+    """The Hermitian (real: symmetric) matrix LAPACK sees when it reads one triangle
+    (``uplo`` "L" or "U") of ``t``: that triangle, its adjoint, and the real part of the
+    diagonal (a complex diagonal's imaginary part is ignored, as zheevd does)."""
+    if uplo == "U":
+        return _tmT(_hermitian_from_triangle(_tmT(t, k), k, "L"), k)
     strictly = _tril(t, -1, k)
-    return lower + _tmT(strictly, k)
+    return strictly + _tmH(strictly, k) + _real(_diag_part(t, k))
 
 
 def _tril(t, offset, k):
@@ -714,31 +752,17 @@ def _tril(t, offset, k):
 
 def cholesky_jvp(args, kwargs, ans, tangents, k):
     """A = L L^H: dL = L Phi(L^{-1} dA L^{-H}), Phi = lower triangle with half diagonal.
-    NumPy reads the lower triangle of A, the upper one with upper=True (then U = L^H)."""
+
+    dA is the Hermitian matrix of the triangle NumPy reads: the lower one, the upper one
+    with upper=True (then the result is U = L^H)."""
     upper = kwargs.get("upper", False)
-    t = tangents[0]
-    el = _adjoint(ans) if upper else ans
-    dA = _tadjoint(_hermitian_from_lower(_tadjoint(t, k), k), k) if upper else \
-        _hermitian_from_lower(t, k)
+    el = _mH(ans) if upper else ans
+    dA = _hermitian_from_triangle(tangents[0], k, "U" if upper else "L")
     linv = np.linalg.inv(el)
-    inner = _act_matrix(_matrix_act(linv, dA, k), _adjoint(linv), k)
+    inner = _act_matrix(_matrix_act(linv, dA, k), _mH(linv), k)
     phi = _tril(inner, -1, k) + 0.5 * _diag_part(inner, k)
     dl = _matrix_act(el, phi, k)
-    return _tadjoint(dl, k) if upper else dl
-
-
-def _hermitian_from_lower(t, k):
-    """The Hermitian matrix a routine reading only the lower triangle sees."""
-    return _tril(t, 0, k) + _tadjoint(_tril(t, -1, k), k)
-
-
-def _adjoint(m):
-    return np.conjugate(_mT(m)) if _dtype(m) is complex else _mT(m)
-
-
-def _tadjoint(t, k):
-    """The conjugate transpose of a matrix tangent (k stays last)."""
-    return np.conjugate(_tmT(t, k)) if _dtype(t) is complex else _tmT(t, k)
+    return _tmH(dl, k) if upper else dl
 
 
 def _diag_part(t, k):
@@ -750,9 +774,9 @@ def _diag_part(t, k):
 def qr_jvp(args, kwargs, ans, tangents, k):
     """A = QR (reduced, m >= n): dR = (M - Omega) R, dQ = Q Omega + (I - Q Q^H) dA R^{-1}.
 
-    M = Q^H dA R^{-1}; Omega = tril(M,-1) - tril(M,-1)^H + i Im diag(M) is the
-    skew-Hermitian Q^H dQ (LAPACK's R has a real diagonal)."""
-    mode = kwargs.get("mode", "reduced")
+    M = Q^H dA R^{-1} and Omega = tril(M,-1) - tril(M,-1)^H + i Im diag(M), skew-Hermitian
+    (LAPACK's R keeps a real diagonal)."""
+    mode = args[1] if len(args) > 1 else kwargs.get("mode", "reduced")
     if mode not in ("reduced", "r"):
         raise TypeError(f"dualad: qr(mode={mode!r}) has no tangent rule; use mode='reduced'")
     a = args[0]
@@ -762,15 +786,15 @@ def qr_jvp(args, kwargs, ans, tangents, k):
     q, r = (ans if mode == "reduced" else np.linalg.qr(a))
     rinv = np.linalg.inv(r)
     da_rinv = _act_matrix(tangents[0], rinv, k)
-    mm = _matrix_act(_adjoint(q), da_rinv, k)
+    mm = _matrix_act(_mH(q), da_rinv, k)
     low = _tril(mm, -1, k)
-    omega = low - _tadjoint(low, k)
-    if _dtype(mm) is complex:
+    omega = low - _tmH(low, k)
+    if _is_complex(mm):
         omega = omega + 1j * np.imag(_diag_part(mm, k))
     dr = _act_matrix(mm - omega, r, k)
     if mode == "r":
         return dr
-    dq = _matrix_act(q, omega, k) + da_rinv - _matrix_act(q, mm, k)
+    dq = _matrix_act(q, omega, k) + da_rinv - _matrix_act(q, _matrix_act(_mH(q), da_rinv, k), k)
     return dq, dr
 
 
@@ -779,17 +803,15 @@ def _vec_diag(v):
 
 
 def eigh_jvp(args, kwargs, ans, tangents, k):
-    """Symmetric A = V diag(w) V^T (numpy reads the lower triangle):
-    dw_i = v_i^T dA v_i; dV = V (F o (V^T dA V)), F_ij = 1/(w_j - w_i), F_ii = 0."""
+    """Hermitian A = V diag(w) V^H: dw = Re diag(V^H dA V), dV = V (F o V^H dA V).
+
+    F_ij = 1/(w_j - w_i), F_ii = 0 (the gauge Im(V^H dV)_ii = 0: eigenvectors are defined
+    up to a phase); dA is the Hermitian matrix of the triangle numpy reads (UPLO)."""
     uplo = args[1] if len(args) > 1 else kwargs.get("UPLO", "L")
     w, v = ans
-    t = tangents[0]
-    dA = _sym_from_lower(t, k) if uplo == "L" else _tmT(_sym_from_lower(_tmT(t, k), k), k)
-    vdv = _act_matrix(_matrix_act(_mT(v), dA, k), v, k)
-    if k is None:
-        dw = np.diagonal(vdv, axis1=-2, axis2=-1)
-    else:
-        dw = np.swapaxes(np.diagonal(vdv, axis1=-3, axis2=-2), -1, -2)
+    dA = _hermitian_from_triangle(tangents[0], k, uplo)
+    vdv = _act_matrix(_matrix_act(_mH(v), dA, k), v, k)
+    dw = _real(_matrix_diagonal(vdv, k))
     gap = w[..., None, :] - w[..., :, None]
     n = np.shape(w)[-1]
     off = ~np.eye(n, dtype=bool)
@@ -799,24 +821,36 @@ def eigh_jvp(args, kwargs, ans, tangents, k):
     return dw, dv
 
 
+def _svd_args(args, kwargs):
+    names = ("full_matrices", "compute_uv", "hermitian")
+    defaults = (True, True, False)
+    return [args[i + 1] if len(args) > i + 1 else kwargs.get(name, default)
+            for i, (name, default) in enumerate(zip(names, defaults))]
+
+
 def svd_jvp(args, kwargs, ans, tangents, k):
-    """A = U S V^T (reduced). dS = diag(U^T dA V); vectors by the standard formulas."""
-    full = args[1] if len(args) > 1 else kwargs.get("full_matrices", True)
-    compute_uv = args[2] if len(args) > 2 else kwargs.get("compute_uv", True)
+    """A = U S V^H (reduced, complex or real): dS = Re diag(U^H dA V); dU, dV up to phase.
+
+    With P = U^H dA V: dU = U (F o (P S + S P^H) + i Im(diag P) S^-1) + (I - U U^H) dA V S^-1,
+    dV = V (F o (S P + P^H S)) + (I - V V^H) dA^H U S^-1, F_ij = 1/(s_j^2 - s_i^2)
+    (the gauge Im(V^H dV)_ii = 0; singular vectors are defined up to a common phase).
+    ``hermitian=True`` reads the lower triangle, as numpy's eigh-based path does."""
+    full, compute_uv, hermitian = _svd_args(args, kwargs)
     a = args[0]
     t = tangents[0]
+    if hermitian:
+        t = _hermitian_from_triangle(t, k)
     if compute_uv:
         u, s, vt = ans
     else:
-        u, s, vt = np.linalg.svd(a, full_matrices=False)
+        u, s, vt = np.linalg.svd(a, full_matrices=False, hermitian=hermitian)
     m, n = np.shape(a)[-2:]
     if compute_uv and full and m != n:
         raise TypeError("dualad: svd(full_matrices=True) of a non-square matrix has no "
                         "unique tangent; pass full_matrices=False")
-    v = _mT(vt)
-    p = _act_matrix(_matrix_act(_mT(u), t, k), v, k)        # U^T dA V, (.., r, r[, k])
-    ds = np.diagonal(p, axis1=-2, axis2=-1) if k is None else np.swapaxes(
-        np.diagonal(p, axis1=-3, axis2=-2), -1, -2)
+    v = _mH(vt)
+    p = _act_matrix(_matrix_act(_mH(u), t, k), v, k)        # U^H dA V, (.., r, r[, k])
+    ds = _real(_matrix_diagonal(p, k))
     if not compute_uv:
         return ds
     s2 = s * s
@@ -826,19 +860,25 @@ def svd_jvp(args, kwargs, ans, tangents, k):
     with np.errstate(divide="ignore", invalid="ignore"):
         f = np.where(off, 1.0 / np.where(off, gap, 1.0), 0.0)
     sdiag = _vec_diag(s)
-    pt = _tmT(p, k)
-    # dU = U (F o (P S + S P^T)) + (I - U U^T) dA V S^{-1}
-    du = _matrix_act(u, ex(f, k) * (_act_matrix(p, sdiag, k) + _matrix_act(sdiag, pt, k)), k)
-    # dV = V (F o (S P + P^T S)) + (I - V V^T) dA^T U S^{-1}
-    dv = _matrix_act(v, ex(f, k) * (_matrix_act(sdiag, p, k) + _act_matrix(pt, sdiag, k)), k)
+    ph = _tmH(p, k)
+    inner_u = ex(f, k) * (_act_matrix(p, sdiag, k) + _matrix_act(sdiag, ph, k))
+    if _is_complex(p):   # the phase of U's columns follows Im(P_ii) / s_i
+        inner_u = inner_u + 0.5 * _diag_part(p - ph, k) / ex(s[..., None, :], k)
+    du = _matrix_act(u, inner_u, k)
+    dv = _matrix_act(v, ex(f, k) * (_matrix_act(sdiag, p, k) + _act_matrix(ph, sdiag, k)), k)
     sinv = _vec_diag(1.0 / s)
     if m > r:
         proj = _act_matrix(_act_matrix(t, v, k), sinv, k)
-        du = du + proj - _matrix_act(u, _matrix_act(_mT(u), proj, k), k)
+        du = du + proj - _matrix_act(u, _matrix_act(_mH(u), proj, k), k)
     if n > r:
-        proj = _act_matrix(_act_matrix(_tmT(t, k), u, k), sinv, k)
-        dv = dv + proj - _matrix_act(v, _matrix_act(_mT(v), proj, k), k)
-    return du, ds, _tmT(dv, k)
+        proj = _act_matrix(_act_matrix(_tmH(t, k), u, k), sinv, k)
+        dv = dv + proj - _matrix_act(v, _matrix_act(_mH(v), proj, k), k)
+    return du, ds, _tmH(dv, k)
+
+
+def svdvals_jvp(args, kwargs, ans, tangents, k):
+    """np.linalg.svdvals(x) = svd(x, compute_uv=False): dS = Re diag(U^H dA V)."""
+    return svd_jvp(args[:1], {"compute_uv": False}, ans, tangents, k)
 
 
 def pinv_jvp(args, kwargs, ans, tangents, k):
@@ -846,12 +886,11 @@ def pinv_jvp(args, kwargs, ans, tangents, k):
     a = args[0]
     x = ans
     t = tangents[0]
-    tH = _tadjoint(t, k)
-    xH = _adjoint(x)
+    tT = _tmH(t, k)
     m, n = np.shape(a)[-2:]
     term1 = -_act_matrix(_matrix_act(x, t, k), x, k)
     left = np.eye(m) - np.matmul(a, x)
     right = np.eye(n) - np.matmul(x, a)
-    term2 = _act_matrix(_matrix_act(np.matmul(x, xH), tH, k), left, k)
-    term3 = _act_matrix(_matrix_act(right, tH, k), np.matmul(xH, x), k)
+    term2 = _act_matrix(_matrix_act(np.matmul(x, _mH(x)), tT, k), left, k)
+    term3 = _act_matrix(_matrix_act(right, tT, k), np.matmul(_mH(x), x), k)
     return term1 + term2 + term3

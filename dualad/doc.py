@@ -19,6 +19,13 @@ _KIND = {
 
 
 def _partials(rule) -> str:
+    text = _real_partials(rule)
+    if rule.complex_jvp is not None and rule.complex_jvp.__doc__:
+        text += "; complex (value or tangent): " + rule.complex_jvp.__doc__.strip().split("\n")[0]
+    return text
+
+
+def _real_partials(rule) -> str:
     if rule.kind == "array":
         return f"tangent map `{rule.jvp.__name__}`: {rule.doc}" if rule.doc else \
             f"tangent map `{rule.jvp.__name__}`"
@@ -67,7 +74,8 @@ def rule_table() -> str:
              "|---|---|---|---|"]
     for rule in table:
         args = ", ".join(rule.params)
-        lines.append(f"| `{rule.name}` | {args} | {_partials(rule)} | {_where(rule)} |")
+        partials = _partials(rule).replace("|", "\\|")   # |z| inside a table cell
+        lines.append(f"| `{rule.name}` | {args} | {partials} | {_where(rule)} |")
     return "\n".join(lines)
 
 

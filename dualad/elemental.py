@@ -131,6 +131,25 @@ def promote_constants(rule: Rule, values):
     return out
 
 
+def has_complex(x) -> bool:
+    """Whether ``x`` (a primal or a tangent, possibly a dual) holds complex numbers."""
+    if isinstance(x, DUALS):
+        return has_complex(x.value) or has_complex(x.tangent)
+    if isinstance(x, np.ndarray):
+        if x.dtype == object:
+            return any(has_complex(v) for v in x.flat)
+        return x.dtype.kind == "c"
+    return isinstance(x, (complex, _mpc, np.complexfloating))
+
+
+def nonholomorphic(rule: Rule, key: str, tangents) -> bool:
+    """Whether ``rule`` takes its complex tangent map here: it has one, and a primal or a
+    tangent is complex (a real x moved along i leaves the real line, where |x|, sign x
+    are not the real rule's holomorphic extension)."""
+    return rule.complex_jvp is not None and rule.jvp is None and (
+        is_complex_kind(key) or any(t is not None and has_complex(t) for t in tangents))
+
+
 # --- namespaces in which the partial expressions are evaluated -------------------
 
 def _where(condition, a, b):
@@ -348,7 +367,7 @@ def apply(rule: Rule, args: tuple, flavour: Flavour):
     if key.endswith(_MP_KEYS):
         values = promote_constants(rule, values)
     ans = primal(rule, values, flavour, key)
-    if rule.kind == "constant":
+    if rule.kind == "constant" and not nonholomorphic(rule, key, tangents):
         moving = next(t for t in tangents if t is not None)
         return _make(ans, _zeros_like(moving), tag)
     return _make(ans, tangent(rule, values, ans, tangents, key), tag)
@@ -385,7 +404,7 @@ def tangent(rule: Rule, values, ans, tangents, key: str):
     """sum_i d rule / d arg_i · tangent_i, from the table."""
     if rule.jvp is not None:
         return rule.jvp(values, ans, tangents)
-    if rule.complex_jvp is not None and is_complex_kind(key):
+    if nonholomorphic(rule, key, tangents):
         return rule.complex_jvp(values, ans, tangents)
     total = None
     for i, t in enumerate(tangents):

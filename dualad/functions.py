@@ -58,7 +58,7 @@ _UNARY_SOURCE = """
 def {name}(_arg):
     if type(_arg) is Dual:
         {param} = _arg.value
-        if type({param}) is float:
+        if type({param}) is float{guard}:
             try:
                 ans = _impl({param})
             except _ARITH_ERRORS:
@@ -91,7 +91,11 @@ def _unary(rule: Rule, flavour, plain):
                _ARITH_ERRORS=_ARITH_ERRORS, _OTHER=OTHER_DUALS, _other=other_dual,
                _impl=flavour.impl(rule, "float"), _rule=rule, _flavour=flavour, _plain=plain,
                __builtins__={"type": type, "float": float, "isinstance": isinstance})
-    source = _UNARY_SOURCE.format(name="fn", param=param, expr=expr)
+    # a rule with its own complex tangent map (abs) takes it for a complex tangent
+    guard = (" and (type(_arg.tangent) is float or not _has_complex(_arg.tangent))"
+             if rule.complex_jvp is not None else "")
+    env["_has_complex"] = elemental.has_complex
+    source = _UNARY_SOURCE.format(name="fn", param=param, expr=expr, guard=guard)
     exec(compile(source, f"<dualad rule {rule.name}>", "exec"), env)   # table data only
     return env["fn"]
 

@@ -549,6 +549,10 @@ def apply_rule(rule, args, flavour=None):
     order = min(a.order for a in args if type(a) is Jet and a.tag == tag)
     series = [_series(a, order, tag) for a in args]
     moving = [type(a) is Jet and a.tag == tag for a in args]
+    if rule.jvp is not None or (rule.complex_jvp is not None and any(
+            elemental.has_complex(c) for s in series for c in s)):
+        # a complex coefficient, even on a real primal, leaves the real line (|z|, sign z)
+        raise TypeError(f"{rule.name}(): no Taylor rule for this (non-holomorphic) function")
     if flavour is elemental.CMATH and rule.complex_args:
         series = [[_to_complex(c) for c in s] for s in series]
     if any(_is_mp(s[0]) for s in series):   # constants join at the working precision
@@ -559,9 +563,6 @@ def apply_rule(rule, args, flavour=None):
         return Jet([value] + [_zero_like(_primal(value))] * order, tag)
     if rule.kind not in ("smooth",):
         raise TypeError(f"{rule.name}(): no Taylor rule for a {rule.kind} function")
-    if rule.jvp is not None or (rule.complex_jvp is not None and any(
-            _is_complex(s[0]) for s in series)):
-        raise TypeError(f"{rule.name}(): no Taylor rule for this (non-holomorphic) function")
     direct = _DIRECT.get(rule.name)
     if direct is not None and sum(moving) == 1 and len(args) == 1:
         return Jet(direct(series[0]), tag)

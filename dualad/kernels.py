@@ -178,7 +178,11 @@ def f_round(x, ndigits=None):
 # --- Python complex numbers --------------------------------------------------------
 
 def c_sigmoid(z):
-    return 1.0 / (1.0 + cmath.exp(-z))
+    # As the real kernel: exp of a number with non-positive real part never overflows.
+    if z.real >= 0:
+        return 1.0 / (1.0 + cmath.exp(-z))
+    e = cmath.exp(z)
+    return e / (1.0 + e)
 
 
 def c_softplus(z):
@@ -187,6 +191,28 @@ def c_softplus(z):
 
 def c_hypot(x, y):
     return cmath.sqrt(x * x + y * y)
+
+
+def c_sign(z):
+    """NumPy 2's complex sign: z/|z| (0 at 0), evaluated by NumPy so scalars and arrays agree."""
+    return complex(np.sign(np.complex128(z)))
+
+
+def c_expm1(z):
+    """NumPy's complex expm1 (cmath has none): scalars and arrays agree."""
+    return complex(np.expm1(np.complex128(z)))
+
+
+def c_log1p(z):
+    return complex(np.log1p(np.complex128(z)))
+
+
+def c_log2(z):
+    return complex(np.log2(np.complex128(z)))
+
+
+def c_rint(z):
+    return complex(np.rint(np.complex128(z)))
 
 
 def c_log_base(z, base):
@@ -308,17 +334,28 @@ def mp_phase(z):
 
 # --- NumPy -------------------------------------------------------------------------
 
+# The NumPy kernels use NumPy functions only (no np.asarray), so that they run on array
+# duals too: a partial that calls sigmoid is evaluated on duals in nested differentiation.
+
 def np_sigmoid(x):
-    x = np.asarray(x)
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))[()]
+    # Real and complex alike: u = ±x with Re u >= 0, so exp(-u) never overflows;
+    # sigmoid(x) = 1/(1 + e^-u) for Re x >= 0, e^-u/(1 + e^-u) otherwise (|u| is not used:
+    # on complex numbers it would give sigmoid(|z|)).
+    right = np.real(x) >= 0
+    e = np.exp(-np.where(right, x, -x))
+    return np.where(right, 1.0 / (1.0 + e), e / (1.0 + e))[()]
 
 
 def np_softplus(x):
+    if np.iscomplexobj(x):   # as the complex scalar kernel: log(1 + e^z)
+        return np.log(1.0 + np.exp(x))
     return (np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x))))
 
 
 def np_relu(x):
+    if np.iscomplexobj(x):   # np.maximum would order complex numbers lexicographically
+        raise TypeError("relu is not defined for complex numbers (max(x, 0) needs an order); "
+                        f"got an array of dtype {np.result_type(x)}")
     return np.maximum(x, 0.0)
 
 
@@ -335,6 +372,12 @@ def np_round(x, ndigits=None):
 
 
 def np_hypot(*coordinates):
+    if any(np.iscomplexobj(c) for c in coordinates):
+        # np.hypot takes no complex numbers: sqrt(x1^2 + ... + xn^2), as the complex kernel
+        total = coordinates[0] * coordinates[0]
+        for c in coordinates[1:]:
+            total = total + c * c
+        return np.sqrt(total)
     out = coordinates[0] * 0.0
     for c in coordinates:
         out = np.hypot(out, c)

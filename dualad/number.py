@@ -238,11 +238,14 @@ class Dual:
 
     def __abs__(self):
         v = self.value
-        if type(v) is float:
+        t = self.tangent
+        # a complex tangent leaves the real line, where |z| has its own rule (the table's)
+        if type(v) is float and (type(t) is float or type(t) is np.ndarray and
+                                 t.dtype.kind == "f"):
             if v > 0.0:
                 return self
             if v < 0.0:
-                return _make(-v, -self.tangent, self.tag)
+                return _make(-v, -t, self.tag)
         return _apply(_ABS, (self,), _OPERATOR)
 
     # --- piecewise-constant builtins: derivative 0 ------------------------------------

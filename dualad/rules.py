@@ -198,7 +198,10 @@ def _rule(name, params, *partials, kind="smooth", math=None, cmath=None, mp=None
     numpy_names = (numpy,) if isinstance(numpy, str) else (
         tuple(numpy) if isinstance(numpy, tuple) else tuple(ufuncs))
     numpy_name = numpy_names[0] if numpy_names else None
-    impl = _resolve(name, math, cmath, mp, numpy_name or numpy, float_, complex_, mpc, op)
+    # a kernel given as a function is the NumPy backend even where ``ufuncs`` names the
+    # ufunc it stands for (np_hypot is variadic and takes complex numbers; np.hypot is not)
+    impl = _resolve(name, math, cmath, mp, numpy if callable(numpy) else numpy_name or numpy,
+                    float_, complex_, mpc, op)
     return Rule(name=name, params=params, partials=tuple(partials) or None, kind=kind,
                 impl=impl, math=math, cmath=cmath, numpy=numpy_name, numpy_names=numpy_names,
                 symbol=symbol,
@@ -210,19 +213,47 @@ def _rule(name, params, *partials, kind="smooth", math=None, cmath=None, mp=None
 
 # --- tangent maps that are not a list of partials ------------------------------------
 
-def _abs_complex_jvp(vals, ans, tans):
-    # |z| is not holomorphic: d|z| = Re(conj(z) dz) / |z|, and 0 at z = 0 (abs'(0) = 0).
+# A ``complex_jvp`` serves scalars and arrays alike: ``jvp(vals, ans, tans, k)``, ``k``
+# the number of directions of an array's trailing tangent axis (None for one direction or
+# for scalars). It is used whenever a primal *or a tangent* is complex: a real x moved
+# along i leaves the real line, where these functions are not the real rule's extension.
+
+def _part(x, name):
+    """``x.real`` / ``x.imag``, also entry by entry in an object array (mpmath k-tangents,
+    whose ``.real`` NumPy leaves as it is)."""
+    if isinstance(x, np.ndarray) and x.dtype == object:
+        return np.array([getattr(v, name) for v in x.flat], dtype=object).reshape(x.shape)
+    return getattr(x, name)
+
+
+def _over_modulus(num, r, k):
+    """``num / r``, and 0 where ``r`` is 0 (the convention abs'(0) = 0)."""
+    if getattr(r, "ndim", 0) == 0:   # numbers and scalar duals
+        return num * 0 if r == 0 else num / r
+    r = ar.ex(r, k)
+    zero = r == 0
+    return np.where(zero, 0.0, num / np.where(zero, 1.0, r))
+
+
+def _abs_complex_jvp(vals, ans, tans, k=None):
+    """d|z| = Re(conj(z) dz)/|z| (not holomorphic), 0 at z = 0."""
     (z,), (t,) = vals, tans
-    if ans == 0:
-        return (t * 0).real
-    return (z.conjugate() * t).real / ans
+    return _over_modulus(_part(ar.ex(z.conjugate(), k) * t, "real"), ans, k)
+
+
+def _sign_complex_jvp(vals, ans, tans, k=None):
+    """sign z = z/|z| (NumPy 2): d sign = (dz - s Re(conj(s) dz))/|z|, s = sign z; 0 at 0."""
+    # With r = |z| and dr = Re(conj(s) dz): d(z/r) = dz/r - z dr/r^2; not holomorphic.
+    (z,), (t,) = vals, tans
+    s = ar.ex(ans, k)
+    return _over_modulus(t - s * _part(s.conjugate() * t, "real"), abs(z), k)
 
 
 def _phase_jvp(vals, ans, tans):
     # phase(z) = atan2(Im z, Re z): d phase = Im(conj(z) dz) / |z|^2.
     (z,), (t,) = vals, tans
     r2 = (z * z.conjugate()).real
-    num = (z.conjugate() * t).imag
+    num = _part(z.conjugate() * t, "imag")
     if r2 == 0:
         return num * math.nan if num != 0 else num
     return num / r2
@@ -359,18 +390,20 @@ _RULES = [
           at=_REAL, at_complex=_CPLX),
     _rule("exp2", "x", "ans*ln2", math="exp2", float_=None if hasattr(math, "exp2") else k.f_exp2,
           complex_=k.c_exp2, mp=k.mp_exp2, numpy="exp2", at=_REAL),
-    _rule("expm1", "x", "exp(x)", math="expm1", mp="expm1", numpy="expm1", at=_REAL + (-40.0,)),
+    _rule("expm1", "x", "exp(x)", math="expm1", complex_=k.c_expm1, mp="expm1", numpy="expm1",
+          at=_REAL + (-40.0,), at_complex=_CPLX),
     _rule("log", "x", "1/x", math="log", cmath="log", mp="log", numpy="log",
           at=_POS, at_complex=_CPLX),
     _rule("log_base", "x base", "1/(x*log(base))", "-ans/(base*log(base))", math="log",
           cmath="log", float_=k.f_log_base, complex_=k.c_log_base, mp=k.mp_log_base,
           numpy=k.np_log_base, at=[(2.5, 10.0), (0.3, 2.0)], at_complex=[(1 + 1j, 3.0)],
           doc="log(x, base): the two-argument log"),
-    _rule("log2", "x", "1/(x*ln2)", math="log2", mp=k.mp_log2, numpy="log2", at=_POS),
+    _rule("log2", "x", "1/(x*ln2)", math="log2", complex_=k.c_log2, mp=k.mp_log2,
+          numpy="log2", at=_POS, at_complex=_CPLX),
     _rule("log10", "x", "1/(x*ln10)", math="log10", cmath="log10", mp="log10",
           numpy="log10", at=_POS, at_complex=_CPLX),
-    _rule("log1p", "x", "1/(1 + x)", math="log1p", mp="log1p", numpy="log1p",
-          at=(-0.7, 0.3, 4.0)),
+    _rule("log1p", "x", "1/(1 + x)", math="log1p", complex_=k.c_log1p, mp="log1p",
+          numpy="log1p", at=(-0.7, 0.3, 4.0), at_complex=_CPLX),
     _rule("sqrt", "x", "0.5/ans", math="sqrt", cmath="sqrt", mp="sqrt", numpy="sqrt",
           at=_POS, at_complex=_CPLX),
     _rule("cbrt", "x", "1/(3*ans*ans)", math="cbrt",
@@ -403,7 +436,8 @@ _RULES = [
 
     # sign manipulation and remainders ----------------------------------------------
     _rule("fabs", "x", "sign(x)", math="fabs", mp="fabs", numpy="fabs", at=(1.3, -0.4),
-          doc="|x| as a float; fabs'(0) = 0"),
+          complex_jvp=_abs_complex_jvp,
+          doc="|x| as a float; fabs'(0) = 0; moved off the real line, the modulus (as abs)"),
     _rule("copysign", "x y", "sign(x)*copysign(1, y)", "0", math="copysign",
           mp=k.mp_copysign, numpy="copysign", at=[(1.3, -2.0), (-0.4, 3.0)]),
     _rule("fmod", "x y", "1", "-round((x - ans)/y)", math="fmod", mp=k.mp_fmod, numpy="fmod",
@@ -468,10 +502,12 @@ _RULES = [
     _rule("trunc", "x", kind="constant", math="trunc", mp=k.mp_trunc, numpy="trunc", at=[-1.3]),
     _rule("round", "x", kind="constant", float_=k.f_round, mp=k.mp_round, numpy=k.np_round,
           at=[1.3], doc="round half to even (builtin round)"),
-    _rule("rint", "x", kind="constant", float_=k.f_round, mp=k.mp_round, numpy="rint",
+    _rule("rint", "x", kind="constant", float_=k.f_round, complex_=k.c_rint, mp=k.mp_round,
+          numpy="rint",
           at=[1.3], doc="NumPy's round to nearest integer"),
-    _rule("sign", "x", kind="constant", float_=k.f_sign, mp=k.mp_sign, numpy="sign",
-          at=[-1.3]),
+    _rule("sign", "x", kind="constant", float_=k.f_sign, complex_=k.c_sign, mp=k.mp_sign,
+          numpy="sign", complex_jvp=_sign_complex_jvp, at=[-1.3],
+          doc="sign: constant on the reals; z/|z| on complex numbers (NumPy 2), not holomorphic"),
     _rule("heaviside", "x h0", kind="constant", float_=k.f_heaviside, mp=k.mp_heaviside,
           numpy=k.np_heaviside, ufuncs=("heaviside",), at=[(1.3, 0.0)], doc="step: 1 for x > 0, 0 for x < 0, h0 at 0"),
     _rule("ulp", "x", kind="constant", math="ulp", mp=k.mp_ulp, at=[1.3]),
@@ -558,6 +594,8 @@ _ARRAY_RULES = [
     _array("np.linalg.qr", "a", ar.qr_jvp, _la.qr, pattern="dense"),
     _array("np.linalg.eigh", "a", ar.eigh_jvp, _la.eigh, pattern="dense"),
     _array("np.linalg.svd", "a", ar.svd_jvp, _la.svd, pattern="dense"),
+    *([_array("np.linalg.svdvals", "x", ar.svdvals_jvp, _la.svdvals, pattern="dense")]
+      if hasattr(_la, "svdvals") else []),   # NumPy >= 2.0
     _array("np.linalg.pinv", "a", ar.pinv_jvp, _la.pinv, pattern="dense"),
 ]
 

@@ -258,10 +258,16 @@ class _Tracer:
             ans = rule(*values)
         partials = [self._partial(rule, i, values, ans) if isinstance(a, Traced) else 0.0
                     for i, a in enumerate(args)]
-        tangent = 0.0
-        for a, p in zip(args, partials):
-            if isinstance(a, Traced):
-                tangent = tangent + elemental.lanes(p, a.row.tangent)
+        tangents = [a.row.tangent if isinstance(a, Traced) else None for a in args]
+        if rule.jvp is not None or elemental.nonholomorphic(rule, elemental.kind_of(values),
+                                                            tangents):
+            # not holomorphic (|z|, phase, ...): no partial times a complex tangent serves
+            tangent = (rule.jvp or rule.complex_jvp)(values, ans, tangents)
+        else:
+            tangent = 0.0
+            for a, p in zip(args, partials):
+                if isinstance(a, Traced):
+                    tangent = tangent + elemental.lanes(p, a.row.tangent)
         if self.rounding is not None:   # a table computed by hand: round every value
             ans, tangent = round(ans, self.rounding), round(tangent, self.rounding)
         self.steps += 1

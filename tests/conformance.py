@@ -45,13 +45,6 @@ from dualad.functions import GENERIC_FUNCTIONS
 
 _ITEM2 = ("issue 12 item 2: NaN in Hessian entries the singular term does not touch (the "
           "lane of pow at x < 0 poisons its whole row/column)")
-_ITEM3 = "issue 12 item 3: complex linear algebra tangents (svd, eigh) are wrong"
-_ITEM4_SIGMOID = "issue 12 item 4: ad.sigmoid on a complex array computes sigma(|z|)"
-_ITEM4_SIGN = ("issue 12 item 4: np.sign of a complex dual: tangent 0 on arrays, refused on "
-               "scalars (NumPy 2: sign(z) = z/|z|)")
-_ITEM9 = "issue 12 item 9: second order through {} crashes"
-_ITEM12_ASINH = "issue 12 item 12: np.arcsinh on a complex DualArray (its partial uses hypot)"
-_ITEM12_SCALAR = "issue 12 item 12: {} refuses a complex scalar dual (the arrays work)"
 _NEW_SPECIAL = ("NEW: dualad.functions.{} on array duals crashes at second order: its NumPy "
                 "kernel (scipy.special) is called on the nested DualArray (same family as "
                 "item 9's sigmoid)")
@@ -64,37 +57,20 @@ _NEW_SCALAR_SINGULAR = ("NEW: a ufunc on a scalar Dual at a singular point raise
                         "of NumPy's inf/nan with a RuntimeWarning")
 _NEW_SILENT_TRANSFORM = ("NEW: inside ad.jvp/jacfwd the user's f runs under np.errstate("
                          "ignore): NumPy's RuntimeWarning (and np.seterr(all='raise')) is lost")
-_NEW_TUPLE_OUTPUT = ("NEW: ad.jvp of a function returning outputs of different shapes "
-                     "crashes in to_array (np.array of a ragged list)")
 
 KNOWN_FAILURES: dict[str, str] = {
     # elementwise rules
     "pow-*-real-hessian-order2": _ITEM2,
-    "sign-sign-complex-*": _ITEM4_SIGN,
-    "sigmoid-generic-complex-array-order*": _ITEM4_SIGMOID,
-    "sigmoid-generic-complex-same-order*": _ITEM4_SIGMOID,
-    "sigmoid-generic-complex-hessian-order2": _ITEM4_SIGMOID,
-    "sigmoid-generic-real-array-order2": _ITEM9.format("ad.sigmoid on arrays"),
-    "sigmoid-generic-real-same-order2": _ITEM9.format("ad.sigmoid on arrays"),
-    "sigmoid-generic-real-hessian-order2": _ITEM9.format("ad.sigmoid on arrays"),
-    "asinh-arcsinh-complex-array-order*": _ITEM12_ASINH,
-    "asinh-arcsinh-complex-same-order*": _ITEM12_ASINH,
-    "asinh-arcsinh-complex-hessian-order2": _ITEM12_ASINH,
-    **{f"{name}-{name}-complex-{form}-order*": _ITEM12_SCALAR.format(f"np.{name}")
-       for name in ("expm1", "log1p", "log2") for form in ("scalar", "same")},
     **{f"{name}-generic-real-{form}-order2": _NEW_SPECIAL.format(name)
        for name in ("erf", "erfc", "gamma", "lgamma", "digamma", "polygamma")
        for form in ("array", "same", "hessian")},
-    "softplus-generic-complex-*": _NEW_SOFTPLUS,
+    "softplus-generic-complex-array-order*": _NEW_SOFTPLUS,
+    "softplus-generic-complex-scalar-order*": _NEW_SOFTPLUS,
     **{f"{name}-{name}-complex-{form}-order*": _NEW_COMPLEX_SCALAR.format(f"np.{name}")
-       for name in ("maximum", "minimum", "fmax", "fmin", "rint") for form in ("scalar", "same")},
-    # array functions
-    "np.linalg.eigh-*-complex-*": _ITEM3,
-    "np.linalg.svd-*-complex-*": _ITEM3,
+       for name in ("maximum", "minimum", "fmax", "fmin") for form in ("scalar", "same")},
     # singular points
     "singular-*-scalar-*": _NEW_SCALAR_SINGULAR,
     "singular-*-array-warning": _NEW_SILENT_TRANSFORM,
-    "jvp-tuple-of-different-shapes": _NEW_TUPLE_OUTPUT,
 }
 
 
@@ -577,6 +553,7 @@ ARRAY_CASES: dict[Callable, list[Call]] = {
                     C("reduced", X((4, 3), "distinct_sv"), False, post=_svd_post),
                     # the default full_matrices=True: unique only for a square matrix
                     C("full", X((3, 3), "distinct_sv"), post=_svd_post)],
+    np.linalg.svdvals: [C("tall", X((4, 3), "distinct_sv")), C("square", X((3, 3), "distinct_sv"))],
     np.linalg.pinv: [C("tall", X((4, 3))), C("square", X((3, 3), "wellcond"))],
 }
 

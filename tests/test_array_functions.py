@@ -317,6 +317,7 @@ FORMS = {
                    lambda x: flat(np.linalg.svd(x, full_matrices=False)),
                    call(np.linalg.svd, False, False), call(np.linalg.svd, compute_uv=False),
                    call(np.linalg.svd, a="X", compute_uv=False, hermitian=False)]),
+    "svdvals": (TALL, [call(np.linalg.svdvals)]),   # x is positional-only in NumPy
     "pinv": (TALL, [call(np.linalg.pinv, 1e-15), call(np.linalg.pinv, rcond=1e-15),
                     call(np.linalg.pinv, a="X", hermitian=False),
                     call(np.linalg.pinv, rtol=1e-12)]),

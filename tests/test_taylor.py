@@ -282,10 +282,7 @@ def _complex_array_cases():
                 or rule.name not in GENERIC_FUNCTIONS or not rule.at_complex \
                 or "numpy" not in rule.impl:
             continue
-        marks = ()
-        if rule.name == "sigmoid":   # issue 12 item 4: np_sigmoid on complex arrays is wrong
-            marks = pytest.mark.xfail(reason="the NumPy sigmoid kernel takes |z| (issue 12, 4)")
-        cases.append(pytest.param(rule, id=rule.name, marks=marks))
+        cases.append(pytest.param(rule, id=rule.name))
     return cases
 
 

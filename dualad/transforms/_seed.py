@@ -212,12 +212,15 @@ def _map_structure(fn: Callable[[Any], Any], y, who: str):
 def to_array(items, shape=None):
     """A list of numeric leaves (numbers or equal-shape arrays) as an ndarray; leaves
     that are mpmath numbers or duals stay a list."""
+    container = type(items)
     if isinstance(items, tuple):
         items = list(items)
     if not isinstance(items, list):
         return items
     items = [to_array(v) for v in items]
     if all(isinstance(v, (float, int, complex, np.ndarray, np.number)) for v in items):
+        if len({np.shape(v) for v in items}) > 1:   # (w, V) of eigh: a tuple, as f returned
+            return tuple(items) if issubclass(container, tuple) else items
         out = np.array(items)
         return out if shape is None else out.reshape(shape + out.shape[1:])
     return items

@@ -7,47 +7,103 @@ import mpmath
 import numpy as np
 
 from ..array import DualArray
+from ..number import Dual
 from ..tags import new_tag
-from ._seed import (as_scalar, as_vector, check_callable, is_array, is_sequence, one_like,
-                    pack_like, seed, tangent_of)
+from ._seed import (_is_complex, as_scalar, as_vector, check_callable, is_array, is_sequence,
+                    one_like, pack_like, seed, tangent_of)
 
 
-def gradient(f: Callable[..., Any], x, chunk_size: int | None = None):
-    """The gradient of the scalar function ``f`` at ``x``, with the shape of ``x``.
+def gradient(f: Callable[..., Any], x, chunk_size: int | None = None,
+             holomorphic: bool = False):
+    """The gradient of the real-valued scalar function ``f`` at ``x``, with the shape of ``x``.
 
     ``x`` is a number (the result is ``f'(x)``), a sequence of numbers (``f`` receives a
     list of duals; the result is an ndarray, or a list for mpmath entries) or an ndarray
     (``f`` receives a ``DualArray``). Directions are seeded ``chunk_size`` at a time as
     multi-tangent duals.
 
+    Complex input follows JAX's ``grad``: for a real-valued ``f`` of ``z = x + iy`` the
+    result is ``∂f/∂x - i ∂f/∂y`` (the conjugate of the steepest-ascent direction:
+    ``z - step * conj(gradient)`` descends); with ``holomorphic=True`` and a holomorphic
+    ``f`` it is the complex derivative ``f'(z)`` (then ``f`` may be complex-valued, and
+    ``x`` must be complex). Without ``holomorphic=True`` a complex-valued output refuses.
+
     >>> import dualad as ad
     >>> ad.gradient(lambda v: v[0] * v[1] + ad.math.sin(v[0]), [0.0, 2.0])
     array([3., 0.])
+    >>> ad.gradient(lambda z: abs(z) ** 2, 3 + 4j)      # 2 conj(z), as jax.grad
+    (6-8j)
     """
     check_callable(f, "gradient")
     if isinstance(x, (list, tuple)) and any(
             isinstance(v, (mpmath.mpf, mpmath.mpc)) for v in x):
-        return _mp_gradient(f, x, chunk_size)
+        return _mp_gradient(f, x, chunk_size, holomorphic)
     if not (is_sequence(x) or is_array(x)):
         x = as_scalar(x, "gradient")
+        complex_input = _check_input(x, holomorphic)
         tag = new_tag()
-        return _scalar_tangent(f(seed(x, one_like(x), tag)), tag)
+        if complex_input and not holomorphic:   # two directions: along 1 and along i
+            one = one_like(x)
+            t = _scalar_tangent(f(seed(x, np.array([one, one * 1j]), tag)), tag, 2,
+                                holomorphic)
+            g = t[0] - 1j * t[1]
+            return complex(g) if isinstance(g, np.complexfloating) else g
+        return _scalar_tangent(f(seed(x, one_like(x), tag)), tag, None, holomorphic)
     if is_sequence(x):
-        as_vector(x, "gradient")  # the clear errors for bad entries
-    elif isinstance(x, np.ndarray) and x.size == 0:
-        raise ValueError("gradient: x is empty; expected at least one number")
+        values = as_vector(x, "gradient")  # the clear errors for bad entries
+        complex_input = _check_input(values, holomorphic)
+    else:
+        if isinstance(x, np.ndarray) and x.size == 0:
+            raise ValueError("gradient: x is empty; expected at least one number")
+        complex_input = _check_input(x, holomorphic)
     from .jacfwd import jacobian_at
 
     def scalar_f(*args):
         y = f(*args)
-        _check_scalar(y)
+        _check_scalar(y, holomorphic)
         return y
-    return jacobian_at(scalar_f, (x,), 0, (0,), False, chunk_size, "gradient")
+    if complex_input and not holomorphic:
+        return _complex_gradient(scalar_f, x, values if is_sequence(x) else None, chunk_size)
+    return jacobian_at(scalar_f, (x,), 0, (0,), False, chunk_size, "gradient",
+                       holomorphic=holomorphic)
 
 
-def _mp_gradient(f, x, chunk_size):
-    """Sequences of mpmath numbers: multi-tangent scalar duals at the working precision."""
+def _check_input(x, holomorphic) -> bool:
+    """Whether ``x`` is complex; ``holomorphic=True`` needs it to be (as JAX)."""
+    complex_input = any(_is_complex(v) for v in x) if isinstance(x, list) else _is_complex(x)
+    if holomorphic and not complex_input:
+        raise TypeError("gradient with holomorphic=True requires complex input, got a real "
+                        f"{type(x).__name__}")
+    return complex_input
+
+
+def _complex_gradient(scalar_f, x, values, chunk_size):
+    """JAX's gradient of a real-valued f of complex x: ∂f/∂x - i ∂f/∂y, as the gradient
+    of w -> f(x + w[:n] + i w[n:]) at w = 0, a real input of 2n entries."""
+    from .jacfwd import jacobian_at
+    if values is not None:   # a sequence: f receives a list
+        n = len(values)
+
+        def shifted(w):
+            return scalar_f(pack_like(x, [values[i] + (w[i] + 1j * w[n + i])
+                                          for i in range(n)]))
+    else:
+        n = int(np.prod(np.shape(x.value if isinstance(x, DualArray) else x)))
+        shape = np.shape(x.value if isinstance(x, DualArray) else x)
+
+        def shifted(w):
+            return scalar_f(x + np.reshape(w[:n] + 1j * w[n:], shape))
+    t = jacobian_at(shifted, (np.zeros(2 * n),), 0, (0,), False, chunk_size, "gradient")
+    g = t[:n] - 1j * t[n:]
+    return g if values is not None else np.reshape(g, shape)
+
+
+def _mp_gradient(f, x, chunk_size, holomorphic):
+    """Sequences of mpmath numbers: multi-tangent scalar duals at the working precision
+    (complex entries: directions along 1 and along i, as ``_complex_gradient``)."""
     values = as_vector(x, "gradient")
+    complex_input = _check_input(values, holomorphic)
+    both = complex_input and not holomorphic
     n = len(values)
     chunk = check_chunk(chunk_size, n, "gradient") if chunk_size else n
     out = []
@@ -57,23 +113,35 @@ def _mp_gradient(f, x, chunk_size):
         tag = new_tag()
         basis = np.array([[mpmath.mpf(int(i == j)) for j in range(k)] for i in range(k)],
                          dtype=object)
+        if both:
+            basis = np.concatenate([basis, basis * mpmath.mpc(0, 1)], axis=1)
         args = [seed(v, basis[i - start], tag) if start <= i < stop else v
                 for i, v in enumerate(values)]
-        t = _scalar_tangent(f(pack_like(x, args)), tag, k)
+        t = _scalar_tangent(f(pack_like(x, args)), tag, basis.shape[1], holomorphic)
+        if both:
+            t = [t[j] - mpmath.mpc(0, 1) * t[k + j] for j in range(k)]
         out.extend(list(t))
     return out
 
 
-def _check_scalar(y):
+def _check_scalar(y, holomorphic=True):
     if isinstance(y, (list, tuple, dict)) or (isinstance(y, (np.ndarray, DualArray))
                                               and np.ndim(y.value if isinstance(y, DualArray)
                                                           else y) > 0):
         raise TypeError("gradient: f must return a scalar, got "
                         f"{type(y).__name__}; use jacfwd/jacobian for vector outputs")
+    if not holomorphic and _is_complex(y):
+        v = y
+        while isinstance(v, (Dual, DualArray)):
+            v = v.value
+        raise TypeError(f"gradient requires a real-valued f, but f returned a complex number "
+                        f"({type(v).__name__} {v!r:.40}). For the complex derivative of a "
+                        "holomorphic f pass holomorphic=True; for a complex-valued f use "
+                        "jacfwd or jvp (np.real or abs(...)**2 make a real objective)")
 
 
-def _scalar_tangent(y, tag, directions=None):
-    _check_scalar(y)
+def _scalar_tangent(y, tag, directions=None, holomorphic=True):
+    _check_scalar(y, holomorphic)
     return tangent_of(y, tag, "gradient", directions)
 
 

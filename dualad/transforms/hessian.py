@@ -10,7 +10,8 @@ from .jacfwd import jacobian_at
 from .jvp import jvp
 
 
-def hessian(f: Callable[..., Any], argnums: int = 0, sparsity=None) -> Callable[..., Any]:
+def hessian(f: Callable[..., Any], argnums: int = 0, sparsity=None,
+            holomorphic: bool = False) -> Callable[..., Any]:
     """A function returning the Hessian of the scalar ``f`` in argument ``argnums``,
     shape ``in.shape + in.shape``: the Jacobian (tag A) of the gradient (tag B).
 
@@ -18,6 +19,10 @@ def hessian(f: Callable[..., Any], argnums: int = 0, sparsity=None) -> Callable[
     ``"auto"``, detected and reused as in ``jacfwd``) the result is a
     ``scipy.sparse.csr_array`` computed from H·S, S the seeds of a star colouring of the
     pattern.
+
+    Complex input needs ``holomorphic=True`` (then the result is the complex second
+    derivative of a holomorphic ``f``), as ``jacfwd``: a real-valued function of complex
+    numbers has no complex Hessian (differentiate its real and imaginary parts as reals).
 
     >>> import dualad as ad
     >>> ad.hessian(lambda v: v[0]**2 * v[1])([1.0, 3.0])
@@ -28,6 +33,8 @@ def hessian(f: Callable[..., Any], argnums: int = 0, sparsity=None) -> Callable[
     if isinstance(argnums, bool) or not isinstance(argnums, int):
         raise TypeError(f"hessian: argnums must be an int, got {type(argnums).__name__}")
     if sparsity is not None:
+        if holomorphic:
+            raise TypeError("hessian: holomorphic=True is not supported with sparsity")
         from .sparse import sparse_hessian
         return sparse_hessian(f, argnums, sparsity)
 
@@ -41,21 +48,22 @@ def hessian(f: Callable[..., Any], argnums: int = 0, sparsity=None) -> Callable[
             raise TypeError(f"hessian: argument {argnums} must be a number, a sequence of "
                             f"numbers or an array, got {type(x).__name__}")
 
-        return jacobian_at(gradient_in(f, argnums), args, argnums, (argnums,), False, None,
-                           "hessian")
+        return jacobian_at(gradient_in(f, argnums, holomorphic), args, argnums, (argnums,),
+                           False, None, "hessian", holomorphic=holomorphic)
 
     hessian_of_f.__name__ = f"hessian_of_{getattr(f, '__name__', 'f')}"
     return hessian_of_f
 
 
-def gradient_in(f: Callable[..., Any], argnums: int) -> Callable[..., Any]:
+def gradient_in(f: Callable[..., Any], argnums: int,
+                holomorphic: bool = False) -> Callable[..., Any]:
     """The function of all of f's arguments returning its gradient in argument argnums."""
     def grad_in_x(*args):
         def f_of_x(x):
             call = list(args)
             call[argnums] = x
             return f(*call)
-        return gradient(f_of_x, args[argnums])
+        return gradient(f_of_x, args[argnums], holomorphic=holomorphic)
     return grad_in_x
 
 

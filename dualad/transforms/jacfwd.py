@@ -18,8 +18,8 @@ from ..array import (DualArray, GatheredTooWide, _make_array, budget_tripped,
 from ..number import Dual, _make
 from ..elemental import run_guarded
 from ..tags import new_tag
-from ._seed import (as_array, as_scalar, check_callable, has_nan, is_array, primal_of, seed,
-                    tangent_of)
+from ._seed import (_is_complex, as_array, as_scalar, check_callable, has_nan, is_array,
+                    primal_of, seed, tangent_of)
 from ._tree import flatten, flatten_args, is_scalar, is_vector, leaf_shape, unflatten
 
 #: bytes of tangent per intermediate array a pass should aim at (about an L2 cache):
@@ -33,7 +33,8 @@ ONE_PASS_BYTES = 64 << 20
 
 
 def jacfwd(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: bool = False,
-           chunk_size: int | None = None, sparsity=None) -> Callable[..., Any]:
+           chunk_size: int | None = None, sparsity=None,
+           holomorphic: bool = False) -> Callable[..., Any]:
     """A function returning the Jacobian of ``f`` in the arguments ``argnums``.
 
     The Jacobian of an output of shape ``out.shape`` in an input of shape ``in.shape``
@@ -51,6 +52,12 @@ def jacfwd(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: b
     shapes and dtypes of float arguments and the same other arguments (ints, index
     arrays, ...; see ``transforms.sparse.detection_key``).
 
+    Complex inputs, as in JAX, need ``holomorphic=True``: the Jacobian is then the
+    complex derivative df/dz (seeded along real directions, exact for holomorphic ``f``).
+    Without it a complex input is refused, since a non-holomorphic ``f`` has no complex
+    Jacobian (use ``jvp`` for its R-linear tangent map); ``holomorphic=True`` needs
+    complex inputs. Complex outputs of real inputs are fine.
+
     >>> import numpy as np, dualad as ad
     >>> ad.jacfwd(lambda x: np.sin(x) * x[0])(np.array([0.0, 1.0]))
     array([[0.        , 0.        ],
@@ -59,11 +66,14 @@ def jacfwd(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: b
     check_callable(f, "jacfwd")
     nums = _check_argnums(argnums, "jacfwd")
     if sparsity is not None:
+        if holomorphic:
+            raise TypeError("jacfwd: holomorphic=True is not supported with sparsity")
         from .sparse import sparse_jacfwd
         return sparse_jacfwd(f, argnums, has_aux, chunk_size, sparsity)
 
     def jacobian_of_f(*args):
-        return jacobian_at(f, args, argnums, nums, has_aux, chunk_size, "jacfwd")
+        return jacobian_at(f, args, argnums, nums, has_aux, chunk_size, "jacfwd",
+                           holomorphic=holomorphic)
 
     jacobian_of_f.__name__ = f"jacfwd_of_{getattr(f, '__name__', 'f')}"
     return jacobian_of_f
@@ -183,16 +193,55 @@ def choose_chunk(n: int, out_hint: int | None = None) -> int:
     return max(1, min(n, CHUNK_BYTES // per_column))
 
 
-def jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds=None):
+def jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds=None,
+                holomorphic=False):
     """The Jacobian of ``f`` at ``args`` (lane guards as in ``elemental.run_guarded``);
-    with ``seeds`` (an (n, c) matrix) the product J @ seeds instead."""
+    with ``seeds`` (an (n, c) matrix) the product J @ seeds instead. Complex inputs need
+    ``holomorphic`` (see ``jacfwd``)."""
     return run_guarded(
-        lambda: _jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds),
+        lambda: _jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds,
+                             holomorphic),
         lambda result: has_nan(result[0] if has_aux else result))
 
 
-def _jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds=None):
+def _complex_leaf(x) -> bool:
+    if is_vector(x):
+        return any(_is_complex(v) for v in x)
+    return _is_complex(x)
+
+
+def check_complex_inputs(leaves, holomorphic, who):
+    """JAX's rule: complex inputs with ``holomorphic=True`` and only then."""
+    kinds = [_complex_leaf(x) for x in leaves]
+    if holomorphic and not all(kinds):
+        raise TypeError(f"{who} with holomorphic=True requires complex inputs, got a real "
+                        f"{_describe_leaf(leaves[kinds.index(False)])}")
+    if not holomorphic and any(kinds):
+        raise TypeError(f"{who} requires real inputs, got a complex "
+                        f"{_describe_leaf(leaves[kinds.index(True)])}. For the complex "
+                        "derivative of a holomorphic f pass holomorphic=True; for a "
+                        "non-holomorphic f use jvp (its R-linear tangent map)"
+                        + (", or gradient for a real-valued f" if who == "jacfwd" else ""))
+
+
+def _describe_leaf(x) -> str:
+    v = primal_of_leaf(x)
+    if isinstance(v, np.ndarray):
+        return f"array of shape {v.shape} and dtype {v.dtype}"
+    return type(v).__name__
+
+
+def primal_of_leaf(x):
+    while isinstance(x, (Dual, DualArray)):
+        x = x.value
+    return x
+
+
+def _jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds=None,
+                 holomorphic=False):
     first = None   # (tag, output) of a first chunk already run
+    if holomorphic and -len(args) <= min(nums) and max(nums) < len(args):
+        check_complex_inputs(flatten_args([args[i] for i in nums])[0], True, who)
     if type(argnums) is int and seeds is None and not has_aux and chunk_size is None:
         jac, first = _one_pass(f, args, argnums)   # the common case, without the bookkeeping
         if jac is not None:
@@ -208,6 +257,8 @@ def _jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds=None):
                      else f"input leaf {j}")
         leaves.append(leaf)
         offset += leaf.size
+    if not holomorphic:
+        check_complex_inputs([leaf.value for leaf in leaves], False, who)
     n = offset if seeds is None else seeds.shape[1]
     from .gradient import check_chunk
     if chunk_size is not None:
