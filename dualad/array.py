@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import numbers
+from copy import deepcopy as _deepcopy
 import threading
 
 import numpy as np
@@ -196,6 +197,15 @@ class DualArray(ValueShaped):
     def copy(self):
         out = _make_array(_copy(self.value), _copy(self.tangent), self.tag, self.k)
         out.owned = True
+        return out
+
+    __copy__ = copy   # as ndarray: copy.copy copies the data
+
+    def __deepcopy__(self, memo):
+        out = _make_array(_deepcopy(self.value, memo), _deepcopy(self.tangent, memo),
+                          self.tag, self.k)
+        out.owned = True
+        memo[id(self)] = out
         return out
 
     def astype(self, dtype):

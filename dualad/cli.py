@@ -28,6 +28,8 @@ def _with_expression(args, body) -> int:
     except ExpressionError as exc:
         return _fail(str(exc))
     except (ArithmeticError, ValueError, TypeError) as exc:
+        if isinstance(exc.__cause__, ExpressionError):   # a bound, met inside dualad check
+            return _fail(str(exc.__cause__))
         return _fail(f"could not evaluate {args.expression!r:.80} at {args.at}: {_line(exc)}")
     except RecursionError:
         return _fail(f"could not evaluate {args.expression!r:.80}: it nests too deeply")
@@ -36,6 +38,8 @@ def _with_expression(args, body) -> int:
 
 def _line(exc) -> str:
     """The first line of an exception's message (the error report is one line)."""
+    if len(exc.args) == 2 and isinstance(exc.args[0], int):   # (errno, message)
+        return str(exc.args[1])
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
 

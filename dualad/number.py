@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import decimal
 import numbers
+from copy import deepcopy as _deepcopy
 
 import mpmath
 import numpy as np
@@ -354,10 +355,17 @@ class Dual:
         return f"Dual({format(self.value, spec)}, {tangent})"
 
     def __copy__(self):
-        return self
+        # a new dual; a k-tangent array is copied, as ndarray.__copy__ copies its data
+        t = self.tangent
+        return _make(self.value, t.copy() if type(t) is np.ndarray else t, self.tag)
 
     def __deepcopy__(self, memo):
-        return self
+        # same tag: a copy belongs to the same differentiation as the original
+        d = _make(None, None, self.tag)
+        memo[id(self)] = d
+        d.value = _deepcopy(self.value, memo)
+        d.tangent = _deepcopy(self.tangent, memo)
+        return d
 
     def __reduce__(self):
         return (_make, (self.value, self.tangent, self.tag))
