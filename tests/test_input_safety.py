@@ -3,6 +3,7 @@ never a silently shared object, a NaN table or a made-up number."""
 import copy
 import math
 
+import mpmath
 import numpy as np
 import pytest
 
@@ -88,3 +89,66 @@ def test_check_says_when_only_the_mpmath_reference_fails():
 
 def test_check_of_a_constant_has_reference_zero():
     assert ad.check(lambda x: 3.0, 1.0).reference == 0.0   # d/dx 3 = 0
+
+
+# --- chunk_size ----------------------------------------------------------------------
+
+SQUARES = lambda v: v[0] ** 2 + v[1] ** 2   # noqa: E731  gradient 2 v
+
+
+@pytest.mark.parametrize("x", [2.0, [1.0, 2.0], np.array([1.0, 2.0]),
+                               [mpmath.mpf(1), mpmath.mpf(2)]],
+                         ids=["scalar", "list", "array", "mpmath"])
+@pytest.mark.parametrize("chunk_size, error", [(-1, ValueError), (0, ValueError),
+                                               (True, TypeError), (1.5, TypeError),
+                                               ("2", TypeError)])
+def test_gradient_refuses_a_bad_chunk_size_for_every_input(x, chunk_size, error):
+    f = (lambda t: t * t) if isinstance(x, float) else SQUARES
+    with pytest.raises(error, match="gradient: chunk_size must be a positive int"):
+        ad.gradient(f, x, chunk_size=chunk_size)
+
+
+@pytest.mark.parametrize("chunk_size", [-1, 0, True, 2.0])
+def test_jacfwd_and_jacobian_refuse_a_bad_chunk_size(chunk_size):
+    with pytest.raises((TypeError, ValueError), match="jacfwd: chunk_size"):
+        ad.jacfwd(np.sin, chunk_size=chunk_size)
+    with pytest.raises((TypeError, ValueError), match="jacfwd: chunk_size"):
+        ad.jacobian(np.sin, 2.0, chunk_size=chunk_size)
+
+
+@pytest.mark.parametrize("chunk_size", [1, 2, np.int64(1)])
+def test_a_good_chunk_size_gives_the_gradient(chunk_size):
+    g = ad.gradient(SQUARES, np.array([1.0, 2.0]), chunk_size=chunk_size)
+    assert g.tolist() == [2.0, 4.0]   # 2 v
+
+
+# --- argnums -----------------------------------------------------------------------
+
+def product(x, y):
+    return x * y   # d/dx = y, d/dy = x
+
+
+@pytest.mark.parametrize("argnums", [(0, 0), (1, 1, 0)])
+def test_jacfwd_refuses_repeated_argnums(argnums):
+    with pytest.raises(ValueError, match="more than once"):
+        ad.jacfwd(product, argnums=argnums)
+
+
+@pytest.mark.parametrize("argnums", [(0, -2), (-1, 1)])
+def test_jacfwd_refuses_argnums_that_name_one_argument_twice_after_counting_from_the_end(
+        argnums):
+    with pytest.raises(ValueError, match="more than once"):
+        ad.jacfwd(product, argnums=argnums)(2.0, 3.0)
+
+
+@pytest.mark.parametrize("argnums", [(0, 2), (-3,), 2])
+def test_jacfwd_refuses_argnums_out_of_range(argnums):
+    with pytest.raises(ValueError, match="positional argument"):
+        ad.jacfwd(product, argnums=argnums)(2.0, 3.0)
+
+
+def test_negative_argnums_count_from_the_end_as_in_jax():
+    dx, dy = ad.jacfwd(product, argnums=(-2, -1))(2.0, 3.0)
+    assert (float(dx), float(dy)) == (3.0, 2.0)
+    (dy,) = ad.jacfwd(product, argnums=(-1,))(2.0, 3.0)
+    assert float(dy) == 2.0

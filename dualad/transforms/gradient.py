@@ -25,6 +25,7 @@ def gradient(f: Callable[..., Any], x, chunk_size: int | None = None):
     array([3., 0.])
     """
     check_callable(f, "gradient")
+    check_chunk_size(chunk_size, "gradient")
     if isinstance(x, (list, tuple)) and any(
             isinstance(v, (mpmath.mpf, mpmath.mpc)) for v in x):
         return _mp_gradient(f, x, chunk_size)
@@ -49,7 +50,7 @@ def _mp_gradient(f, x, chunk_size):
     """Sequences of mpmath numbers: multi-tangent scalar duals at the working precision."""
     values = as_vector(x, "gradient")
     n = len(values)
-    chunk = check_chunk(chunk_size, n, "gradient") if chunk_size else n
+    chunk = n if chunk_size is None else check_chunk(chunk_size, n, "gradient")
     out = []
     for start in range(0, n, chunk):
         stop = min(start + chunk, n)
@@ -77,10 +78,19 @@ def _scalar_tangent(y, tag, directions=None):
     return tangent_of(y, tag, "gradient", directions)
 
 
-def check_chunk(chunk_size, n: int, who: str) -> int:
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)):
+def check_chunk_size(chunk_size, who: str) -> None:
+    """Refuse a chunk_size that is not None or a positive int, whatever the input."""
+    if chunk_size is None:
+        return
+    if isinstance(chunk_size, (bool, np.bool_)) or not isinstance(chunk_size,
+                                                                  (int, np.integer)):
         raise TypeError(f"{who}: chunk_size must be a positive int or None, got "
-                        f"{type(chunk_size).__name__}")
+                        f"{type(chunk_size).__name__} {chunk_size!r:.40}")
     if chunk_size < 1:
-        raise ValueError(f"{who}: chunk_size must be >= 1, got {chunk_size}")
+        raise ValueError(f"{who}: chunk_size must be a positive int or None, got "
+                         f"{chunk_size}")
+
+
+def check_chunk(chunk_size, n: int, who: str) -> int:
+    check_chunk_size(chunk_size, who)
     return min(int(chunk_size), n)

@@ -54,6 +54,8 @@ def jacfwd(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: b
     """
     check_callable(f, "jacfwd")
     nums = _check_argnums(argnums, "jacfwd")
+    from .gradient import check_chunk_size
+    check_chunk_size(chunk_size, "jacfwd")
     if sparsity is not None:
         from .sparse import sparse_jacfwd
         return sparse_jacfwd(f, argnums, has_aux, chunk_size, sparsity)
@@ -78,7 +80,25 @@ def _check_argnums(argnums, who):
     if not nums or not all(isinstance(i, int) and not isinstance(i, bool) for i in nums):
         raise TypeError(f"{who}: argnums must be an int or a non-empty tuple of ints, got "
                         f"{argnums!r}")
+    _refuse_duplicates(nums, argnums, who)
     return nums
+
+
+def _normalised_argnums(nums, argnums, n_args: int, who) -> tuple:
+    """``nums`` as indices 0..n_args-1 (negative ones count from the end, as in JAX);
+    out of range or naming an argument twice is an error (its second Jacobian would be
+    taken with the first one's seed held constant: zero)."""
+    if not all(-n_args <= i < n_args for i in nums):
+        raise ValueError(f"{who}: argnums={argnums!r} but f was called with {n_args} "
+                         "positional argument(s)")
+    nums = tuple(i % n_args for i in nums)
+    _refuse_duplicates(nums, argnums, who)
+    return nums
+
+
+def _refuse_duplicates(nums, argnums, who):
+    if len(set(nums)) != len(nums):
+        raise ValueError(f"{who}: argnums={argnums!r} names an argument more than once")
 
 
 class _Leaf:
@@ -182,9 +202,7 @@ def _jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds=None):
         jac, first = _one_pass(f, args, argnums)   # the common case, without the bookkeeping
         if jac is not None:
             return jac
-    if not -len(args) <= min(nums) or not max(nums) < len(args):
-        raise ValueError(f"{who}: argnums={argnums!r} but f was called with {len(args)} "
-                         "positional argument(s)")
+    nums = _normalised_argnums(nums, argnums, len(args), who)
     selected = [args[i] for i in nums]
     raw_leaves, in_spec = flatten_args(selected)
     leaves, offset = [], 0
