@@ -152,3 +152,26 @@ def test_negative_argnums_count_from_the_end_as_in_jax():
     assert (float(dx), float(dy)) == (3.0, 2.0)
     (dy,) = ad.jacfwd(product, argnums=(-1,))(2.0, 3.0)
     assert float(dy) == 2.0
+
+
+# --- set_num_threads -----------------------------------------------------------------
+
+def test_set_num_threads_refuses_tens_of_thousands_of_threads():
+    import threading
+    before, started = ad.get_num_threads(), threading.active_count()
+    with pytest.raises(ValueError, match="set_num_threads: n=40000 is more than"):
+        ad.set_num_threads(40000)
+    assert ad.get_num_threads() == before
+    assert threading.active_count() == started
+
+
+def test_set_num_threads_accepts_a_few_per_cpu():
+    import os
+    from dualad._buffers import MAX_THREADS
+    before = ad.get_num_threads()
+    assert MAX_THREADS == 4 * os.cpu_count()
+    try:
+        ad.set_num_threads(MAX_THREADS)
+        assert ad.get_num_threads() == MAX_THREADS
+    finally:
+        ad.set_num_threads(before)
