@@ -175,3 +175,36 @@ def test_set_num_threads_accepts_a_few_per_cpu():
         assert ad.get_num_threads() == MAX_THREADS
     finally:
         ad.set_num_threads(before)
+
+
+# --- storing a dual into a float array -----------------------------------------------
+
+def fill_plain(x):
+    y = np.zeros(2)
+    y[0] = 2 * x[0]
+    y[1] = x[0] * x[1]
+    return y
+
+
+def fill_like(x):
+    y = np.zeros_like(x)
+    y[0] = 2 * x[0]
+    y[1] = x[0] * x[1]
+    return y
+
+
+def test_storing_a_dual_into_a_float_array_suggests_zeros_like():
+    with pytest.raises(TypeError, match=r"np\.zeros_like\(x\)"):
+        ad.jacobian(fill_plain, np.array([1.0, 3.0]))
+
+
+def test_the_suggested_zeros_like_gives_the_jacobian():
+    # f = (2 x0, x0 x1): J = [[2, 0], [x1, x0]]
+    assert ad.jacobian(fill_like, np.array([1.0, 3.0])).tolist() == [[2.0, 0.0], [3.0, 1.0]]
+
+
+@pytest.mark.parametrize("convert", [float, int, complex])
+def test_conversions_of_a_dual_still_say_the_derivative_would_be_dropped(convert):
+    with pytest.raises(TypeError, match=rf"{convert.__name__}\(\) of a Dual would drop its "
+                                        "derivative.*d\\.value"):
+        convert(ad.Dual(1.5))
