@@ -28,7 +28,7 @@ import numpy as np
 from . import _buffers, elemental
 from ._arraylike import ValueShaped
 from .elemental import finite, kind_of
-from .number import Dual, _make
+from .number import DroppedDerivative, Dual, _make
 from .rules import table
 
 __all__ = ["DualArray"]
@@ -134,7 +134,7 @@ class DualArray(ValueShaped):
         return bool(self.value)
 
     def __float__(self):
-        raise TypeError("float() of a DualArray would drop its tangent; use x.value")
+        raise DroppedDerivative("float() of a DualArray would drop its tangent; use x.value")
 
     __int__ = __complex__ = __index__ = __float__
 

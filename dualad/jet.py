@@ -210,7 +210,8 @@ class Jet:
     __hash__ = None
 
     def __float__(self):
-        raise TypeError("float() of a Jet would drop its higher coefficients; use j.value")
+        raise _number.DroppedDerivative("float() of a Jet would drop its higher coefficients; "
+                                        "use j.value")
 
     __int__ = __complex__ = __float__
 

@@ -295,13 +295,13 @@ class Dual:
     # --- conversions that would lose the derivative --------------------------------
 
     def __float__(self):
-        raise TypeError(_LOSS.format("float", "float"))
+        raise DroppedDerivative(_LOSS.format("float", "float"))
 
     def __int__(self):
-        raise TypeError(_LOSS.format("int", "int"))
+        raise DroppedDerivative(_LOSS.format("int", "int"))
 
     def __complex__(self):
-        raise TypeError(_LOSS.format("complex", "complex"))
+        raise DroppedDerivative(_LOSS.format("complex", "complex"))
 
     def __index__(self):
         # An integer with a zero tangent (e.g. floor(x)) loses nothing as an index.
@@ -371,11 +371,19 @@ class Dual:
         return (_make, (self.value, self.tangent, self.tag))
 
 
+class DroppedDerivative(TypeError):
+    """float(), int() or complex() of a dual, refused: the derivative would be dropped.
+    (Its own class so that the transformations recognise it when compiled code swallowed
+    it and Python reported a SystemError instead, see ``transforms._seed.plain_errors``.)"""
+
+
 _LOSS = ("{}() of a Dual would drop its derivative. Use d.value for the primal value, or "
          "keep the computation in dualad.math / NumPy so the tangent is carried. Storing a "
          "dual into a plain array (y[i] = d with y = np.zeros(n)) calls {}() too: make the "
          "array from the input instead, y = np.zeros_like(x) (x the array the transformation "
-         "passed to f), or collect the entries in a list and np.stack them")
+         "passed to f), or collect the entries in a list and np.stack them. Compiled code "
+         "that needs plain floats (scipy.optimize.brentq, for example) cannot carry a "
+         "derivative either")
 
 
 def _make(value, tangent, tag):

@@ -208,3 +208,36 @@ def test_conversions_of_a_dual_still_say_the_derivative_would_be_dropped(convert
     with pytest.raises(TypeError, match=rf"{convert.__name__}\(\) of a Dual would drop its "
                                         "derivative.*d\\.value"):
         convert(ad.Dual(1.5))
+
+
+# --- compiled code that swallows a dual's refusal of float() ---------------------------
+
+scipy_optimize = pytest.importorskip("scipy.optimize")
+
+
+def sqrt_by_brentq(a):
+    return scipy_optimize.brentq(lambda x: x * x - a, 0.0, 5.0)
+
+
+@pytest.mark.parametrize("transform", [
+    lambda: ad.derivative(sqrt_by_brentq, 2.0),
+    lambda: ad.derivative(sqrt_by_brentq, 2.0, n=2),
+    lambda: ad.jvp(sqrt_by_brentq, (2.0,), (1.0,)),
+    lambda: ad.jacfwd(sqrt_by_brentq)(2.0),
+    lambda: ad.gradient(lambda v: sqrt_by_brentq(v[0]), np.array([2.0])),
+], ids=["derivative", "derivative n=2", "jvp", "jacfwd", "gradient"])
+def test_brentq_on_a_dual_is_a_plain_type_error(transform):
+    # brentq's C loop calls float() on f's value and ignores the refusal; Python then
+    # raised "SystemError: <class 'type'> returned a result with an exception set" (or,
+    # once its interpreter has specialised the code, the pending refusal itself)
+    with pytest.raises(TypeError, match="brentq") as info:
+        transform()
+    assert not isinstance(info.value, SystemError)
+    assert "drop" in str(info.value) + str(info.value.__cause__)
+
+
+def test_a_system_error_of_f_itself_is_left_alone():
+    def f(x):
+        raise SystemError("something else")
+    with pytest.raises(SystemError, match="something else"):
+        ad.derivative(f, 1.0)

@@ -8,6 +8,7 @@ result. Outputs that do not depend on the inputs have tangent 0.
 from __future__ import annotations
 
 import decimal
+import functools
 import numbers
 from typing import Any, Callable
 
@@ -15,7 +16,7 @@ import mpmath
 import numpy as np
 
 from ..array import DualArray, wrap
-from ..number import Dual, _make
+from ..number import DroppedDerivative, Dual, _make
 
 _MP = (mpmath.mpf, mpmath.mpc)
 
@@ -23,6 +24,41 @@ _MP = (mpmath.mpf, mpmath.mpc)
 def check_callable(f, who: str) -> None:
     if not callable(f):
         raise TypeError(f"{who}: f must be callable, got {type(f).__name__} {f!r:.60}")
+
+
+def plain_errors(f, who: str):
+    """``f``, except that a SystemError made of a dual's refused float() comes out as a
+    TypeError that says what happened.
+
+    Compiled code that asks for a float (``PyFloat_AsDouble``) and does not check for an
+    error, as ``scipy.optimize.brentq``'s C loop does, goes on with the refusal pending;
+    CPython then stops at the next call with "SystemError: ... returned a result with an
+    exception set", the refusal as its cause."""
+    @functools.wraps(f)
+    def f_with_plain_errors(*args, **kwargs):
+        try:
+            return f(*args, **kwargs)
+        except SystemError as exc:
+            refusal = _refusal_in(exc)
+            if refusal is None:
+                raise
+            raise TypeError(
+                f"{who}: f passed a dual to compiled code that needs a plain float (such as "
+                "scipy.optimize.brentq); a dual refuses float() because the derivative would "
+                "be dropped, and that code went on regardless (Python reported SystemError). "
+                "Differentiate the result another way, e.g. for a root x(a) of g(x, a) = 0: "
+                "dx/da = -(dg/da)/(dg/dx) at the root (implicit function theorem)") from refusal
+    return f_with_plain_errors
+
+
+def _refusal_in(exc):
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, DroppedDerivative):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 def _describe(x) -> str:

@@ -6,7 +6,8 @@ from typing import Any, Callable
 
 from ..elemental import run_guarded
 from ..tags import new_tag
-from ._seed import as_scalar, check_callable, has_nan, one_like, seed, tangent_of, to_array
+from ._seed import (as_scalar, check_callable, has_nan, one_like, plain_errors, seed,
+                    tangent_of, to_array)
 
 
 def derivative(f: Callable[..., Any], x, n: int = 1):
@@ -25,6 +26,7 @@ def derivative(f: Callable[..., Any], x, n: int = 1):
     12.0
     """
     check_callable(f, "derivative")
+    f = plain_errors(f, "derivative")
     n = check_order(n, "derivative")
     x = as_scalar(x, "derivative")
     if n == 0:

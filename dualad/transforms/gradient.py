@@ -9,7 +9,7 @@ import numpy as np
 from ..array import DualArray
 from ..tags import new_tag
 from ._seed import (as_scalar, as_vector, check_callable, is_array, is_sequence, one_like,
-                    pack_like, seed, tangent_of)
+                    pack_like, plain_errors, seed, tangent_of)
 
 
 def gradient(f: Callable[..., Any], x, chunk_size: int | None = None):
@@ -25,6 +25,7 @@ def gradient(f: Callable[..., Any], x, chunk_size: int | None = None):
     array([3., 0.])
     """
     check_callable(f, "gradient")
+    f = plain_errors(f, "gradient")
     check_chunk_size(chunk_size, "gradient")
     if isinstance(x, (list, tuple)) and any(
             isinstance(v, (mpmath.mpf, mpmath.mpc)) for v in x):

@@ -17,7 +17,8 @@ from ..array import (DualArray, GatheredTooWide, _make_array, budget_tripped,
 from ..number import Dual, _make
 from ..elemental import run_guarded
 from ..tags import new_tag
-from ._seed import as_array, as_scalar, check_callable, has_nan, is_array, primal_of, tangent_of
+from ._seed import (as_array, as_scalar, check_callable, has_nan, is_array, plain_errors,
+                    primal_of, tangent_of)
 from ._tree import flatten, flatten_args, is_scalar, is_vector, leaf_shape, unflatten
 
 #: bytes of tangent per intermediate array a pass should aim at (about an L2 cache):
@@ -53,6 +54,7 @@ def jacfwd(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: b
            [0.84147098, 0.        ]])
     """
     check_callable(f, "jacfwd")
+    f = plain_errors(f, "jacfwd")
     nums = _check_argnums(argnums, "jacfwd")
     from .gradient import check_chunk_size
     check_chunk_size(chunk_size, "jacfwd")

@@ -10,7 +10,8 @@ import numpy as np
 from ..elemental import DUALS
 from ..jet import Jet, _zero_like
 from ..tags import new_tag
-from ._seed import as_array, as_scalar, as_vector, check_callable, is_array, to_array
+from ._seed import (as_array, as_scalar, as_vector, check_callable, is_array, plain_errors,
+                    to_array)
 from .derivative import check_order as _check_order
 
 
@@ -26,6 +27,7 @@ def taylor(f: Callable[..., Any], x, n: int, direction=None) -> list:
     [0.0, 1.0, 0.0, -0.166666666667, 0.0, 0.008333333333]
     """
     check_callable(f, "taylor")
+    f = plain_errors(f, "taylor")
     n = _check_order(n, "taylor")
     tag = new_tag()
     seeded = _seed(x, n, tag, direction, "taylor")
