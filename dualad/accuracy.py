@@ -24,7 +24,7 @@ import mpmath
 import numpy as np
 
 from .number import Dual
-from .tags import new_tag
+from .tags import new_tag, running
 
 __all__ = ["check", "error_vs_step", "Report", "StepSweep"]
 
@@ -143,7 +143,8 @@ def _reference_columns(f, v, rebuild, kind, dps):
             args = [Dual.__new__(Dual) for _ in mp_v]
             for i, (d, t) in enumerate(zip(args, mp_v)):
                 d.value, d.tangent, d.tag = t, mpmath.mpf(int(i == j)), tag
-            y = _call_mp(f, args, rebuild, kind)
+            with running(tag):
+                y = _call_mp(f, args, rebuild, kind)
             for yi in y:
                 if not (isinstance(yi, Dual) or _is_number(yi)):
                     raise TypeError(f"f returned {_describe(yi)}; expected numbers")
@@ -156,7 +157,8 @@ def _reference_columns(f, v, rebuild, kind, dps):
                 zeros = [Dual.__new__(Dual) for _ in point]
                 for d, t in zip(zeros, point):
                     d.value, d.tangent, d.tag = t, mpmath.mpf(0), tag0
-                out = _call_mp(f, zeros, rebuild, kind)
+                with running(tag0):
+                    out = _call_mp(f, zeros, rebuild, kind)
                 return [o.value if isinstance(o, Dual) else mpmath.mpf(o) for o in out]
             try:
                 diff_columns.append([mpmath.diff(lambda s, i=i: f_mp(s)[i], mp_v[j])

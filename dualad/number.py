@@ -25,7 +25,7 @@ from copy import deepcopy as _deepcopy
 import mpmath
 import numpy as np
 
-from .tags import TRANSFORM_BASE, new_tag
+from .tags import TRANSFORM_BASE, new_user_tag
 
 __all__ = ["Dual"]
 
@@ -106,7 +106,7 @@ class Dual:
         if isinstance(value, Dual):
             # A dual of a dual: one user level above the inner one (hyper-dual numbers).
             level = value.tag + 1
-            self.tag = level if level < TRANSFORM_BASE else new_tag()
+            self.tag = level if level < TRANSFORM_BASE else new_user_tag()
         else:
             self.tag = 0
 

@@ -241,3 +241,81 @@ def test_a_system_error_of_f_itself_is_left_alone():
         raise SystemError("something else")
     with pytest.raises(SystemError, match="something else"):
         ad.derivative(f, 1.0)
+
+
+# --- duals that escape their transformation -----------------------------------------
+
+from dualad.tags import EscapedDualError  # noqa: E402
+
+
+def escaped_dual(transform=None):
+    """A dual kept from the f of a transformation that has returned."""
+    kept = []
+
+    def f(x):
+        kept.append(x)
+        return x * x
+    (transform or (lambda g: ad.derivative(g, 1.0)))(f)
+    return kept[0]
+
+
+def test_a_dual_escaped_from_a_derivative_is_refused_in_the_next_one():
+    leak = escaped_dual()
+    with pytest.raises(EscapedDualError, match="finished differentiation"):
+        ad.derivative(lambda y: y * leak, 2.0)   # was 1.0 silently (the leak's tangent)
+
+
+def test_an_escaped_dual_returned_by_f_is_refused():
+    leak = escaped_dual()
+    with pytest.raises(EscapedDualError):
+        ad.jvp(lambda y: leak, (2.0,), (1.0,))
+
+
+def test_an_escaped_dual_met_by_an_array_dual_is_refused():
+    leak = escaped_dual()
+    with pytest.raises(EscapedDualError):
+        ad.jacfwd(lambda y: np.sin(y) * leak)(np.ones(3))
+
+
+def test_an_escaped_array_dual_is_refused():
+    leak = escaped_dual(lambda g: ad.jacfwd(g)(np.ones(2)))
+    with pytest.raises(EscapedDualError):
+        ad.gradient(lambda y: np.sum(y * leak), np.ones(2))
+
+
+def test_a_dual_kept_from_one_chunk_is_refused_in_the_next_chunk():
+    kept = []
+
+    def f(x):
+        if not kept:
+            kept.append(x)
+        return x * kept[0]
+    with pytest.raises(EscapedDualError):
+        ad.jacfwd(f, chunk_size=1)(np.ones(2))
+
+
+def test_an_escaped_taylor_jet_is_refused():
+    leak = escaped_dual(lambda g: ad.taylor(g, 1.0, 3))
+    with pytest.raises(EscapedDualError):
+        ad.derivative(lambda y: y * leak, 2.0)
+
+
+def test_a_dual_escaped_from_an_inner_transformation_is_refused_in_the_outer_one():
+    kept = []
+
+    def outer(x):
+        ad.derivative(lambda y: kept.append(y) or x * y, 1.0)
+        return x * kept[0]
+    with pytest.raises(EscapedDualError):
+        ad.derivative(outer, 2.0)
+
+
+def test_the_outer_dual_in_a_nested_derivative_is_not_an_escape():
+    # d/dx [x * d/dy (x + y)] = d/dx x = 1
+    assert ad.derivative(lambda x: x * ad.derivative(lambda y: x + y, 1.0), 1.0) == 1.0
+
+
+def test_an_escaped_dual_still_computes_on_its_own():
+    leak = escaped_dual()            # x = 1 + ε
+    y = leak * 2.0 + ad.math.sin(leak)
+    assert (y.value, y.tangent) == (2.0 + math.sin(1.0), 2.0 + math.cos(1.0))

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..array import DualArray, wrap
 from ..number import DroppedDerivative, Dual, _make
+from ..tags import escaped, finished
 
 _MP = (mpmath.mpf, mpmath.mpc)
 
@@ -177,6 +178,8 @@ def tangent_of(y, tag: int, who: str, directions: int | None = None):
     if isinstance(y, DualArray):
         if y.tag == tag:
             return y.tangent
+        if finished(y.tag):
+            raise escaped(y.tag)
         if y.tag < tag:
             shape = y.shape + ((directions,) if directions is not None else ())
             return np.zeros(shape, dtype=complex if _is_complex(y) else float)
@@ -185,6 +188,8 @@ def tangent_of(y, tag: int, who: str, directions: int | None = None):
     if isinstance(y, Dual):
         if y.tag == tag:
             return y.tangent
+        if finished(y.tag):
+            raise escaped(y.tag)
         if y.tag < tag:
             return _zero(y.value, directions)
         # a dual of a later tag leaked out of f: read our tangent inside it
@@ -203,12 +208,16 @@ def primal_of(y, tag: int, who: str):
     if isinstance(y, DualArray):
         if y.tag == tag:
             return y.value
+        if finished(y.tag):
+            raise escaped(y.tag)
         if y.tag < tag:
             return y
         return wrap(primal_of(y.value, tag, who), primal_of(y.tangent, tag, who), y.tag, y.k)
     if isinstance(y, Dual):
         if y.tag == tag:
             return y.value
+        if finished(y.tag):
+            raise escaped(y.tag)
         if y.tag < tag:
             return y
         return _make(primal_of(y.value, tag, who), primal_of(y.tangent, tag, who), y.tag)

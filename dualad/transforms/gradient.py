@@ -7,7 +7,7 @@ import mpmath
 import numpy as np
 
 from ..array import DualArray
-from ..tags import new_tag
+from ..tags import new_tag, running
 from ._seed import (as_scalar, as_vector, check_callable, is_array, is_sequence, one_like,
                     pack_like, plain_errors, seed, tangent_of)
 
@@ -33,7 +33,9 @@ def gradient(f: Callable[..., Any], x, chunk_size: int | None = None):
     if not (is_sequence(x) or is_array(x)):
         x = as_scalar(x, "gradient")
         tag = new_tag()
-        return _scalar_tangent(f(seed(x, one_like(x), tag)), tag)
+        with running(tag):
+            y = f(seed(x, one_like(x), tag))
+        return _scalar_tangent(y, tag)
     if is_sequence(x):
         as_vector(x, "gradient")  # the clear errors for bad entries
     elif isinstance(x, np.ndarray) and x.size == 0:
@@ -61,7 +63,9 @@ def _mp_gradient(f, x, chunk_size):
                          dtype=object)
         args = [seed(v, basis[i - start], tag) if start <= i < stop else v
                 for i, v in enumerate(values)]
-        t = _scalar_tangent(f(pack_like(x, args)), tag, k)
+        with running(tag):
+            y = f(pack_like(x, args))
+        t = _scalar_tangent(y, tag, k)
         out.extend(list(t))
     return out
 

@@ -16,7 +16,7 @@ from ..array import (DualArray, GatheredTooWide, _make_array, budget_tripped,
                      entries_per_number, gathered_seed, scatter_budget)
 from ..number import Dual, _make
 from ..elemental import run_guarded
-from ..tags import new_tag
+from ..tags import new_tag, running
 from ._seed import (as_array, as_scalar, check_callable, has_nan, is_array, plain_errors,
                     primal_of, tangent_of)
 from ._tree import flatten, flatten_args, is_scalar, is_vector, leaf_shape, unflatten
@@ -268,10 +268,8 @@ def _passes(f, args, nums, leaves, in_spec, n, chunk, first, seeds, has_aux, who
             call_args = list(args)
             for i, value in zip(nums, seeded):
                 call_args[i] = value
-            if budgeted:
-                out = _budgeted_call(f, call_args, tag)
-            else:
-                out = f(*call_args)
+            with running(tag):
+                out = _budgeted_call(f, call_args, tag) if budgeted else f(*call_args)
         if has_aux:
             out, aux_here = _split_aux(out, who)
             if aux is None:
@@ -339,7 +337,8 @@ def _one_pass(f, args, argnums):
     call = list(args)
     call[argnums] = gathered_seed(x, tag)
     try:
-        y = _budgeted_call(f, call, tag)
+        with running(tag):
+            y = _budgeted_call(f, call, tag)
     except _TooWide:
         return None, None   # a full tangent would be too wide: chunks instead
     if type(y) is DualArray and y.tag == tag and type(y.value) is np.ndarray:

@@ -9,7 +9,7 @@ import numpy as np
 from ..array import DualArray, wrap
 from ._tree import flatten, unflatten
 from ..elemental import run_guarded
-from ..tags import new_tag
+from ..tags import new_tag, running
 from ._seed import (as_array, as_scalar, as_vector, check_callable, has_nan, is_sequence,
                     pack_like, plain_errors, primal_of, seed, tangent_of, to_array)
 
@@ -44,7 +44,8 @@ def jvp(f: Callable[..., Any], primals, tangents, has_aux: bool = False):
 def _jvp(f, primals, tangents, has_aux):
     tag = new_tag()
     args = [_seed_tree(p, t, tag, i) for i, (p, t) in enumerate(zip(primals, tangents))]
-    out = f(*args)
+    with running(tag):
+        out = f(*args)
     aux = None
     if has_aux:
         if not (isinstance(out, (tuple, list)) and len(out) == 2):
