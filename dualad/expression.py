@@ -161,8 +161,9 @@ _MP = (mpmath.mpf, mpmath.mpc)
 
 def _refuse_if_larger(log2_size, node):
     if log2_size > MAX_BITS:
-        raise ExpressionError(f"{_text(node)}: the result would reach about 2**{mpmath.nstr(mpmath.mpf(log2_size), 4)} "
-                              f"in magnitude; numbers in an expression are limited to "
+        size = mpmath.nstr(mpmath.mpf(log2_size), 4)
+        raise ExpressionError(f"{_text(node)}: the result would reach about 2**{size} in "
+                              f"magnitude; numbers in an expression are limited to "
                               f"2**{MAX_BITS}")
 
 
