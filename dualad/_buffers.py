@@ -118,6 +118,11 @@ def _cores() -> int:
     return cores
 
 
+#: the most threads ``set_num_threads`` accepts: a few per CPU. Each is an OS thread
+#: that lives as long as the process; beyond the CPUs they only take turns
+MAX_THREADS = 4 * (os.cpu_count() or 1)
+
+
 def _default_threads() -> int:
     text = os.environ.get("DUALAD_NUM_THREADS")
     if text:
@@ -125,9 +130,10 @@ def _default_threads() -> int:
             n = int(text)
         except ValueError:
             n = 0
-        if n >= 1:
+        if 1 <= n <= MAX_THREADS:
             return n
-        warnings.warn(f"DUALAD_NUM_THREADS must be a positive integer, got {text!r}; "
+        limit = f" at most {MAX_THREADS} (4 per CPU)" if n > MAX_THREADS else ""
+        warnings.warn(f"DUALAD_NUM_THREADS must be a positive integer{limit}, got {text!r}; "
                       "using the default", RuntimeWarning, stacklevel=2)
     return max(1, min(_cores(), _MAX_DEFAULT_THREADS))
 
@@ -138,10 +144,15 @@ _threads = _default_threads()
 def set_num_threads(n: int) -> None:
     """Use ``n`` threads (1: only the caller's) for ufuncs on large arrays. The default is
     the number of cores this process may use (affinity and cgroup quota), at most 4, or
-    ``DUALAD_NUM_THREADS``."""
+    ``DUALAD_NUM_THREADS``. ``n`` above ``MAX_THREADS`` (4 per CPU of ``os.cpu_count()``)
+    is refused with a ValueError, not capped: the threads are started on demand and live
+    as long as the process."""
     global _threads
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"set_num_threads: n must be a positive int, got {n!r}")
+    if n > MAX_THREADS:
+        raise ValueError(f"set_num_threads: n={n} is more than {MAX_THREADS} threads (4 per "
+                         f"CPU; os.cpu_count() is {os.cpu_count()})")
     _threads = n
 
 

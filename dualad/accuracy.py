@@ -15,6 +15,7 @@ True
 from __future__ import annotations
 
 import math
+import numbers
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -23,7 +24,7 @@ import mpmath
 import numpy as np
 
 from .number import Dual
-from .tags import new_tag
+from .tags import new_tag, running
 
 __all__ = ["check", "error_vs_step", "Report", "StepSweep"]
 
@@ -121,7 +122,19 @@ def _ad(f, x, kind):
 
 def _reference(f, v, rebuild, kind, dps):
     """J at dps digits: dualad's AD on mpmath values, and mpmath.diff of f evaluated at
-    mpmath precision (through duals with zero tangent); returns (J, cross-check J)."""
+    mpmath precision (through duals with zero tangent); returns (J, cross-check J).
+    An f that cannot run on duals holding mpmath numbers is an error: no reference, no
+    report (a zero in its place would look like a result)."""
+    try:
+        return _reference_columns(f, v, rebuild, kind, dps)
+    except (TypeError, ValueError, ArithmeticError) as exc:
+        kind = next(k for k in (TypeError, ValueError, ArithmeticError) if isinstance(exc, k))
+        raise kind(f"check: no mpmath reference: f failed on duals holding mpmath "
+                        f"numbers ({str(exc).strip() or type(exc).__name__}); write f with "
+                        "dualad.math and NumPy functions, which take them") from exc
+
+
+def _reference_columns(f, v, rebuild, kind, dps):
     with mpmath.workdps(dps):
         mp_v = [mpmath.mpf(float(t)) for t in v]
         columns, diff_columns = [], []
@@ -130,7 +143,11 @@ def _reference(f, v, rebuild, kind, dps):
             args = [Dual.__new__(Dual) for _ in mp_v]
             for i, (d, t) in enumerate(zip(args, mp_v)):
                 d.value, d.tangent, d.tag = t, mpmath.mpf(int(i == j)), tag
-            y = _call_mp(f, args, rebuild, kind)
+            with running(tag):
+                y = _call_mp(f, args, rebuild, kind)
+            for yi in y:
+                if not (isinstance(yi, Dual) or _is_number(yi)):
+                    raise TypeError(f"f returned {_describe(yi)}; expected numbers")
             columns.append([_tangent(yi, tag) for yi in y])
 
             def f_mp(s, j=j):
@@ -140,7 +157,8 @@ def _reference(f, v, rebuild, kind, dps):
                 zeros = [Dual.__new__(Dual) for _ in point]
                 for d, t in zip(zeros, point):
                     d.value, d.tangent, d.tag = t, mpmath.mpf(0), tag0
-                out = _call_mp(f, zeros, rebuild, kind)
+                with running(tag0):
+                    out = _call_mp(f, zeros, rebuild, kind)
                 return [o.value if isinstance(o, Dual) else mpmath.mpf(o) for o in out]
             try:
                 diff_columns.append([mpmath.diff(lambda s, i=i: f_mp(s)[i], mp_v[j])
@@ -166,6 +184,42 @@ def _call_mp(f, duals, rebuild, kind):
     if isinstance(y, np.ndarray):
         return list(y.ravel())
     return list(y) if isinstance(y, (list, tuple)) else [y]
+
+
+def _is_number(y) -> bool:
+    return isinstance(y, (numbers.Number, mpmath.mpf, mpmath.mpc)) and not isinstance(y, bool)
+
+
+def _describe(y) -> str:
+    if isinstance(y, np.ndarray):
+        return f"an ndarray of dtype {y.dtype}"
+    return f"{type(y).__name__} {y!r:.40}"
+
+
+def _outputs(f, x, v, rebuild, who):
+    """f at the plain point, checked: a number, or a sequence/array of numbers (an f that
+    fails there in floating point is left to the report, which shows each method fail)."""
+    try:
+        y = f(rebuild(v))
+    except (ArithmeticError, ValueError):
+        return
+    leaves = list(np.ravel(y)) if isinstance(y, np.ndarray) else (
+        list(y) if isinstance(y, (list, tuple)) else [y])
+    bad = [leaf for leaf in leaves if isinstance(leaf, Dual) or not _is_number(leaf)]
+    if bad or not leaves:
+        shown = _describe(y) if not leaves or y is leaves[0] else \
+            f"a {type(y).__name__} holding {_describe(bad[0])}"
+        raise TypeError(f"{who}: f returned {shown} at x = {_short(x)}; expected a number or a "
+                        "sequence/array of numbers")
+
+
+def _check_step(step, who: str) -> float:
+    if isinstance(step, bool) or not isinstance(step, (numbers.Real, np.floating, np.integer)):
+        raise TypeError(f"{who}: step must be a positive finite number, got "
+                        f"{type(step).__name__} {step!r:.40}")
+    if not (math.isfinite(step) and step > 0):
+        raise ValueError(f"{who}: step must be a positive finite number, got {step!r}")
+    return float(step)
 
 
 def _tangent(y, tag):
@@ -249,7 +303,10 @@ def check(f: Callable[..., Any], x, *, step: float | None = None, dps: int = 50)
     check_callable(f, "check")
     if isinstance(dps, bool) or not isinstance(dps, int) or dps < 20:
         raise ValueError(f"check: dps must be an int >= 20, got {dps!r}")
+    if step is not None:
+        step = _check_step(step, "check")
     v, rebuild, kind = _flat(x)
+    _outputs(f, x, v, rebuild, "check")
     ref, cross = _reference(f, v, rebuild, kind, dps)
     report = Report(x=x, reference=_shape(ref, kind), dps=dps)
     methods: dict[str, Callable[[], Any]] = {
@@ -377,9 +434,11 @@ def error_vs_step(f: Callable[..., Any], x: float, steps=None, dps: int = 50) ->
     check_callable(f, "error_vs_step")
     x = float(as_scalar(x, "error_vs_step"))
     steps = np.logspace(-16, 0, 33) if steps is None else np.asarray(steps, dtype=float)
-    if steps.ndim != 1 or not np.all(steps > 0):
-        raise ValueError("error_vs_step: steps must be a 1-D sequence of positive numbers")
+    if steps.ndim != 1 or not np.all(steps > 0) or not np.all(np.isfinite(steps)):
+        raise ValueError("error_vs_step: steps must be a 1-D sequence of positive finite "
+                         "numbers")
     v, rebuild, kind = _flat(x)
+    _outputs(f, x, v, rebuild, "error_vs_step")
     ref, _ = _reference(f, v, rebuild, "scalar", dps)
     reference = ref[0][0]
     with mpmath.workdps(dps):

@@ -23,14 +23,16 @@ import inspect
 import numbers
 import operator
 import threading
+from copy import deepcopy as _deepcopy
 
 import numpy as np
 
 from . import _buffers, elemental
 from ._arraylike import ValueShaped
 from .elemental import finite, kind_of
-from .number import Dual, _make
+from .number import DroppedDerivative, Dual, _make
 from .rules import table
+from .tags import check_met
 
 __all__ = ["DualArray"]
 
@@ -135,7 +137,7 @@ class DualArray(ValueShaped):
         return bool(self.value)
 
     def __float__(self):
-        raise TypeError("float() of a DualArray would drop its tangent; use x.value")
+        raise DroppedDerivative("float() of a DualArray would drop its tangent; use x.value")
 
     __int__ = __complex__ = __index__ = __float__
 
@@ -200,6 +202,15 @@ class DualArray(ValueShaped):
         out.owned = True
         return out
 
+    __copy__ = copy   # as ndarray: copy.copy copies the data
+
+    def __deepcopy__(self, memo):
+        out = _make_array(_deepcopy(self.value, memo), _deepcopy(self.tangent, memo),
+                          self.tag, self.k)
+        out.owned = True
+        memo[id(self)] = out
+        return out
+
     def astype(self, dtype):
         if np.dtype(dtype).kind not in "fc":
             raise TypeError(f"DualArray.astype({dtype}): only float and complex dtypes keep a "
@@ -245,6 +256,8 @@ class DualArray(ValueShaped):
         tag, k = self.tag, self.k
         if isinstance(item, (list, tuple)):
             item = _as_array_operand(item)
+        if isinstance(item, (Dual, DualArray)) and item.tag != tag:
+            check_met(tag, item.tag)
         if isinstance(item, (Dual, DualArray)) and item.tag > tag:
             raise TypeError("cannot store a dual of an inner differentiation into this "
                             "DualArray; build the result with np.stack/np.where instead")
@@ -472,10 +485,15 @@ def as_dual_array(out, like):
 # --- splitting arguments at the outermost tag ----------------------------------------
 
 def _outer_tag(items):
-    tag = -1
+    tag = low = -1
     for x in items:
-        if isinstance(x, (Dual, DualArray)) and x.tag > tag:
-            tag = x.tag
+        if isinstance(x, (Dual, DualArray)) and x.tag != tag:
+            if tag != -1:
+                low = min(tag, x.tag)
+            if x.tag > tag:
+                tag = x.tag
+    if low != -1:   # duals of two differentiations meet: both running?
+        check_met(tag, low)
     return tag
 
 
@@ -1036,6 +1054,7 @@ def _gathered_binary(name, ufunc, a, b):
     ga = ta is DualArray and a.cols is not None
     gb = tb is DualArray and b.cols is not None
     if ga and gb and a.tag != b.tag:   # the inner differentiation's operand is the dual
+        check_met(a.tag, b.tag)
         ga, gb = a.tag > b.tag, b.tag > a.tag
     x = a if ga else b
     tag, k = x.tag, x.k
@@ -1121,7 +1140,10 @@ def _broadcast_gathered(x, shape):
 def _constant_for(y, tag):
     """Whether ``y`` is a number, or a dual of an outer differentiation, for ``tag``."""
     if isinstance(y, elemental.DUALS):
-        return type(y) in _BASIC_DUALS and y.tag < tag
+        if type(y) in _BASIC_DUALS and y.tag < tag:
+            check_met(tag, y.tag)
+            return True
+        return False
     return isinstance(y, (numbers.Number, np.generic))
 
 

@@ -2,7 +2,15 @@
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
+
+#: the most digits ``dualad check --dps`` takes: mpmath's cost grows fast with them (gamma
+#: takes seconds at 1000 digits), and 1000 digits are far more than a double needs
+MAX_DPS = 1000
+#: the most decimals ``dualad trace --digits`` shows (a double holds about 17)
+MAX_DIGITS = 30
 
 
 def _fail(message: str) -> int:
@@ -20,13 +28,28 @@ def _with_expression(args, body) -> int:
     except ExpressionError as exc:
         return _fail(str(exc))
     except (ArithmeticError, ValueError, TypeError) as exc:
-        return _fail(f"could not evaluate {args.expression!r} at {args.at}: {exc}")
+        if isinstance(exc.__cause__, ExpressionError):   # a bound, met inside dualad check
+            return _fail(str(exc.__cause__))
+        return _fail(f"could not evaluate {args.expression!r:.80} at {args.at}: {_line(exc)}")
+    except RecursionError:
+        return _fail(f"could not evaluate {args.expression!r:.80}: it nests too deeply")
     return 0
+
+
+def _line(exc) -> str:
+    """The first line of an exception's message (the error report is one line)."""
+    if len(exc.args) == 2 and isinstance(exc.args[0], int):   # (errno, message)
+        return str(exc.args[1])
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _trace(args) -> int:
     from .expression import ExpressionError
     from .trace import trace
+
+    if not 0 <= args.digits <= MAX_DIGITS:
+        return _fail(f"--digits must be between 0 and {MAX_DIGITS}, got {args.digits}")
 
     def show(f, point):
         names = list(point)
@@ -47,13 +70,24 @@ def _check(args) -> int:
     from .accuracy import check, error_vs_step
     from .expression import ExpressionError
 
+    if not 20 <= args.dps <= MAX_DPS:
+        return _fail(f"--dps must be between 20 and {MAX_DPS}, got {args.dps}")
+    if args.step is not None and not (math.isfinite(args.step) and args.step > 0):
+        return _fail(f"--step must be a positive finite number, got {args.step}")
+    if args.plot:
+        folder = os.path.dirname(os.path.abspath(args.plot))
+        if not os.path.isdir(folder):
+            return _fail(f"--plot {args.plot}: the folder {folder} does not exist")
+        if os.path.isdir(args.plot):
+            return _fail(f"--plot {args.plot}: is a folder; give a file name such as err.png")
+
     def report(f, point):
         values = [float(v.real) if isinstance(v, complex) and v.imag == 0 else v
                   for v in point.values()]
         if any(isinstance(v, complex) for v in values):
             raise ExpressionError("dualad check takes real points")
-        if args.dps < 20:
-            raise ExpressionError("--dps must be at least 20")
+        if not all(math.isfinite(v) for v in values):
+            raise ExpressionError("dualad check takes finite points")
         if len(values) == 1:
             print(check(f, values[0], dps=args.dps, step=args.step))
         else:
@@ -67,6 +101,9 @@ def _check(args) -> int:
             except ImportError as exc:
                 print(f"\n{exc}\n")
                 print(sweep.text_chart())
+            except (OSError, ValueError) as exc:   # not writable; a format matplotlib lacks
+                raise ExpressionError(f"could not save the plot to {args.plot}: "
+                                      f"{_line(exc)}") from None
     return _with_expression(args, report)
 
 

@@ -26,6 +26,7 @@ import numpy as np
 
 from .number import Dual, _make, _zeros_like
 from .rules import Rule
+from .tags import check_met
 
 __all__ = ["apply", "lanes", "Flavour", "OPERATOR", "GENERIC", "MATH", "CMATH"]
 
@@ -359,6 +360,8 @@ def apply(rule: Rule, args: tuple, flavour: Flavour):
             values.append(a.value)
             tangents.append(a.tangent)
         else:
+            if isinstance(a, DUALS):   # duals of two differentiations meet: both running?
+                check_met(tag, a.tag)
             values.append(a)
             tangents.append(None)
     if flavour is CMATH and rule.complex_args:

@@ -5,6 +5,13 @@ named variables, arithmetic (+ - * / // % **, unary -), and calls of the table's
 functions (``sin``, ``exp``, ``log``, ``sqrt``, ``atan2``, ``sigmoid``, ... and ``ln``)
 and the constants ``pi``, ``e``, ``tau``. It is then evaluated by walking the tree: no
 ``eval`` of the text, no attribute access, no imports, no keywords.
+
+Every step is bounded, so that the command line answers in a second or two whatever it
+is given: the text is at most ``MAX_LENGTH`` characters and ``MAX_DEPTH`` operations
+deep, and no number the expression makes (an integer, or an mpmath value of ``dualad
+check``) exceeds ``2**MAX_BITS`` in magnitude. A power or an integer function whose
+result would be larger (``9**9**9**9``, ``factorial(10**8)``) is refused before it is
+computed: computing it would take hours.
 """
 from __future__ import annotations
 
@@ -14,10 +21,22 @@ import math as _stdmath
 import operator
 from typing import Any, Callable
 
+import mpmath
+
 from . import functions as _functions
 from . import math as _math
 
 __all__ = ["ExpressionError", "parse", "FUNCTIONS"]
+
+#: the longest expression text accepted
+MAX_LENGTH = 10_000
+#: the deepest nesting of operations (CPython's own parser allows 200 nested parentheses)
+MAX_DEPTH = 200
+#: the most variables ``--at`` takes
+MAX_VARIABLES = 100
+#: numbers made by an expression stay below 2**MAX_BITS in magnitude (floats end at
+#: 2**1024; integers and mpmath numbers would grow without end, and so would their cost)
+MAX_BITS = 4096
 
 
 class ExpressionError(ValueError):
@@ -45,11 +64,16 @@ def parse(text: str, variables: list[str]) -> Callable[..., Any]:
     if clashes:
         raise ExpressionError(f"variable name {clashes[0]!r} is the name of a function or "
                               "constant; choose another")
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"the expression has {len(text)} characters; at most "
+                              f"{MAX_LENGTH} are accepted")
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
-        raise ExpressionError(f"could not parse {text!r}: {exc.msg}") from None
-    _check(tree.body, set(variables))
+        raise ExpressionError(f"could not parse {text!r:.80}: {exc.msg}") from None
+    except (RecursionError, MemoryError):   # the parser's own stack ran out
+        raise _too_deep() from None
+    _check(tree.body, set(variables), 1)
 
     def evaluate(*values):
         env = dict(zip(variables, values))
@@ -60,10 +84,19 @@ def parse(text: str, variables: list[str]) -> Callable[..., Any]:
     return evaluate
 
 
-def _check(node, variables):
+def _too_deep() -> ExpressionError:
+    return ExpressionError(f"the expression is nested more than {MAX_DEPTH} operations deep "
+                           f"(a sum of more than {MAX_DEPTH} terms is); split it up")
+
+
+def _check(node, variables, depth):
+    if depth > MAX_DEPTH:
+        raise _too_deep()
+    depth += 1
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float, complex)):
             raise ExpressionError(f"only numbers are allowed as constants, not {node.value!r}")
+        _bounded(node.value, node)
     elif isinstance(node, ast.Name):
         if node.id not in variables and node.id not in CONSTANTS:
             hint = " (it is a function: call it)" if node.id in FUNCTIONS else ""
@@ -72,12 +105,12 @@ def _check(node, variables):
     elif isinstance(node, ast.BinOp):
         if type(node.op) not in _BINARY:
             raise ExpressionError(f"operator {type(node.op).__name__} is not allowed")
-        _check(node.left, variables)
-        _check(node.right, variables)
+        _check(node.left, variables, depth)
+        _check(node.right, variables, depth)
     elif isinstance(node, ast.UnaryOp):
         if type(node.op) not in _UNARY:
             raise ExpressionError(f"operator {type(node.op).__name__} is not allowed")
-        _check(node.operand, variables)
+        _check(node.operand, variables, depth)
     elif isinstance(node, ast.Call):
         if not isinstance(node.func, ast.Name):
             raise ExpressionError("only calls of named functions such as sin(x) are allowed")
@@ -88,7 +121,7 @@ def _check(node, variables):
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 raise ExpressionError("* arguments are not allowed")
-            _check(arg, variables)
+            _check(arg, variables, depth)
     else:
         raise ExpressionError(f"{type(node).__name__} is not allowed in an expression "
                               "(numbers, variables, arithmetic and function calls are)")
@@ -100,28 +133,135 @@ def _eval(node, env):
     if isinstance(node, ast.Name):
         return env[node.id] if node.id in env else CONSTANTS[node.id]
     if isinstance(node, ast.BinOp):
-        return _BINARY[type(node.op)](_eval(node.left, env), _eval(node.right, env))
+        a, b = _eval(node.left, env), _eval(node.right, env)
+        if type(node.op) is ast.Pow:
+            _refuse_if_larger(_log2_power(_primal(a), _primal(b)), node)
+        return _bounded(_BINARY[type(node.op)](a, b), node)
     if isinstance(node, ast.UnaryOp):
         return _UNARY[type(node.op)](_eval(node.operand, env))
-    return FUNCTIONS[node.func.id](*[_eval(a, env) for a in node.args])
+    args = [_eval(a, env) for a in node.args]
+    growth = _GROWTH.get(node.func.id)
+    if growth is not None:
+        _refuse_if_larger(growth(*[_primal(a) for a in args]), node)
+    return _bounded(FUNCTIONS[node.func.id](*args), node)
+
+
+# --- bounds on the numbers an expression makes -------------------------------------
+
+def _primal(v):
+    """The number inside a dual (or a recording number of ``dualad trace``)."""
+    from .elemental import DUALS
+    while isinstance(v, DUALS):
+        v = v.value
+    return v
+
+
+_MP = (mpmath.mpf, mpmath.mpc)
+
+
+def _refuse_if_larger(log2_size, node):
+    if log2_size > MAX_BITS:
+        size = mpmath.nstr(mpmath.mpf(log2_size), 4)
+        raise ExpressionError(f"{_text(node)}: the result would reach about 2**{size} in "
+                              f"magnitude; numbers in an expression are limited to "
+                              f"2**{MAX_BITS}")
+
+
+def _bounded(value, node):
+    """``value``, unless it is an integer or an mpmath number beyond 2**MAX_BITS."""
+    v = _primal(value)
+    if type(v) is int:
+        size = v.bit_length()
+    elif isinstance(v, _MP) and mpmath.isfinite(v):
+        size = mpmath.mag(v)
+    else:
+        return value
+    _refuse_if_larger(size, node)
+    return value
+
+
+def _text(node) -> str:
+    text = ast.unparse(node)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _log2_power(a, b):
+    """About log2 |a ** b|, where that is costly to compute: integer powers (the exact
+    result has that many bits) and mpmath powers (their precision grows with it); 0 for
+    floats, whose powers overflow at once."""
+    if type(a) is int and type(b) is int:
+        if b <= 0 or abs(a) <= 1:
+            return 0.0
+        with mpmath.workprec(53):
+            return mpmath.mpf(b) * mpmath.log(abs(a), 2)
+    if not (isinstance(a, _MP) or isinstance(b, _MP)):
+        return 0.0
+    with mpmath.workprec(53):
+        a, b = mpmath.mpmathify(a), mpmath.mpmathify(b)
+        if not (mpmath.isfinite(a) and mpmath.isfinite(b)) or a == 0:
+            return 0.0
+        return abs(b) * abs(mpmath.log(abs(a), 2))
+
+
+def _log2_factorial(n) -> float:
+    return _stdmath.lgamma(n + 1) / _stdmath.log(2) if n < 2 ** 53 else _stdmath.inf
+
+
+def _log2_comb(n, k) -> float:
+    if not (_is_int(n) and _is_int(k)) or not 0 <= k <= n:
+        return 0.0   # the function itself refuses, or answers 0
+    k = min(k, n - k)
+    if n < 2 ** 53:
+        return _log2_factorial(n) - _log2_factorial(k) - _log2_factorial(n - k)
+    return k * _stdmath.log2(n)   # C(n, k) <= n**k
+
+
+def _log2_perm(n, k=None) -> float:
+    if k is None:
+        return _log2_factorial(n) if _is_int(n) and n >= 0 else 0.0
+    if not (_is_int(n) and _is_int(k)) or not 0 <= k <= n:
+        return 0.0
+    if n < 2 ** 53:
+        return _log2_factorial(n) - _log2_factorial(n - k)
+    return k * _stdmath.log2(n)   # n! / (n - k)! <= n**k
+
+
+def _is_int(v) -> bool:
+    return type(v) is int
+
+
+#: integer functions whose result outgrows their arguments: about log2 of the result (at
+#: most), known before it is computed (gcd and isqrt stay within their arguments)
+_GROWTH: dict[str, Callable[..., float]] = {
+    "factorial": lambda n=0, *_: _log2_factorial(n) if _is_int(n) and n >= 0 else 0.0,
+    "comb": lambda n=0, k=0, *_: _log2_comb(n, k),
+    "perm": lambda n=0, k=None, *_: _log2_perm(n, k),
+    "lcm": lambda *ns: float(sum(n.bit_length() for n in ns if _is_int(n))),
+}
 
 
 def parse_point(text: str) -> dict[str, float]:
     """``"x1=1.5,x2=0.5"`` -> {"x1": 1.5, "x2": 0.5}."""
     point = {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if len(parts) > MAX_VARIABLES:
+        raise ExpressionError(f"--at gives {len(parts)} variables; at most {MAX_VARIABLES} "
+                              "are accepted")
+    for part in parts:
         name, sep, value = part.partition("=")
         name = name.strip()
         if not sep or not name.isidentifier():
             raise ExpressionError(f"--at expects name=value pairs separated by commas, got "
-                                  f"{part!r}")
+                                  f"{part!r:.60}")
+        if name in point:
+            raise ExpressionError(f"--at gives {name!r} twice")
         try:
             point[name] = float(value)
         except ValueError:
             try:
                 point[name] = complex(value.replace(" ", ""))
             except ValueError:
-                raise ExpressionError(f"--at: {value.strip()!r} is not a number") from None
+                raise ExpressionError(f"--at: {value.strip()!r:.60} is not a number") from None
     if not point:
         raise ExpressionError("--at needs at least one name=value")
     return point

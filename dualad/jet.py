@@ -34,6 +34,7 @@ from . import elemental
 from . import number as _number
 from .number import Dual
 from .rules import table
+from .tags import check_met
 
 __all__ = ["Jet", "apply_rule"]
 
@@ -73,6 +74,8 @@ class Jet:
 
     def _coerce(self, other):
         """(other's coefficients, ok): constants become [c, 0, 0, ...]."""
+        if isinstance(other, elemental.DUALS) and other.tag != self.tag:
+            check_met(self.tag, other.tag)   # two differentiations meet: both running?
         if type(other) is Jet:
             if other.tag == self.tag:
                 if other.order != self.order:
@@ -212,7 +215,8 @@ class Jet:
     __hash__ = None
 
     def __float__(self):
-        raise TypeError("float() of a Jet would drop its higher coefficients; use j.value")
+        raise _number.DroppedDerivative("float() of a Jet would drop its higher coefficients; "
+                                        "use j.value")
 
     __int__ = __complex__ = __float__
 
@@ -546,6 +550,9 @@ def apply_rule(rule, args, flavour=None):
         return apply_reduction(rule, args)
     tags = [a.tag for a in args if type(a) is Jet]
     tag = max(tags)
+    for a in args:
+        if isinstance(a, elemental.DUALS) and a.tag != tag:
+            check_met(tag, a.tag)   # two differentiations meet: both running?
     order = min(a.order for a in args if type(a) is Jet and a.tag == tag)
     series = [_series(a, order, tag) for a in args]
     moving = [type(a) is Jet and a.tag == tag for a in args]

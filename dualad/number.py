@@ -21,11 +21,12 @@ from __future__ import annotations
 import decimal
 import numbers
 import operator as _operator
+from copy import deepcopy as _deepcopy
 
 import mpmath
 import numpy as np
 
-from .tags import TRANSFORM_BASE, new_tag
+from .tags import TRANSFORM_BASE, new_user_tag
 
 __all__ = ["Dual"]
 
@@ -106,7 +107,7 @@ class Dual:
         if isinstance(value, Dual):
             # A dual of a dual: one user level above the inner one (hyper-dual numbers).
             level = value.tag + 1
-            self.tag = level if level < TRANSFORM_BASE else new_tag()
+            self.tag = level if level < TRANSFORM_BASE else new_user_tag()
         else:
             self.tag = 0
 
@@ -314,17 +315,17 @@ class Dual:
     def __float__(self):
         if type(self.tangent) is _PatternRow:
             _pattern_refuse("a float (float(), math.*: use ad.math or NumPy)")
-        raise TypeError(_LOSS.format("float"))
+        raise DroppedDerivative(_LOSS.format("float", "float"))
 
     def __int__(self):
         if type(self.tangent) is _PatternRow:
             _pattern_refuse("an int")
-        raise TypeError(_LOSS.format("int"))
+        raise DroppedDerivative(_LOSS.format("int", "int"))
 
     def __complex__(self):
         if type(self.tangent) is _PatternRow:
             _pattern_refuse("a complex (complex(), cmath.*: use ad.cmath or NumPy)")
-        raise TypeError(_LOSS.format("complex"))
+        raise DroppedDerivative(_LOSS.format("complex", "complex"))
 
     def __index__(self):
         if type(self.tangent) is _PatternRow:
@@ -380,17 +381,35 @@ class Dual:
         return f"Dual({format(self.value, spec)}, {tangent})"
 
     def __copy__(self):
-        return self
+        # a new dual; a k-tangent array is copied, as ndarray.__copy__ copies its data
+        t = self.tangent
+        return _make(self.value, t.copy() if type(t) is np.ndarray else t, self.tag)
 
     def __deepcopy__(self, memo):
-        return self
+        # same tag: a copy belongs to the same differentiation as the original
+        d = _make(None, None, self.tag)
+        memo[id(self)] = d
+        d.value = _deepcopy(self.value, memo)
+        d.tangent = _deepcopy(self.tangent, memo)
+        return d
 
     def __reduce__(self):
         return (_make, (self.value, self.tangent, self.tag))
 
 
-_LOSS = ("{}() of a Dual would drop its derivative; use d.value for the primal value, "
-         "or keep the computation in dualad.math / NumPy so the tangent is carried")
+class DroppedDerivative(TypeError):
+    """float(), int() or complex() of a dual, refused: the derivative would be dropped.
+    (Its own class so that the transformations recognise it when compiled code swallowed
+    it and Python reported a SystemError instead, see ``transforms._seed.plain_errors``.)"""
+
+
+_LOSS = ("{}() of a Dual would drop its derivative. Use d.value for the primal value, or "
+         "keep the computation in dualad.math / NumPy so the tangent is carried. Storing a "
+         "dual into a plain array (y[i] = d with y = np.zeros(n)) calls {}() too: make the "
+         "array from the input instead, y = np.zeros_like(x) (x the array the transformation "
+         "passed to f), or collect the entries in a list and np.stack them. Compiled code "
+         "that needs plain floats (scipy.optimize.brentq, for example) cannot carry a "
+         "derivative either")
 
 
 def _make(value, tangent, tag):

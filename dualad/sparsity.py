@@ -41,7 +41,7 @@ from . import number as _number
 from ._arraylike import ValueShaped
 from .number import Dual, _make
 from .rules import table
-from .tags import new_tag
+from .tags import new_tag, running
 
 __all__ = ["jacobian_sparsity", "color_columns", "star_color", "Coloring", "PatternArray",
            "PatternBranchError"]
@@ -818,7 +818,7 @@ def detect(f, args, argnums, who="jacobian_sparsity"):
             for i, a in enumerate(args)]
     _N_INPUTS.append(n)
     try:
-        with elemental.optimistic():
+        with elemental.optimistic(), running(tag):
             out = f(*call)
     finally:
         _N_INPUTS.pop()

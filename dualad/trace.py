@@ -34,6 +34,7 @@ import numpy as np
 from . import elemental
 from .functions import OTHER_DUALS
 from .rules import Rule, table
+from .tags import check_met
 
 __all__ = ["trace", "Trace", "Row"]
 
@@ -245,6 +246,9 @@ class _Tracer:
         self.seen: dict = {}
 
     def record(self, rule: Rule, args, flavour=None):
+        for a in args:
+            if isinstance(a, elemental.DUALS) and not isinstance(a, Traced):
+                check_met(self.tag, a.tag)   # a dual of a finished differentiation?
         values = [a.row.value if isinstance(a, Traced) else a for a in args]
         key = (rule.name, tuple(("row", a.row.index) if isinstance(a, Traced) else ("c", a)
                                 for a in args))
@@ -534,7 +538,7 @@ def trace(f: Callable[..., Any], *args, wrt: int | str = 0, digits: int = 4,
     y = v2       = 1.8186 | ẏ = v̇2              =  0.0770
     """
     from .transforms._seed import check_callable
-    from .tags import new_tag
+    from .tags import new_tag, running
     check_callable(f, "trace")
     names = _argument_names(f, len(args))
     if isinstance(wrt, str):
@@ -556,7 +560,8 @@ def trace(f: Callable[..., Any], *args, wrt: int | str = 0, digits: int = 4,
                           tangent=1.0 if j == wrt else 0.0, label=label))
     traced = [Traced(row, tracer) for row in inputs]
     call_args = _rebuild(args, traced)
-    out = f(*call_args)
+    with running(tracer.tag):
+        out = f(*call_args)
     output = out.row if isinstance(out, Traced) else out
     if not isinstance(output, (Row, numbers.Number)):
         raise TypeError(f"trace: f must return a number, got {type(out).__name__}")

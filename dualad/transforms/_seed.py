@@ -8,6 +8,7 @@ result. Outputs that do not depend on the inputs have tangent 0.
 from __future__ import annotations
 
 import decimal
+import functools
 import numbers
 from typing import Any, Callable
 
@@ -16,7 +17,8 @@ import numpy as np
 
 from ..array import DualArray, wrap
 from ..elemental import to_mpmath
-from ..number import Dual, _make
+from ..number import DroppedDerivative, Dual, _make
+from ..tags import escaped, finished
 
 _MP = (mpmath.mpf, mpmath.mpc)
 
@@ -24,6 +26,41 @@ _MP = (mpmath.mpf, mpmath.mpc)
 def check_callable(f, who: str) -> None:
     if not callable(f):
         raise TypeError(f"{who}: f must be callable, got {type(f).__name__} {f!r:.60}")
+
+
+def plain_errors(f, who: str):
+    """``f``, except that a SystemError made of a dual's refused float() comes out as a
+    TypeError that says what happened.
+
+    Compiled code that asks for a float (``PyFloat_AsDouble``) and does not check for an
+    error, as ``scipy.optimize.brentq``'s C loop does, goes on with the refusal pending;
+    CPython then stops at the next call with "SystemError: ... returned a result with an
+    exception set", the refusal as its cause."""
+    @functools.wraps(f)
+    def f_with_plain_errors(*args, **kwargs):
+        try:
+            return f(*args, **kwargs)
+        except SystemError as exc:
+            refusal = _refusal_in(exc)
+            if refusal is None:
+                raise
+            raise TypeError(
+                f"{who}: f passed a dual to compiled code that needs a plain float (such as "
+                "scipy.optimize.brentq); a dual refuses float() because the derivative would "
+                "be dropped, and that code went on regardless (Python reported SystemError). "
+                "Differentiate the result another way, e.g. for a root x(a) of g(x, a) = 0: "
+                "dx/da = -(dg/da)/(dg/dx) at the root (implicit function theorem)") from refusal
+    return f_with_plain_errors
+
+
+def _refusal_in(exc):
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, DroppedDerivative):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 def _describe(x) -> str:
@@ -153,6 +190,8 @@ def tangent_of(y, tag: int, who: str, directions: int | None = None):
     if isinstance(y, DualArray):
         if y.tag == tag:
             return y.tangent
+        if finished(y.tag):
+            raise escaped(y.tag)
         if y.tag < tag:
             shape = y.shape + ((directions,) if directions is not None else ())
             return np.zeros(shape, dtype=complex if _is_complex(y) else float)
@@ -161,6 +200,8 @@ def tangent_of(y, tag: int, who: str, directions: int | None = None):
     if isinstance(y, Dual):
         if y.tag == tag:
             return y.tangent
+        if finished(y.tag):
+            raise escaped(y.tag)
         if y.tag < tag:
             return _zero(y.value, directions)
         # a dual of a later tag leaked out of f: read our tangent inside it
@@ -179,12 +220,16 @@ def primal_of(y, tag: int, who: str):
     if isinstance(y, DualArray):
         if y.tag == tag:
             return y.value
+        if finished(y.tag):
+            raise escaped(y.tag)
         if y.tag < tag:
             return y
         return wrap(primal_of(y.value, tag, who), primal_of(y.tangent, tag, who), y.tag, y.k)
     if isinstance(y, Dual):
         if y.tag == tag:
             return y.value
+        if finished(y.tag):
+            raise escaped(y.tag)
         if y.tag < tag:
             return y
         return _make(primal_of(y.value, tag, who), primal_of(y.tangent, tag, who), y.tag)

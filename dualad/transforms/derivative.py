@@ -5,8 +5,9 @@ import operator
 from typing import Any, Callable
 
 from ..elemental import run_guarded
-from ..tags import new_tag
-from ._seed import as_scalar, check_callable, has_nan, one_like, seed, tangent_of, to_array
+from ..tags import new_tag, running
+from ._seed import (as_scalar, check_callable, has_nan, one_like, plain_errors, seed,
+                    tangent_of, to_array)
 
 
 def derivative(f: Callable[..., Any], x, n: int = 1):
@@ -25,6 +26,7 @@ def derivative(f: Callable[..., Any], x, n: int = 1):
     12.0
     """
     check_callable(f, "derivative")
+    f = plain_errors(f, "derivative")
     n = check_order(n, "derivative")
     x = as_scalar(x, "derivative")
     if n == 0:
@@ -32,7 +34,9 @@ def derivative(f: Callable[..., Any], x, n: int = 1):
     if n == 1:
         def first():
             tag = new_tag()
-            return to_array(tangent_of(f(seed(x, one_like(x), tag)), tag, "derivative"))
+            with running(tag):
+                y = f(seed(x, one_like(x), tag))
+            return to_array(tangent_of(y, tag, "derivative"))
         return run_guarded(first, has_nan)
     from .taylor import derivatives
     return to_array(derivatives(f, x, n)[n])

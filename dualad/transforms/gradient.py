@@ -8,9 +8,9 @@ import numpy as np
 
 from ..array import DualArray
 from ..number import Dual
-from ..tags import new_tag
+from ..tags import new_tag, running
 from ._seed import (_is_complex, as_scalar, as_vector, check_callable, is_array, is_sequence,
-                    one_like, pack_like, seed, tangent_of)
+                    one_like, pack_like, plain_errors, seed, tangent_of)
 
 
 def gradient(f: Callable[..., Any], x, chunk_size: int | None = None,
@@ -35,6 +35,8 @@ def gradient(f: Callable[..., Any], x, chunk_size: int | None = None,
     (6-8j)
     """
     check_callable(f, "gradient")
+    f = plain_errors(f, "gradient")
+    check_chunk_size(chunk_size, "gradient")
     if isinstance(x, (list, tuple)) and any(
             isinstance(v, (mpmath.mpf, mpmath.mpc)) for v in x):
         return _mp_gradient(f, x, chunk_size, holomorphic)
@@ -44,11 +46,14 @@ def gradient(f: Callable[..., Any], x, chunk_size: int | None = None,
         tag = new_tag()
         if complex_input and not holomorphic:   # two directions: along 1 and along i
             one = one_like(x)
-            t = _scalar_tangent(f(seed(x, np.array([one, one * 1j]), tag)), tag, 2,
-                                holomorphic)
+            with running(tag):
+                y = f(seed(x, np.array([one, one * 1j]), tag))
+            t = _scalar_tangent(y, tag, 2, holomorphic)
             g = t[0] - 1j * t[1]
             return complex(g) if isinstance(g, np.complexfloating) else g
-        return _scalar_tangent(f(seed(x, one_like(x), tag)), tag, None, holomorphic)
+        with running(tag):
+            y = f(seed(x, one_like(x), tag))
+        return _scalar_tangent(y, tag, None, holomorphic)
     if is_sequence(x):
         values = as_vector(x, "gradient")  # the clear errors for bad entries
         complex_input = _check_input(values, holomorphic)
@@ -105,7 +110,7 @@ def _mp_gradient(f, x, chunk_size, holomorphic):
     complex_input = _check_input(values, holomorphic)
     both = complex_input and not holomorphic
     n = len(values)
-    chunk = check_chunk(chunk_size, n, "gradient") if chunk_size else n
+    chunk = n if chunk_size is None else check_chunk(chunk_size, n, "gradient")
     out = []
     for start in range(0, n, chunk):
         stop = min(start + chunk, n)
@@ -117,7 +122,9 @@ def _mp_gradient(f, x, chunk_size, holomorphic):
             basis = np.concatenate([basis, basis * mpmath.mpc(0, 1)], axis=1)
         args = [seed(v, basis[i - start], tag) if start <= i < stop else v
                 for i, v in enumerate(values)]
-        t = _scalar_tangent(f(pack_like(x, args)), tag, basis.shape[1], holomorphic)
+        with running(tag):
+            y = f(pack_like(x, args))
+        t = _scalar_tangent(y, tag, basis.shape[1], holomorphic)
         if both:
             t = [t[j] - mpmath.mpc(0, 1) * t[k + j] for j in range(k)]
         out.extend(list(t))
@@ -145,10 +152,19 @@ def _scalar_tangent(y, tag, directions=None, holomorphic=True):
     return tangent_of(y, tag, "gradient", directions)
 
 
-def check_chunk(chunk_size, n: int, who: str) -> int:
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)):
+def check_chunk_size(chunk_size, who: str) -> None:
+    """Refuse a chunk_size that is not None or a positive int, whatever the input."""
+    if chunk_size is None:
+        return
+    if isinstance(chunk_size, (bool, np.bool_)) or not isinstance(chunk_size,
+                                                                  (int, np.integer)):
         raise TypeError(f"{who}: chunk_size must be a positive int or None, got "
-                        f"{type(chunk_size).__name__}")
+                        f"{type(chunk_size).__name__} {chunk_size!r:.40}")
     if chunk_size < 1:
-        raise ValueError(f"{who}: chunk_size must be >= 1, got {chunk_size}")
+        raise ValueError(f"{who}: chunk_size must be a positive int or None, got "
+                         f"{chunk_size}")
+
+
+def check_chunk(chunk_size, n: int, who: str) -> int:
+    check_chunk_size(chunk_size, who)
     return min(int(chunk_size), n)

@@ -17,9 +17,9 @@ from ..array import (DualArray, GatheredTooWide, _make_array, budget_tripped,
                      entries_per_number, gathered_seed, scatter_budget)
 from ..number import Dual, _make
 from ..elemental import run_guarded
-from ..tags import new_tag
+from ..tags import new_tag, running
 from ._seed import (_is_complex, as_array, as_scalar, check_callable, has_nan, is_array,
-                    primal_of, seed, tangent_of)
+                    plain_errors, primal_of, seed, tangent_of)
 from ._tree import flatten, flatten_args, is_scalar, is_vector, leaf_shape, unflatten
 
 #: bytes of tangent per intermediate array a pass should aim at (about an L2 cache):
@@ -64,7 +64,10 @@ def jacfwd(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: b
            [0.84147098, 0.        ]])
     """
     check_callable(f, "jacfwd")
+    f = plain_errors(f, "jacfwd")
     nums = _check_argnums(argnums, "jacfwd")
+    from .gradient import check_chunk_size
+    check_chunk_size(chunk_size, "jacfwd")
     if sparsity is not None:
         if holomorphic:
             raise TypeError("jacfwd: holomorphic=True is not supported with sparsity")
@@ -92,7 +95,25 @@ def _check_argnums(argnums, who):
     if not nums or not all(isinstance(i, int) and not isinstance(i, bool) for i in nums):
         raise TypeError(f"{who}: argnums must be an int or a non-empty tuple of ints, got "
                         f"{argnums!r}")
+    _refuse_duplicates(nums, argnums, who)
     return nums
+
+
+def _normalised_argnums(nums, argnums, n_args: int, who) -> tuple:
+    """``nums`` as indices 0..n_args-1 (negative ones count from the end, as in JAX);
+    out of range or naming an argument twice is an error (its second Jacobian would be
+    taken with the first one's seed held constant: zero)."""
+    if not all(-n_args <= i < n_args for i in nums):
+        raise ValueError(f"{who}: argnums={argnums!r} but f was called with {n_args} "
+                         "positional argument(s)")
+    nums = tuple(i % n_args for i in nums)
+    _refuse_duplicates(nums, argnums, who)
+    return nums
+
+
+def _refuse_duplicates(nums, argnums, who):
+    if len(set(nums)) != len(nums):
+        raise ValueError(f"{who}: argnums={argnums!r} names an argument more than once")
 
 
 class _Leaf:
@@ -246,9 +267,7 @@ def _jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds=None,
         jac, first = _one_pass(f, args, argnums)   # the common case, without the bookkeeping
         if jac is not None:
             return jac
-    if not -len(args) <= min(nums) or not max(nums) < len(args):
-        raise ValueError(f"{who}: argnums={argnums!r} but f was called with {len(args)} "
-                         "positional argument(s)")
+    nums = _normalised_argnums(nums, argnums, len(args), who)
     selected = [args[i] for i in nums]
     raw_leaves, in_spec = flatten_args(selected)
     leaves, offset = [], 0
@@ -314,10 +333,8 @@ def _passes(f, args, nums, leaves, in_spec, n, chunk, first, seeds, has_aux, who
             call_args = list(args)
             for i, value in zip(nums, seeded):
                 call_args[i] = value
-            if budgeted:
-                out = _budgeted_call(f, call_args, tag)
-            else:
-                out = f(*call_args)
+            with running(tag):
+                out = _budgeted_call(f, call_args, tag) if budgeted else f(*call_args)
         if has_aux:
             out, aux_here = _split_aux(out, who)
             if aux is None:
@@ -385,7 +402,8 @@ def _one_pass(f, args, argnums):
     call = list(args)
     call[argnums] = gathered_seed(x, tag)
     try:
-        y = _budgeted_call(f, call, tag)
+        with running(tag):
+            y = _budgeted_call(f, call, tag)
     except _TooWide:
         return None, None   # a full tangent would be too wide: chunks instead
     if type(y) is DualArray and y.tag == tag and type(y.value) is np.ndarray:

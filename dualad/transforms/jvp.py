@@ -9,9 +9,9 @@ import numpy as np
 from ..array import DualArray, wrap
 from ._tree import flatten, unflatten
 from ..elemental import run_guarded
-from ..tags import new_tag
+from ..tags import new_tag, running
 from ._seed import (as_array, as_scalar, as_vector, check_callable, has_nan, is_sequence,
-                    pack_like, primal_of, seed, tangent_of, to_array)
+                    pack_like, plain_errors, primal_of, seed, tangent_of, to_array)
 
 
 def jvp(f: Callable[..., Any], primals, tangents, has_aux: bool = False):
@@ -27,6 +27,7 @@ def jvp(f: Callable[..., Any], primals, tangents, has_aux: bool = False):
     (6.0, 3.0)
     """
     check_callable(f, "jvp")
+    f = plain_errors(f, "jvp")
     if not isinstance(primals, (tuple, list)):
         raise TypeError("jvp: primals must be a tuple (or list) of arguments, e.g. (x,), got "
                         f"{type(primals).__name__}")
@@ -43,7 +44,8 @@ def jvp(f: Callable[..., Any], primals, tangents, has_aux: bool = False):
 def _jvp(f, primals, tangents, has_aux):
     tag = new_tag()
     args = [_seed_tree(p, t, tag, i) for i, (p, t) in enumerate(zip(primals, tangents))]
-    out = f(*args)
+    with running(tag):
+        out = f(*args)
     aux = None
     if has_aux:
         if not (isinstance(out, (tuple, list)) and len(out) == 2):

@@ -9,8 +9,9 @@ import numpy as np
 
 from ..elemental import DUALS, to_mpmath
 from ..jet import Jet, _zero_like
-from ..tags import new_tag
-from ._seed import as_array, as_scalar, as_vector, check_callable, is_array, to_array
+from ..tags import escaped, finished, new_tag, running
+from ._seed import (as_array, as_scalar, as_vector, check_callable, is_array, plain_errors,
+                    to_array)
 from .derivative import check_order as _check_order
 
 
@@ -32,10 +33,13 @@ def taylor(f: Callable[..., Any], x, n: int, direction=None) -> list:
     [[1.0, 2.0], [0.5, 0.25], [-0.125, -0.015625]]
     """
     check_callable(f, "taylor")
+    f = plain_errors(f, "taylor")
     n = _check_order(n, "taylor")
     tag = new_tag()
     seeded = _seed(x, n, tag, direction, "taylor")
-    return _read(f(seeded), n, tag, "taylor")
+    with running(tag):
+        y = f(seeded)
+    return _read(y, n, tag, "taylor")
 
 
 def derivatives(f: Callable[..., Any], x, n: int, direction=None) -> list:
@@ -105,6 +109,8 @@ def _read(y, n, tag, who):
         coeffs = list(y.coeffs[:n + 1])
         return coeffs + [_zero_like(coeffs[0])] * (n + 1 - len(coeffs))
     if type(y) is Jet or (isinstance(y, DUALS)):
+        if finished(y.tag):
+            raise escaped(y.tag)
         return [y] + [_zero_like(0.0)] * n
     if isinstance(y, (list, tuple)):
         columns = [_read(v, n, tag, who) for v in y]
