@@ -629,7 +629,7 @@ def detect(f, args, argnums, who="jacobian_sparsity"):
     call[argnums] = seeded
     _N_INPUTS.append(n)
     try:
-        with elemental.optimistic():
+        with elemental.transformation_pass():
             out = f(*call)
     finally:
         _N_INPUTS.pop()

@@ -7,6 +7,7 @@ import mpmath
 import numpy as np
 
 from ..array import DualArray
+from ..elemental import transformation_pass
 from ..tags import new_tag
 from ._seed import (as_scalar, as_vector, check_callable, is_array, is_sequence, one_like,
                     pack_like, seed, tangent_of)
@@ -31,7 +32,8 @@ def gradient(f: Callable[..., Any], x, chunk_size: int | None = None):
     if not (is_sequence(x) or is_array(x)):
         x = as_scalar(x, "gradient")
         tag = new_tag()
-        return _scalar_tangent(f(seed(x, one_like(x), tag)), tag)
+        with transformation_pass():
+            return _scalar_tangent(f(seed(x, one_like(x), tag)), tag)
     if is_sequence(x):
         as_vector(x, "gradient")  # the clear errors for bad entries
     elif isinstance(x, np.ndarray) and x.size == 0:
@@ -59,7 +61,8 @@ def _mp_gradient(f, x, chunk_size):
                          dtype=object)
         args = [seed(v, basis[i - start], tag) if start <= i < stop else v
                 for i, v in enumerate(values)]
-        t = _scalar_tangent(f(pack_like(x, args)), tag, k)
+        with transformation_pass():
+            t = _scalar_tangent(f(pack_like(x, args)), tag, k)
         out.extend(list(t))
     return out
 

@@ -15,9 +15,9 @@ import numpy as np
 from ..array import (DualArray, GatheredTooWide, _make_array, budget_tripped,
                      entries_per_number, gathered_seed, scatter_budget)
 from ..number import Dual, _make
-from ..elemental import run_guarded
+from ..elemental import transformation_pass
 from ..tags import new_tag
-from ._seed import as_array, as_scalar, check_callable, has_nan, is_array, primal_of, tangent_of
+from ._seed import as_array, as_scalar, check_callable, is_array, primal_of, tangent_of
 from ._tree import flatten, flatten_args, is_scalar, is_vector, leaf_shape, unflatten
 
 #: bytes of tangent per intermediate array a pass should aim at (about an L2 cache):
@@ -169,11 +169,11 @@ def choose_chunk(n: int, out_hint: int | None = None) -> int:
 
 
 def jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds=None):
-    """The Jacobian of ``f`` at ``args`` (lane guards as in ``elemental.run_guarded``);
-    with ``seeds`` (an (n, c) matrix) the product J @ seeds instead."""
-    return run_guarded(
-        lambda: _jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds),
-        lambda result: has_nan(result[0] if has_aux else result))
+    """The Jacobian of ``f`` at ``args``, f evaluated once per pass (see
+    ``elemental.transformation_pass``); with ``seeds`` (an (n, c) matrix) the product
+    J @ seeds instead."""
+    with transformation_pass():
+        return _jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds)
 
 
 def _jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds=None):
