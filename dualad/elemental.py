@@ -392,23 +392,21 @@ def finite(x) -> bool:
 
 def _finite_array(a) -> bool:
     kind = a.dtype.kind
-    if kind == "f" or kind == "c":
-        # one read: a sum of squares is finite iff every entry is (an overflow of the
-        # sum only sends the caller to the guarded product, which is exact anyway)
-        if a.ndim == 1 or a.flags.c_contiguous:
-            flat = a if a.ndim == 1 else a.reshape(-1)
-            s = np.vdot(flat, flat) if in_pass() else _quietly(np.vdot, flat, flat)
-        else:   # a view with strides (a slice, a broadcast): no copy
-            s = _quietly(np.add.reduce, a, None)
-        return math.isfinite(s.real)
+    if kind == "f":
+        # one read: the sum is finite iff every entry is (inf - inf is nan; an overflow
+        # of the sum only sends the caller to the guarded product, exact anyway)
+        return math.isfinite(np.add.reduce(a, None) if in_pass() else _quietly(a))
+    if kind == "c":
+        s = np.add.reduce(a, None) if in_pass() else _quietly(a)
+        return math.isfinite(s.real) and math.isfinite(s.imag)
     if a.dtype == object:
         return all(finite(v) for v in a.flat)
     return True
 
 
-def _quietly(fn, *args):
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        return fn(*args)
+def _quietly(a):
+    with np.errstate(invalid="ignore", over="ignore"):
+        return np.add.reduce(a, None)
 
 
 def zero_lanes(t):

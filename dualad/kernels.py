@@ -342,8 +342,7 @@ def np_sech(x):
         c = _buffers.unary(np.cosh, x)
         if type(c) is not np.ndarray:   # a 0-d input
             return 1.0 / c if np.isfinite(c) else 2.0 * np.exp(-np.abs(x[()]))
-        flat = c.reshape(-1)
-        tail = np.isinf(c) if not np.isfinite(np.vdot(flat, flat)) else None   # one read
+        tail = np.isinf(c) if not np.isfinite(np.add.reduce(c, None)) else None   # one read
         np.reciprocal(c, out=c)
         if tail is not None and tail.any():
             c[tail] = 2.0 * np.exp(-np.abs(x[tail]))
