@@ -424,7 +424,10 @@ def zero_lanes(t):
         if np.ndim(below) > np.ndim(here):
             below = np.reshape(below, np.shape(here) + (-1,)).all(axis=-1)
         return here & below
-    return t == 0   # numbers; a sparsity pattern is never known to be 0
+    zero = t == 0
+    if type(zero) is bool or type(zero) is np.bool_:
+        return zero
+    return False   # a sparsity pattern (or another carrier) is never known to be 0
 
 
 def lanes(p, t, k=None):
