@@ -392,21 +392,22 @@ def finite(x) -> bool:
 
 def _finite_array(a) -> bool:
     kind = a.dtype.kind
-    if kind == "f":
+    if kind == "f" or kind == "c":
         # one read: the sum is finite iff every entry is (inf - inf is nan; an overflow
         # of the sum only sends the caller to the guarded product, exact anyway)
-        return math.isfinite(np.add.reduce(a, None) if in_pass() else _quietly(a))
-    if kind == "c":
-        s = np.add.reduce(a, None) if in_pass() else _quietly(a)
-        return math.isfinite(s.real) and math.isfinite(s.imag)
+        s = _add(a, axis=None) if getattr(_state, "in_pass", False) else _quietly(a)
+        return math.isfinite(s) if kind == "f" else cmath.isfinite(s)
     if a.dtype == object:
         return all(finite(v) for v in a.flat)
     return True
 
 
+_add = np.add.reduce
+
+
 def _quietly(a):
     with np.errstate(invalid="ignore", over="ignore"):
-        return np.add.reduce(a, None)
+        return _add(a, axis=None)
 
 
 def zero_lanes(t):

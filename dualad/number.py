@@ -140,8 +140,9 @@ class Dual:
     def __mul__(self, other):
         # The `r - r == 0` test is False for inf/nan products: those go to the rule
         # path, which keeps lanes whose tangent is 0 at exactly 0 (no 0*inf = nan). On
-        # nested duals it sees the value only: there the product must be finite at every
-        # level, which makes its factors so (an inf anywhere gives an inf or a nan).
+        # nested duals it sees the value only: there the result must be finite at every
+        # level, which makes the factors of its tangent so (an inf anywhere in a factor
+        # or a divisor gives an inf or a nan in the result; likewise for / below).
         if type(other) is Dual:
             if other.tag is self.tag:
                 a = self.value
@@ -168,7 +169,7 @@ class Dual:
                 if other.tag is self.tag:
                     b = other.value
                     r = self.value / b
-                    if r - r == 0.0 and (type(b) is not Dual or _finite(r) and _finite(b)):
+                    if r - r == 0.0 and (type(b) is not Dual or _finite(r)):
                         return _make(r, (self.tangent - r * other.tangent) / b, self.tag)
             elif type(other) is float or type(other) is int:
                 r = self.value / other
@@ -185,7 +186,7 @@ class Dual:
                 r = other / v
             except ZeroDivisionError:
                 return _binary(_TRUEDIV, other, self)
-            if r - r == 0.0 and (type(v) is not Dual or _finite(r) and _finite(v)):
+            if r - r == 0.0 and (type(v) is not Dual or _finite(r)):
                 return _make(r, -r * self.tangent / v, self.tag)
         return _binary(_TRUEDIV, other, self)
 
