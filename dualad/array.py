@@ -29,7 +29,7 @@ import numpy as np
 
 from . import _buffers, elemental
 from ._arraylike import ValueShaped
-from .elemental import finite, kind_of
+from .elemental import finite, kind_of, lanes
 from .number import DroppedDerivative, Dual, _make
 from .rules import table
 from .tags import check_met
@@ -91,7 +91,9 @@ class DualArray(ValueShaped):
                 t = _scatter_gathered(self)
                 self.cols = self.vals = None
             elif self.scale is not None:
-                t = self.scale[..., None] * self.base
+                scale = self.scale   # a product of partials: guarded should it overflow
+                t = scale[..., None] * self.base if finite(scale) else \
+                    lanes(scale, self.base, self.k)
                 if self.offset is not None:
                     t += self.offset
                 self.scale = self.base = self.offset = None
@@ -102,6 +104,18 @@ class DualArray(ValueShaped):
                 t[lo:hi] = band
             self._tangent = t
         return t
+
+    def stored(self):
+        """The arrays this dual keeps: its value and its tangent in the form it is held
+        (full, banded, scaled or gathered), for checks that need no full tangent."""
+        if self._tangent is not None:
+            return self.value, self._tangent
+        if self.cols is not None:
+            return self.value, self.vals
+        if self.scale is not None:
+            parts = (self.value, self.scale, self.base)
+            return parts if self.offset is None else parts + (self.offset,)
+        return self.value, self.band
 
     @tangent.setter
     def tangent(self, t):
@@ -305,7 +319,7 @@ class DualArray(ValueShaped):
             other = _as_array_operand(other)
         if self.cols is not None and type(other) in (int, float) and other != 0:
             return _gathered_pow(self, other)
-        if not elemental.careful():
+        if elemental.in_pass():
             out = _fast_pow(self, other)
             if out is not None:
                 return out
@@ -530,9 +544,14 @@ def elementwise(rule, ufunc, inputs):
         v, t = _split(x, tag)
         values.append(v)
         tangents.append(t)
-    ans = ufunc(*values)
-    shape = _tshape(np.shape(ans), k)
     key = "numpy" if all(type(v) is np.ndarray for v in values) else kind_of(values)
+    if key.startswith("dual:") and ufunc not in _UFUNC_BY_OBJECT:
+        # nested duals: a kernel (scipy.special's ufuncs, dualad's own NumPy kernels) would
+        # see the inner dual as a plain array; the rule is applied again at that level
+        ans = elemental.GENERIC.functions[rule.name](*values)
+    else:
+        ans = ufunc(*values)
+    shape = _tshape(np.shape(ans), k)
     if rule.complex_jvp is not None and (elemental.nonholomorphic(rule, key, tangents) or any(
             elemental.has_complex(v) for v in values)):
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -541,39 +560,30 @@ def elementwise(rule, ufunc, inputs):
         return wrap(ans, np.zeros(shape), tag, k)
     elif rule.jvp is not None:
         tangent = rule.jvp(values, ans, tangents)
-    else:
-        guard = elemental.careful()
-        tangent = None
-        for i, t in enumerate(tangents):
-            if t is None:
-                continue
-            if guard:
-                p = elemental.partial(rule, i, values, ans, key)
-                with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                    term = _lanes(p, t, k)
-            elif k is None:
-                # one expression, so NumPy may reuse the partial's buffer (temporary elision)
-                term = elemental.partial(rule, i, values, ans, key) * t
-            else:
-                p = elemental.partial(rule, i, values, ans, key)
-                plain_one = type(p) in (int, float) and p == 1   # a dual p is never "1"
-                term = t if plain_one else _ex(p, k) * t
-            tangent = term if tangent is None else tangent + term
+    elif elemental.in_pass():
+        tangent = _sum_of_terms(rule, values, ans, tangents, key, k)
+    else:   # the primal warns as NumPy does; its partials do not
+        with elemental.quiet_partials():
+            tangent = _sum_of_terms(rule, values, ans, tangents, key, k)
     if np.shape(tangent) != shape:
         tangent = np.broadcast_to(tangent, shape)
     return wrap(ans, tangent, tag, k)
 
 
+def _sum_of_terms(rule, values, ans, tangents, key, k):
+    """sum_i partial_i · tangent_i, each term with the lane rule."""
+    tangent = None
+    for i, t in enumerate(tangents):
+        if t is None:
+            continue
+        p = elemental.partial(rule, i, values, ans, key)
+        term = t if type(p) in (int, float) and p == 1 else lanes(p, t, k)
+        tangent = term if tangent is None else tangent + term
+    return tangent
+
+
 def _tshape(shape, k):
     return shape if k is None else shape + (k,)
-
-
-def _lanes(p, t, k):
-    pe = p if (k is None or np.ndim(p) == 0) else p[..., None]
-    r = pe * t
-    if finite(p):
-        return r
-    return np.where(t == 0, 0, r)
 
 
 def _as_array_operand(x):
@@ -597,9 +607,10 @@ def _operand(x):
         type(x) is _sparsity.PatternArray   # a traced constant inside a sparsity detection
 
 
-# Fast paths for the arithmetic that dominates array code, used when no lane guard is
-# needed (see elemental.careful): same-shaped operands of one tag, or one constant.
-# They return None when they do not apply, and the rule path takes over.
+# Fast paths for the arithmetic that dominates array code, used inside transformation
+# passes (see elemental.in_pass): same-shaped operands of one tag, or one constant.
+# They return None when they do not apply, and the rule path takes over; also when a
+# partial is not finite, so that the rule path applies the lane rule.
 
 def _arith(rule, ufunc, a, b):
     if isinstance(a, (list, tuple)):
@@ -610,7 +621,7 @@ def _arith(rule, ufunc, a, b):
         out = _gathered_binary(rule.name, ufunc, a, b)
         if out is not None:
             return out
-    if not getattr(_STATE, "careful", True):
+    if getattr(_STATE, "in_pass", False):
         out = _fast_binary(rule.name, ufunc, a, b)
         if out is not None:
             return out
@@ -641,7 +652,8 @@ def _t_div(va, ta, vb, tb, ans, k):
     if tb is None:
         return _into(np.true_divide, ta, _ex(vb, k))
     if ta is None:
-        return _into(np.multiply, tb, _ex(-ans / vb, k))
+        p = -ans / vb
+        return _into(np.multiply, tb, _ex(p, k)) if finite(p) else lanes(p, tb, k)
     return (ta - _ex(ans, k) * tb) / _ex(vb, k)
 
 
@@ -681,6 +693,8 @@ def _fast_binary(name, ufunc, a, b):
     va = a.value if a_dual else a
     vb = b.value if b_dual else b
     ans = _into(ufunc, va, vb)
+    if not _lanes_safe(name, va, vb, ans, a_dual, b_dual):
+        return None
     tangent_of = _TANGENT[name]
     if k is not None and (a.band is not None if a_dual else True) and (
             b.band is not None if b_dual else True) and type(ans) is np.ndarray:
@@ -695,6 +709,22 @@ def _fast_binary(name, ufunc, a, b):
             return lazy
     return _make_array(ans, tangent_of(va, a.tangent if a_dual else None, vb,
                                        b.tangent if b_dual else None, ans, k), tag, k)
+
+
+def _lanes_safe(name, va, vb, ans, a_dual, b_dual):
+    """Whether the tangent rules of ``name`` keep the lanes whose tangent is 0 at 0: the
+    factors of a product are finite wherever the product is, and a quotient is finite
+    only where no 0/0 occurs (the partial -ans/vb alone is checked where it is formed)."""
+    if name == "mul":
+        c = va if not a_dual else (vb if not b_dual else None)
+        if type(c) is float or type(c) is int:
+            return c - c == 0
+        return finite(ans)
+    if name == "truediv" and a_dual:
+        if not b_dual and (type(vb) is float or type(vb) is int):
+            return vb != 0 and vb == vb
+        return finite(ans)
+    return True
 
 
 def _lazy_binary(name, a, b, va, vb, ans, a_dual, b_dual, tag, k):
@@ -722,6 +752,8 @@ def _lazy_binary(name, a, b, va, vb, ans, a_dual, b_dual, tag, k):
                            None if b.offset is None else -b.offset)
         factor = va if name == "mul" else -ans / vb
     scale, base = (sa, base_a) if a_dual else (sb, base_b)
+    if name == "truediv" and not finite(factor):   # 1/vb or -ans/vb: see _lanes_safe
+        return None
     if type(factor) is np.ndarray:
         if factor.shape != ans.shape:
             return None
@@ -805,11 +837,13 @@ def _fast_pow(a, b):
         v = va[lo:hi]
         p = 2 * v if b == 2 else b * v ** (b - 1)
         ans = va * va if b == 2 else va ** b
-        return _make_array(ans, None, a.tag, k, a.rows, a.band * _ex(p, k))
+        return _make_array(ans, None, a.tag, k, a.rows, lanes(p, a.band, k))
     if b == 2:
         ans, p = va * va, 2 * va
     else:
         ans, p = va ** b, b * va ** (b - 1)
+    if not finite(p):
+        return None   # the rule path: its partial is exact at 0 for integer b
     if k is not None and type(va) is np.ndarray:
         scale, base = _scale_and_base(a)
         return _scaled(ans, p if scale is None else p * scale, base, a.tag, k)
@@ -828,9 +862,11 @@ def _fast_unary(rule, ufunc, x):
     k = x.k
     if x.band is not None:
         lo, hi = x.rows
-        return _make_array(ans, None, x.tag, k, x.rows,
-                           _ex(d(v[lo:hi], ans[lo:hi]), k) * x.band)
+        p = d(v[lo:hi], ans[lo:hi])
+        return _make_array(ans, None, x.tag, k, x.rows, lanes(p, x.band, k))
     p = d(v, ans)
+    if not finite(p):
+        return _make_array(ans, lanes(p, x.tangent, k), x.tag, k)
     own = d.temporary and type(p) is np.ndarray and p.dtype == _F64 and p.shape == v.shape
     if k is None:
         t = x.tangent
@@ -1024,14 +1060,11 @@ def _scatter_gathered(x):
     return np.reshape(flat, shape + (k,) + np.shape(flat)[1:])
 
 
-def _rescale(p, vals):
-    """``p[..., None] * vals`` (lane-guarded in careful mode: 0·inf -> 0)."""
+def _rescale(p, vals, checked=False):
+    """``p[..., None] * vals`` with the lane rule (``checked``: p is known finite)."""
     if type(p) in (int, float) and p == 1:
         return vals
-    if elemental.careful():
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return _lanes(p, vals, 1)
-    return _ex(p, 1) * vals
+    return _ex(p, 1) * vals if checked else lanes(p, vals, 1)
 
 
 def _gathered_unary(rule, ufunc, x):
@@ -1081,12 +1114,14 @@ def _gathered_binary(name, ufunc, a, b):
     elif name == "sub":
         sa, sb = (a.vals if ga else None), (-b.vals if gb else None)
     elif name == "mul":
-        sa = _rescale(vb, a.vals) if ga else None
-        sb = _rescale(va, b.vals) if gb else None
+        both = ga and gb and finite(ans)   # then both factors are finite (see _lanes_safe)
+        sa = _rescale(vb, a.vals, both) if ga else None
+        sb = _rescale(va, b.vals, both) if gb else None
     else:
         sa = sb = None
         if ga:
-            sa = _rescale(1 / vb, a.vals) if elemental.careful() else a.vals / _ex(vb, 1)
+            sa = a.vals / _ex(vb, 1) if _lanes_safe(name, va, vb, ans, ga, gb) else \
+                lanes(1 / vb, a.vals, 1)
         if gb:
             sb = _rescale(-ans / vb, b.vals)
     if not gb:
@@ -1212,7 +1247,7 @@ def array_ufunc(ufunc, method, inputs, kwargs):
             result = _gathered_binary(rule.name, ufunc, inputs[0], inputs[1])
         if result is not None:
             return result
-    if method == "__call__" and not kwargs and not getattr(_STATE, "careful", True):
+    if method == "__call__" and not kwargs and getattr(_STATE, "in_pass", False):
         rule = _UFUNC_BY_OBJECT.get(ufunc)
         if rule is not None:
             if len(inputs) == 1:
@@ -1244,9 +1279,9 @@ def array_ufunc(ufunc, method, inputs, kwargs):
                 # scalars only (np.sin(dual)): the scalar path, which keeps mpmath values
                 return rule(*inputs)
             result = None
-            if len(inputs) == 1 and type(inputs[0]) is DualArray and not elemental.careful():
+            if len(inputs) == 1 and type(inputs[0]) is DualArray and elemental.in_pass():
                 result = _fast_unary(rule, ufunc, inputs[0])
-            elif len(inputs) == 2 and rule.name in _TANGENT and not elemental.careful():
+            elif len(inputs) == 2 and rule.name in _TANGENT and elemental.in_pass():
                 result = _fast_binary(rule.name, ufunc, *inputs)
             if result is None:
                 result = elementwise(rule, ufunc, inputs)
@@ -1496,7 +1531,7 @@ _BASIC_DUALS = (Dual, DualArray)
 
 def _concatenate_banded(arrays, axis=0, **kwargs):
     """np.concatenate along axis 0 of banded k-tangents: the result is a band too."""
-    if kwargs or axis != 0 or elemental.careful():
+    if kwargs or axis != 0 or not elemental.in_pass():
         return None
     items = list(arrays)
     tag = _outer_tag(items)
@@ -1531,7 +1566,7 @@ _concatenate_by_rule = _HANDLERS[np.concatenate]
 
 def _concatenate_full(arrays, axis=0, **kwargs):
     """np.concatenate along axis 0 of one-level k-tangents and constants, directly."""
-    if kwargs or axis != 0 or elemental.careful() or type(arrays) not in (list, tuple):
+    if kwargs or axis != 0 or not elemental.in_pass() or type(arrays) not in (list, tuple):
         return None
     if any(type(x) in (list, tuple) and _has_dual_inside(x) for x in arrays):
         return None

@@ -261,57 +261,39 @@ def ieee_mode() -> bool:
     return getattr(_state, "ieee", False)
 
 
-# --- careful mode: the zero-lane guard on arrays ------------------------------------
+# --- transformation passes: NumPy's floating-point errors --------------------------
 #
-# Guarding every array operation against 0 * inf costs a pass over each partial. The
-# transformations instead run optimistically (no guard) and look at their result: a
-# tangent without nan means no 0 * inf reached it, and guarding would not have changed
-# a single lane (tangents never steer control flow). Only a result with nan is computed
-# again in careful mode. Outside transformations array operations are always careful.
+# A partial may be inf or nan where the primal is finite (sqrt'(0) = inf), and the lane
+# guard computes products it then discards: warnings from those are not the user's. A
+# transformation runs f once per pass inside ``transformation_pass``: NumPy's divide,
+# invalid and overflow errors are ignored for the whole pass (the primal's as well, as
+# they always were inside the transformations), and the array fast paths, which
+# evaluate partials without an errstate of their own, apply. Outside a pass, array
+# operations take the general path, which evaluates partials under its own errstate.
 
-def careful() -> bool:
-    return getattr(_state, "careful", True)
+def in_pass() -> bool:
+    return getattr(_state, "in_pass", False)
 
 
-class optimistic:
-    """Context for one transformation pass: unguarded arrays unless a careful re-run is
-    in progress, and no NumPy warnings from the inf/nan that partials may produce."""
+class transformation_pass:
+    """Context for one pass of a transformation over f (see above)."""
 
     def __enter__(self):
-        self.previous = getattr(_state, "careful", True)
-        self.forced = getattr(_state, "forced", False)
-        _state.careful = self.forced
+        self.previous = getattr(_state, "in_pass", False)
+        _state.in_pass = True
         self.errstate = np.errstate(divide="ignore", invalid="ignore", over="ignore")
         self.errstate.__enter__()
         return self
 
     def __exit__(self, *exc):
         self.errstate.__exit__(*exc)
-        _state.careful = self.previous
+        _state.in_pass = self.previous
         return False
 
 
-class forced_careful:
-    """Context for the re-run of a transformation whose optimistic result had nan."""
-
-    def __enter__(self):
-        self.previous = getattr(_state, "forced", False)
-        _state.forced = True
-        return self
-
-    def __exit__(self, *exc):
-        _state.forced = self.previous
-        return False
-
-
-def run_guarded(compute, has_nan):
-    """``compute()`` optimistically; again in careful mode if ``has_nan(result)``."""
-    with optimistic():
-        result = compute()
-    if getattr(_state, "forced", False) or not has_nan(result):
-        return result
-    with forced_careful(), optimistic():
-        return compute()
+def quiet_partials():
+    """The errstate for evaluating partials and lane products outside a pass."""
+    return np.errstate(divide="ignore", invalid="ignore", over="ignore")
 
 
 _CONVERT = {
@@ -442,26 +424,88 @@ def partial(rule: Rule, i: int, values, ans, key: str):
         return _ieee(rule.partial(i, namespace("numpy"), "numpy"), args, key, error)
 
 
-def finite(p) -> bool:
-    """True when the partial ``p`` has no inf/nan entry."""
-    if isinstance(p, np.ndarray):
-        if p.dtype == object:
-            return all(finite(x) for x in p.flat)
-        return bool(np.isfinite(p).all())
+# --- the lane rule ----------------------------------------------------------------
+#
+# A tangent's lane is one entry of it (one direction of one element). A lane that is 0
+# at every level (its value and, when the tangent is itself a dual, every tangent below)
+# contributes exactly 0, whatever the partial: ``p · t`` would give 0 · inf = nan there
+# when p is infinite, or when p is a dual of a lower level whose own tangent is
+# infinite (a second-order partial such as d/dy (1.5 y**0.5) at y = 0). The guard costs
+# a pass over p only when p is not finite, and checking p costs one read of it, which
+# is value-sized while the product is value-sized times the directions.
+
+def finite(x) -> bool:
+    """True when ``x`` has no inf or nan entry at any level: for a dual, neither in its
+    value nor in its tangent (recursively)."""
+    cls = type(x)
+    if cls is float or cls is complex:
+        return x - x == 0
+    if cls is np.ndarray:
+        return _finite_array(x)
+    if cls is Dual:
+        return finite(x.value) and finite(x.tangent)
+    stored = getattr(x, "stored", None)   # array duals: the arrays they keep
+    if stored is not None:
+        return all(finite(part) for part in stored())
+    if isinstance(x, np.generic):
+        return bool(np.isfinite(x)) if isinstance(x, np.number) else True
     try:
-        return bool(p - p == 0)
+        return bool(x - x == 0)
     except Exception:  # noqa: BLE001 - a type without subtraction: no guard needed
         return True
 
 
-def lanes(p, t):
-    """``p * t`` with 0 (not nan) in the lanes where the tangent ``t`` is 0."""
-    if finite(p):
-        return p * t
+def _finite_array(a) -> bool:
+    kind = a.dtype.kind
+    if kind == "f" or kind == "c":
+        # one read: the sum is finite iff every entry is (inf - inf is nan; an overflow
+        # of the sum only sends the caller to the guarded product, exact anyway)
+        s = _add(a, axis=None) if getattr(_state, "in_pass", False) else _quietly(a)
+        return math.isfinite(s) if kind == "f" else cmath.isfinite(s)
+    if a.dtype == object:
+        return all(finite(v) for v in a.flat)
+    return True
+
+
+_add = np.add.reduce
+
+
+def _quietly(a):
     with np.errstate(invalid="ignore", over="ignore"):
-        r = p * t
-        if isinstance(t, np.ndarray):
-            return np.where(t == 0, 0, r)
-        if isinstance(r, np.ndarray):
-            return np.zeros_like(r) if t == 0 else r
-    return _zeros_like(r) if t == 0 else r
+        return _add(a, axis=None)
+
+
+def zero_lanes(t):
+    """Where the tangent ``t`` is 0 at every level: a bool for a number or a scalar dual
+    with one direction, else a bool array of ``t``'s shape at its own level."""
+    cls = type(t)
+    if cls is np.ndarray:
+        if t.dtype == object:
+            return np.array([bool(np.all(zero_lanes(v))) for v in t.flat],
+                            dtype=bool).reshape(t.shape)
+        return t == 0
+    if cls is Dual or getattr(t, "stored", None) is not None:
+        here = zero_lanes(t.value)
+        below = zero_lanes(t.tangent)   # the lower level's directions: all must be 0
+        if np.ndim(below) > np.ndim(here):
+            below = np.reshape(below, np.shape(here) + (-1,)).all(axis=-1)
+        return here & below
+    zero = t == 0
+    if type(zero) is bool or type(zero) is np.bool_:
+        return zero
+    return False   # a sparsity pattern (or another carrier) is never known to be 0
+
+
+def lanes(p, t, k=None):
+    """``p · t`` with exactly 0, at every level, in the lanes where ``t`` is 0 at every
+    level (see above). ``k``: t is a k-tangent of p's shape, p broadcasts along its
+    last axis."""
+    pe = p if (k is None or getattr(p, "ndim", 0) == 0) else p[..., None]
+    if finite(p):
+        return pe * t
+    with np.errstate(invalid="ignore", over="ignore"):
+        r = pe * t
+    zero = zero_lanes(t)
+    if type(zero) is np.ndarray:
+        return np.where(zero, 0, r) if zero.any() else r
+    return _zeros_like(r) if zero else r

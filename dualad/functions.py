@@ -164,6 +164,7 @@ for _rule in table:
 sigmoid = GENERIC_FUNCTIONS["sigmoid"]
 logistic = sigmoid
 softplus = GENERIC_FUNCTIONS["softplus"]
+sech = GENERIC_FUNCTIONS["sech"]
 relu = GENERIC_FUNCTIONS["relu"]
 digamma = GENERIC_FUNCTIONS["digamma"]
 polygamma = GENERIC_FUNCTIONS["polygamma"]

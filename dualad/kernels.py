@@ -16,6 +16,8 @@ import mpmath
 import numpy as np
 from mpmath.ctx_mp import MPContext
 
+from . import _buffers
+
 # A private mpmath context for double-precision special functions: its precision is
 # fixed, so it is safe from threads and from users who change ``mpmath.mp.dps``.
 _mp64 = MPContext()
@@ -49,6 +51,13 @@ def f_sigmoid(x):
         return 1.0 / (1.0 + math.exp(-x))
     e = math.exp(x)
     return e / (1.0 + e)
+
+
+def f_sech(x):
+    try:
+        return 1.0 / math.cosh(x)
+    except OverflowError:   # |x| > 710: sech(x) = 2e^-|x| to the last bit (a subnormal or 0)
+        return 2.0 * math.exp(-abs(x))
 
 
 def f_softplus(x):
@@ -183,6 +192,13 @@ def c_sigmoid(z):
         return 1.0 / (1.0 + cmath.exp(-z))
     e = cmath.exp(z)
     return e / (1.0 + e)
+
+
+def c_sech(z):
+    if -700.0 <= z.real <= 700.0:
+        return 1.0 / cmath.cosh(z)
+    # where cosh would overflow: 2e^-s, s = ±z with Re s > 700 (e^-2s is below the last bit)
+    return 2.0 * cmath.exp(-z if z.real > 0 else z)
 
 
 def c_softplus(z):
@@ -344,6 +360,25 @@ def np_sigmoid(x):
     right = np.real(x) >= 0
     e = np.exp(-np.where(right, x, -x))
     return np.where(right, 1.0 / (1.0 + e), e / (1.0 + e))[()]
+
+
+def np_sech(x):
+    """1/cosh(x) on arrays, 2e^-|x| where cosh overflows (as ``f_sech``, ``c_sech``);
+    no overflow warning, since the result does not overflow. Large real arrays are
+    written into one recycled buffer."""
+    x = np.asarray(x)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if x.dtype.kind == "c":
+            s = np.where(x.real < 0, -x, x)
+            return np.where(s.real <= 700.0, 1.0 / np.cosh(x), 2.0 * np.exp(-s))[()]
+        c = _buffers.unary(np.cosh, x)
+        if type(c) is not np.ndarray:   # a 0-d input
+            return 1.0 / c if np.isfinite(c) else 2.0 * np.exp(-np.abs(x[()]))
+        tail = np.isinf(c) if not np.isfinite(np.add.reduce(c, None)) else None   # one read
+        np.reciprocal(c, out=c)
+        if tail is not None and tail.any():
+            c[tail] = 2.0 * np.exp(-np.abs(x[tail]))
+        return c
 
 
 def np_softplus(x):

@@ -141,13 +141,16 @@ class Dual:
 
     def __mul__(self, other):
         # The `r - r == 0` test is False for inf/nan products: those go to the rule
-        # path, which keeps lanes whose tangent is 0 at exactly 0 (no 0*inf = nan).
+        # path, which keeps lanes whose tangent is 0 at exactly 0 (no 0*inf = nan). On
+        # nested duals it sees the value only: there the result must be finite at every
+        # level, which makes the factors of its tangent so (an inf anywhere in a factor
+        # or a divisor gives an inf or a nan in the result; likewise for / below).
         if type(other) is Dual:
             if other.tag is self.tag:
                 a = self.value
                 b = other.value
                 r = a * b
-                if r - r == 0.0:
+                if r - r == 0.0 and (type(a) is not Dual or _finite(r)):
                     return _make(r, self.tangent * b + a * other.tangent, self.tag)
         elif type(other) is float or type(other) is int:
             r = self.value * other
@@ -168,7 +171,7 @@ class Dual:
                 if other.tag is self.tag:
                     b = other.value
                     r = self.value / b
-                    if r - r == 0.0:
+                    if r - r == 0.0 and (type(b) is not Dual or _finite(r)):
                         return _make(r, (self.tangent - r * other.tangent) / b, self.tag)
             elif type(other) is float or type(other) is int:
                 r = self.value / other
@@ -185,7 +188,7 @@ class Dual:
                 r = other / v
             except ZeroDivisionError:
                 return _binary(_TRUEDIV, other, self)
-            if r - r == 0.0:
+            if r - r == 0.0 and (type(v) is not Dual or _finite(r)):
                 return _make(r, -r * self.tangent / v, self.tag)
         return _binary(_TRUEDIV, other, self)
 
@@ -464,6 +467,8 @@ def _zeros_like(t):
         return np.zeros_like(t)
     if isinstance(t, Dual):
         return 0.0  # a constant at every lower level
+    if getattr(t, "stored", None) is not None:   # an array dual (of a lower level)
+        return np.zeros(t.shape, dtype=np.result_type(t.dtype, float))
     try:
         return type(t)(0)
     except TypeError:
@@ -498,6 +503,7 @@ def _binary(rule, a, b):
 
 # Late imports: elemental needs Dual defined above.
 from .elemental import apply as _apply, OPERATOR as _OPERATOR, GENERIC as _GENERIC  # noqa: E402
+from .elemental import finite as _finite  # noqa: E402
 from .rules import table as _table  # noqa: E402
 from . import array as _array  # noqa: E402
 

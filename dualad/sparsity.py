@@ -818,7 +818,7 @@ def detect(f, args, argnums, who="jacobian_sparsity"):
             for i, a in enumerate(args)]
     _N_INPUTS.append(n)
     try:
-        with elemental.optimistic(), running(tag):
+        with elemental.transformation_pass(), running(tag):
             out = f(*call)
     finally:
         _N_INPUTS.pop()

@@ -43,11 +43,6 @@ from dualad.functions import GENERIC_FUNCTIONS
 # under way for; "NEW:" entries were found by this suite. Delete an entry once the case
 # passes (strict xfail turns the fix into a failure "XPASS(strict)").
 
-_ITEM2 = ("issue 12 item 2: NaN in Hessian entries the singular term does not touch (the "
-          "lane of pow at x < 0 poisons its whole row/column)")
-_NEW_SPECIAL = ("NEW: dualad.functions.{} on array duals crashes at second order: its NumPy "
-                "kernel (scipy.special) is called on the nested DualArray (same family as "
-                "item 9's sigmoid)")
 _NEW_SOFTPLUS = ("NEW: complex softplus is wrong: on arrays the kernel ignores the imaginary "
                  "part (as item 4's sigmoid), on scalars log(1 + e^z) cancels for Re z << 0")
 _NEW_COMPLEX_SCALAR = ("NEW: {} refuses a complex scalar dual although NumPy (and the array "
@@ -60,10 +55,6 @@ _NEW_SILENT_TRANSFORM = ("NEW: inside ad.jvp/jacfwd the user's f runs under np.e
 
 KNOWN_FAILURES: dict[str, str] = {
     # elementwise rules
-    "pow-*-real-hessian-order2": _ITEM2,
-    **{f"{name}-generic-real-{form}-order2": _NEW_SPECIAL.format(name)
-       for name in ("erf", "erfc", "gamma", "lgamma", "digamma", "polygamma")
-       for form in ("array", "same", "hessian")},
     "softplus-generic-complex-array-order*": _NEW_SOFTPLUS,
     "softplus-generic-complex-scalar-order*": _NEW_SOFTPLUS,
     **{f"{name}-{name}-complex-{form}-order*": _NEW_COMPLEX_SCALAR.format(f"np.{name}")

@@ -269,22 +269,3 @@ def to_array(items, shape=None):
         out = np.array(items)
         return out if shape is None else out.reshape(shape + out.shape[1:])
     return items
-
-
-def has_nan(tree) -> bool:
-    """True when some number in ``tree`` (at any nesting of duals) is nan."""
-    if isinstance(tree, (list, tuple)):
-        return any(has_nan(v) for v in tree)
-    if isinstance(tree, dict):
-        return any(has_nan(v) for v in tree.values())
-    if isinstance(tree, (Dual, DualArray)):
-        return has_nan(tree.value) or has_nan(tree.tangent)
-    if isinstance(tree, np.ndarray):
-        # one pass; inf - inf in the sum is a false alarm that only costs a careful re-run
-        if tree.dtype.kind not in "fc":
-            return False
-        total = tree.sum()
-        return total != total
-    if isinstance(tree, (float, complex, np.inexact)):
-        return tree != tree
-    return False

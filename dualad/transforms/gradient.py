@@ -7,6 +7,7 @@ import mpmath
 import numpy as np
 
 from ..array import DualArray
+from ..elemental import transformation_pass
 from ..number import Dual
 from ..tags import new_tag, running
 from ._seed import (_is_complex, as_scalar, as_vector, check_callable, is_array, is_sequence,
@@ -44,16 +45,17 @@ def gradient(f: Callable[..., Any], x, chunk_size: int | None = None,
         x = as_scalar(x, "gradient")
         complex_input = _check_input(x, holomorphic)
         tag = new_tag()
-        if complex_input and not holomorphic:   # two directions: along 1 and along i
-            one = one_like(x)
+        with transformation_pass():
+            if complex_input and not holomorphic:   # two directions: along 1 and along i
+                one = one_like(x)
+                with running(tag):
+                    y = f(seed(x, np.array([one, one * 1j]), tag))
+                t = _scalar_tangent(y, tag, 2, holomorphic)
+                g = t[0] - 1j * t[1]
+                return complex(g) if isinstance(g, np.complexfloating) else g
             with running(tag):
-                y = f(seed(x, np.array([one, one * 1j]), tag))
-            t = _scalar_tangent(y, tag, 2, holomorphic)
-            g = t[0] - 1j * t[1]
-            return complex(g) if isinstance(g, np.complexfloating) else g
-        with running(tag):
-            y = f(seed(x, one_like(x), tag))
-        return _scalar_tangent(y, tag, None, holomorphic)
+                y = f(seed(x, one_like(x), tag))
+            return _scalar_tangent(y, tag, None, holomorphic)
     if is_sequence(x):
         values = as_vector(x, "gradient")  # the clear errors for bad entries
         complex_input = _check_input(values, holomorphic)
@@ -122,9 +124,10 @@ def _mp_gradient(f, x, chunk_size, holomorphic):
             basis = np.concatenate([basis, basis * mpmath.mpc(0, 1)], axis=1)
         args = [seed(v, basis[i - start], tag) if start <= i < stop else v
                 for i, v in enumerate(values)]
-        with running(tag):
-            y = f(pack_like(x, args))
-        t = _scalar_tangent(y, tag, basis.shape[1], holomorphic)
+        with transformation_pass():
+            with running(tag):
+                y = f(pack_like(x, args))
+            t = _scalar_tangent(y, tag, basis.shape[1], holomorphic)
         if both:
             t = [t[j] - mpmath.mpc(0, 1) * t[k + j] for j in range(k)]
         out.extend(list(t))

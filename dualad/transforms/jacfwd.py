@@ -16,10 +16,10 @@ from .. import sparsity as _sparsity
 from ..array import (DualArray, GatheredTooWide, _make_array, budget_tripped,
                      entries_per_number, gathered_seed, scatter_budget)
 from ..number import Dual, _make
-from ..elemental import run_guarded
+from ..elemental import transformation_pass
 from ..tags import new_tag, running
-from ._seed import (_is_complex, as_array, as_scalar, check_callable, has_nan, is_array,
-                    plain_errors, primal_of, seed, tangent_of)
+from ._seed import (_is_complex, as_array, as_scalar, check_callable, is_array, plain_errors,
+                    primal_of, seed, tangent_of)
 from ._tree import flatten, flatten_args, is_scalar, is_vector, leaf_shape, unflatten
 
 #: bytes of tangent per intermediate array a pass should aim at (about an L2 cache):
@@ -216,13 +216,12 @@ def choose_chunk(n: int, out_hint: int | None = None) -> int:
 
 def jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds=None,
                 holomorphic=False):
-    """The Jacobian of ``f`` at ``args`` (lane guards as in ``elemental.run_guarded``);
-    with ``seeds`` (an (n, c) matrix) the product J @ seeds instead. Complex inputs need
-    ``holomorphic`` (see ``jacfwd``)."""
-    return run_guarded(
-        lambda: _jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds,
-                             holomorphic),
-        lambda result: has_nan(result[0] if has_aux else result))
+    """The Jacobian of ``f`` at ``args``, f evaluated once per pass (see
+    ``elemental.transformation_pass``); with ``seeds`` (an (n, c) matrix) the product
+    J @ seeds instead. Complex inputs need ``holomorphic`` (see ``jacfwd``)."""
+    with transformation_pass():
+        return _jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds,
+                            holomorphic)
 
 
 def _complex_leaf(x) -> bool:

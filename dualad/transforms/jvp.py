@@ -8,10 +8,10 @@ import numpy as np
 
 from ..array import DualArray, wrap
 from ._tree import flatten, unflatten
-from ..elemental import run_guarded
+from ..elemental import transformation_pass
 from ..tags import new_tag, running
-from ._seed import (as_array, as_scalar, as_vector, check_callable, has_nan, is_sequence,
-                    pack_like, plain_errors, primal_of, seed, tangent_of, to_array)
+from ._seed import (as_array, as_scalar, as_vector, check_callable, is_sequence, pack_like,
+                    plain_errors, primal_of, seed, tangent_of, to_array)
 
 
 def jvp(f: Callable[..., Any], primals, tangents, has_aux: bool = False):
@@ -37,8 +37,8 @@ def jvp(f: Callable[..., Any], primals, tangents, has_aux: bool = False):
     if len(primals) != len(tangents):
         raise ValueError(f"jvp: primals has {len(primals)} entries but tangents has "
                          f"{len(tangents)}; they must have the same structure")
-    return run_guarded(lambda: _jvp(f, primals, tangents, has_aux),
-                       lambda result: has_nan(result[1]))
+    with transformation_pass():
+        return _jvp(f, primals, tangents, has_aux)
 
 
 def _jvp(f, primals, tangents, has_aux):
