@@ -202,7 +202,17 @@ def c_sech(z):
 
 
 def c_softplus(z):
-    return cmath.log(1.0 + cmath.exp(z))
+    # log(1 + e^z) (principal branch) without cancellation for Re z << 0 and without
+    # overflow for Re z >> 0: with u = e^-|x| (x = Re z, y = Im z) and s = 1 for x <= 0,
+    # s = e^x for x > 0,  1 + e^z = s (1 + u e^{+-iy} ...), which gives
+    #   Re = max(x, 0) + log1p(u (2 cos y + u))/2,
+    #   Im = atan2(sin y, u + cos y) for x > 0,  atan2(u sin y, 1 + u cos y) for x <= 0.
+    x, y = z.real, z.imag
+    u = math.exp(-abs(x))
+    c, s = math.cos(y), math.sin(y)
+    re = max(x, 0.0) + 0.5 * math.log1p(u * (2.0 * c + u))
+    im = math.atan2(s, u + c) if x > 0 else math.atan2(u * s, 1.0 + u * c)
+    return complex(re, im)
 
 
 def c_hypot(x, y):
@@ -269,7 +279,8 @@ def mp_softplus(x):
 
 
 def mpc_softplus(z):
-    return mpmath.log(1 + mpmath.exp(z))
+    # mpmath's exponent range has no overflow; log1p keeps the digits for Re z << 0
+    return mpmath.log1p(mpmath.exp(z))
 
 
 def mp_relu(x):
@@ -382,8 +393,13 @@ def np_sech(x):
 
 
 def np_softplus(x):
-    if np.iscomplexobj(x):   # as the complex scalar kernel: log(1 + e^z)
-        return np.log(1.0 + np.exp(x))
+    if np.iscomplexobj(x):   # as the complex scalar kernel ``c_softplus``
+        re, y = np.real(x), np.imag(x)
+        u = np.exp(-np.abs(re))
+        c, s = np.cos(y), np.sin(y)
+        real = np.maximum(re, 0.0) + 0.5 * np.log1p(u * (2.0 * c + u))
+        imag = np.where(re > 0, np.arctan2(s, u + c), np.arctan2(u * s, 1.0 + u * c))
+        return (real + 1j * imag)[()]
     return (np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x))))
 
 

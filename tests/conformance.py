@@ -43,8 +43,6 @@ from dualad.functions import GENERIC_FUNCTIONS
 # under way for; "NEW:" entries were found by this suite. Delete an entry once the case
 # passes (strict xfail turns the fix into a failure "XPASS(strict)").
 
-_NEW_SOFTPLUS = ("NEW: complex softplus is wrong: on arrays the kernel ignores the imaginary "
-                 "part (as item 4's sigmoid), on scalars log(1 + e^z) cancels for Re z << 0")
 _NEW_COMPLEX_SCALAR = ("NEW: {} refuses a complex scalar dual although NumPy (and the array "
                        "path) define it for complex")
 _NEW_SCALAR_SINGULAR = ("NEW: a ufunc on a scalar Dual at a singular point raises the Python "
@@ -55,8 +53,6 @@ _NEW_SILENT_TRANSFORM = ("NEW: inside ad.jvp/jacfwd the user's f runs under np.e
 
 KNOWN_FAILURES: dict[str, str] = {
     # elementwise rules
-    "softplus-generic-complex-array-order*": _NEW_SOFTPLUS,
-    "softplus-generic-complex-scalar-order*": _NEW_SOFTPLUS,
     **{f"{name}-{name}-complex-{form}-order*": _NEW_COMPLEX_SCALAR.format(f"np.{name}")
        for name in ("maximum", "minimum", "fmax", "fmin") for form in ("scalar", "same")},
     # singular points

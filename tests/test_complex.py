@@ -58,6 +58,51 @@ def test_softplus_of_complex_arrays_agrees_with_the_complex_scalar():
     np.testing.assert_allclose(ad.softplus(z), want, rtol=1e-15)
 
 
+# a grid over the strip |Im z| < pi (log(1 + e^z) has branch points at Im z = ±pi,
+# Re z >= 0): far left, where log(1 + e^z) cancels, far right, where e^z overflows
+_SOFTPLUS_GRID = (np.concatenate([np.linspace(-40, 40, 41), [-1e-3, 1e-3, -0.3, 0.3]])[:, None]
+                  + 1j * np.linspace(-3, 3, 13)[None, :]).ravel()
+
+
+def _mp_softplus(z):
+    with mpmath.workdps(40):
+        return complex(mpmath.log1p(mpmath.exp(mpmath.mpc(z))))
+
+
+def _mp_logistic(z):
+    with mpmath.workdps(40):
+        return complex(1 / (1 + mpmath.exp(-mpmath.mpc(z))))
+
+
+def test_softplus_of_a_complex_scalar_with_very_negative_real_part_keeps_its_digits():
+    # log(1 + e^z) computed as written rounds 1 + e^z and keeps 3 digits (9.0594e-14)
+    got = ad.softplus(ad.Dual(-30 + 0.25j))
+    np.testing.assert_allclose(got.value, _mp_softplus(-30 + 0.25j), rtol=1e-15)
+
+
+@pytest.mark.parametrize("form", ["scalar", "array"])
+def test_complex_softplus_and_its_tangent_against_mpmath_over_a_grid(form):
+    z = _SOFTPLUS_GRID
+    want = np.array([_mp_softplus(w) for w in z])
+    dwant = np.array([_mp_logistic(w) for w in z])   # softplus' = logistic sigmoid
+    if form == "scalar":
+        duals = [ad.softplus(ad.Dual(complex(w), 1.0)) for w in z]
+        got = np.array([d.value for d in duals])
+        tangent = np.array([d.tangent for d in duals])
+    else:
+        got, tangent = ad.jvp(ad.softplus, (z,), (np.ones_like(z),))
+    assert np.all(np.abs(got - want) <= 2e-15 * np.abs(want))
+    assert np.all(np.abs(tangent - dwant) <= 2e-15 * np.abs(dwant))
+
+
+def test_complex_softplus_of_an_mpc_keeps_the_working_precision():
+    with mpmath.workdps(40):
+        got = ad.softplus(mpmath.mpc(-30, 0.25))
+    with mpmath.workdps(80):
+        want = mpmath.log1p(mpmath.exp(mpmath.mpc(-30, 0.25)))
+        assert abs(got - want) <= mpmath.mpf(10) ** -39 * abs(want)
+
+
 def test_relu_refuses_complex_arrays_and_numbers():
     with pytest.raises(TypeError, match="complex"):
         ad.relu(np.array([1 + 1j]))
