@@ -209,10 +209,12 @@ def clip(a, a_min=None, a_max=None, out=None, **kwargs):
     if out is not None or kwargs:
         raise TypeError("dualad: numpy.clip with out= or extra keywords has no tangent rule")
     result = a
+    # np.less/np.greater order complex numbers as NumPy does (lexicographically), Python
+    # complex scalars included, which have no < of their own
     if lo is not None:
-        result = np.where(_primal(result) < _primal(lo), lo + 0 * result, result)
+        result = np.where(np.less(_primal(result), _primal(lo)), lo + 0 * result, result)
     if hi is not None:
-        result = np.where(_primal(result) > _primal(hi), hi + 0 * result, result)
+        result = np.where(np.greater(_primal(result), _primal(hi)), hi + 0 * result, result)
     return result
 
 

@@ -149,6 +149,36 @@ def mp_minimum(x, y):
     return x if x <= y else y
 
 
+def _mp_order(x, y):
+    """1, 0 or -1 as x > y, x == y, x < y in NumPy's (lexicographic) complex order."""
+    xr, xi, yr, yi = mpmath.re(x), mpmath.im(x), mpmath.re(y), mpmath.im(y)
+    return (xr > yr) - (xr < yr) or (xi > yi) - (xi < yi)
+
+
+def mpc_maximum(x, y):
+    if mpmath.isnan(x) or mpmath.isnan(y):   # nan propagates, as in NumPy
+        return x if mpmath.isnan(x) else y
+    return x if _mp_order(x, y) >= 0 else y
+
+
+def mpc_minimum(x, y):
+    if mpmath.isnan(x) or mpmath.isnan(y):
+        return x if mpmath.isnan(x) else y
+    return x if _mp_order(x, y) <= 0 else y
+
+
+def mpc_fmax(x, y):
+    if mpmath.isnan(x) or mpmath.isnan(y):   # nan is ignored
+        return y if mpmath.isnan(x) else x
+    return x if _mp_order(x, y) >= 0 else y
+
+
+def mpc_fmin(x, y):
+    if mpmath.isnan(x) or mpmath.isnan(y):
+        return y if mpmath.isnan(x) else x
+    return x if _mp_order(x, y) <= 0 else y
+
+
 def mp_logaddexp(x, y):
     return mpmath.log(mpmath.exp(x) + mpmath.exp(y))
 
@@ -235,6 +265,25 @@ def c_log1p(z):
 
 def c_log2(z):
     return complex(np.log2(np.complex128(z)))
+
+
+# NumPy orders complex numbers lexicographically (real part, then imaginary part); the
+# scalar kernels ask NumPy, so scalars and arrays agree (nan handling included).
+
+def c_maximum(x, y):
+    return complex(np.maximum(np.complex128(x), np.complex128(y)))
+
+
+def c_minimum(x, y):
+    return complex(np.minimum(np.complex128(x), np.complex128(y)))
+
+
+def c_fmax(x, y):
+    return complex(np.fmax(np.complex128(x), np.complex128(y)))
+
+
+def c_fmin(x, y):
+    return complex(np.fmin(np.complex128(x), np.complex128(y)))
 
 
 def c_rint(z):

@@ -320,6 +320,12 @@ _REAL = (0.3, -0.7, 1.9)
 _POS = (0.3, 1.7, 6.5)
 _UNIT = (-0.7, 0.2, 0.9)
 _CPLX = (0.3 + 0.4j, -1.5 + 0.5j, 2.0 - 1.0j)
+#: complex pairs with distinct real parts (a tie in the real part is a jump of the
+#: lexicographic max/min along the real axis)
+_CPLX_PAIRS = [(1.5 + 2j, 1.0 - 1j), (-0.5 - 1j, 0.25 + 3j)]
+#: the partials of a function that returns one of its arguments (max, min, fmax, fmin)
+_CHOSEN_X = "where(x == y, 0.5, where(ans == x, 1, 0))"
+_CHOSEN_Y = "where(x == y, 0.5, where(ans == y, 1, 0))"
 
 _RULES = [
     # Python's arithmetic operators ------------------------------------------------
@@ -470,20 +476,26 @@ _RULES = [
           numpy="square", at=_REAL, at_complex=_CPLX),
     _rule("reciprocal", "x", "-ans*ans", float_=k.f_reciprocal, complex_=k.f_reciprocal,
           mp=k.f_reciprocal, numpy="reciprocal", at=_REAL, at_complex=_CPLX),
-    _rule("maximum", "x y", "where(x > y, 1, where(x == y, 0.5, 0))",
-          "where(y > x, 1, where(x == y, 0.5, 0))", float_=k.f_maximum, mp=k.mp_maximum,
-          numpy="maximum", at=[(1.3, -0.7), (-0.2, 0.4)],
-          doc="elementwise max; a tie gives each argument half the tangent"),
-    _rule("minimum", "x y", "where(x < y, 1, where(x == y, 0.5, 0))",
-          "where(y < x, 1, where(x == y, 0.5, 0))", float_=k.f_minimum, mp=k.mp_minimum,
-          numpy="minimum", at=[(1.3, -0.7), (-0.2, 0.4)],
-          doc="elementwise min; a tie gives each argument half the tangent"),
-    _rule("fmax", "x y", "where(x > y, 1, where(x == y, 0.5, where(y != y, 1, 0)))",
-          "where(y > x, 1, where(x == y, 0.5, where(x != x, 1, 0)))", float_=k.f_fmax,
-          mp=k.mp_maximum, numpy="fmax", at=[(1.3, -0.7)], doc="max ignoring nan"),
-    _rule("fmin", "x y", "where(x < y, 1, where(x == y, 0.5, where(y != y, 1, 0)))",
-          "where(y < x, 1, where(x == y, 0.5, where(x != x, 1, 0)))", float_=k.f_fmin,
-          mp=k.mp_minimum, numpy="fmin", at=[(1.3, -0.7)], doc="min ignoring nan"),
+    # The four select an argument: its tangent is the result's (half each at a tie). The
+    # partials compare the result with the arguments, not the arguments with each other,
+    # so that they hold on complex numbers too (NumPy's lexicographic order) and the nan
+    # conventions live in the kernels alone.
+    _rule("maximum", "x y", _CHOSEN_X, _CHOSEN_Y, float_=k.f_maximum, complex_=k.c_maximum,
+          mp=k.mp_maximum, mpc=k.mpc_maximum, numpy="maximum",
+          at=[(1.3, -0.7), (-0.2, 0.4)], at_complex=_CPLX_PAIRS,
+          doc="elementwise max (complex: lexicographic, as NumPy); a tie gives each "
+              "argument half the tangent"),
+    _rule("minimum", "x y", _CHOSEN_X, _CHOSEN_Y, float_=k.f_minimum, complex_=k.c_minimum,
+          mp=k.mp_minimum, mpc=k.mpc_minimum, numpy="minimum",
+          at=[(1.3, -0.7), (-0.2, 0.4)], at_complex=_CPLX_PAIRS,
+          doc="elementwise min (complex: lexicographic, as NumPy); a tie gives each "
+              "argument half the tangent"),
+    _rule("fmax", "x y", _CHOSEN_X, _CHOSEN_Y, float_=k.f_fmax, complex_=k.c_fmax,
+          mp=k.mp_maximum, mpc=k.mpc_fmax, numpy="fmax", at=[(1.3, -0.7)],
+          at_complex=_CPLX_PAIRS, doc="max ignoring nan"),
+    _rule("fmin", "x y", _CHOSEN_X, _CHOSEN_Y, float_=k.f_fmin, complex_=k.c_fmin,
+          mp=k.mp_minimum, mpc=k.mpc_fmin, numpy="fmin", at=[(1.3, -0.7)],
+          at_complex=_CPLX_PAIRS, doc="min ignoring nan"),
     _rule("logaddexp", "x y", "exp(x - ans)", "exp(y - ans)", float_=k.f_logaddexp,
           mp=k.mp_logaddexp, numpy="logaddexp", at=[(1.3, -0.7), (30.0, 29.0)],
           doc="log(e^x + e^y) without overflow"),

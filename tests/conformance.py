@@ -43,8 +43,6 @@ from dualad.functions import GENERIC_FUNCTIONS
 # under way for; "NEW:" entries were found by this suite. Delete an entry once the case
 # passes (strict xfail turns the fix into a failure "XPASS(strict)").
 
-_NEW_COMPLEX_SCALAR = ("NEW: {} refuses a complex scalar dual although NumPy (and the array "
-                       "path) define it for complex")
 _NEW_SCALAR_SINGULAR = ("NEW: a ufunc on a scalar Dual at a singular point raises the Python "
                         "math exception (ValueError/ZeroDivisionError/OverflowError) instead "
                         "of NumPy's inf/nan with a RuntimeWarning")
@@ -53,8 +51,6 @@ _NEW_SILENT_TRANSFORM = ("NEW: inside ad.jvp/jacfwd the user's f runs under np.e
 
 KNOWN_FAILURES: dict[str, str] = {
     # elementwise rules
-    **{f"{name}-{name}-complex-{form}-order*": _NEW_COMPLEX_SCALAR.format(f"np.{name}")
-       for name in ("maximum", "minimum", "fmax", "fmin") for form in ("scalar", "same")},
     # singular points
     "singular-*-scalar-*": _NEW_SCALAR_SINGULAR,
     "singular-*-array-warning": _NEW_SILENT_TRANSFORM,

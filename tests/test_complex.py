@@ -103,6 +103,50 @@ def test_complex_softplus_of_an_mpc_keeps_the_working_precision():
         assert abs(got - want) <= mpmath.mpf(10) ** -39 * abs(want)
 
 
+# NumPy orders complex numbers lexicographically: the real parts, then the imaginary parts.
+_SELECT_CASES = [
+    # x, y, dx, dy: the point and the direction of the real parameter t
+    (1 + 1j, 2 + 0j, 1.0, 0.5j),      # the real parts decide
+    (1 + 3j, 1 + 2j, 1.0, 1.0),       # equal real parts (kept along t): the imaginary decide
+    (-2 + 1j, -2 + 1j, 1.0, 3.0),     # a tie: the half/half convention (= central differences)
+]
+
+
+@pytest.mark.parametrize("ufunc", [np.maximum, np.minimum, np.fmax, np.fmin],
+                         ids=lambda u: u.__name__)
+@pytest.mark.parametrize("x, y, dx, dy", _SELECT_CASES)
+def test_max_and_min_of_complex_scalar_duals_order_as_numpy(ufunc, x, y, dx, dy):
+    want = central(lambda t: ufunc(x + t * dx, y + t * dy), 0.0, 1.0)
+    got = ufunc(ad.Dual(x, dx), ad.Dual(y, dy))
+    assert got.value == ufunc(x, y)
+    assert abs(got.tangent - want) <= 1e-9
+    primal, tangent = ad.jvp(ufunc, (np.array([x]), np.array([y])),
+                             (np.array([dx], dtype=complex), np.array([dy], dtype=complex)))
+    np.testing.assert_array_equal(primal, [ufunc(x, y)])
+    np.testing.assert_allclose(tangent, [want], atol=1e-9)
+
+
+def test_maximum_of_complex_scalar_duals_propagates_nan_as_numpy():
+    x = complex(1.0, math.nan)
+    got = np.maximum(ad.Dual(x, 1.0), ad.Dual(2 + 0j, 1.0))
+    assert cmath.isnan(got.value) and np.isnan(np.maximum(x, 2 + 0j))
+    assert np.fmax(ad.Dual(x, 1.0), ad.Dual(2 + 0j, 3.0)).tangent == 3.0   # fmax skips nan
+
+
+def test_maximum_of_mpc_duals_orders_lexicographically():
+    got = np.maximum(ad.Dual(mpmath.mpc(1, 3), 1), ad.Dual(mpmath.mpc(1, 2), 2))
+    assert got.value == mpmath.mpc(1, 3) and got.tangent == 1
+
+
+@pytest.mark.parametrize("v, dv", [(0.5 + 1j, 1.0), (1.5 + 3j, 1.0 + 1j), (3 + 0j, 1.0)])
+def test_clip_of_a_complex_scalar_dual_orders_as_numpy(v, dv):
+    lo, hi = 1 + 2j, 2 + 0j
+    want = central(lambda t: np.clip(v + t * dv, lo, hi), 0.0, 1.0)
+    got = np.clip(ad.Dual(v, dv), lo, hi)
+    assert got.value == np.clip(v, lo, hi)
+    assert abs(got.tangent - want) <= 1e-9
+
+
 def test_relu_refuses_complex_arrays_and_numbers():
     with pytest.raises(TypeError, match="complex"):
         ad.relu(np.array([1 + 1j]))
