@@ -1521,7 +1521,14 @@ elemental.DUALS = (Dual, DualArray)
 
 
 def _array_rule(rule, args, flavour):
-    return elementwise(rule, rule.impl["numpy"], args)
+    kernel = rule.impl.get("numpy")
+    if kernel is None:
+        array = next(a for a in args if type(a) in _OTHER)
+        raise TypeError(f"dualad: {rule.name}() has no array implementation (it takes "
+                        f"scalars only); got a {type(array).__name__} of shape "
+                        f"{getattr(array, 'shape', '?')}: apply it to each scalar element "
+                        f"instead (a list comprehension over the entries)")
+    return elementwise(rule, kernel, args)
 
 
 _register_table_rules()

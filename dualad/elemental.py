@@ -228,6 +228,9 @@ class Flavour:
                 key = "complex"
         fn = impl.get(key)
         if fn is None:
+            if key == "numpy":
+                raise TypeError(f"{rule.name}() has no array implementation (it takes scalars "
+                                "only): apply it to each scalar element instead")
             raise TypeError(f"{rule.name}() has no implementation for {key} values")
         return fn
 

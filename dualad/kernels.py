@@ -463,6 +463,23 @@ def np_heaviside(x, h0=0.0):
     return np.heaviside(x, h0)
 
 
+def np_remainder(x, y):
+    """IEEE 754 remainder x - n*y, n = x/y rounded half to even, exactly as
+    ``math.remainder`` (NumPy has no such ufunc: np.remainder is Python's %). fdlibm's
+    method: a = |fmod(x, 2|y|)| < 2|y| is exact, and so is each a - |y| that brings it
+    into [-|y|/2, |y|/2] (Sterbenz: |y|/2 <= a <= 2|y|); the sign is then x's. Doubling
+    a instead of halving |y| stays exact for subnormal y (an overflow of 2a means
+    a > |y|/2). y = 0 or an infinite x give nan with NumPy's invalid warning."""
+    x, y = np.asarray(x), np.asarray(y)
+    p = np.abs(y)
+    with np.errstate(over="ignore"):   # 2|y| = inf leaves fmod(x, inf) = x, as it should
+        a = np.abs(np.fmod(x, p + p))
+        once = a + a > p
+        a = np.where(once, a - p, a)
+        a = np.where(once & (a + a >= p), a - p, a)
+    return np.where(np.signbit(x), -a, a)[()]
+
+
 def np_log_base(x, base):
     return np.log(x) / np.log(base)
 

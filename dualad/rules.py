@@ -453,7 +453,7 @@ _RULES = [
     _rule("fmod", "x y", "1", "-round((x - ans)/y)", math="fmod", mp=k.mp_fmod, numpy="fmod",
           at=[(5.3, 1.7), (-5.3, 1.7)], doc="C fmod: the sign of x"),
     _rule("remainder", "x y", "1", "-round((x - ans)/y)", math="remainder",
-          mp=k.mp_remainder, at=[(5.3, 1.7), (-5.3, 1.9)], doc="IEEE remainder"),
+          mp=k.mp_remainder, numpy=k.np_remainder, at=[(5.3, 1.7), (-5.3, 1.9)], doc="IEEE remainder"),
     _rule("ldexp", "x i", "ldexp(1.0, i)", None, math="ldexp", mp="ldexp", numpy="ldexp",
           at=[(1.3, 3), (-0.7, -2)], doc="x * 2**i; i is an integer"),
     _rule("nextafter", "x y", "1", "0", math="nextafter", mp=k.mp_nextafter,

@@ -375,3 +375,40 @@ def test_jacfwd_runs_f_once_for_every_output_structure():
     assert len(calls) == 1
     np.testing.assert_array_equal(jac["p"], [2.0, 0.5])
     np.testing.assert_array_equal(jac["s"], [math.cos(0.5), 0.0])
+
+
+# --- math.remainder on arrays (IEEE remainder: NumPy has no ufunc for it) -------------
+
+def test_remainder_of_an_array_dual_matches_math_remainder_and_central_differences():
+    import dualad.math as dm
+    x, h = np.array([5.3, -5.3, 0.4]), 1e-6
+    primal, tangent = ad.jvp(lambda v: dm.remainder(v, 1.7), (x,), (np.ones(3),))
+    np.testing.assert_array_equal(primal, [math.remainder(v, 1.7) for v in x])
+    want = [(math.remainder(v + h, 1.7) - math.remainder(v - h, 1.7)) / (2 * h) for v in x]
+    np.testing.assert_allclose(tangent, want, rtol=1e-8)
+    # along y: d/dy (x - n y) = -n, n = round(x/y) = 3, -3, 0
+    _, dy = ad.jvp(lambda y: dm.remainder(x, y), (np.full(3, 1.7),), (np.ones(3),))
+    want = [(math.remainder(v, 1.7 + h) - math.remainder(v, 1.7 - h)) / (2 * h) for v in x]
+    np.testing.assert_allclose(dy, want, rtol=1e-8)
+
+
+def test_remainder_array_kernel_is_exact_as_math_remainder():
+    from dualad.kernels import np_remainder
+    big, tiny = 1.7976931348623157e308, 5e-324
+    x = np.array([5.3, -5.3, 2.5, 3.5, -2.5, 4.0, 0.0, -0.0, 1.0, 1e308, big, -big,
+                  7 * tiny, 9 * tiny, 1e300, -3.4])
+    y = np.array([1.7, 1.7, 1.0, 1.0, 1.0, 2.0, 1.0, 1.0, np.inf, -np.inf, big, 1e308,
+                  2 * tiny, -2 * tiny, 3e-300, 1.7])
+    got = np_remainder(x, y)
+    want = np.array([math.remainder(a, b) for a, b in zip(x, y)])   # ties go to even n
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))   # zeros keep the sign of x
+
+
+def test_a_rule_without_an_array_implementation_names_itself_on_array_duals():
+    import dualad.math as dm
+    x = np.array([5.3, -5.3])
+    with pytest.raises(TypeError, match=r"ulp\(\) has no array implementation"):
+        ad.jvp(dm.ulp, (x,), (np.ones(2),))
+    with pytest.raises(TypeError, match=r"ulp\(\) has no array implementation"):
+        ad.jacobian_sparsity(dm.ulp, x)
