@@ -13,10 +13,12 @@ from . import sparsity as _sparsity
 from .array import (DualArray, _HANDLERS, _as_operand, _holds_dual, _make_array, _primal,
                     apply_array_rule, implements, wrap)
 from .array_rules import outer_compose
+from .functions import GENERIC_FUNCTIONS
 from .number import Dual
 from .rules import table
 
 _WHERE = table["np.where"]
+_PHASE = GENERIC_FUNCTIONS["phase"]
 
 
 @implements(np.where)
@@ -236,7 +238,7 @@ def _parts(x, part):
 
 @implements(np.angle)
 def angle(z, deg=False):
-    out = np.arctan2(np.imag(z), np.real(z))   # numpy.angle's own definition
+    out = _PHASE(z)   # the phase rule: NumPy's angle, with d arg z = Im(dz/z) lane by lane
     return out * (180.0 / np.pi) if deg else out
 
 

@@ -249,14 +249,18 @@ def _sign_complex_jvp(vals, ans, tans, k=None):
     return _over_modulus(t - s * _part(s.conjugate() * t, "real"), abs(z), k)
 
 
-def _phase_jvp(vals, ans, tans):
-    # phase(z) = atan2(Im z, Re z): d phase = Im(conj(z) dz) / |z|^2.
+def _phase_complex_jvp(vals, ans, tans, k=None):
+    """d arg z = Im(dz/z) (not holomorphic); 0 at z = 0."""
+    # Im(dz/z) = Im(conj(z) dz)/|z|^2, but the complex division keeps its scale where |z|^2
+    # underflows (|z| = 1e-200). At z = 0 arg jumps, but along every line through 0 it is
+    # constant on each side (arg dz, arg -dz): both one-sided derivatives are 0, as for
+    # sign z = e^{i arg z}. Lane by lane: a k-tangent holds several directions.
     (z,), (t,) = vals, tans
-    r2 = (z * z.conjugate()).real
-    num = _part(z.conjugate() * t, "imag")
-    if r2 == 0:
-        return num * math.nan if num != 0 else num
-    return num / r2
+    if getattr(z, "ndim", 0) == 0:   # numbers and scalar duals
+        return _part(t * 0 if z == 0 else t / z, "imag")
+    z = ar.ex(z, k)
+    zero = z == 0
+    return np.where(zero, 0.0, _part(t / np.where(zero, 1.0, z), "imag"))
 
 
 def _conjugate_jvp(vals, ans, tans):
@@ -507,8 +511,9 @@ _RULES = [
           doc="complex conjugate (real-linear, not holomorphic)"),
 
     # complex-only --------------------------------------------------------------------
-    _rule("phase", "z", cmath="phase", float_=cmath.phase, mp=k.mp_phase,
-          numpy="angle", jvp=_phase_jvp, at_complex=_CPLX, doc="arg z (not holomorphic)"),
+    _rule("phase", "z", "0", cmath="phase", float_=cmath.phase, mp=k.mp_phase,
+          numpy="angle", complex_jvp=_phase_complex_jvp, at=[1.3, -0.4], at_complex=_CPLX,
+          doc="arg z (not holomorphic); on the reals 0 or pi, derivative 0"),
     _rule("rect", "r phi", "rect(1, phi)", "1j*ans", cmath="rect", float_=cmath.rect,
           complex_args=False, mp=k.mp_rect, at=[(1.5, 0.3), (0.4, -2.0)], doc="r*(cos phi + i sin phi)"),
 

@@ -147,6 +147,47 @@ def test_clip_of_a_complex_scalar_dual_orders_as_numpy(v, dv):
     assert abs(got.tangent - want) <= 1e-9
 
 
+# --- phase (cmath.phase, np.angle): d arg z = Im(dz/z) ---------------------------------
+
+def _phase_central(z, dz, h):
+    return (cmath.phase(z + h * dz) - cmath.phase(z - h * dz)) / (2 * h)
+
+
+@pytest.mark.parametrize("phase", [ad.cmath.phase, np.angle], ids=["cmath.phase", "np.angle"])
+def test_phase_of_a_scalar_dual_with_several_directions(phase):
+    z, directions = 1 + 1j, np.array([1.0, 1j, 2 - 1j])
+    got = phase(ad.Dual(z, directions)).tangent
+    want = [_phase_central(z, d, 1e-6) for d in directions]
+    np.testing.assert_allclose(got, want, rtol=1e-9)
+
+
+@pytest.mark.parametrize("phase", [ad.cmath.phase, np.angle], ids=["cmath.phase", "np.angle"])
+def test_phase_at_zero_with_several_directions_is_zero_lane_by_lane(phase):
+    # arg(s dz) is arg dz for s > 0 and arg(-dz) for s < 0: both one-sided derivatives are 0
+    got = phase(ad.Dual(0j, np.array([1.0, 1j, 2 - 1j])))
+    assert got.value == 0.0
+    np.testing.assert_array_equal(got.tangent, [0.0, 0.0, 0.0])
+    _, t = ad.jvp(np.angle, (np.array([0j, 1 + 1j]),), (np.array([1j, 1j]),))
+    np.testing.assert_allclose(t, [0.0, _phase_central(1 + 1j, 1j, 1e-6)], rtol=1e-9)
+
+
+@pytest.mark.parametrize("phase", [ad.cmath.phase, np.angle], ids=["cmath.phase", "np.angle"])
+def test_phase_tangent_where_the_squared_modulus_underflows(phase):
+    z = 1e-200 * (1 + 1j)   # |z|^2 = 2e-400 is 0 in double; Im(1/z) = -0.5e200 by hand
+    assert phase(ad.Dual(z, 1.0)).tangent == pytest.approx(-5e199, rel=1e-15)
+    assert phase(ad.Dual(z, 1.0)).tangent == pytest.approx(_phase_central(z, 1.0, 1e-208),
+                                                          rel=1e-8)
+    _, t = ad.jvp(np.angle, (np.array([z]),), (np.array([1.0 + 0j]),))
+    np.testing.assert_allclose(t, [-5e199], rtol=1e-15)
+
+
+def test_jacobian_of_the_angle_of_a_complex_array_in_several_directions():
+    c = np.array([1 + 1j, 2 - 1j, 0j])
+    got = ad.jacfwd(lambda v: np.angle(c + 1j * v))(np.zeros(3))
+    want = np.diag([_phase_central(w, 1j, 1e-6) for w in c[:2]] + [0.0])   # 0 at z = 0
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
+
+
 def test_relu_refuses_complex_arrays_and_numbers():
     with pytest.raises(TypeError, match="complex"):
         ad.relu(np.array([1 + 1j]))
