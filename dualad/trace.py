@@ -54,6 +54,9 @@ class Row:
     partials: list = field(default_factory=list)   # c_ij, one per operand (0 for constants)
     adjoint: Any = 0.0
     rule: Rule | None = None
+    #: whether tangent = sum_j c_ij v̇_j holds, so the reverse sweep may use the c_ij; not
+    #: so for |z|, sign z, arg z, conj z at complex values (only R-linear, not C-linear)
+    complex_linear: bool = True
     label: str = ""                  # for inputs: the argument's name
 
     def __repr__(self):
@@ -217,6 +220,15 @@ class Traced:
     def __bool__(self):
         return bool(self.row.value)
 
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        # A ufunc of the table records its rule (np.sign's object loop would compare with
+        # 0, which a complex value cannot); any other (np.greater, ...) runs NumPy's object
+        # loop, as on an object array of traced values.
+        rule = _UFUNC_RULES.get(ufunc) if method == "__call__" and not kwargs else None
+        if rule is None or any(isinstance(x, np.ndarray) for x in inputs):
+            return getattr(ufunc, method)(*[_boxed(x) for x in inputs], **kwargs)
+        return _traced_rule(rule, inputs, None)
+
     def __float__(self):
         raise TypeError("float() of a traced value would leave the trace; use .value")
 
@@ -228,6 +240,20 @@ def _ufunc_method(rule):
         return self.tracer.record(rule, (self,))
     method.__name__ = rule.name
     return method
+
+
+def _boxed(x):
+    """A traced value as a 0-d object array (for NumPy's object loops)."""
+    if not isinstance(x, Traced):
+        return x
+    box = np.empty((), dtype=object)
+    box[()] = x
+    return box
+
+
+#: NumPy ufunc -> the rule it implements
+_UFUNC_RULES = {getattr(np, name): rule for rule in table for name in rule.numpy_names
+                if isinstance(getattr(np, name, None), np.ufunc)}
 
 
 # NumPy calls x.sin(), x.exp(), ... on arrays of objects: one method per unary ufunc rule.
@@ -263,10 +289,13 @@ class _Tracer:
         partials = [self._partial(rule, i, values, ans) if isinstance(a, Traced) else 0.0
                     for i, a in enumerate(args)]
         tangents = [a.row.tangent if isinstance(a, Traced) else None for a in args]
+        complex_linear = True
         if rule.jvp is not None or elemental.nonholomorphic(rule, elemental.kind_of(values),
                                                             tangents):
             # not holomorphic (|z|, phase, ...): no partial times a complex tangent serves
             tangent = (rule.jvp or rule.complex_jvp)(values, ans, tangents)
+            complex_linear = not any(elemental.has_complex(v) for v in values + tangents
+                                     if v is not None)
         else:
             tangent = 0.0
             for a, p in zip(args, partials):
@@ -277,7 +306,8 @@ class _Tracer:
         self.steps += 1
         row = Row(index=self.steps, name=f"v{self.steps}", operation=rule.name,
                   operands=[a.row if isinstance(a, Traced) else a for a in args],
-                  value=ans, tangent=tangent, partials=partials, rule=rule)
+                  value=ans, tangent=tangent, partials=partials, rule=rule,
+                  complex_linear=complex_linear)
         self.rows.append(row)
         self.seen[key] = row
         return Traced(row, self)
@@ -328,17 +358,28 @@ class Trace:
     @property
     def gradient(self) -> list:
         """d y / d x_i for every input, from the reverse sweep."""
+        self._check_sweep()
         return [row.adjoint for row in self.inputs]
 
     def _sweep(self):
         for row in self.rows:
             row.adjoint = 0.0
-        if isinstance(self.output, Row):
+        self._no_sweep = next((row for row in self.steps if not row.complex_linear), None)
+        if isinstance(self.output, Row) and self._no_sweep is None:
             self.output.adjoint = 1.0
             for row in reversed(self.steps):
                 for operand, partial in zip(row.operands, row.partials):
                     if isinstance(operand, Row):
                         operand.adjoint = operand.adjoint + row.adjoint * partial
+
+    def _check_sweep(self):
+        row = self._no_sweep
+        if row is not None:
+            raise TypeError(
+                f"trace: no reverse sweep: step {row.name} = {row.expression()} is "
+                f"{row.operation} of a complex value, whose tangent map is not a complex "
+                "partial times the tangent (it is only R-linear); the forward tangents are "
+                "right, use them (or ad.jacfwd) for the derivative")
 
     # --- renderings --------------------------------------------------------------
 
@@ -391,6 +432,7 @@ class Trace:
         """The adjoint sweep: (statement, value) in execution order."""
         if not isinstance(self.output, Row):
             return []
+        self._check_sweep()
         out = self.output
         lines = [(f"{_barred(out.name)} = y{BAR}", self._fmt(1.0))]
         accumulated: dict[str, Any] = {out.name: 1.0}

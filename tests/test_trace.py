@@ -134,3 +134,35 @@ def test_cli_bad_input_is_one_line_and_status_2(expression, at):
     assert out.returncode == 2
     assert out.stderr.count("\n") == 1 and out.stderr.startswith("dualad: error:")
     assert "Traceback" not in out.stderr
+
+
+# --- complex intermediates ----------------------------------------------------------
+
+def test_trace_of_numpy_sign_of_a_complex_intermediate():
+    # sign(x(3+4i)) = (3+4i)/5 for every x > 0 (by hand): constant, tangent 0
+    rows = ad.trace(lambda x: np.sign(x * (3 + 4j)), 2.0).rows
+    assert rows[-1].value == pytest.approx(0.6 + 0.8j, rel=1e-15)
+    assert rows[-1].tangent == 0
+
+
+def test_trace_of_numpy_sign_moving_off_its_ray_matches_central_differences():
+    h = 1e-6
+    want = (np.sign(2.0 + h + 3j) - np.sign(2.0 - h + 3j)) / (2 * h)
+    rows = ad.trace(lambda x: np.sign(x + 3j), 2.0).rows
+    assert rows[-1].tangent == pytest.approx(want, rel=1e-8)
+
+
+def test_trace_refuses_the_reverse_sweep_through_a_non_holomorphic_step():
+    # d|ix|/dx = 1 at x = 2 (by hand); the complex partial Re(conj z)/|z| of |z| at z = 2i
+    # is 0, so a sweep through it would say 0: refused, the forward tangent is right
+    trace = ad.trace(lambda x: abs(x * 1j), 2.0)
+    assert trace.rows[-1].tangent == 1.0
+    with pytest.raises(TypeError, match="no reverse sweep.*abs of a complex value"):
+        trace.gradient
+    with pytest.raises(TypeError, match="no reverse sweep"):
+        trace.to_text(reverse=True)
+
+
+def test_trace_reverse_sweep_through_holomorphic_complex_steps():
+    # (ix)(x + i) = i x^2 - x: derivative 2ix - 1 = -1 + 4i at x = 2 (by hand)
+    assert ad.trace(lambda x: (x * 1j) * (x + 1j), 2.0).gradient == [-1 + 4j]
