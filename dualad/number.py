@@ -362,8 +362,14 @@ class Dual:
         return _array.array_function(func, args, kwargs)
 
     def __array__(self, dtype=None, copy=None):
+        # NumPy hands a list of duals to dualad only element by element, here: a NumPy
+        # function given a list (np.zeros_like(x), np.sum(x), with x = [Dual, ...])
+        # dispatches on the list, which is no dual, and converts it with np.asarray.
         raise TypeError("a Dual cannot become an ndarray element: its tangent would be lost. "
-                        "Use np.stack([...]) instead of np.array([...]), or d.value")
+                        "Use np.stack([...]) instead of np.array([...]), or d.value. A NumPy "
+                        "function given a list or tuple of duals sees a plain sequence and "
+                        "converts it: stack it first (np.zeros_like(np.stack(x)), "
+                        "np.sum(np.stack(x))), or give a constant directly (np.zeros(len(x)))")
 
     # --- display -------------------------------------------------------------------
 
