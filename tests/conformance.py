@@ -47,9 +47,6 @@ _NEW_SOFTPLUS = ("NEW: complex softplus is wrong: on arrays the kernel ignores t
                  "part (as item 4's sigmoid), on scalars log(1 + e^z) cancels for Re z << 0")
 _NEW_COMPLEX_SCALAR = ("NEW: {} refuses a complex scalar dual although NumPy (and the array "
                        "path) define it for complex")
-_NEW_SCALAR_SINGULAR = ("NEW: a ufunc on a scalar Dual at a singular point raises the Python "
-                        "math exception (ValueError/ZeroDivisionError/OverflowError) instead "
-                        "of NumPy's inf/nan with a RuntimeWarning")
 _NEW_SILENT_TRANSFORM = ("NEW: inside ad.jvp/jacfwd the user's f runs under np.errstate("
                          "ignore): NumPy's RuntimeWarning (and np.seterr(all='raise')) is lost")
 
@@ -60,7 +57,6 @@ KNOWN_FAILURES: dict[str, str] = {
     **{f"{name}-{name}-complex-{form}-order*": _NEW_COMPLEX_SCALAR.format(f"np.{name}")
        for name in ("maximum", "minimum", "fmax", "fmin") for form in ("scalar", "same")},
     # singular points
-    "singular-*-scalar-*": _NEW_SCALAR_SINGULAR,
     "singular-*-array-warning": _NEW_SILENT_TRANSFORM,
 }
 
