@@ -1276,8 +1276,10 @@ def array_ufunc(ufunc, method, inputs, kwargs):
                 raise TypeError(f"dualad: numpy.{name} has no tangent rule for dual numbers "
                                 "(add one with dualad.defjvp)")
             if not any(isinstance(x, (np.ndarray, DualArray)) for x in inputs):
-                # scalars only (np.sin(dual)): the scalar path, which keeps mpmath values
-                return rule(*inputs)
+                # scalars only (np.sin(dual)): the scalar path with NumPy's semantics at
+                # singular points (np.log(Dual(0.0)) is -inf with NumPy's warning, not
+                # math's ValueError); it keeps mpmath values
+                return elemental.NUMPY.functions.get(rule.name, rule)(*inputs)
             result = None
             if len(inputs) == 1 and type(inputs[0]) is DualArray and elemental.in_pass():
                 result = _fast_unary(rule, ufunc, inputs[0])

@@ -28,7 +28,7 @@ from .number import Dual, _make, _zeros_like
 from .rules import Rule
 from .tags import check_met
 
-__all__ = ["apply", "lanes", "Flavour", "OPERATOR", "GENERIC", "MATH", "CMATH"]
+__all__ = ["apply", "lanes", "Flavour", "OPERATOR", "GENERIC", "MATH", "CMATH", "NUMPY"]
 
 _mpf, _mpc = mpmath.mpf, mpmath.mpc
 
@@ -194,7 +194,9 @@ class Flavour:
 
     ``math``: real arguments, ``math``'s exceptions; ``cmath``: arguments promoted to
     complex; ``generic``: by the kind of the value (real -> math, complex -> cmath,
-    mpmath -> mpmath, arrays -> NumPy); ``operator``: Python's operators.
+    mpmath -> mpmath, arrays -> NumPy); ``operator``: Python's operators; ``numpy``: the
+    NumPy ufuncs on scalar duals (``np.log(dual)``), generic where that gives a finite
+    answer, NumPy's inf/nan (with its floating-point warning) where it does not.
     """
 
     def __init__(self, name: str):
@@ -218,6 +220,8 @@ class Flavour:
                                 "not mpmath.mpc; use dualad.cmath")
             std = getattr(math, rule.math, None) if rule.kind != "reduction" else None
             return std or impl["float"]
+        if name == "numpy" and (key == "float" or key == "complex"):
+            return _numpy_scalar(rule, key)
         if name == "cmath":
             if key in ("mpf", "mpc"):
                 key = "mpc"
@@ -239,6 +243,44 @@ OPERATOR = Flavour("operator")
 GENERIC = Flavour("generic")
 MATH = Flavour("math")
 CMATH = Flavour("cmath")
+NUMPY = Flavour("numpy")
+
+_numpy_scalars: dict = {}
+
+
+def _numpy_scalar(rule: Rule, key: str):
+    """The primal of ``rule`` with NumPy's semantics on Python numbers: the generic
+    implementation where it answers a finite number (bit-identical to the ``math``
+    path), else the rule's NumPy implementation on NumPy scalars under the caller's
+    ``np.errstate``: ``np.log(Dual(0.0))`` is -inf with NumPy's "divide by zero"
+    warning (or FloatingPointError), not math's ValueError."""
+    fn = _numpy_scalars.get((rule.name, key))
+    if fn is not None:
+        return fn
+    std = rule.impl.get(key)
+    ufunc = rule.impl.get("numpy")
+    to_numpy = np.float64 if key == "float" else np.complex128
+
+    def fn(*args):
+        error = None
+        if std is not None:
+            try:
+                ans = std(*args)
+            except _ARITH_ERRORS as e:
+                error = e
+            else:
+                if ans - ans == 0:   # finite (a float or complex answer)
+                    return ans
+        if ufunc is None:
+            if error is not None:
+                raise error
+            return ans
+        out = ufunc(*(to_numpy(a) if type(a) is float or type(a) is complex else a
+                      for a in args))
+        return out.item() if isinstance(out, (np.generic, np.ndarray)) else out
+
+    _numpy_scalars[(rule.name, key)] = fn
+    return fn
 
 
 def to_complex(v):

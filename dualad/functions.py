@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from . import elemental
-from .elemental import GENERIC, OPERATOR, apply, lanes, kind_of, namespace
+from .elemental import GENERIC, NUMPY, OPERATOR, apply, lanes, kind_of, namespace
 from .number import Dual, _make
 from .rules import Rule, _functions, table
 
@@ -116,7 +116,7 @@ def other_dual(rule, args, flavour):
 
 
 def _plain_by_kind(rule: Rule, flavour):
-    impl_float = rule.impl.get("float")
+    impl_float = rule.impl.get("float") if flavour is not NUMPY else None
 
     def plain(*args):
         try:
@@ -142,6 +142,7 @@ for _rule in table:
         if _rule.symbol is not None or _rule.name in ("abs", "neg", "pos"):
             OPERATOR.functions[_rule.name] = _rule.impl["float"]
         GENERIC_FUNCTIONS[_rule.name] = differentiable(_rule, GENERIC)
+        differentiable(_rule, NUMPY)   # NumPy's ufuncs on scalar duals (dualad.array)
 _functions.update(GENERIC_FUNCTIONS)
 
 def _method(fn):

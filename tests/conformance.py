@@ -43,16 +43,11 @@ from dualad.functions import GENERIC_FUNCTIONS
 # under way for; "NEW:" entries were found by this suite. Delete an entry once the case
 # passes (strict xfail turns the fix into a failure "XPASS(strict)").
 
-_NEW_SCALAR_SINGULAR = ("NEW: a ufunc on a scalar Dual at a singular point raises the Python "
-                        "math exception (ValueError/ZeroDivisionError/OverflowError) instead "
-                        "of NumPy's inf/nan with a RuntimeWarning")
 _NEW_SILENT_TRANSFORM = ("NEW: inside ad.jvp/jacfwd the user's f runs under np.errstate("
                          "ignore): NumPy's RuntimeWarning (and np.seterr(all='raise')) is lost")
 
 KNOWN_FAILURES: dict[str, str] = {
-    # elementwise rules
     # singular points
-    "singular-*-scalar-*": _NEW_SCALAR_SINGULAR,
     "singular-*-array-warning": _NEW_SILENT_TRANSFORM,
 }
 
