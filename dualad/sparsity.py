@@ -440,8 +440,11 @@ def _elementwise(rule, ufunc, inputs):
                   if _is_pattern(x, tag) else None) for x in inputs]
     tangent = _level(inputs, tag)
     if not tangent:   # values: the union over the differentiable arguments, never masked
-        parts = [broadcast[i] for i in _differentiable_args(rule, len(inputs))
-                 if broadcast[i] is not None]
+        # off the real line a piecewise constant rule may move (sign z = z/|z|)
+        moving = range(len(inputs)) if rule.complex_jvp is not None and any(
+            elemental.has_complex(v) for v in values + [ans]) else \
+            _differentiable_args(rule, len(inputs))
+        parts = [broadcast[i] for i in moving if broadcast[i] is not None]
         return _wrap(ans, _union(parts, ans.size, n), n, tag)
     # tangent level (a tangent map): zero where the rule keeps a zero tangent lane zero
     parts = [b for b in broadcast if b is not None]
