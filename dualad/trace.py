@@ -236,7 +236,8 @@ class Traced:
     def __float__(self):
         # a DroppedDerivative as a dual's: compiled code that swallows it is recognised
         raise DroppedDerivative("float() of a traced value would leave the trace (and drop "
-                                "its derivative); use .value")
+                                "its derivative); use .value. Compiled code that needs plain "
+                                "floats (scipy.optimize.brentq, for example) cannot be traced")
 
     __int__ = __complex__ = __float__
 

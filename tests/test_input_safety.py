@@ -324,10 +324,12 @@ def test_an_escaped_dual_still_computes_on_its_own():
 
 def test_brentq_inside_a_trace_is_a_plain_type_error():
     # as on a dual: brentq's C loop swallows the traced value's refusal of float()
-    with pytest.raises(TypeError, match="trace: .*brentq") as info:
+    # (once the interpreter has specialised the code, the pending refusal itself comes out)
+    with pytest.raises(TypeError, match="brentq") as info:
         ad.trace(sqrt_by_brentq, 2.0)
     assert not isinstance(info.value, SystemError)
-    assert isinstance(info.value.__cause__, DroppedDerivative)
+    assert isinstance(info.value, DroppedDerivative) or \
+        isinstance(info.value.__cause__, DroppedDerivative)
 
 
 def test_brentq_inside_sparsity_detection_is_a_plain_type_error():
