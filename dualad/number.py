@@ -317,17 +317,17 @@ class Dual:
 
     def __float__(self):
         if type(self.tangent) is _PatternRow:
-            _pattern_refuse("a float (float(), math.*: use ad.math or NumPy)")
+            _pattern_refuse("a float (float(), math.*: use ad.math or NumPy)", conversion=True)
         raise DroppedDerivative(_LOSS.format("float", "float"))
 
     def __int__(self):
         if type(self.tangent) is _PatternRow:
-            _pattern_refuse("an int")
+            _pattern_refuse("an int", conversion=True)
         raise DroppedDerivative(_LOSS.format("int", "int"))
 
     def __complex__(self):
         if type(self.tangent) is _PatternRow:
-            _pattern_refuse("a complex (complex(), cmath.*: use ad.cmath or NumPy)")
+            _pattern_refuse("a complex (complex(), cmath.*: use ad.cmath or NumPy)", conversion=True)
         raise DroppedDerivative(_LOSS.format("complex", "complex"))
 
     def __index__(self):

@@ -372,7 +372,7 @@ _RULES = [
           numpy="arccos", at=_UNIT, at_complex=_CPLX),
     _rule("atan", "x", "1/(1 + x*x)", math="atan", cmath="atan", mp="atan", numpy="arctan",
           at=_REAL, at_complex=_CPLX),
-    _rule("atan2", "y x", "x/(x*x + y*y)", "-y/(x*x + y*y)",
+    _rule("atan2", "y x", "x/hypot(x, y)/hypot(x, y)", "-y/hypot(x, y)/hypot(x, y)",
           math="atan2", mp=k.mp_atan2, numpy="arctan2",
           at=[(0.3, 1.2), (-1.1, -0.4), (2.0, -3.0)]),
     _rule("sinh", "x", "cosh(x)", math="sinh", cmath="sinh", mp="sinh", numpy="sinh",

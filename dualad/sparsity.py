@@ -39,7 +39,7 @@ import numpy as np
 from . import elemental
 from . import number as _number
 from ._arraylike import ValueShaped
-from .number import Dual, _make
+from .number import DroppedDerivative, Dual, _make
 from .rules import table
 from .tags import new_tag, running
 
@@ -63,8 +63,14 @@ class PatternBranchError(TypeError):
     being detected (an ``if`` on a comparison, ``bool()``, an index, ``argmax``, ...)."""
 
 
-def refuse(what: str):
-    raise PatternBranchError(
+class PatternConversionError(PatternBranchError, DroppedDerivative):
+    """float()/int()/complex() of a pattern value: refused as any look at a value, and a
+    ``DroppedDerivative`` as a dual's is, so that a refusal compiled code swallowed (and
+    Python reported as SystemError) is recognised (``transforms._seed.plain_errors``)."""
+
+
+def refuse(what: str, conversion: bool = False):
+    raise (PatternConversionError if conversion else PatternBranchError)(
         f"sparsity detection: f used a value that depends on its arguments as {what}. A "
         "detected pattern is reused for every call with arguments of the same shapes, so no value "
         "may steer f while it is detected (the arguments other than the differentiated one "
@@ -293,7 +299,7 @@ class PatternArray(ValueShaped):
     __hash__ = None
 
     def __float__(self):
-        refuse("a float (float())")
+        refuse("a float (float())", conversion=True)
 
 
 def _plain(index):
@@ -434,8 +440,11 @@ def _elementwise(rule, ufunc, inputs):
                   if _is_pattern(x, tag) else None) for x in inputs]
     tangent = _level(inputs, tag)
     if not tangent:   # values: the union over the differentiable arguments, never masked
-        parts = [broadcast[i] for i in _differentiable_args(rule, len(inputs))
-                 if broadcast[i] is not None]
+        # off the real line a piecewise constant rule may move (sign z = z/|z|)
+        moving = range(len(inputs)) if rule.complex_jvp is not None and any(
+            elemental.has_complex(v) for v in values + [ans]) else \
+            _differentiable_args(rule, len(inputs))
+        parts = [broadcast[i] for i in moving if broadcast[i] is not None]
         return _wrap(ans, _union(parts, ans.size, n), n, tag)
     # tangent level (a tangent map): zero where the rule keeps a zero tangent lane zero
     parts = [b for b in broadcast if b is not None]
@@ -817,9 +826,10 @@ def detect(f, args, argnums, who="jacobian_sparsity"):
     call = [seeded if i == argnums else traced_constant(a, tag, n)
             for i, a in enumerate(args)]
     _N_INPUTS.append(n)
+    from .transforms._seed import plain_errors
     try:
         with elemental.transformation_pass(), running(tag):
-            out = f(*call)
+            out = plain_errors(f, who)(*call)
     finally:
         _N_INPUTS.pop()
     return _output_rows(out, tag, n_in, who)

@@ -32,7 +32,9 @@ from typing import Any, Callable
 import numpy as np
 
 from . import elemental
+from .array import _ON_PRIMAL
 from .functions import OTHER_DUALS
+from .number import DroppedDerivative
 from .rules import Rule, table
 from .tags import check_met
 
@@ -225,12 +227,17 @@ class Traced:
         # 0, which a complex value cannot); any other (np.greater, ...) runs NumPy's object
         # loop, as on an object array of traced values.
         rule = _UFUNC_RULES.get(ufunc) if method == "__call__" and not kwargs else None
+        if method == "__call__" and ufunc.__name__ in _ON_PRIMAL:   # np.isnan, np.less, ...
+            return ufunc(*[x.value if isinstance(x, Traced) else x for x in inputs], **kwargs)
         if rule is None or any(isinstance(x, np.ndarray) for x in inputs):
             return getattr(ufunc, method)(*[_boxed(x) for x in inputs], **kwargs)
         return _traced_rule(rule, inputs, None)
 
     def __float__(self):
-        raise TypeError("float() of a traced value would leave the trace; use .value")
+        # a DroppedDerivative as a dual's: compiled code that swallows it is recognised
+        raise DroppedDerivative("float() of a traced value would leave the trace (and drop "
+                                "its derivative); use .value. Compiled code that needs plain "
+                                "floats (scipy.optimize.brentq, for example) cannot be traced")
 
     __int__ = __complex__ = __float__
 
@@ -579,7 +586,7 @@ def trace(f: Callable[..., Any], *args, wrt: int | str = 0, digits: int = 4,
     v2 = v1 * v0 = 1.8186 | v̇2 = v0·v̇1 + v1·v̇0 =  0.0770
     y = v2       = 1.8186 | ẏ = v̇2              =  0.0770
     """
-    from .transforms._seed import check_callable
+    from .transforms._seed import check_callable, plain_errors
     from .tags import new_tag, running
     check_callable(f, "trace")
     names = _argument_names(f, len(args))
@@ -603,7 +610,7 @@ def trace(f: Callable[..., Any], *args, wrt: int | str = 0, digits: int = 4,
     traced = [Traced(row, tracer) for row in inputs]
     call_args = _rebuild(args, traced)
     with running(tracer.tag):
-        out = f(*call_args)
+        out = plain_errors(f, "trace")(*call_args)
     output = out.row if isinstance(out, Traced) else out
     if not isinstance(output, (Row, numbers.Number)):
         raise TypeError(f"trace: f must return a number, got {type(out).__name__}")

@@ -187,3 +187,15 @@ def test_pickle_round_trip():
     d = Dual(1.5, [1.0, 2.0])
     e = pickle.loads(pickle.dumps(d))
     assert e.value == 1.5 and e.tangent.tolist() == [1.0, 2.0]
+
+
+@pytest.mark.parametrize("scale", [1e-200, 1e200], ids=["tiny", "huge"])
+def test_atan2_partials_keep_their_scale_where_x2_plus_y2_under_or_overflows(scale):
+    # d atan2(y, x)/dy = x/(x^2 + y^2) = 1.2/1.53/scale (by hand); x*x + y*y is 0 or inf
+    y, x = 0.3 * scale, 1.2 * scale
+    want = 1.2 / 1.53 / scale
+    assert ad.derivative(lambda t: ad.math.atan2(t, x), y) == pytest.approx(want, rel=1e-15)
+    assert ad.derivative(lambda t: ad.math.atan2(y, t), x) == pytest.approx(-want / 4,
+                                                                           rel=1e-15)
+    _, t = ad.jvp(np.arctan2, (np.array([y]), np.array([x])), (np.ones(1), np.zeros(1)))
+    np.testing.assert_allclose(t, [want], rtol=1e-15)

@@ -9,6 +9,7 @@ import pytest
 
 import dualad as ad
 from dualad.array import DualArray
+from dualad.number import DroppedDerivative
 
 
 # --- copy and deepcopy --------------------------------------------------------------
@@ -319,3 +320,42 @@ def test_an_escaped_dual_still_computes_on_its_own():
     leak = escaped_dual()            # x = 1 + ε
     y = leak * 2.0 + ad.math.sin(leak)
     assert (y.value, y.tangent) == (2.0 + math.sin(1.0), 2.0 + math.cos(1.0))
+
+
+def test_brentq_inside_a_trace_is_a_plain_type_error():
+    # as on a dual: brentq's C loop swallows the traced value's refusal of float()
+    # (once the interpreter has specialised the code, the pending refusal itself comes out)
+    with pytest.raises(TypeError, match="brentq") as info:
+        ad.trace(sqrt_by_brentq, 2.0)
+    assert not isinstance(info.value, SystemError)
+    assert isinstance(info.value, DroppedDerivative) or \
+        isinstance(info.value.__cause__, DroppedDerivative)
+
+
+def test_brentq_inside_sparsity_detection_is_a_plain_type_error():
+    # brentq looks at f's value (np.isnan) before its C loop asks for a float: refused
+    with pytest.raises(TypeError, match="sparsity detection") as info:
+        ad.jacobian_sparsity(lambda v: sqrt_by_brentq(v[0]), np.array([2.0]))
+    assert not isinstance(info.value, SystemError)
+
+
+def _swallowing_c_function(v):
+    """What CPython does when compiled code ignores an error float() set: the next call
+    reports SystemError, the pending error as its cause."""
+    try:
+        float(v)
+    except TypeError as refusal:
+        raise SystemError("<built-in function f> returned a result with an exception set") \
+            from refusal
+    return 0.0
+
+
+@pytest.mark.parametrize("detect", [
+    lambda f: ad.jacobian_sparsity(lambda v: f(v[0]) + v[0], np.array([2.0])),
+    lambda f: ad.jacobian_sparsity(lambda v: f(v) + v, np.array([2.0, 3.0])),
+    lambda f: ad.jacfwd(lambda v: f(v[0]) + v, sparsity="auto")(np.array([2.0])),
+], ids=["scalar pattern", "pattern array", "jacfwd sparsity=auto"])
+def test_a_swallowed_refusal_of_a_pattern_value_is_a_plain_type_error(detect):
+    with pytest.raises(TypeError, match="compiled code that needs a plain float") as info:
+        detect(_swallowing_c_function)
+    assert not isinstance(info.value, SystemError)

@@ -205,3 +205,14 @@ def test_recovery_checks_the_compressed_shape():
     recover = sps.column_recovery(pattern, ad.color_columns(pattern))
     with pytest.raises(ValueError, match=r"compressed matrix has shape \(6, 2\), expected \(6, 3\)"):
         recover(np.ones((6, 2)))
+
+
+def test_pattern_of_complex_sign_holds_its_dependence():
+    # sign is piecewise constant on the reals, but sign z = z/|z| moves with z off them
+    c = np.array([1 + 1j, 2 - 1j])
+    f = lambda v: np.sign(c + 1j * v)   # noqa: E731
+    x, h = np.array([1.0, 2.0]), 1e-6
+    moving = np.array([np.abs(f(x + h * e) - f(x - h * e)) / (2 * h) > 1e-3
+                       for e in np.eye(2)]).T     # central differences of plain NumPy
+    np.testing.assert_array_equal(moving, np.eye(2, dtype=bool))
+    np.testing.assert_array_equal(ad.jacobian_sparsity(f, x).toarray(), moving)
