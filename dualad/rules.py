@@ -342,7 +342,7 @@ _RULES = [
     _rule("truediv", "x y", "1/y", "-ans/y", op=operator.truediv, symbol="/",
           numpy=("divide", "true_divide"),
           at=[(1.3, -0.7), (-2.5, 4.0)], at_complex=[(1 + 2j, 0.5 - 1j)], doc="x / y"),
-    _rule("pow", "x y", "where(y == 0, 0, y*x**(y - 1))", "where(x == 0, 0, ans*log(x))",
+    _rule("pow", "x y", "where(x == 0, where(y == 0, 0, y*x**(y - 1)), y*x**(y - 1))", "where(x == 0, 0, ans*log(x))",
           op=operator.pow, symbol="**", math="pow", numpy=("power", "float_power"),
           at=[(1.3, 2.5), (0.7, -1.5), (2.0, 3.0), (-1.5, 2.0)],
           at_complex=[(1 + 2j, 0.5 - 1j)],
