@@ -35,19 +35,22 @@ def plain_errors(f, who: str):
     Compiled code that asks for a float (``PyFloat_AsDouble``) and does not check for an
     error, as ``scipy.optimize.brentq``'s C loop does, goes on with the refusal pending;
     CPython then stops at the next call with "SystemError: ... returned a result with an
-    exception set", the refusal as its cause."""
+    exception set", the refusal as its cause; or the compiled code raises an error of its
+    own on the value it got instead (brentq: "f(a) and f(b) must have different signs"),
+    the refusal as its context."""
     @functools.wraps(f)
     def f_with_plain_errors(*args, **kwargs):
         try:
             return f(*args, **kwargs)
-        except SystemError as exc:
-            refusal = _refusal_in(exc)
+        except Exception as exc:   # noqa: BLE001 - re-raised unless a refusal lies under it
+            refusal = None if isinstance(exc, DroppedDerivative) else _refusal_in(exc)
             if refusal is None:
                 raise
             raise TypeError(
                 f"{who}: f passed a dual to compiled code that needs a plain float (such as "
                 "scipy.optimize.brentq); a dual refuses float() because the derivative would "
-                "be dropped, and that code went on regardless (Python reported SystemError). "
+                "be dropped, and that code went on regardless (Python reported "
+                f"{type(exc).__name__}). "
                 "Differentiate the result another way, e.g. for a root x(a) of g(x, a) = 0: "
                 "dx/da = -(dg/da)/(dg/dx) at the root (implicit function theorem)") from refusal
     return f_with_plain_errors
