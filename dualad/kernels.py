@@ -155,28 +155,22 @@ def _mp_order(x, y):
     return (xr > yr) - (xr < yr) or (xi > yi) - (xi < yi)
 
 
-def mpc_maximum(x, y):
-    if mpmath.isnan(x) or mpmath.isnan(y):   # nan propagates, as in NumPy
-        return x if mpmath.isnan(x) else y
-    return x if _mp_order(x, y) >= 0 else y
+def _mpc_extremum(larger: bool, nan_propagates: bool):
+    """max/min (``larger``) of complex mpmath numbers in NumPy's lexicographic order; nan
+    propagates as in np.maximum/minimum, or is ignored as in np.fmax/fmin."""
+    def extremum(x, y):
+        if mpmath.isnan(x) or mpmath.isnan(y):
+            return (x if mpmath.isnan(x) else y) if nan_propagates else \
+                (y if mpmath.isnan(x) else x)
+        order = _mp_order(x, y)
+        return x if (order >= 0 if larger else order <= 0) else y
+    return extremum
 
 
-def mpc_minimum(x, y):
-    if mpmath.isnan(x) or mpmath.isnan(y):
-        return x if mpmath.isnan(x) else y
-    return x if _mp_order(x, y) <= 0 else y
-
-
-def mpc_fmax(x, y):
-    if mpmath.isnan(x) or mpmath.isnan(y):   # nan is ignored
-        return y if mpmath.isnan(x) else x
-    return x if _mp_order(x, y) >= 0 else y
-
-
-def mpc_fmin(x, y):
-    if mpmath.isnan(x) or mpmath.isnan(y):
-        return y if mpmath.isnan(x) else x
-    return x if _mp_order(x, y) <= 0 else y
+mpc_maximum = _mpc_extremum(larger=True, nan_propagates=True)
+mpc_minimum = _mpc_extremum(larger=False, nan_propagates=True)
+mpc_fmax = _mpc_extremum(larger=True, nan_propagates=False)
+mpc_fmin = _mpc_extremum(larger=False, nan_propagates=False)
 
 
 def mp_logaddexp(x, y):
