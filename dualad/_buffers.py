@@ -10,8 +10,9 @@ to their base, so a buffer with a live view is never handed out twice).
 The pool keeps at most ``CAPACITY`` bytes of buffers and only on CPython with the GIL,
 where reference counts are exact. ``release()`` drops every free buffer.
 
-Ufuncs on large arrays run on several threads (``set_num_threads``) when the caller
-ignores floating-point errors, as dualad's transformations do: NumPy releases the GIL
+Ufuncs on large arrays run on several threads (``set_num_threads``) when their
+floating-point errors are ignored or can be handed on as one call's (inside dualad's
+transformations, see ``call``): NumPy releases the GIL
 inside its loops, and a tangent-mode operation does two to four array passes where the
 primal does one, so a second core takes half of what the dual adds. Only idle workers
 take parts, and fewer when other threads are inside large calls too.
@@ -27,6 +28,8 @@ import threading
 import warnings
 
 import numpy as np
+
+from . import _fpe
 
 MIN_BYTES = 1 << 20
 CAPACITY = 64 << 20
@@ -240,28 +243,27 @@ def _run(first, parts, workers):
         raise error
 
 
-def _part(ufunc, operands, out, lo, hi):
-    """``ufunc`` on rows lo:hi (the caller ignores every floating-point error, see
-    ``call``; NumPy keeps that setting per thread)."""
+def _part(ufunc, operands, out, lo, hi, record):
+    """``ufunc`` on rows lo:hi; floating-point errors are ignored, or kept in ``record``
+    (see ``call``; NumPy keeps its error handling per thread)."""
     rows = out.shape[0]
     parts = [x[lo:hi] if type(x) is np.ndarray and x.ndim == out.ndim and x.shape[0] == rows
              else x for x in operands]
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore") if record is None else np.errstate(all="call", call=record):
         ufunc(*parts, out=out[lo:hi])
 
 
 _callers = 0   # threads now inside a large ``call``
 _callers_lock = threading.Lock()
-_IGNORED = {"divide": "ignore", "over": "ignore", "under": "ignore", "invalid": "ignore"}
 
 
 def call(ufunc, operands, out):
     """``ufunc(*operands, out=out)``; split along the first axis across idle worker threads
     when ``out`` is a large C-contiguous array, the operands are plain ndarrays or numbers
     (broadcast as in NumPy; one spanning the first axis is split with ``out``), none
-    overlaps ``out`` without being it, and the caller ignores floating-point errors (as
-    dualad's transformations do), so that no warning or error could come out differently
-    from one NumPy call."""
+    overlaps ``out`` without being it, and the floating-point errors can be handled as
+    in one NumPy call: ignored (dualad's own), or recorded by the parts and handed to the
+    caller's handling once each (a primal inside a pass, see ``dualad._fpe``)."""
     n = _threads
     if n == 1 or out.size < SPLIT_MIN or out.shape[0] < n or not out.flags.c_contiguous:
         return ufunc(*operands, out=out)
@@ -271,8 +273,10 @@ def call(ufunc, operands, out):
                 return ufunc(*operands, out=out)
         elif not isinstance(x, (int, float, complex, np.generic)):
             return ufunc(*operands, out=out)
-    if np.geterr() != _IGNORED:
+    errors = _fpe.split_mode()
+    if errors is None:
         return ufunc(*operands, out=out)
+    record = _fpe.Record() if errors == "record" else None
     global _callers
     with _callers_lock:
         _callers += 1
@@ -284,8 +288,10 @@ def call(ufunc, operands, out):
         m = len(workers) + 1
         rows = out.shape[0]
         b = [rows * i // m for i in range(m + 1)]
-        parts = [(_part, (ufunc, operands, out, b[i], b[i + 1])) for i in range(1, m)]
-        _run(lambda: _part(ufunc, operands, out, 0, b[1]), parts, workers)
+        parts = [(_part, (ufunc, operands, out, b[i], b[i + 1], record)) for i in range(1, m)]
+        _run(lambda: _part(ufunc, operands, out, 0, b[1], record), parts, workers)
+        if record:
+            _fpe.replay(record)
         return out
     finally:
         with _callers_lock:

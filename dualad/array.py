@@ -27,7 +27,7 @@ from copy import deepcopy as _deepcopy
 
 import numpy as np
 
-from . import _buffers, elemental
+from . import _buffers, _fpe, elemental
 from ._arraylike import ValueShaped
 from .elemental import finite, kind_of, lanes
 from .number import DroppedDerivative, Dual, _make
@@ -545,12 +545,20 @@ def elementwise(rule, ufunc, inputs):
         values.append(v)
         tangents.append(t)
     key = "numpy" if all(type(v) is np.ndarray for v in values) else kind_of(values)
+    if key.startswith("dual:"):
+        return _fpe.nested(_elementwise_values, rule, ufunc, values, tangents, key, tag, k)
+    return _elementwise_values(rule, ufunc, values, tangents, key, tag, k)
+
+
+def _elementwise_values(rule, ufunc, values, tangents, key, tag, k):
     if key.startswith("dual:") and ufunc not in _UFUNC_BY_OBJECT:
         # nested duals: a kernel (scipy.special's ufuncs, dualad's own NumPy kernels) would
         # see the inner dual as a plain array; the rule is applied again at that level
-        ans = elemental.GENERIC.functions[rule.name](*values)
+        ans = _fpe.passing(elemental.GENERIC.functions[rule.name], *values)
+    elif key.startswith("dual:"):
+        ans = _fpe.passing(ufunc, *values)
     else:
-        ans = ufunc(*values)
+        ans = _fpe.evaluate(ufunc.__name__, ufunc, *values)
     shape = _tshape(np.shape(ans), k)
     if rule.complex_jvp is not None and (elemental.nonholomorphic(rule, key, tangents) or any(
             elemental.has_complex(v) for v in values)):
@@ -628,6 +636,18 @@ def _arith(rule, ufunc, a, b):
     return _binary(rule, ufunc, a, b)
 
 
+def _plain(v):
+    return not isinstance(v, (DualArray, Dual))
+
+
+def _evaluated(name, fn, *values):
+    """The primal ``fn(*values)`` of an operation (see dualad._fpe): of the user's program
+    when the values are plain, else handed on to the outer duals."""
+    if all(map(_plain, values)):
+        return _fpe.evaluate(name, fn, *values)
+    return _fpe.passing(fn, *values)
+
+
 def _t_add(va, ta, vb, tb, ans, k):
     return ta if tb is None else (tb if ta is None else _into(np.add, ta, tb))
 
@@ -692,7 +712,13 @@ def _fast_binary(name, ufunc, a, b):
         return None
     va = a.value if a_dual else a
     vb = b.value if b_dual else b
-    ans = _into(ufunc, va, vb)
+    if _plain(va) and _plain(vb):
+        return _fast_binary_values(name, ufunc, a, b, va, vb, a_dual, b_dual, tag, k)
+    return _fpe.nested(_fast_binary_values, name, ufunc, a, b, va, vb, a_dual, b_dual, tag, k)
+
+
+def _fast_binary_values(name, ufunc, a, b, va, vb, a_dual, b_dual, tag, k):
+    ans = _evaluated(ufunc.__name__, _into, ufunc, va, vb)
     if not _lanes_safe(name, va, vb, ans, a_dual, b_dual):
         return None
     tangent_of = _TANGENT[name]
@@ -826,22 +852,31 @@ def _ex(v, k):
     return v[..., None]
 
 
+def _power(v, b):
+    return v * v if b == 2 else v ** b
+
+
 def _fast_pow(a, b):
     if not (type(a) is DualArray and type(b) in (int, float)):
         return None
+    if _plain(a.value):
+        return _fast_pow_values(a, b)
+    return _fpe.nested(_fast_pow_values, a, b)
+
+
+def _fast_pow_values(a, b):
     va, k = a.value, a.k
     if b == 0:
-        return _make_array(va ** b, np.zeros(np.shape(va) + ((k,) if k else ())), a.tag, k)
+        return _make_array(_evaluated("power", _power, va, b),
+                           np.zeros(np.shape(va) + ((k,) if k else ())), a.tag, k)
     if a.band is not None and type(va) is np.ndarray:
         lo, hi = a.rows
         v = va[lo:hi]
         p = 2 * v if b == 2 else b * v ** (b - 1)
-        ans = va * va if b == 2 else va ** b
+        ans = _evaluated("power", _power, va, b)
         return _make_array(ans, None, a.tag, k, a.rows, lanes(p, a.band, k))
-    if b == 2:
-        ans, p = va * va, 2 * va
-    else:
-        ans, p = va ** b, b * va ** (b - 1)
+    ans = _evaluated("power", _power, va, b)
+    p = 2 * va if b == 2 else b * va ** (b - 1)
     if not finite(p):
         return None   # the rule path: its partial is exact at 0 for integer b
     if k is not None and type(va) is np.ndarray:
@@ -857,7 +892,7 @@ def _fast_unary(rule, ufunc, x):
             rule.complex_jvp is not None and (v.dtype.kind == "c" or _complex_tangent(x))) \
             or rule.arity != 1:
         return None
-    ans = _buffers.unary(ufunc, v)
+    ans = _fpe.evaluate(ufunc.__name__, _buffers.unary, ufunc, v)
     d = _array_partial(rule)
     k = x.k
     if x.band is not None:
@@ -1071,8 +1106,14 @@ def _gathered_unary(rule, ufunc, x):
     if rule.kind != "smooth" or rule.arity != 1 or rule.jvp is not None or \
             rule.complex_jvp is not None:
         return None
+    if not _plain(x.value):
+        return _fpe.nested(_gathered_unary_value, rule, ufunc, x)
+    return _gathered_unary_value(rule, ufunc, x)
+
+
+def _gathered_unary_value(rule, ufunc, x):
     v = x.value
-    ans = ufunc(v)
+    ans = _evaluated(ufunc.__name__, ufunc, v)
     if type(v) is np.ndarray:
         p = _array_partial(rule)(v, ans)
     else:
@@ -1101,7 +1142,13 @@ def _gathered_binary(name, ufunc, a, b):
     vb = b.value if gb else b
     if ga and gb and a.k != b.k:
         return None
-    ans = ufunc(va, vb)
+    if _plain(va) and _plain(vb):
+        return _gathered_binary_values(name, ufunc, a, b, va, vb, ga, gb, tag, k)
+    return _fpe.nested(_gathered_binary_values, name, ufunc, a, b, va, vb, ga, gb, tag, k)
+
+
+def _gathered_binary_values(name, ufunc, a, b, va, vb, ga, gb, tag, k):
+    ans = _evaluated(ufunc.__name__, ufunc, va, vb)
     shape = getattr(ans, "shape", None)
     if shape is None:
         return None
@@ -1183,11 +1230,15 @@ def _constant_for(y, tag):
 
 
 def _gathered_pow(a, b):
+    if not _plain(a.value):
+        return _fpe.nested(_gathered_pow_value, a, b)
+    return _gathered_pow_value(a, b)
+
+
+def _gathered_pow_value(a, b):
     va = a.value
-    if b == 2:
-        ans, p = va * va, 2 * va
-    else:
-        ans, p = va ** b, b * va ** (b - 1)
+    ans = _evaluated("power", _power, va, b)
+    p = 2 * va if b == 2 else b * va ** (b - 1)
     return _gathered_array(ans, a.cols, _rescale(p, a.vals), a.tag, a.k)
 
 
@@ -1355,7 +1406,16 @@ def apply_array_rule(rule, func, args, kwargs, sequence=False):
         tangents = [t for _, t in split]
     if tag < 0:
         return func(*values, **kwargs)
-    ans = func(*values, **kwargs)
+    name = getattr(func, "__name__", "an array function")
+    if all(map(_plain, values[0] if sequence else values)):
+        return _array_rule_values(rule, func, values, kwargs, tangents, tag, k,
+                                  _fpe.evaluate, name)
+    return _fpe.nested(_array_rule_values, rule, func, values, kwargs, tangents, tag, k,
+                       lambda name, fn, *a, **kw: _fpe.passing(fn, *a, **kw), name)
+
+
+def _array_rule_values(rule, func, values, kwargs, tangents, tag, k, evaluate, name):
+    ans = evaluate(name, func, *values, **kwargs)
     dtype = kwargs.get("dtype")
     if dtype is not None and np.dtype(dtype).kind in "biu":
         return ans   # rounded to integers: piecewise constant, derivative 0 (as floor)

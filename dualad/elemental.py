@@ -24,6 +24,7 @@ import threading
 import mpmath
 import numpy as np
 
+from . import _fpe
 from .number import Dual, _make, _zeros_like
 from .rules import Rule
 from .tags import check_met
@@ -275,8 +276,11 @@ def _numpy_scalar(rule: Rule, key: str):
             if error is not None:
                 raise error
             return ans
-        out = ufunc(*(to_numpy(a) if type(a) is float or type(a) is complex else a
-                      for a in args))
+        args = [to_numpy(a) if type(a) is float or type(a) is complex else a for a in args]
+        if any(isinstance(a, Dual) for a in args):   # the inner dual evaluates its primal
+            out = ufunc(*args)
+        else:
+            out = _fpe.evaluate(ufunc.__name__, ufunc, *args)
         return out.item() if isinstance(out, (np.generic, np.ndarray)) else out
 
     _numpy_scalars[(rule.name, key)] = fn
@@ -310,11 +314,11 @@ def ieee_mode() -> bool:
 #
 # A partial may be inf or nan where the primal is finite (sqrt'(0) = inf), and the lane
 # guard computes products it then discards: warnings from those are not the user's. A
-# transformation runs f once per pass inside ``transformation_pass``: NumPy's divide,
-# invalid and overflow errors are ignored for the whole pass (the primal's as well, as
-# they always were inside the transformations), and the array fast paths, which
-# evaluate partials without an errstate of their own, apply. Outside a pass, array
-# operations take the general path, which evaluates partials under its own errstate.
+# transformation runs f once per pass inside ``transformation_pass``: dualad's own
+# floating-point errors are ignored for the whole pass, the primal's are handled as the
+# caller asked (see dualad._fpe), and the array fast paths, which evaluate partials
+# without an errstate of their own, apply. Outside a pass, array operations take the
+# general path, which evaluates partials under its own errstate.
 
 def in_pass() -> bool:
     return getattr(_state, "in_pass", False)
@@ -326,12 +330,12 @@ class transformation_pass:
     def __enter__(self):
         self.previous = getattr(_state, "in_pass", False)
         _state.in_pass = True
-        self.errstate = np.errstate(divide="ignore", invalid="ignore", over="ignore")
-        self.errstate.__enter__()
+        self.errors = _fpe.floating_point_errors()
+        self.errors.__enter__()
         return self
 
     def __exit__(self, *exc):
-        self.errstate.__exit__(*exc)
+        self.errors.__exit__(*exc)
         _state.in_pass = self.previous
         return False
 

@@ -96,7 +96,8 @@ class Rule:
             if callable(expr):  # a user rule (defjvp): a function of the primal arguments
                 return lambda *args: expr(*args[:-1])
             args = "x" if self.variadic else ", ".join(self.params)
-            fn = eval(f"lambda {args}, ans: {expr}", namespace)  # table data, not user input
+            code = compile(f"lambda {args}, ans: {expr}", f"<dualad partial {self.name}>", "eval")
+            fn = eval(code, namespace)  # table data, not user input
             self._compiled[(i, key)] = fn
         return fn
 

@@ -43,13 +43,7 @@ from dualad.functions import GENERIC_FUNCTIONS
 # under way for; "NEW:" entries were found by this suite. Delete an entry once the case
 # passes (strict xfail turns the fix into a failure "XPASS(strict)").
 
-_NEW_SILENT_TRANSFORM = ("NEW: inside ad.jvp/jacfwd the user's f runs under np.errstate("
-                         "ignore): NumPy's RuntimeWarning (and np.seterr(all='raise')) is lost")
-
-KNOWN_FAILURES: dict[str, str] = {
-    # singular points
-    "singular-*-array-warning": _NEW_SILENT_TRANSFORM,
-}
+KNOWN_FAILURES: dict[str, str] = {}
 
 
 def known_failure(case_id: str) -> str | None:
