@@ -17,7 +17,7 @@ import numpy as np
 
 from ..array import DualArray, wrap
 from ..elemental import to_mpmath
-from ..number import DroppedDerivative, Dual, _make
+from ..number import DroppedDerivative, Dual, _make, refusals
 from ..tags import escaped, finished
 
 _MP = (mpmath.mpf, mpmath.mpc)
@@ -40,17 +40,23 @@ def plain_errors(f, who: str):
     the refusal as its context."""
     @functools.wraps(f)
     def f_with_plain_errors(*args, **kwargs):
+        made = refusals()[0]
         try:
             return f(*args, **kwargs)
         except Exception as exc:   # noqa: BLE001 - re-raised unless a refusal lies under it
             refusal = None if isinstance(exc, DroppedDerivative) else _refusal_in(exc)
             if refusal is None:
-                raise
+                count, last = refusals()
+                if count == made or isinstance(exc, DroppedDerivative):
+                    raise
+                refusal = last   # a refusal made while f ran, cleared on the way
+            # (CPython's specialised code can clear it inside the compiled loop: brentq
+            # then reports only its own error on the value it got instead)
             raise TypeError(
                 f"{who}: f passed a dual to compiled code that needs a plain float (such as "
                 "scipy.optimize.brentq); a dual refuses float() because the derivative would "
                 "be dropped, and that code went on regardless (Python reported "
-                f"{type(exc).__name__}). "
+                f"{type(exc).__name__}: {str(exc):.200}). "
                 "Differentiate the result another way, e.g. for a root x(a) of g(x, a) = 0: "
                 "dx/da = -(dg/da)/(dg/dx) at the root (implicit function theorem)") from refusal
     return f_with_plain_errors
