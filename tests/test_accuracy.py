@@ -1,6 +1,5 @@
 """The accuracy lab: errors against the mpmath reference, the orders of finite
 differences, the report's fields, step sweeps, the command line."""
-import cmath
 import math
 import subprocess
 import sys

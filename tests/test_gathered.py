@@ -197,8 +197,8 @@ def test_gradient_of_a_long_vector_in_one_gathered_pass():
 @pytest.fixture
 def small_budget(monkeypatch):
     import importlib
-    jacfwd_module = importlib.import_module("dualad.transforms.jacfwd")
-    monkeypatch.setattr(jacfwd_module, "ONE_PASS_BYTES", 8 * 50 * 50)
+    passes_module = importlib.import_module("dualad.transforms._passes")
+    monkeypatch.setattr(passes_module, "ONE_PASS_BYTES", 8 * 50 * 50)
 
 
 def test_a_pass_over_budget_runs_again_in_chunks(small_budget):

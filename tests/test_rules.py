@@ -1,7 +1,5 @@
 """Every rule of the table against mpmath: discovered from the table, no per-rule code."""
-import math
 
-import mpmath
 import pytest
 
 import dualad as ad

@@ -10,6 +10,7 @@ from __future__ import annotations
 import decimal
 import functools
 import numbers
+import operator
 from typing import Any, Callable
 
 import mpmath
@@ -278,3 +279,32 @@ def to_array(items, shape=None):
         out = np.array(items)
         return out if shape is None else out.reshape(shape + out.shape[1:])
     return items
+
+
+def check_order(n, who: str) -> int:
+    try:
+        order = operator.index(n)
+    except TypeError:
+        raise TypeError(f"{who}: n must be a non-negative integer, got "
+                        f"{type(n).__name__} {n!r:.40}") from None
+    if order < 0:
+        raise ValueError(f"{who}: n must be a non-negative integer, got {order}")
+    return order
+
+
+def check_chunk_size(chunk_size, who: str) -> None:
+    """Refuse a chunk_size that is not None or a positive int, whatever the input."""
+    if chunk_size is None:
+        return
+    if isinstance(chunk_size, (bool, np.bool_)) or not isinstance(chunk_size,
+                                                                  (int, np.integer)):
+        raise TypeError(f"{who}: chunk_size must be a positive int or None, got "
+                        f"{type(chunk_size).__name__} {chunk_size!r:.40}")
+    if chunk_size < 1:
+        raise ValueError(f"{who}: chunk_size must be a positive int or None, got "
+                         f"{chunk_size}")
+
+
+def check_chunk(chunk_size, n: int, who: str) -> int:
+    check_chunk_size(chunk_size, who)
+    return min(int(chunk_size), n)

@@ -1,11 +1,11 @@
 """``derivative(f, x, n=1)``: the n-th derivative of a function of one variable."""
 from __future__ import annotations
 
-import operator
 from typing import Any, Callable
 
 from ..elemental import transformation_pass
 from ..tags import new_tag, running
+from ._seed import check_order
 from ._seed import as_scalar, check_callable, one_like, plain_errors, seed, tangent_of, to_array
 
 
@@ -38,17 +38,6 @@ def derivative(f: Callable[..., Any], x, n: int = 1):
             return to_array(tangent_of(y, tag, "derivative"))
     from .taylor import derivatives
     return to_array(derivatives(f, x, n)[n])
-
-
-def check_order(n, who: str) -> int:
-    try:
-        order = operator.index(n)
-    except TypeError:
-        raise TypeError(f"{who}: n must be a non-negative integer, got "
-                        f"{type(n).__name__} {n!r:.40}") from None
-    if order < 0:
-        raise ValueError(f"{who}: n must be a non-negative integer, got {order}")
-    return order
 
 
 def _value(y):

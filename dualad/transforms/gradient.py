@@ -10,6 +10,8 @@ from ..array import DualArray
 from ..elemental import transformation_pass
 from ..number import Dual
 from ..tags import new_tag, running
+from ._passes import jacobian_at
+from ._seed import check_chunk, check_chunk_size
 from ._seed import (_is_complex, as_scalar, as_vector, check_callable, is_array, is_sequence,
                     one_like, pack_like, plain_errors, seed, tangent_of)
 
@@ -63,7 +65,6 @@ def gradient(f: Callable[..., Any], x, chunk_size: int | None = None,
         if isinstance(x, np.ndarray) and x.size == 0:
             raise ValueError("gradient: x is empty; expected at least one number")
         complex_input = _check_input(x, holomorphic)
-    from .jacfwd import jacobian_at
 
     def scalar_f(*args):
         y = f(*args)
@@ -87,7 +88,6 @@ def _check_input(x, holomorphic) -> bool:
 def _complex_gradient(scalar_f, x, values, chunk_size):
     """JAX's gradient of a real-valued f of complex x: ∂f/∂x - i ∂f/∂y, as the gradient
     of w -> f(x + w[:n] + i w[n:]) at w = 0, a real input of 2n entries."""
-    from .jacfwd import jacobian_at
     if values is not None:   # a sequence: f receives a list
         n = len(values)
 
@@ -155,19 +155,13 @@ def _scalar_tangent(y, tag, directions=None, holomorphic=True):
     return tangent_of(y, tag, "gradient", directions)
 
 
-def check_chunk_size(chunk_size, who: str) -> None:
-    """Refuse a chunk_size that is not None or a positive int, whatever the input."""
-    if chunk_size is None:
-        return
-    if isinstance(chunk_size, (bool, np.bool_)) or not isinstance(chunk_size,
-                                                                  (int, np.integer)):
-        raise TypeError(f"{who}: chunk_size must be a positive int or None, got "
-                        f"{type(chunk_size).__name__} {chunk_size!r:.40}")
-    if chunk_size < 1:
-        raise ValueError(f"{who}: chunk_size must be a positive int or None, got "
-                         f"{chunk_size}")
-
-
-def check_chunk(chunk_size, n: int, who: str) -> int:
-    check_chunk_size(chunk_size, who)
-    return min(int(chunk_size), n)
+def gradient_in(f: Callable[..., Any], argnums: int,
+                holomorphic: bool = False) -> Callable[..., Any]:
+    """The function of all of f's arguments returning its gradient in argument argnums."""
+    def grad_in_x(*args):
+        def f_of_x(x):
+            call = list(args)
+            call[argnums] = x
+            return f(*call)
+        return gradient(f_of_x, args[argnums], holomorphic=holomorphic)
+    return grad_in_x

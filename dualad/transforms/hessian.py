@@ -5,9 +5,10 @@ import numbers
 from typing import Any, Callable
 
 from ._seed import check_callable
-from .gradient import gradient
-from .jacfwd import jacobian_at
+from ._passes import jacobian_at
+from .gradient import gradient, gradient_in  # noqa: F401  (gradient_in: sparse Hessians)
 from .jvp import jvp
+from .sparse import sparse_hessian
 
 
 def hessian(f: Callable[..., Any], argnums: int = 0, sparsity=None,
@@ -35,7 +36,6 @@ def hessian(f: Callable[..., Any], argnums: int = 0, sparsity=None,
     if sparsity is not None:
         if holomorphic:
             raise TypeError("hessian: holomorphic=True is not supported with sparsity")
-        from .sparse import sparse_hessian
         return sparse_hessian(f, argnums, sparsity)
 
     def hessian_of_f(*args):
@@ -53,18 +53,6 @@ def hessian(f: Callable[..., Any], argnums: int = 0, sparsity=None,
 
     hessian_of_f.__name__ = f"hessian_of_{getattr(f, '__name__', 'f')}"
     return hessian_of_f
-
-
-def gradient_in(f: Callable[..., Any], argnums: int,
-                holomorphic: bool = False) -> Callable[..., Any]:
-    """The function of all of f's arguments returning its gradient in argument argnums."""
-    def grad_in_x(*args):
-        def f_of_x(x):
-            call = list(args)
-            call[argnums] = x
-            return f(*call)
-        return gradient(f_of_x, args[argnums], holomorphic=holomorphic)
-    return grad_in_x
 
 
 def hvp(f: Callable[..., Any], x, v):

@@ -7,7 +7,8 @@ import numpy as np
 
 from .. import sparsity as sps
 from ._seed import check_callable
-from .jacfwd import jacobian_at
+from ._passes import jacobian_at
+from .gradient import gradient_in
 
 
 def _input_size(x) -> tuple:
@@ -145,7 +146,6 @@ def _only_output(out, has_aux):
 
 def sparse_hessian(f: Callable[..., Any], argnums: int, sparsity):
     """Hessian as scipy.sparse.csr_array from H S with a star colouring of its pattern."""
-    from .hessian import gradient_in
     check_callable(f, "hessian")
     sps._scipy_sparse()
     plans = _Plans(sparsity, "hessian", sps.star_color, sps.symmetric_recovery)

@@ -10,9 +10,9 @@ import numpy as np
 from ..elemental import DUALS, to_mpmath
 from ..jet import Jet, _zero_like
 from ..tags import escaped, finished, new_tag, running
+from ._seed import check_order as _check_order
 from ._seed import (as_array, as_scalar, as_vector, check_callable, is_array, plain_errors,
                     to_array)
-from .derivative import check_order as _check_order
 
 
 def taylor(f: Callable[..., Any], x, n: int, direction=None) -> list:

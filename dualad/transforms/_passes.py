@@ -1,0 +1,377 @@
+"""The engine of the Jacobian transformations: seeding, chunked passes over f, read-out.
+
+``jacobian_at`` evaluates the Jacobian of f at given arguments: each pass draws a fresh
+tag and seeds k basis directions e_j (a chunk of columns) into the flattened inputs; the
+outputs' k-tangents are k columns of the Jacobian. A 1-D input is seeded in one gathered
+pass when it fits (``ONE_PASS_BYTES``). ``jacfwd``, ``gradient``, ``hessian`` and the
+sparse (coloured) Jacobians are front ends of it.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import sparsity as _sparsity
+from ..array import (DualArray, GatheredTooWide, _make_array, budget_tripped,
+                     entries_per_number, gathered_seed, scatter_budget)
+from ..number import Dual, _make
+from ..elemental import transformation_pass
+from ..tags import new_tag, running
+from ._seed import (_is_complex, as_array, as_scalar, check_chunk, is_array,
+                    primal_of, seed, tangent_of)
+from ._tree import flatten, flatten_args, is_scalar, is_vector, leaf_shape, unflatten
+
+#: bytes of tangent per intermediate array a pass should aim at (about an L2 cache):
+#: wide enough that NumPy's per-call cost is shared by many columns, small enough
+#: that the k-tangents stay in cache and memory stays bounded.
+CHUNK_BYTES = 1 << 20
+#: a 1-D input (or an input inside an outer differentiation) is seeded in one gathered
+#: pass, O(n) tangents while the operations have gathered paths; should an operation need
+#: a full tangent larger than this, the pass stops and runs again in chunks
+ONE_PASS_BYTES = 64 << 20
+
+
+def check_argnums(argnums, who):
+    if isinstance(argnums, bool) or not isinstance(argnums, (int, tuple)):
+        raise TypeError(f"{who}: argnums must be an int or a tuple of ints, got "
+                        f"{type(argnums).__name__}")
+    nums = (argnums,) if isinstance(argnums, int) else argnums
+    if not nums or not all(isinstance(i, int) and not isinstance(i, bool) for i in nums):
+        raise TypeError(f"{who}: argnums must be an int or a non-empty tuple of ints, got "
+                        f"{argnums!r}")
+    _refuse_duplicates(nums, argnums, who)
+    return nums
+
+
+def _normalised_argnums(nums, argnums, n_args: int, who) -> tuple:
+    """``nums`` as indices 0..n_args-1 (negative ones count from the end, as in JAX);
+    out of range or naming an argument twice is an error (its second Jacobian would be
+    taken with the first one's seed held constant: zero)."""
+    if not all(-n_args <= i < n_args for i in nums):
+        raise ValueError(f"{who}: argnums={argnums!r} but f was called with {n_args} "
+                         "positional argument(s)")
+    nums = tuple(i % n_args for i in nums)
+    _refuse_duplicates(nums, argnums, who)
+    return nums
+
+
+def _refuse_duplicates(nums, argnums, who):
+    if len(set(nums)) != len(nums):
+        raise ValueError(f"{who}: argnums={argnums!r} names an argument more than once")
+
+
+class _Leaf:
+    """One input leaf: its primal, shape, and place among the seeded directions."""
+
+    def __init__(self, x, offset, who, name):
+        self.kind = "vector" if is_vector(x) else ("scalar" if is_scalar(x) else "array")
+        if self.kind == "array":
+            if not (is_array(x) or isinstance(x, (list, tuple))):
+                raise TypeError(f"{who}: {name} must be a number, a sequence of numbers or an "
+                                f"array (or a tuple/list/dict of them), got "
+                                f"{type(x).__name__} {x!r:.60}")
+            x = as_array(x, who, name)
+        elif self.kind == "scalar":
+            x = as_scalar(x, who, name)
+        else:
+            x = type(x)(as_scalar(v, who, f"{name}[{i}]") for i, v in enumerate(x))
+        self.value = x
+        self.shape = leaf_shape(x)
+        self.size = math.prod(self.shape)
+        self.offset = offset
+
+    @property
+    def nested_array(self) -> bool:
+        """An array of duals of an outer differentiation: seeded gathered."""
+        return self.kind == "array" and bool(self.shape) and type(self.value) is DualArray \
+            and _plain_inside(self.value)
+
+    def seeded(self, start, stop, tag, seeds=None):
+        if seeds is None and _sparsity.detecting() and _sparsity.has_pattern(
+                [self.value] if self.kind != "vector" else self.value):
+            # inside a sparsity detection (a Hessian's): the seed at tangent level, whose
+            # zero lanes are structural
+            seeds = np.zeros((self.offset + self.size, stop))
+            lo, hi = max(start, self.offset), min(stop, self.offset + self.size)
+            seeds[np.arange(lo, hi), np.arange(lo, hi)] = 1.0
+        if seeds is not None:   # given seed directions (columns start:stop of a matrix)
+            tangent = seeds[self.offset:self.offset + self.size, start:stop]
+            if not tangent.any():
+                return self.value
+            if _sparsity.detecting() and _sparsity.has_pattern(
+                    [self.value] if self.kind != "vector" else self.value):
+                like = self.value if self.kind != "vector" else self.value[0]
+                tangent = _sparsity.tangent_seed(tangent, like)
+            k = stop - start
+            if self.kind == "array":
+                if not self.shape:
+                    return _make(_scalar_value(self.value), tangent[0], tag)
+                return _make_array(self.value, tangent.reshape(self.shape + (k,)), tag, k)
+            if self.kind == "scalar":
+                return seed(self.value, tangent[0], tag)
+            return type(self.value)(seed(v, tangent[i], tag) for i, v in enumerate(self.value))
+        lo, hi = max(start, self.offset), min(stop, self.offset + self.size)
+        if lo >= hi:
+            return self.value  # no direction of this pass moves this leaf: a constant
+        k = stop - start
+        if self.nested_array or (self.kind == "array" and self.shape and lo == self.offset
+                                 and hi - lo == self.size and _plain_inside(self.value)):
+            # entry i moves along direction i: gathered, for the whole leaf or inside an
+            # outer differentiation (a chunk of a plain array is kept as a band below:
+            # gathered arrays are as long as the leaf, bands as the chunk)
+            return gathered_seed(self.value, tag, k, start - self.offset)
+        if lo == self.offset and hi - lo == self.size == k:
+            tangent = np.eye(k)   # the chunk is exactly this leaf
+        else:
+            rows = np.arange(lo - self.offset, hi - self.offset)
+            tangent = np.zeros((self.size, k))
+            tangent[rows, rows + self.offset - start] = 1.0
+        if self.kind == "array":
+            if not self.shape:
+                return _make(_scalar_value(self.value), tangent[0], tag)
+            if len(self.shape) == 1 and type(self.value) is np.ndarray and \
+                    2 * (hi - lo) <= self.size:
+                # a band: only rows lo:hi of the seed are non-zero
+                band = np.zeros((hi - lo, k))
+                band[np.arange(hi - lo), np.arange(lo, hi) - start] = 1.0
+                return _make_array(self.value, None, tag, k,
+                                   (lo - self.offset, hi - self.offset), band)
+            return _make_array(self.value, tangent.reshape(self.shape + (k,)), tag, k)
+        if self.kind == "scalar":
+            return seed(self.value, tangent[0], tag)
+        return type(self.value)(seed(v, tangent[i], tag) for i, v in enumerate(self.value))
+
+
+def _plain_inside(v) -> bool:
+    """A float ndarray, or dual arrays (of outer differentiations) around one."""
+    while type(v) is DualArray:
+        v = v.value
+    return type(v) is np.ndarray and v.dtype.kind == "f"
+
+
+def _scalar_value(v):
+    return v[()] if isinstance(v, (np.ndarray, DualArray)) else v
+
+
+def choose_chunk(n: int, out_hint: int | None = None) -> int:
+    per_column = 8 * max(n, out_hint or 0, 1)
+    return max(1, min(n, CHUNK_BYTES // per_column))
+
+
+def jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds=None,
+                holomorphic=False):
+    """The Jacobian of ``f`` at ``args``, f evaluated once per pass (see
+    ``elemental.transformation_pass``); with ``seeds`` (an (n, c) matrix) the product
+    J @ seeds instead. Complex inputs need ``holomorphic`` (see ``jacfwd``)."""
+    with transformation_pass():
+        return _jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds,
+                            holomorphic)
+
+
+def _complex_leaf(x) -> bool:
+    if is_vector(x):
+        return any(_is_complex(v) for v in x)
+    return _is_complex(x)
+
+
+def check_complex_inputs(leaves, holomorphic, who):
+    """JAX's rule: complex inputs with ``holomorphic=True`` and only then."""
+    kinds = [_complex_leaf(x) for x in leaves]
+    if holomorphic and not all(kinds):
+        raise TypeError(f"{who} with holomorphic=True requires complex inputs, got a real "
+                        f"{_describe_leaf(leaves[kinds.index(False)])}")
+    if not holomorphic and any(kinds):
+        raise TypeError(f"{who} requires real inputs, got a complex "
+                        f"{_describe_leaf(leaves[kinds.index(True)])}. For the complex "
+                        "derivative of a holomorphic f pass holomorphic=True; for a "
+                        "non-holomorphic f use jvp (its R-linear tangent map)"
+                        + (", or gradient for a real-valued f" if who == "jacfwd" else ""))
+
+
+def _describe_leaf(x) -> str:
+    v = primal_of_leaf(x)
+    if isinstance(v, np.ndarray):
+        return f"array of shape {v.shape} and dtype {v.dtype}"
+    return type(v).__name__
+
+
+def primal_of_leaf(x):
+    while isinstance(x, (Dual, DualArray)):
+        x = x.value
+    return x
+
+
+def _jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds=None,
+                 holomorphic=False):
+    first = None   # (tag, output) of a first chunk already run
+    if holomorphic and -len(args) <= min(nums) and max(nums) < len(args):
+        check_complex_inputs(flatten_args([args[i] for i in nums])[0], True, who)
+    if type(argnums) is int and seeds is None and not has_aux and chunk_size is None:
+        jac, first = _one_pass(f, args, argnums)   # the common case, without the bookkeeping
+        if jac is not None:
+            return jac
+    nums = _normalised_argnums(nums, argnums, len(args), who)
+    selected = [args[i] for i in nums]
+    raw_leaves, in_spec = flatten_args(selected)
+    leaves, offset = [], 0
+    for j, x in enumerate(raw_leaves):
+        leaf = _Leaf(x, offset, who, f"argument {nums[0]}" if len(raw_leaves) == 1
+                     else f"input leaf {j}")
+        leaves.append(leaf)
+        offset += leaf.size
+    if not holomorphic:
+        check_complex_inputs([leaf.value for leaf in leaves], False, who)
+    n = offset if seeds is None else seeds.shape[1]
+    if chunk_size is not None:
+        chunk = check_chunk(chunk_size, max(n, 1), who)
+    elif first is not None or seeds is not None or all(leaf.nested_array for leaf in leaves):
+        chunk = max(n, 1)   # given seeds; or inside an outer pass: gathered, all at once
+    else:
+        chunk = choose_chunk(n)
+    budgeted = chunk == n and chunk_size is None and seeds is None and \
+        all(leaf.nested_array for leaf in leaves)
+    try:
+        columns, out_spec, aux = _passes(f, args, nums, leaves, in_spec, n, chunk, first,
+                                         seeds, has_aux, who, budgeted)
+    except _TooWide:   # chunks whose full tangents, outer levels' included, fit the budget
+        per_column = sum(leaf.size * entries_per_number(leaf.value) for leaf in leaves)
+        chunk = max(1, min(n, ONE_PASS_BYTES // 8 // max(per_column, 1)))
+        columns, out_spec, aux = _passes(f, args, nums, leaves, in_spec, n, chunk, None,
+                                         seeds, has_aux, who, False)
+    jac_leaves = []
+    for j, parts in enumerate(columns):
+        if type(parts) is np.ndarray:
+            full = parts
+        else:
+            full = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
+        out_shape = np.shape(full)[:-1]
+        if seeds is not None:   # J @ seeds: one column per seed direction
+            jac_leaves.append(full)
+            continue
+        pieces = [np.reshape(full[..., leaf.offset:leaf.offset + leaf.size],
+                             out_shape + leaf.shape) for leaf in leaves]
+        per_arg = unflatten(in_spec, pieces)
+        jac_leaves.append(per_arg[0] if isinstance(argnums, int) else tuple(per_arg))
+    result = unflatten(out_spec, jac_leaves)
+    return (result, aux) if has_aux else result
+
+
+def _passes(f, args, nums, leaves, in_spec, n, chunk, first, seeds, has_aux, who,
+            budgeted):
+    """Run f on the seeds, ``chunk`` columns a pass; the Jacobian's blocks per output
+    leaf. ``budgeted``: one gathered pass that stops (GatheredTooWide) should an operation
+    need a full tangent wider than ONE_PASS_BYTES (then ``_TooWide``)."""
+    columns = None   # per output leaf: a preallocated Jacobian, or a list of blocks
+    out_spec = aux = None
+    for start in range(0, max(n, 1), chunk):
+        stop = min(start + chunk, n)
+        k = max(stop - start, 1)
+        if first is not None:   # the one pass already ran f on all columns: use its output
+            (tag, out), first = first, None
+        else:
+            tag = new_tag()
+            seeded = unflatten(in_spec, [leaf.seeded(start, stop, tag, seeds)
+                                         for leaf in leaves])
+            call_args = list(args)
+            for i, value in zip(nums, seeded):
+                call_args[i] = value
+            with running(tag):
+                out = _budgeted_call(f, call_args, tag) if budgeted else f(*call_args)
+        if has_aux:
+            out, aux_here = _split_aux(out, who)
+            if aux is None:
+                aux = primal_of(aux_here, tag, who)
+        out_leaves, spec = flatten(out)
+        if columns is None:
+            out_spec = spec
+            columns = [None] * len(out_leaves)
+        for j, y in enumerate(out_leaves):
+            if type(y) is DualArray and y.tag == tag and y.band is not None and n \
+                    and type(columns[j]) is not list:
+                if columns[j] is None:   # only the band can be non-zero
+                    columns[j] = np.zeros(y.value.shape + (n,), dtype=y.band.dtype)
+                lo, hi = y.rows
+                columns[j][lo:hi, start:stop] = y.band
+                continue
+            t = _leaf_tangent(y, tag, k, who)
+            if not n:
+                columns[j] = [t[..., :0]]
+                continue
+            if columns[j] is None and type(t) is np.ndarray and chunk < n:
+                columns[j] = np.zeros(t.shape[:-1] + (n,), dtype=t.dtype)
+            if type(columns[j]) is np.ndarray and type(t) is np.ndarray:
+                columns[j][..., start:stop] = t
+            else:
+                if type(columns[j]) is np.ndarray:   # a nested tangent: keep blocks
+                    columns[j] = [columns[j][..., :start]]
+                columns[j] = (columns[j] or []) + [t]
+    return columns, out_spec, aux
+
+
+class _TooWide(Exception):
+    """This level's gathered pass went over its budget: run it again in chunks."""
+
+
+def _budgeted_call(f, call_args, tag):
+    """f on a gathered seed of ``tag`` under the scatter budget; ``_TooWide`` when the
+    budget stopped it (also when f swallowed the stop: its output cannot be trusted)."""
+    tripped = False
+    try:
+        with scatter_budget(tag, ONE_PASS_BYTES // 8):
+            out = f(*call_args)
+    except GatheredTooWide as e:
+        if e.tag != tag:
+            raise
+        tripped = True
+    finally:
+        tripped = budget_tripped(tag) or tripped   # asked always: no stale record
+    if tripped:
+        raise _TooWide()
+    return out
+
+
+def _one_pass(f, args, argnums):
+    """One 1-D float array in, all columns in one pass. ``(jacobian, None)`` when the
+    output is one array or number (the Jacobian is its tangent); ``(None, (tag, output))``
+    when f ran but its output needs the general path; ``(None, None)`` when f did not run."""
+    if not -len(args) <= argnums < len(args):
+        return None, None
+    x = args[argnums]
+    if type(x) is not np.ndarray or x.dtype != np.float64 or x.ndim != 1 or not x.size:
+        return None, None
+    tag = new_tag()
+    call = list(args)
+    call[argnums] = gathered_seed(x, tag)
+    try:
+        with running(tag):
+            y = _budgeted_call(f, call, tag)
+    except _TooWide:
+        return None, None   # a full tangent would be too wide: chunks instead
+    if type(y) is DualArray and y.tag == tag and type(y.value) is np.ndarray:
+        t = y.tangent
+        if type(t) is np.ndarray:
+            return (t if t.flags.writeable and t.base is None else np.array(t)), None
+    elif type(y) is Dual and y.tag == tag and type(y.tangent) is np.ndarray and \
+            y.tangent.dtype != object:
+        return y.tangent, None
+    return None, (tag, y)
+
+
+def _split_aux(out, who):
+    if not (isinstance(out, (tuple, list)) and len(out) == 2):
+        raise TypeError(f"{who}: with has_aux=True, f must return a pair (output, aux), got "
+                        f"{type(out).__name__}")
+    return out
+
+
+def _leaf_tangent(y, tag, k, who):
+    """The k-tangent of one output leaf, shape ``leaf.shape + (k,)``."""
+    if is_vector(y):
+        return np.stack([tangent_of(v, tag, who, k) for v in y])
+    if isinstance(y, (list, tuple)):
+        raise TypeError(f"{who}: f returned an empty {type(y).__name__}; expected numbers or "
+                        "arrays")
+    return tangent_of(y, tag, who, k)
+
+
