@@ -29,6 +29,7 @@ import numpy as np
 
 from . import _buffers, _fpe, elemental
 from ._arraylike import ValueShaped
+from .carriers import RULE_HANDLERS, Carrier, register as _register_carrier
 from .elemental import finite, kind_of, lanes
 from .number import DroppedDerivative, Dual, _make
 from .rules import table
@@ -39,7 +40,7 @@ __all__ = ["DualArray"]
 _new = object.__new__
 
 
-class DualArray(ValueShaped):
+class DualArray(ValueShaped, Carrier):
     """An array of dual numbers: ``value`` (ndarray) and ``tangent`` (``value.shape`` for
     one direction, ``value.shape + (k,)`` for k directions)."""
 
@@ -442,7 +443,7 @@ def _scalar(x):
 
 
 def _primal(x):
-    while isinstance(x, elemental.DUALS):
+    while isinstance(x, Carrier):
         x = x.value
     return x
 
@@ -454,7 +455,7 @@ def _copy(x):
 def _store(container, index, item):
     """``container[index] = item``; a plain array holding a dual of a lower level (nested
     differentiation) first becomes a dual array of that level."""
-    if isinstance(item, elemental.DUALS) and type(container) is np.ndarray:
+    if isinstance(item, Carrier) and type(container) is np.ndarray:
         container = as_dual_array(container, item)
         container.owned = True
     container[index] = item
@@ -1221,8 +1222,8 @@ def _broadcast_gathered(x, shape):
 
 def _constant_for(y, tag):
     """Whether ``y`` is a number, or a dual of an outer differentiation, for ``tag``."""
-    if isinstance(y, elemental.DUALS):
-        if type(y) in _BASIC_DUALS and y.tag < tag:
+    if isinstance(y, Carrier):
+        if type(y) in (Dual, DualArray) and y.tag < tag:
             check_met(tag, y.tag)
             return True
         return False
@@ -1565,7 +1566,7 @@ def _refuse_keywords(name, kwargs):
 
 
 def _holds_dual(v):
-    if isinstance(v, elemental.DUALS):
+    if isinstance(v, Carrier):
         return True
     return type(v) in (list, tuple) and any(_holds_dual(x) for x in v)
 
@@ -1579,13 +1580,12 @@ from .rules import table as _table  # noqa: E402
 _ADD, _SUB, _MUL, _DIV, _POW = (_table[n] for n in ("add", "sub", "mul", "truediv", "pow"))
 _FLOORDIV, _MOD, _ABS = (_table[n] for n in ("floordiv", "mod", "abs"))
 
-elemental.DUALS = (Dual, DualArray)
 
 
 def _array_rule(rule, args, flavour):
     kernel = rule.impl.get("numpy")
     if kernel is None:
-        array = next(a for a in args if type(a) in _OTHER)
+        array = next(a for a in args if type(a) in RULE_HANDLERS)
         raise TypeError(f"dualad: {rule.name}() has no array implementation (it takes "
                         f"scalars only); got a {type(array).__name__} of shape "
                         f"{getattr(array, 'shape', '?')}: apply it to each scalar element "
@@ -1595,7 +1595,6 @@ def _array_rule(rule, args, flavour):
 
 _register_table_rules()
 _NUMPY_NAMESPACE = elemental.namespace("numpy")
-_BASIC_DUALS = (Dual, DualArray)
 
 
 def _concatenate_banded(arrays, axis=0, **kwargs):
@@ -1646,8 +1645,7 @@ def _concatenate_full(arrays, axis=0, **kwargs):
                     tag is not None and (x.tag != tag or x.k != k)):
                 return None
             tag, k = x.tag, x.k
-        elif isinstance(x, (Dual, DualArray)) or elemental.DUALS != _BASIC_DUALS and \
-                isinstance(x, elemental.DUALS):
+        elif isinstance(x, Carrier):
             return None
     if tag is None:
         return None
@@ -1664,7 +1662,7 @@ def _concatenate_full(arrays, axis=0, **kwargs):
 
 
 def _has_dual_inside(items) -> bool:
-    return any(isinstance(v, elemental.DUALS) or (type(v) in (list, tuple) and
+    return any(isinstance(v, Carrier) or (type(v) in (list, tuple) and
                                                     _has_dual_inside(v)) for v in items)
 
 
@@ -1733,7 +1731,6 @@ def _sum(*args, **kwargs):
 _HANDLERS[np.sum] = _sum
 from . import array_functions  # noqa: E402,F401  (composed functions and primal-only ones)
 from . import sparsity as _sparsity  # noqa: E402
-from .functions import OTHER_DUALS as _OTHER  # noqa: E402
 
-_OTHER[DualArray] = _array_rule
-_OTHER[_sparsity.PatternArray] = _array_rule
+_register_carrier(DualArray, apply_rule=_array_rule)
+_register_carrier(_sparsity.PatternArray, apply_rule=_array_rule)

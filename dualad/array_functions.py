@@ -8,7 +8,7 @@ import inspect
 
 import numpy as np
 
-from . import elemental
+from .carriers import Carrier
 from . import sparsity as _sparsity
 from .array import (DualArray, _HANDLERS, _as_operand, _holds_dual, _make_array, _primal,
                     apply_array_rule, implements, wrap)
@@ -123,7 +123,7 @@ def _weighted_counts(samples, edges, weights):
 def _with_primal(primal, dual):
     """``dual`` with its primal replaced by the equal ``primal`` NumPy computed (bit for bit),
     its tangents at every level kept."""
-    if not isinstance(dual, elemental.DUALS):
+    if not isinstance(dual, Carrier):
         return primal
     return primal + (dual - _primal(dual))
 
@@ -171,7 +171,7 @@ def _like(func, fill):
                 if dtype.kind == "f" and np.iscomplexobj(_primal(value)):
                     value = np.real(value)   # NumPy casts a complex fill to a real dtype so
                 out = out + value
-        if isinstance(out, elemental.DUALS):
+        if isinstance(out, Carrier):
             return out
         return func(*[_deep_primal(v) for v in bound.args],   # a plain constant: NumPy's
                     **{key: _deep_primal(v) for key, v in bound.kwargs.items()})

@@ -17,9 +17,9 @@ from typing import Any, Callable
 import mpmath
 
 from . import kernels
-from . import elemental
 from .elemental import Flavour, apply, to_complex
-from .functions import differentiable, other_dual
+from .carriers import Carrier, apply_rule as apply_carrier_rule
+from .functions import differentiable
 from .number import Dual, _make, _zeros_like
 from .rules import Rule, table
 
@@ -27,18 +27,18 @@ __all__ = ["build"]
 
 
 def _is_dual(x) -> bool:
-    return isinstance(x, elemental.DUALS)
+    return isinstance(x, Carrier)
 
 
 def _has_dual(args) -> bool:
     for a in args:
-        if isinstance(a, elemental.DUALS):
+        if isinstance(a, Carrier):
             return True
     return False
 
 
 def _primal(x):
-    while isinstance(x, elemental.DUALS):
+    while isinstance(x, Carrier):
         x = x.value
     return x
 
@@ -83,7 +83,7 @@ def _sequence_rule(rule: Rule, flavour: Flavour, std: Callable, split: bool) -> 
 def _apply_any(rule, args, flavour):
     if any(isinstance(a, Dual) for a in args):
         return apply(rule, args, flavour)
-    return other_dual(rule, args, flavour)   # jets, traced values
+    return apply_carrier_rule(rule, args, flavour)   # jets, traced values
 
 
 def _log(unary: Callable, binary: Callable, std: Callable) -> Callable:

@@ -25,6 +25,7 @@ import mpmath
 import numpy as np
 
 from . import _fpe
+from .carriers import Carrier
 from .number import Dual, _make, _zeros_like
 from .rules import Rule
 from .tags import check_met
@@ -32,10 +33,6 @@ from .tags import check_met
 __all__ = ["apply", "lanes", "Flavour", "OPERATOR", "GENERIC", "MATH", "CMATH", "NUMPY"]
 
 _mpf, _mpc = mpmath.mpf, mpmath.mpc
-
-#: the dual types (dualad.array adds DualArray when it is imported)
-DUALS: tuple = (Dual,)
-
 
 # --- what kind of numbers are we looking at ------------------------------------------
 
@@ -73,7 +70,7 @@ def kind_of(values) -> str:
     dual = False
     best = "float"
     for v in values:
-        while isinstance(v, DUALS):
+        while isinstance(v, Carrier):
             dual = True
             v = v.value
         k = _base_kind(v)
@@ -87,7 +84,7 @@ def kind_of(values) -> str:
 
 
 def _inner(v):
-    while isinstance(v, DUALS):
+    while isinstance(v, Carrier):
         v = v.value
     return v
 
@@ -135,7 +132,7 @@ def promote_constants(rule: Rule, values):
 
 def has_complex(x) -> bool:
     """Whether ``x`` (a primal or a tangent, possibly a dual) holds complex numbers."""
-    if isinstance(x, DUALS):
+    if isinstance(x, Carrier):
         return has_complex(x.value) or has_complex(x.tangent)
     if isinstance(x, np.ndarray):
         if x.dtype == object:
@@ -155,7 +152,7 @@ def nonholomorphic(rule: Rule, key: str, tangents) -> bool:
 # --- namespaces in which the partial expressions are evaluated -------------------
 
 def _where(condition, a, b):
-    if isinstance(condition, np.ndarray) or isinstance(condition, DUALS):
+    if isinstance(condition, np.ndarray) or isinstance(condition, Carrier):
         # arrays of duals: elementwise choice; a condition of sparsity patterns: both
         return np.where(condition, a, b)
     return a if condition else b
@@ -391,7 +388,7 @@ def apply(rule: Rule, args: tuple, flavour: Flavour):
             values.append(a.value)
             tangents.append(a.tangent)
         else:
-            if isinstance(a, DUALS):   # duals of two differentiations meet: both running?
+            if isinstance(a, Carrier):   # duals of two differentiations meet: both running?
                 check_met(tag, a.tag)
             values.append(a)
             tangents.append(None)

@@ -150,8 +150,8 @@ def _eval(node, env):
 
 def _primal(v):
     """The number inside a dual (or a recording number of ``dualad trace``)."""
-    from .elemental import DUALS
-    while isinstance(v, DUALS):
+    from .carriers import Carrier
+    while isinstance(v, Carrier):
         v = v.value
     return v
 

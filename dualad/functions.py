@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from . import elemental
+from .carriers import RULE_HANDLERS, apply_rule as apply_carrier_rule
 from .elemental import GENERIC, NUMPY, OPERATOR, apply, lanes, kind_of, namespace
 from .number import Dual, _make
 from .rules import Rule, _functions, table
@@ -42,8 +43,8 @@ def differentiable(rule: Rule, flavour: elemental.Flavour,
                 if isinstance(a, Dual):
                     return apply(rule, args, flavour)
             for a in args:
-                if type(a) in OTHER_DUALS:
-                    return other_dual(rule, args, flavour)
+                if type(a) in RULE_HANDLERS:
+                    return apply_carrier_rule(rule, args, flavour)
             return plain(*args)
     fn.__name__ = fn.__qualname__ = rule.name
     fn.rule = rule
@@ -88,7 +89,7 @@ def _unary(rule: Rule, flavour, plain):
         expr, param = "_d(_x, ans)", "_x"
         env["_d"] = rule.partial(0, namespace("float"), "float")
     env.update(Dual=Dual, _make=_make, _lanes=lanes, _apply=apply, _partial=elemental.partial,
-               _ARITH_ERRORS=_ARITH_ERRORS, _OTHER=OTHER_DUALS, _other=other_dual,
+               _ARITH_ERRORS=_ARITH_ERRORS, _OTHER=RULE_HANDLERS, _other=apply_carrier_rule,
                _impl=flavour.impl(rule, "float"), _rule=rule, _flavour=flavour, _plain=plain,
                __builtins__={"type": type, "float": float, "isinstance": isinstance})
     # a rule with its own complex tangent map (abs) takes it for a complex tangent
@@ -100,21 +101,6 @@ def _unary(rule: Rule, flavour, plain):
     return env["fn"]
 
 
-#: dual types with machinery of their own (array duals, jets, pattern duals): their
-#: modules register a handler ``handler(rule, args, flavour)`` here when imported
-OTHER_DUALS: dict = {}
-
-
-def other_dual(rule, args, flavour):
-    """Route a rule applied to jets / array duals / pattern duals to their machinery."""
-    best = None
-    for a in args:
-        handler = OTHER_DUALS.get(type(a))
-        if handler is not None and (best is None or a.tag > best[0]):
-            best = (a.tag, handler)
-    return best[1](rule, args, flavour)
-
-
 def _plain_by_kind(rule: Rule, flavour):
     impl_float = rule.impl.get("float") if flavour is not NUMPY else None
 
@@ -123,8 +109,8 @@ def _plain_by_kind(rule: Rule, flavour):
             if impl_float is not None and all(type(a) is float for a in args):
                 return impl_float(*args)
             for a in args:
-                if type(a) in OTHER_DUALS:
-                    return other_dual(rule, args, flavour)
+                if type(a) in RULE_HANDLERS:
+                    return apply_carrier_rule(rule, args, flavour)
             key = kind_of(args)
             return flavour.impl(rule, key)(*args)
         except _ARITH_ERRORS as error:

@@ -32,6 +32,7 @@ import numpy as np
 
 from . import elemental
 from . import number as _number
+from .carriers import Carrier, register as _register_carrier
 from .number import Dual
 from .rules import table
 from .tags import check_met
@@ -49,7 +50,7 @@ def _zero_like(c):
     return 0.0
 
 
-class Jet:
+class Jet(Carrier):
     """Taylor coefficients ``coeffs[k] = x^(k)(0) / k!`` of a scalar (or elementwise
     array) function of one variable, truncated after order ``len(coeffs) - 1``."""
 
@@ -74,7 +75,7 @@ class Jet:
 
     def _coerce(self, other):
         """(other's coefficients, ok): constants become [c, 0, 0, ...]."""
-        if isinstance(other, elemental.DUALS) and other.tag != self.tag:
+        if isinstance(other, Carrier) and other.tag != self.tag:
             check_met(self.tag, other.tag)   # two differentiations meet: both running?
         if type(other) is Jet:
             if other.tag == self.tag:
@@ -85,10 +86,10 @@ class Jet:
             if other.tag > self.tag:
                 return None, False   # the other jet is the outer level
             return [other] + [_zero_like(_primal(other))] * self.order, True
-        if isinstance(other, elemental.DUALS) and getattr(other, "tag", -1) > self.tag:
+        if isinstance(other, Carrier) and getattr(other, "tag", -1) > self.tag:
             return None, False
         if isinstance(other, (numbers.Number, np.generic, np.ndarray, mpmath.mpf, mpmath.mpc,
-                              Dual)) or isinstance(other, elemental.DUALS):
+                              Dual)) or isinstance(other, Carrier):
             return [other] + [_zero_like(_primal(other))] * self.order, True
         return None, False
 
@@ -303,7 +304,7 @@ class Jet:
 
 
 def _primal(x):
-    while isinstance(x, elemental.DUALS):
+    while isinstance(x, Carrier):
         x = x.coeffs[0] if type(x) is Jet else x.value
     return x
 
@@ -551,7 +552,7 @@ def apply_rule(rule, args, flavour=None):
     tags = [a.tag for a in args if type(a) is Jet]
     tag = max(tags)
     for a in args:
-        if isinstance(a, elemental.DUALS) and a.tag != tag:
+        if isinstance(a, Carrier) and a.tag != tag:
             check_met(tag, a.tag)   # two differentiations meet: both running?
     order = min(a.order for a in args if type(a) is Jet and a.tag == tag)
     series = [_series(a, order, tag) for a in args]
@@ -751,14 +752,10 @@ def apply_reduction(rule, items):
     return compose(items)
 
 
-elemental.DUALS = elemental.DUALS + (Jet,)
 
 
 def _jet_rule(rule, args, flavour):
     return apply_rule(rule, args, flavour)
 
 
-from .functions import OTHER_DUALS as _OTHER  # noqa: E402
-
-_OTHER[Jet] = _jet_rule
-_number.SCALAR_DUALS.add(Jet)
+_register_carrier(Jet, apply_rule=_jet_rule, scalar=True)

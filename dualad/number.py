@@ -27,6 +27,7 @@ from copy import deepcopy as _deepcopy
 import mpmath
 import numpy as np
 
+from .carriers import SCALARS as _SCALARS, Carrier
 from .tags import TRANSFORM_BASE, new_user_tag
 
 __all__ = ["Dual"]
@@ -90,7 +91,7 @@ def _promote_tangent(tangent, value):
                     f"{type(tangent).__name__} {tangent!r:.60}")
 
 
-class Dual:
+class Dual(Carrier):
     """A dual number ``value + tangent·ε``.
 
     ``Dual(value, tangent=1.0)``: ``tangent`` is a number (one direction) or a 1-D
@@ -502,11 +503,7 @@ def _is_operand(x):
     handles the operation itself) gets NotImplemented."""
     if isinstance(x, (Dual, numbers.Number, mpmath.mpf, mpmath.mpc)):
         return True
-    return type(x) in SCALAR_DUALS
-
-
-#: scalar dual types of other modules (jets) that a Dual may hold as values
-SCALAR_DUALS: set = set()
+    return type(x) in _SCALARS
 
 
 def _binary(rule, a, b):
@@ -514,9 +511,9 @@ def _binary(rule, a, b):
         return _array.elementwise(rule, getattr(np, rule.numpy), (a, b))
     if not (_is_operand(a) and _is_operand(b)):
         return NotImplemented
-    if type(a) in SCALAR_DUALS or type(b) in SCALAR_DUALS:
+    if type(a) in _SCALARS or type(b) in _SCALARS:
         # a jet of a later tag than the dual is the outer level and handles the operation
-        jet_tag = max(x.tag for x in (a, b) if type(x) in SCALAR_DUALS)
+        jet_tag = max(x.tag for x in (a, b) if type(x) in _SCALARS)
         dual_tag = max(x.tag for x in (a, b) if isinstance(x, Dual))
         if jet_tag > dual_tag:
             return NotImplemented

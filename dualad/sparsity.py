@@ -39,6 +39,7 @@ import numpy as np
 from . import elemental
 from . import number as _number
 from ._arraylike import ValueShaped
+from .carriers import Carrier
 from .number import DroppedDerivative, Dual, _make
 from .rules import table
 from .tags import new_tag, running
@@ -155,7 +156,7 @@ def _is_pattern(x, tag=None):
     return type(x) is Dual and type(x.tangent) is PatternRow and (tag is None or x.tag == tag)
 
 
-class PatternArray(ValueShaped):
+class PatternArray(ValueShaped, Carrier):
     """An array whose entries carry their input dependence (rows of a sparse matrix with
     ``n`` columns: the inputs, then the marker). ``tangent``: a tangent-level array (a
     seed direction of a Hessian detection and what is computed from it), whose entries
@@ -313,7 +314,7 @@ def _plain(index):
 
 
 def _value(x):
-    while isinstance(x, elemental.DUALS):
+    while isinstance(x, Carrier):
         x = x.value
     return x
 
@@ -1037,7 +1038,6 @@ def column_recovery(pattern, coloring) -> Recovery:
     return Recovery(pattern.shape, rows, cols, rows, coloring.colors[cols], coloring.count)
 
 
-elemental.DUALS = elemental.DUALS + (PatternArray,)
 _number._PatternRow, _number._pattern_compare, _number._pattern_refuse, _number._pattern_truth \
     = PatternRow, condition, refuse, truth
 
@@ -1061,7 +1061,7 @@ def _tags(items, pattern, outer):
             pattern = x.tag if pattern is None else max(pattern, x.tag)
         elif type(x) in (list, tuple):
             pattern, outer = _tags(x, pattern, outer)
-        elif isinstance(x, elemental.DUALS):
+        elif isinstance(x, Carrier):
             tag = getattr(x, "tag", None)
             if tag is not None:
                 outer = tag if outer is None else max(outer, tag)
@@ -1071,7 +1071,7 @@ def _tags(items, pattern, outer):
 def shallow_primal(x):
     """The primal of ``x`` for a comparison: outer duals taken off, a pattern kept (its
     comparison gives a condition, see ``condition``)."""
-    while isinstance(x, elemental.DUALS) and not (type(x) is PatternArray or _is_pattern(x)):
+    while isinstance(x, Carrier) and not (type(x) is PatternArray or _is_pattern(x)):
         x = x.value
     return x
 
@@ -1089,7 +1089,7 @@ def observed(x, what):
     nonzero, ...): refused on a pattern (at any depth of lists and tuples)."""
     if type(x) in (list, tuple):
         return type(x)(observed(v, what) for v in x)
-    while isinstance(x, elemental.DUALS):
+    while isinstance(x, Carrier):
         if type(x) is PatternArray or _is_pattern(x):
             refuse(what)
         x = x.value

@@ -33,7 +33,7 @@ import numpy as np
 
 from . import elemental
 from .array import _ON_PRIMAL
-from .functions import OTHER_DUALS
+from .carriers import Carrier, register as _register_carrier
 from .number import DroppedDerivative
 from .rules import Rule, table
 from .tags import check_met
@@ -162,7 +162,7 @@ def _simplify(expr: str, constants: dict) -> str:
     return ast.unparse(_Fold(constants).visit(tree))
 
 
-class Traced:
+class Traced(Carrier):
     """A recording number: its row in the trace."""
 
     __slots__ = ("row", "tracer")
@@ -280,7 +280,7 @@ class _Tracer:
 
     def record(self, rule: Rule, args, flavour=None):
         for a in args:
-            if isinstance(a, elemental.DUALS) and not isinstance(a, Traced):
+            if isinstance(a, Carrier) and not isinstance(a, Traced):
                 check_met(self.tag, a.tag)   # a dual of a finished differentiation?
         values = [a.row.value if isinstance(a, Traced) else a for a in args]
         key = (rule.name, tuple(("row", a.row.index) if isinstance(a, Traced) else ("c", a)
@@ -343,7 +343,7 @@ def _traced_rule(rule, args, flavour):
     return tracer.record(rule, args, flavour)
 
 
-OTHER_DUALS[Traced] = _traced_rule
+_register_carrier(Traced, apply_rule=_traced_rule)
 
 
 class Trace:
@@ -658,4 +658,3 @@ def _rebuild(args, traced):
     return out
 
 
-elemental.DUALS = elemental.DUALS + (Traced,)

@@ -17,6 +17,7 @@ import mpmath
 import numpy as np
 
 from ..array import DualArray, wrap
+from ..carriers import Carrier
 from ..elemental import to_mpmath
 from ..number import DroppedDerivative, Dual, _make, refusals
 from ..tags import escaped, finished
@@ -86,8 +87,7 @@ def as_scalar(x, who: str, name: str = "x"):
         return x
     if cls is int or cls is bool:
         return float(x)
-    from ..elemental import DUALS
-    if isinstance(x, (Dual,) + _MP) or type(x).__name__ == "Jet" and isinstance(x, DUALS):
+    if isinstance(x, (Dual,) + _MP) or type(x).__name__ == "Jet" and isinstance(x, Carrier):
         return x
     if isinstance(x, np.generic) and isinstance(x, np.number):
         return x if isinstance(x, np.inexact) else float(x)
@@ -108,14 +108,12 @@ def is_sequence(x) -> bool:
 
 def is_array(x) -> bool:
     """An ndarray, or an array dual (DualArray, or a pattern dual during detection)."""
-    from ..elemental import DUALS
-    return isinstance(x, np.ndarray) or (isinstance(x, DUALS) and not isinstance(x, Dual))
+    return isinstance(x, np.ndarray) or (isinstance(x, Carrier) and not isinstance(x, Dual))
 
 
 def as_array(x, who: str, name: str = "x") -> np.ndarray:
     """A float (or complex) ndarray: ints and bools promoted."""
-    from ..elemental import DUALS
-    if isinstance(x, DUALS) and not isinstance(x, Dual):   # an array dual of an outer level
+    if isinstance(x, Carrier) and not isinstance(x, Dual):   # an array dual of an outer level
         return x
     arr = np.asarray(x)
     if arr.dtype.kind in "biu":

@@ -7,7 +7,8 @@ from typing import Any, Callable
 import mpmath
 import numpy as np
 
-from ..elemental import DUALS, to_mpmath
+from ..carriers import Carrier
+from ..elemental import to_mpmath
 from ..jet import Jet, _zero_like
 from ..tags import escaped, finished, new_tag, running
 from ._seed import check_order as _check_order
@@ -63,7 +64,7 @@ def _times(c, factor):
 
 def _one_like(v):
     v0 = v
-    while isinstance(v0, DUALS):
+    while isinstance(v0, Carrier):
         v0 = v0.coeffs[0] if type(v0) is Jet else v0.value
     if isinstance(v0, (mpmath.mpf, mpmath.mpc)):
         return mpmath.mpf(1)
@@ -73,7 +74,7 @@ def _one_like(v):
 
 
 def _jet(value, slope, n, tag):
-    zero = _zero_like(value if not isinstance(value, DUALS) else 0.0)
+    zero = _zero_like(value if not isinstance(value, Carrier) else 0.0)
     if isinstance(value, (mpmath.mpf, mpmath.mpc)):   # the series at the working precision
         slope = to_mpmath(slope)
     return Jet([value, slope] + [zero] * (n - 1), tag) if n else Jet([value], tag)
@@ -84,7 +85,7 @@ def _seed(x, n, tag, direction, who):
         if isinstance(x, (list, tuple)):
             raise ValueError(f"{who}: x is a sequence; give a direction (a sequence of the "
                              "same length) for the directional series f(x + t v)")
-        if is_array(x) and not isinstance(x, DUALS):
+        if is_array(x) and not isinstance(x, Carrier):
             value = as_array(x, who)
             return _jet(value, np.ones_like(value), n, tag)
         value = as_scalar(x, who)
@@ -108,7 +109,7 @@ def _read(y, n, tag, who):
     if type(y) is Jet and y.tag == tag:
         coeffs = list(y.coeffs[:n + 1])
         return coeffs + [_zero_like(coeffs[0])] * (n + 1 - len(coeffs))
-    if type(y) is Jet or (isinstance(y, DUALS)):
+    if type(y) is Jet or (isinstance(y, Carrier)):
         if finished(y.tag):
             raise escaped(y.tag)
         return [y] + [_zero_like(0.0)] * n

@@ -1,0 +1,54 @@
+"""The carriers of derivatives: one base class and one registry.
+
+Every type that carries derivatives derives from ``Carrier``: the scalar ``Dual``,
+``DualArray``, Taylor ``Jet``s, the ``PatternArray`` values of sparsity detection and the
+``Traced`` values of Wengert traces. ``isinstance(x, Carrier)`` is the one test of "does
+x carry derivatives"; being a class, not a tuple that modules extend at import time, it
+is never stale.
+
+A carrier with machinery of its own registers once (``register``):
+
+- ``apply_rule(rule, args, flavour)`` applies an elemental rule when one of ``args`` is
+  of its type (the highest tag among such arguments decides); the scalar ``Dual`` needs
+  none, the rule path (``dualad.elemental.apply``) is its machinery;
+- ``scalar=True``: a scalar ``Dual`` may hold it as its primal (a jet of an outer level).
+
+This module imports nothing of dualad's: every layer may use it.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+
+class Carrier:
+    """Base of every type that carries derivatives (see the module's docstring)."""
+
+    __slots__ = ()
+
+
+#: type -> its ``apply_rule(rule, args, flavour)``
+RULE_HANDLERS: dict[type, Callable] = {}
+#: carriers a scalar Dual may hold as its primal
+SCALARS: set[type] = set()
+
+
+def register(cls: type, *, apply_rule: Callable | None = None, scalar: bool = False) -> type:
+    """Register the carrier ``cls``: how it applies a rule, whether it is a scalar."""
+    if not issubclass(cls, Carrier):
+        raise TypeError(f"dualad: {cls.__name__} must derive from dualad.carriers.Carrier")
+    if apply_rule is not None:
+        RULE_HANDLERS[cls] = apply_rule
+    if scalar:
+        SCALARS.add(cls)
+    return cls
+
+
+def apply_rule(rule, args, flavour):
+    """Apply ``rule`` to ``args`` with the machinery of the registered carrier of the
+    highest tag among them (the innermost differentiation running)."""
+    best = None
+    for a in args:
+        handler = RULE_HANDLERS.get(type(a))
+        if handler is not None and (best is None or a.tag > best[0]):
+            best = (a.tag, handler)
+    return best[1](rule, args, flavour)
