@@ -1733,4 +1733,17 @@ from . import array_functions  # noqa: E402,F401  (composed functions and primal
 from . import sparsity as _sparsity  # noqa: E402
 
 _register_carrier(DualArray, apply_rule=_array_rule)
+
+
+def _dual_array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    return array_ufunc(ufunc, method, inputs, kwargs)
+
+
+def _dual_array_function(self, func, types, args, kwargs):
+    return array_function(func, args, kwargs)
+
+
+# NumPy's protocol on the scalar Dual (np.sin(d), ndarray * d) is this layer's
+Dual.__array_ufunc__ = _dual_array_ufunc
+Dual.__array_function__ = _dual_array_function
 _register_carrier(_sparsity.PatternArray, apply_rule=_array_rule)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from . import elemental
+from . import elemental, operators  # noqa: F401  (operators: installs them on Dual)
 from .carriers import RULE_HANDLERS, apply_rule as apply_carrier_rule
 from .elemental import GENERIC, NUMPY, OPERATOR, apply, lanes, kind_of, namespace
 from .number import Dual, _make

@@ -27,7 +27,7 @@ from copy import deepcopy as _deepcopy
 import mpmath
 import numpy as np
 
-from .carriers import SCALARS as _SCALARS, Carrier
+from .carriers import Carrier
 from .tags import TRANSFORM_BASE, new_user_tag
 
 __all__ = ["Dual"]
@@ -112,162 +112,6 @@ class Dual(Carrier):
             self.tag = level if level < TRANSFORM_BASE else new_user_tag()
         else:
             self.tag = 0
-
-    # --- arithmetic: inline fast paths, rule table for the rest ---------------------
-
-    def __add__(self, other):
-        if type(other) is Dual:
-            if other.tag is self.tag:
-                return _make(self.value + other.value, self.tangent + other.tangent, self.tag)
-        elif type(other) is float or type(other) is int:
-            return _make(self.value + other, self.tangent, self.tag)
-        return _binary(_ADD, self, other)
-
-    def __radd__(self, other):
-        if type(other) is float or type(other) is int:
-            return _make(other + self.value, self.tangent, self.tag)
-        return _binary(_ADD, other, self)
-
-    def __sub__(self, other):
-        if type(other) is Dual:
-            if other.tag is self.tag:
-                return _make(self.value - other.value, self.tangent - other.tangent, self.tag)
-        elif type(other) is float or type(other) is int:
-            return _make(self.value - other, self.tangent, self.tag)
-        return _binary(_SUB, self, other)
-
-    def __rsub__(self, other):
-        if type(other) is float or type(other) is int:
-            return _make(other - self.value, -self.tangent, self.tag)
-        return _binary(_SUB, other, self)
-
-    def __mul__(self, other):
-        # The `r - r == 0` test is False for inf/nan products: those go to the rule
-        # path, which keeps lanes whose tangent is 0 at exactly 0 (no 0*inf = nan). On
-        # nested duals it sees the value only: there the result must be finite at every
-        # level, which makes the factors of its tangent so (an inf anywhere in a factor
-        # or a divisor gives an inf or a nan in the result; likewise for / below).
-        if type(other) is Dual:
-            if other.tag is self.tag:
-                a = self.value
-                b = other.value
-                r = a * b
-                if r - r == 0.0 and (type(a) is not Dual or _finite(r)):
-                    return _make(r, self.tangent * b + a * other.tangent, self.tag)
-        elif type(other) is float or type(other) is int:
-            r = self.value * other
-            if r - r == 0.0:
-                return _make(r, self.tangent * other, self.tag)
-        return _binary(_MUL, self, other)
-
-    def __rmul__(self, other):
-        if type(other) is float or type(other) is int:
-            r = other * self.value
-            if r - r == 0.0:
-                return _make(r, other * self.tangent, self.tag)
-        return _binary(_MUL, other, self)
-
-    def __truediv__(self, other):
-        try:
-            if type(other) is Dual:
-                if other.tag is self.tag:
-                    b = other.value
-                    r = self.value / b
-                    if r - r == 0.0 and (type(b) is not Dual or _finite(r)):
-                        return _make(r, (self.tangent - r * other.tangent) / b, self.tag)
-            elif type(other) is float or type(other) is int:
-                r = self.value / other
-                if r - r == 0.0:
-                    return _make(r, self.tangent / other, self.tag)
-        except ZeroDivisionError:
-            pass  # the rule path raises it again, or answers inf/nan in IEEE mode
-        return _binary(_TRUEDIV, self, other)
-
-    def __rtruediv__(self, other):
-        if type(other) is float or type(other) is int:
-            v = self.value
-            try:
-                r = other / v
-            except ZeroDivisionError:
-                return _binary(_TRUEDIV, other, self)
-            if r - r == 0.0 and (type(v) is not Dual or _finite(r)):
-                return _make(r, -r * self.tangent / v, self.tag)
-        return _binary(_TRUEDIV, other, self)
-
-    def __pow__(self, other, modulo=None):
-        if modulo is not None:
-            return NotImplemented
-        if type(other) is int or type(other) is float:
-            v = self.value
-            if type(v) is float:
-                if other == 0:  # x**0 = 1 with tangent 0 everywhere, also at 0
-                    return _make(v ** other, _zeros_like(self.tangent), self.tag)
-                try:
-                    r = v ** other
-                    p = other * v ** (other - 1)
-                except (ZeroDivisionError, OverflowError):
-                    return _binary(_POW, self, other)
-                if type(r) is float and type(p) is float and p - p == 0.0:
-                    return _make(r, p * self.tangent, self.tag)
-        return _binary(_POW, self, other)
-
-    def __rpow__(self, other, modulo=None):
-        if modulo is not None:
-            return NotImplemented
-        return _binary(_POW, other, self)
-
-    def __floordiv__(self, other):
-        return _binary(_FLOORDIV, self, other)
-
-    def __rfloordiv__(self, other):
-        return _binary(_FLOORDIV, other, self)
-
-    def __mod__(self, other):
-        return _binary(_MOD, self, other)
-
-    def __rmod__(self, other):
-        return _binary(_MOD, other, self)
-
-    def __divmod__(self, other):
-        q = self.__floordiv__(other)
-        return NotImplemented if q is NotImplemented else (q, self.__mod__(other))
-
-    def __rdivmod__(self, other):
-        q = self.__rfloordiv__(other)
-        return NotImplemented if q is NotImplemented else (q, self.__rmod__(other))
-
-    def __neg__(self):
-        return _make(-self.value, -self.tangent, self.tag)
-
-    def __pos__(self):
-        return self
-
-    def __abs__(self):
-        v = self.value
-        t = self.tangent
-        # a complex tangent leaves the real line, where |z| has its own rule (the table's)
-        if type(v) is float and (type(t) is float or type(t) is np.ndarray and
-                                 t.dtype.kind == "f"):
-            if v > 0.0:
-                return self
-            if v < 0.0:
-                return _make(-v, -t, self.tag)
-        return _apply(_ABS, (self,), _OPERATOR)
-
-    # --- piecewise-constant builtins: derivative 0 ------------------------------------
-
-    def __round__(self, ndigits=None):
-        args = (self,) if ndigits is None else (self, ndigits)
-        return _apply(_ROUND, args, _GENERIC)
-
-    def __floor__(self):
-        return _apply(_FLOOR, (self,), _GENERIC)
-
-    def __ceil__(self):
-        return _apply(_CEIL, (self,), _GENERIC)
-
-    def __trunc__(self):
-        return _apply(_TRUNC, (self,), _GENERIC)
 
     # --- comparisons look at the primal only (branches follow the primal) --------
 
@@ -355,13 +199,8 @@ class Dual(Carrier):
     def conjugate(self):
         return _make(self.value.conjugate(), self.tangent.conjugate(), self.tag)
 
-    # --- NumPy: ufuncs and array functions on scalar duals (np.sin(d), ndarray * d) ---
-
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        return _array.array_ufunc(ufunc, method, inputs, kwargs)
-
-    def __array_function__(self, func, types, args, kwargs):
-        return _array.array_function(func, args, kwargs)
+    # --- NumPy: ufuncs and array functions on scalar duals (np.sin(d), ndarray * d) are
+    # installed by dualad.array; a Dual never becomes an ndarray element ---------------
 
     def __array__(self, dtype=None, copy=None):
         # NumPy hands a list of duals to dualad only element by element, here: a NumPy
@@ -496,36 +335,3 @@ def _zeros_like(t):
         return type(t)(0)
     except TypeError:
         return 0.0
-
-
-def _is_operand(x):
-    """Numbers that combine with duals; anything else (a DualArray included, which then
-    handles the operation itself) gets NotImplemented."""
-    if isinstance(x, (Dual, numbers.Number, mpmath.mpf, mpmath.mpc)):
-        return True
-    return type(x) in _SCALARS
-
-
-def _binary(rule, a, b):
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return _array.elementwise(rule, getattr(np, rule.numpy), (a, b))
-    if not (_is_operand(a) and _is_operand(b)):
-        return NotImplemented
-    if type(a) in _SCALARS or type(b) in _SCALARS:
-        # a jet of a later tag than the dual is the outer level and handles the operation
-        jet_tag = max(x.tag for x in (a, b) if type(x) in _SCALARS)
-        dual_tag = max(x.tag for x in (a, b) if isinstance(x, Dual))
-        if jet_tag > dual_tag:
-            return NotImplemented
-    return _apply(rule, (a, b), _OPERATOR)
-
-
-# Late imports: elemental needs Dual defined above.
-from .elemental import apply as _apply, OPERATOR as _OPERATOR, GENERIC as _GENERIC  # noqa: E402
-from .elemental import finite as _finite  # noqa: E402
-from .rules import table as _table  # noqa: E402
-from . import array as _array  # noqa: E402
-
-_ADD, _SUB, _MUL, _TRUEDIV, _POW = (_table[n] for n in ("add", "sub", "mul", "truediv", "pow"))
-_FLOORDIV, _MOD, _ABS, _ROUND = (_table[n] for n in ("floordiv", "mod", "abs", "round"))
-_FLOOR, _CEIL, _TRUNC = (_table[n] for n in ("floor", "ceil", "trunc"))
