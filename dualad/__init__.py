@@ -6,6 +6,7 @@
 """
 from .number import Dual
 from .array import DualArray
+from . import array_functions  # noqa: F401  (NumPy functions composed of ruled operations)
 from . import jet
 from .rules import table as rules
 from . import functions

@@ -1729,10 +1729,9 @@ def _sum(*args, **kwargs):
 
 
 _HANDLERS[np.sum] = _sum
-from . import array_functions  # noqa: E402,F401  (composed functions and primal-only ones)
 from . import sparsity as _sparsity  # noqa: E402
 
-_register_carrier(DualArray, apply_rule=_array_rule)
+_register_carrier(DualArray, apply_rule=_array_rule, lift=as_dual_array)
 
 
 def _dual_array_ufunc(self, ufunc, method, *inputs, **kwargs):

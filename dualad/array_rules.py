@@ -17,6 +17,8 @@ import string
 
 import numpy as np
 
+from .carriers import lift
+
 # --- helpers for the trailing direction axis ---------------------------------------
 
 
@@ -420,8 +422,7 @@ def diag_jvp(args, kwargs, ans, tangents, k):
 def _scatter(out, index, values):
     """``out`` with ``out[index] = values`` (values may be duals of lower tags)."""
     if hasattr(values, "tag"):
-        from .array import as_dual_array
-        out = as_dual_array(out, values)
+        out = lift(out, values)
         out.owned = True
     out[index] = values
     return out

@@ -11,7 +11,9 @@ A carrier with machinery of its own registers once (``register``):
 - ``apply_rule(rule, args, flavour)`` applies an elemental rule when one of ``args`` is
   of its type (the highest tag among such arguments decides); the scalar ``Dual`` needs
   none, the rule path (``dualad.elemental.apply``) is its machinery;
-- ``scalar=True``: a scalar ``Dual`` may hold it as its primal (a jet of an outer level).
+- ``scalar=True``: a scalar ``Dual`` may hold it as its primal (a jet of an outer level);
+- ``lift(array, like)``, of the array carrier: a plain array as a carrier of ``like``'s
+  differentiation (so that tangent maps low in the layers can store duals into arrays).
 
 This module imports nothing of dualad's: every layer may use it.
 """
@@ -30,17 +32,29 @@ class Carrier:
 RULE_HANDLERS: dict[type, Callable] = {}
 #: carriers a scalar Dual may hold as its primal
 SCALARS: set[type] = set()
+#: the array carrier's ``lift(array, like)``: see ``lift``
+_LIFT: list[Callable] = []
 
 
-def register(cls: type, *, apply_rule: Callable | None = None, scalar: bool = False) -> type:
-    """Register the carrier ``cls``: how it applies a rule, whether it is a scalar."""
+def register(cls: type, *, apply_rule: Callable | None = None, scalar: bool = False,
+             lift: Callable | None = None) -> type:
+    """Register the carrier ``cls``: how it applies a rule, whether it is a scalar, and
+    (for the array carrier) how a plain array becomes one (``lift``)."""
     if not issubclass(cls, Carrier):
         raise TypeError(f"dualad: {cls.__name__} must derive from dualad.carriers.Carrier")
     if apply_rule is not None:
         RULE_HANDLERS[cls] = apply_rule
     if scalar:
         SCALARS.add(cls)
+    if lift is not None:
+        _LIFT[:] = [lift]
     return cls
+
+
+def lift(array, like):
+    """``array`` (plain) as an array carrier of ``like``'s differentiation, with zero
+    tangent: a container that entries like ``like`` can be stored into."""
+    return _LIFT[0](array, like)
 
 
 def apply_rule(rule, args, flavour):

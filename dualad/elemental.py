@@ -175,8 +175,7 @@ def namespace(key: str) -> dict:
     ns = {"__builtins__": {}}
     ns.update(_MP_CONSTANTS if base in ("mpf", "mpc") else _FLOAT_CONSTANTS)
     if key.startswith("dual:"):
-        from .functions import GENERIC_FUNCTIONS
-        ns.update(GENERIC_FUNCTIONS)
+        ns.update(GENERIC.functions)   # the differentiable functions (dualad.functions)
         ns["where"] = _where
     else:
         ns.update({r.name: r.impl[base] for r in table if base in r.impl})

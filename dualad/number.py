@@ -21,13 +21,13 @@ from __future__ import annotations
 import decimal
 import numbers
 import operator as _operator
-import threading
 from copy import deepcopy as _deepcopy
 
 import mpmath
 import numpy as np
 
 from .carriers import Carrier
+from .errors import DroppedDerivative, refusals  # noqa: F401  (refusals: re-exported)
 from .tags import TRANSFORM_BASE, new_user_tag
 
 __all__ = ["Dual"]
@@ -245,27 +245,6 @@ class Dual(Carrier):
 
     def __reduce__(self):
         return (_make, (self.value, self.tangent, self.tag))
-
-
-class DroppedDerivative(TypeError):
-    """float(), int() or complex() of a dual, refused: the derivative would be dropped.
-    (Its own class so that the transformations recognise it when compiled code swallowed
-    it and Python reported a SystemError instead, see ``transforms._seed.plain_errors``.)
-    Each one made is counted per thread, so that a refusal compiled code cleared without
-    a trace can still be found (``refusals``)."""
-
-    def __init__(self, *args):
-        super().__init__(*args)
-        _refusals.count = getattr(_refusals, "count", 0) + 1
-        _refusals.last = self
-
-
-_refusals = threading.local()
-
-
-def refusals() -> tuple:
-    """(how many DroppedDerivative this thread has made, the last one)."""
-    return getattr(_refusals, "count", 0), getattr(_refusals, "last", None)
 
 
 _LOSS = ("{}() of a Dual would drop its derivative. Use d.value for the primal value, or "

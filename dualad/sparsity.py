@@ -795,7 +795,7 @@ def jacobian_sparsity(f: Callable[..., Any], x, argnums: int = 0, *, sparse: boo
     array([[ True,  True, False],
            [False,  True,  True]])
     """
-    from .transforms._seed import check_callable
+    from .errors import check_callable
     check_callable(f, "jacobian_sparsity")
     args = x if isinstance(x, tuple) else (x,)
     pattern = detect(f, args, argnums)
@@ -827,7 +827,7 @@ def detect(f, args, argnums, who="jacobian_sparsity"):
     call = [seeded if i == argnums else traced_constant(a, tag, n)
             for i, a in enumerate(args)]
     _N_INPUTS.append(n)
-    from .transforms._seed import plain_errors
+    from .errors import plain_errors
     try:
         with elemental.transformation_pass(), running(tag):
             out = plain_errors(f, who)(*call)

@@ -586,7 +586,7 @@ def trace(f: Callable[..., Any], *args, wrt: int | str = 0, digits: int = 4,
     v2 = v1 * v0 = 1.8186 | v̇2 = v0·v̇1 + v1·v̇0 =  0.0770
     y = v2       = 1.8186 | ẏ = v̇2              =  0.0770
     """
-    from .transforms._seed import check_callable, plain_errors
+    from .errors import check_callable, plain_errors
     from .tags import new_tag, running
     check_callable(f, "trace")
     names = _argument_names(f, len(args))
