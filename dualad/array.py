@@ -158,58 +158,7 @@ class DualArray(ValueShaped):
     def __hash__(self):
         raise TypeError("unhashable type: 'DualArray'")
 
-    # --- methods NumPy arrays have -----------------------------------------------------
-
-    def sum(self, axis=None, keepdims=False):
-        return np.sum(self, axis=axis, keepdims=keepdims)
-
-    def mean(self, axis=None, keepdims=False):
-        return np.mean(self, axis=axis, keepdims=keepdims)
-
-    def prod(self, axis=None, keepdims=False):
-        return np.prod(self, axis=axis, keepdims=keepdims)
-
-    def max(self, axis=None, keepdims=False):
-        return np.max(self, axis=axis, keepdims=keepdims)
-
-    def min(self, axis=None, keepdims=False):
-        return np.min(self, axis=axis, keepdims=keepdims)
-
-    def cumsum(self, axis=None):
-        return np.cumsum(self, axis=axis)
-
-    def cumprod(self, axis=None):
-        return np.cumprod(self, axis=axis)
-
-    def dot(self, other):
-        return np.dot(self, other)
-
-    def reshape(self, *shape, order="C"):
-        shape = shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape
-        return np.reshape(self, shape, order=order)
-
-    def ravel(self):
-        return np.ravel(self)
-
-    flatten = ravel
-
-    def transpose(self, *axes):
-        axes = axes[0] if len(axes) == 1 and not isinstance(axes[0], int) else (axes or None)
-        return np.transpose(self, axes)
-
-    def swapaxes(self, axis1, axis2):
-        return np.swapaxes(self, axis1, axis2)
-
-    def squeeze(self, axis=None):
-        return np.squeeze(self, axis=axis)
-
-    def clip(self, min=None, max=None):
-        return np.clip(self, min, max)
-
-    def conj(self):
-        return np.conjugate(self)
-
-    conjugate = conj
+    # --- methods NumPy arrays have (the rest are NumPy's functions: see ValueShaped) ---
 
     def copy(self):
         out = _make_array(_copy(self.value), _copy(self.tangent), self.tag, self.k)
@@ -231,10 +180,20 @@ class DualArray(ValueShaped):
                             "tangent")
         return _make_array(self.value.astype(dtype), self.tangent.astype(dtype), self.tag, self.k)
 
-    def item(self):
-        if self.size != 1:
-            raise ValueError("can only convert a DualArray of size 1 to a Dual")
-        return self.reshape(())
+    def resize(self, *new_shape, refcheck=True):
+        """In place, as ``ndarray.resize``: the entries in C order, cut or padded with
+        zeros (tangent 0) to the new shape."""
+        shape = new_shape[0] if len(new_shape) == 1 and not isinstance(new_shape[0], int) \
+            else new_shape
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        flat, size = np.ravel(self), int(np.prod(shape))
+        if size <= self.size:
+            flat = flat[:size]
+        else:
+            flat = np.concatenate([flat, np.zeros(size - self.size, dtype=self.dtype)])
+        self.value = np.reshape(flat.value, shape)
+        self.tangent = np.reshape(flat.tangent, _tshape(shape, self.k))
+        self.owned = False   # may share the buffers of flat
 
     # --- indexing ----------------------------------------------------------------------
 
@@ -1419,8 +1378,29 @@ def _array_rule_values(rule, func, values, kwargs, tangents, tag, k, evaluate, n
     dtype = kwargs.get("dtype")
     if dtype is not None and np.dtype(dtype).kind in "biu":
         return ans   # rounded to integers: piecewise constant, derivative 0 (as floor)
+    if dtype is not None and np.dtype(dtype).kind == "f":
+        values, tangents = _real_parts(values, tangents)
     tangent = rule.jvp(values, kwargs, ans, tangents, k)
     return _wrap_result(ans, tangent, tag, k)
+
+
+def _real_parts(values, tangents):
+    """The inputs as NumPy reads them under a real ``dtype=``: it casts a complex input to
+    the dtype, discarding the imaginary part (with a ComplexWarning, which the primal's
+    evaluation gave). The function differentiated is then one of the real parts, so each
+    complex input and its tangent become their real parts (a sequence argument entry by
+    entry); the tangent map then sees a real function of real inputs."""
+    def real(v):
+        if isinstance(v, list):
+            return [real(x) for x in v]
+        return np.real(v) if v is not None and np.iscomplexobj(_primal(v)) else v
+
+    def real_tangent(v, t):
+        if isinstance(v, list):
+            return [real_tangent(x, u) for x, u in zip(v, t)]
+        return np.real(t) if t is not None and np.iscomplexobj(_primal(v)) else t
+    return (tuple(real(v) for v in values),
+            [real_tangent(v, t) for v, t in zip(values, tangents)])
 
 
 def _wrap_result(ans, tangent, tag, k):

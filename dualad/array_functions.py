@@ -11,14 +11,16 @@ import numpy as np
 from . import elemental
 from . import sparsity as _sparsity
 from .array import (DualArray, _HANDLERS, _as_operand, _holds_dual, _make_array, _primal,
-                    apply_array_rule, implements, wrap)
+                    apply_array_rule, elementwise, implements, wrap)
 from .array_rules import outer_compose
 from .functions import GENERIC_FUNCTIONS
+from .kernels import np_round
 from .number import Dual
 from .rules import table
 
 _WHERE = table["np.where"]
 _PHASE = GENERIC_FUNCTIONS["phase"]
+_ROUND = table["round"]
 
 
 @implements(np.where)
@@ -53,9 +55,9 @@ def _deep_primal(x):
 for _func in (np.shape, np.ndim, np.size, np.iscomplexobj, np.isrealobj, np.result_type,
               np.may_share_memory, np.shares_memory):   # shapes and dtypes only
     _on_primal(_func, looks_at_values=False)
-for _func in (np.argmax, np.argmin, np.argsort, np.nonzero, np.count_nonzero,
-              np.flatnonzero, np.searchsorted, np.isclose, np.allclose, np.array_equal,
-              np.argwhere, np.any, np.all, np.unravel_index, np.digitize,
+for _func in (np.argmax, np.argmin, np.argsort, np.argpartition, np.nonzero,
+              np.count_nonzero, np.flatnonzero, np.searchsorted, np.isclose, np.allclose,
+              np.array_equal, np.argwhere, np.any, np.all, np.unravel_index, np.digitize,
               np.lexsort, np.iscomplex, np.isreal):
     _on_primal(_func, looks_at_values=True)
 
@@ -192,7 +194,30 @@ def copy(a, order="K", subok=False):
     return a.copy() if isinstance(a, DualArray) else a
 
 
+@implements(np.round, np.around)
+def round_(a, decimals=0, out=None):
+    """np.round: piecewise constant in ``a`` (the table's round rule: derivative 0)."""
+    return elementwise(_ROUND, np_round, (a, decimals))
+
+
 # --- compositions of ruled operations --------------------------------------------------
+
+@implements(np.compress)
+def compress(condition, a, axis=None, out=None):
+    """np.compress: the entries where ``condition`` (on the primal) holds, a selection."""
+    return np.take(a, np.flatnonzero(_deep_primal(condition)), axis=axis)
+
+
+@implements(np.partition)
+def partition(a, kth, axis=-1, kind="introselect", order=None):
+    """np.partition: the entries placed by np.argpartition of the primal, a selection (the
+    order on either side of kth, which NumPy leaves unspecified, is argpartition's)."""
+    if order is not None:
+        raise TypeError("dualad: numpy.partition with order= (structured arrays) has no "
+                        "tangent rule")
+    index = np.argpartition(_primal(a), _deep_primal(kth), axis=axis, kind=kind)
+    return np.take_along_axis(a, index, axis=axis)
+
 
 @implements(np.outer)
 def outer(a, b, out=None):

