@@ -8,7 +8,7 @@ import inspect
 
 import numpy as np
 
-from . import elemental
+from . import _fpe, elemental
 from . import sparsity as _sparsity
 from .array import (DualArray, _HANDLERS, _as_operand, _holds_dual, _make_array, _primal,
                     apply_array_rule, elementwise, implements, wrap)
@@ -21,6 +21,7 @@ from .rules import table
 _WHERE = table["np.where"]
 _PHASE = GENERIC_FUNCTIONS["phase"]
 _ROUND = table["round"]
+_TWO_NORM = table["np.linalg.norm"]
 
 
 @implements(np.where)
@@ -386,15 +387,17 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
 
 @implements(np.linalg.norm)
 def norm(x, ord=None, axis=None, keepdims=False):
-    """Vector and matrix norms; the 2-norm at 0 has derivative 0 (like abs'(0))."""
+    """Vector and matrix norms; the 2-norm at 0 has derivative 0 (like abs'(0)). The 2-norm
+    and Frobenius norm are the table's rule (NumPy's primal, tangents scaled as hypot);
+    p-norms are NumPy's primal with the tangents of the scaled sum (see _p_norm)."""
     p = _primal(x)
     if axis is None and ord is None:
-        return _two_norm(np.ravel(x) if np.ndim(p) != 1 else x, None, keepdims, np.ndim(p))
+        return _two_norm(x, ord, axis, keepdims)
     matrix = (axis is None and np.ndim(p) == 2) or (isinstance(axis, tuple) and len(axis) == 2)
     if matrix:
         axes = (0, 1) if axis is None else axis
         if ord in (None, "fro"):
-            return _two_norm(x, axes, keepdims, np.ndim(p))
+            return _two_norm(x, ord, axis, keepdims)
         if ord == "nuc":
             return np.sum(np.linalg.svd(_to_last(x, axes), compute_uv=False), axis=-1)
         if ord in (2, -2):
@@ -411,7 +414,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
         raise ValueError(f"dualad: invalid norm order {ord!r} for matrices")
     ax = axis
     if ord in (None, 2):
-        return _two_norm(x, ax, keepdims, np.ndim(p))
+        return _two_norm(x, ord, axis, keepdims)
     if ord == np.inf:
         return np.max(np.abs(x), axis=ax, keepdims=keepdims)
     if ord == -np.inf:
@@ -420,6 +423,9 @@ def norm(x, ord=None, axis=None, keepdims=False):
         return np.sum(np.abs(x), axis=ax, keepdims=keepdims)
     if ord == 0:
         return np.sum(_primal(x) != 0, axis=ax, keepdims=keepdims).astype(float)
+    if ord > 0:
+        primal = _fpe.evaluate("norm", np.linalg.norm, p, ord, axis, keepdims)
+        return _with_primal(primal, _p_norm(x, ord, ax, keepdims))
     return np.sum(np.abs(x) ** ord, axis=ax, keepdims=keepdims) ** (1.0 / ord)
 
 
@@ -427,12 +433,27 @@ def _to_last(x, axes):
     return np.moveaxis(x, axes, (-2, -1))
 
 
-def _two_norm(x, axis, keepdims, ndim):
-    squares = np.real(x * np.conjugate(x)) if np.iscomplexobj(_primal(x)) else x * x
-    total = np.sum(squares, axis=axis, keepdims=keepdims)
-    # sqrt at 0 has an infinite partial; the 2-norm's subgradient at 0 is taken as 0
+def _two_norm(x, ord, axis, keepdims):
+    """The 2-norm (Frobenius for matrices) of ``x`` along ``axis`` (all axes if None) by
+    the table's rule; a sparsity detection takes the sum of squares, of the same pattern."""
+    if _sparsity.detecting() and _sparsity.has_pattern((x,)):
+        squares = np.real(x * np.conjugate(x)) if np.iscomplexobj(_primal(x)) else x * x
+        return np.sqrt(np.sum(squares, axis=axis, keepdims=keepdims))
+    return apply_array_rule(_TWO_NORM, np.linalg.norm, (x,),
+                            {"ord": ord, "axis": axis, "keepdims": keepdims})
+
+
+def _p_norm(x, order, axis, keepdims):
+    """(sum |x|^p)^(1/p) along ``axis``, p > 0, as s (sum |x/s|^p)^(1/p): s is a power of 2
+    near the largest |entry| (a constant: exact in every derivative; x/s is exact), so the
+    powers neither underflow nor overflow at first order. At 0 the derivative is 0."""
+    largest = np.max(np.abs(_primal(x)), axis=axis, keepdims=True, initial=0.0)
+    _, exponent = np.frexp(largest)
+    scale = np.ldexp(1.0, np.where(np.isfinite(largest), exponent - 1, 0))   # |x/s| < 2
+    total = np.sum(np.abs(x / scale) ** order, axis=axis, keepdims=keepdims)
+    scale = np.reshape(scale, np.shape(_primal(total)))
     safe = np.where(_primal(total) == 0, 1.0, total)
-    return np.where(_primal(total) == 0, 0.0 * total, np.sqrt(safe))
+    return np.where(_primal(total) == 0, 0.0 * total, scale * safe ** (1.0 / order))
 
 
 @implements(np.linalg.lstsq)

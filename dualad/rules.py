@@ -575,6 +575,8 @@ _ARRAY_RULES = [
     _array("np.cumsum", "a", ar.cumsum_jvp, np.cumsum, pattern="scan"),
     _array("np.cumprod", "a", ar.cumprod_jvp, np.cumprod, pattern="scan"),
     _array("np.max", "a", ar.max_jvp, np.max, np.amax, np.min, np.amin, pattern="reduce"),
+    _array("np.linalg.norm", "x", ar.two_norm_jvp, pattern="reduce",
+           doc="the 2-norm and Frobenius norm, scaled as hypot (other orders: compositions)"),
     # selection
     _array("np.where", "condition x y", ar.where_jvp, pattern="where"),
     _array("np.sort", "a", ar.sort_jvp, np.sort, pattern="sort"),

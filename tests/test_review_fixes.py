@@ -69,6 +69,95 @@ def test_real_dtype_of_complex_input_at_second_order():
     np.testing.assert_allclose(hess, [[0, c, b], [c, 0, a], [b, a, 0]], rtol=1e-15)
 
 
+# --- 3. the 2-norm's tangents where the squares of the entries underflow or overflow ----
+
+mpmath.mp.dps = 50
+
+
+def mp_norm_gradient(x):
+    """d||x||/dx = conj(x)/||x|| (Wirtinger-real form: the R-linear map dx -> Re(...)),
+    at 50 digits; for real x, x/||x||."""
+    xs = [mpmath.mpf(v) for v in x]
+    length = mpmath.sqrt(sum(v * v for v in xs))
+    return np.array([float(v / length) for v in xs])
+
+
+def mp_norm_hessian(x):
+    """(I - x x^T/||x||^2)/||x||, at 50 digits."""
+    xs = [mpmath.mpf(v) for v in x]
+    length = mpmath.sqrt(sum(v * v for v in xs))
+    n = len(xs)
+    return np.array([[float(((i == j) - xs[i] * xs[j] / length ** 2) / length)
+                      for j in range(n)] for i in range(n)])
+
+
+EXTREME = [[1e-170, 0.0], [1e-170, 1e-170], [3e-200, -4e-200], [1e200, 1e200],
+           [-3e300, 4e300, 1e299], [5e-324, 0.0], [1.5, -2.5, 0.5]]
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered in norm")   # NumPy's primal: inf
+@pytest.mark.parametrize("x", EXTREME, ids=str)
+def test_gradient_of_the_two_norm_at_tiny_and_huge_entries_is_mpmaths(x):
+    x = np.array(x)
+    np.testing.assert_allclose(ad.jacfwd(np.linalg.norm)(x), mp_norm_gradient(x), rtol=4e-16)
+
+
+# at 5e-324 the Hessian's 1/a overflows: not a case of a finite Hessian
+@pytest.mark.filterwarnings("ignore:overflow encountered in norm")
+@pytest.mark.parametrize("x", [v for v in EXTREME if 5e-324 not in v], ids=str)
+def test_hessian_of_the_two_norm_at_tiny_and_huge_entries_is_mpmaths(x):
+    x = np.array(x)
+    want = mp_norm_hessian(x)
+    got = ad.hessian(np.linalg.norm)(x)
+    np.testing.assert_allclose(got, want, rtol=1e-14, atol=1e-14 * np.max(np.abs(want)))
+
+
+def test_hessian_of_the_two_norm_at_a_tiny_axis_point_is_the_hand_derived_one():
+    # ||x|| at (a, 0), a > 0: d2/dx1^2 = 0, d2/dx2^2 = 1/a (the curvature of the circle)
+    a = 1e-170
+    np.testing.assert_array_equal(ad.hessian(np.linalg.norm)(np.array([a, 0.0])),
+                                  [[0.0, 0.0], [0.0, 1 / a]])
+
+
+def test_two_norm_primal_is_numpys_own_at_tiny_and_huge_entries():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for x in map(np.array, EXTREME):
+            value, _ = ad.jvp(np.linalg.norm, (x,), (np.ones_like(x),))
+            assert value == np.linalg.norm(x)   # 0.0 where NumPy's squares underflow, inf
+
+
+def test_two_norm_overflow_of_the_primal_warns_as_numpy_does():
+    x = np.array([1e200, 1e200])
+    with pytest.warns(RuntimeWarning, match="overflow"):
+        np.linalg.norm(x)
+    with pytest.warns(RuntimeWarning, match="overflow"):
+        ad.jacfwd(np.linalg.norm)(x)
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered in norm")
+def test_two_norm_of_tiny_complex_entries_and_along_an_axis():
+    z = np.array([[3e-200 + 4e-200j, -1e-200j], [2e250, 1e250 - 2e250j]])
+    dz = np.array([[1.0 + 0.5j, 2j], [-1.0, 0.5 + 1j]])
+    _, tangent = ad.jvp(lambda z: np.linalg.norm(z, axis=1), (z,), (dz,))
+    want = []
+    for row, drow in zip(z, dz):   # Re sum(conj(z) dz)/||z||, at 50 digits
+        zs = [mpmath.mpc(v) for v in row]
+        length = mpmath.sqrt(sum(abs(v) ** 2 for v in zs))
+        want.append(float(sum(mpmath.re(mpmath.conj(v) * mpmath.mpc(d))
+                              for v, d in zip(zs, drow)) / length))
+    np.testing.assert_allclose(tangent, want, rtol=4e-16)
+
+
+def test_p_norm_gradient_at_tiny_entries_is_mpmaths():
+    x = np.array([1e-170, -2e-170, 3e-171])
+    p = 3
+    xs = [mpmath.mpf(v) for v in x]
+    length = sum(abs(v) ** p for v in xs) ** (mpmath.mpf(1) / p)
+    want = [float(mpmath.sign(v) * (abs(v) / length) ** (p - 1)) for v in xs]
+    np.testing.assert_allclose(ad.jacfwd(lambda x: np.linalg.norm(x, p))(x), want, rtol=1e-15)
+
+
 # --- 6. the ndarray methods: NumPy's functions of the array -----------------------------
 
 # ndarray attributes a DualArray does not have, and why. Every other name of dir(ndarray)
