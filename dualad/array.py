@@ -517,7 +517,7 @@ def _elementwise_values(rule, ufunc, values, tangents, key, tag, k):
     elif key.startswith("dual:"):
         ans = _fpe.passing(ufunc, *values)
     else:
-        ans = _fpe.evaluate(ufunc.__name__, ufunc, *values)
+        ans = _fpe.evaluate(ufunc.__name__, _STAND_INS.get(ufunc, ufunc), *values)
     shape = _tshape(np.shape(ans), k)
     if rule.complex_jvp is not None and (elemental.nonholomorphic(rule, key, tangents) or any(
             elemental.has_complex(v) for v in values)):
@@ -851,7 +851,7 @@ def _fast_unary(rule, ufunc, x):
             rule.complex_jvp is not None and (v.dtype.kind == "c" or _complex_tangent(x))) \
             or rule.arity != 1:
         return None
-    ans = _fpe.evaluate(ufunc.__name__, _buffers.unary, ufunc, v)
+    ans = _fpe.evaluate(ufunc.__name__, _buffers.unary, _STAND_INS.get(ufunc, ufunc), v)
     d = _array_partial(rule)
     k = x.k
     if x.band is not None:
@@ -1072,7 +1072,8 @@ def _gathered_unary(rule, ufunc, x):
 
 def _gathered_unary_value(rule, ufunc, x):
     v = x.value
-    ans = _evaluated(ufunc.__name__, ufunc, v)
+    ans = _evaluated(ufunc.__name__, _STAND_INS.get(ufunc, ufunc) if type(v) is np.ndarray
+                     else ufunc, v)
     if type(v) is np.ndarray:
         p = _array_partial(rule)(v, ans)
     else:
@@ -1221,6 +1222,10 @@ def _ufunc_rules():
 
 
 _UFUNC_RULES = _ufunc_rules()
+# NumPy kernels of the table that compute a ufunc's primal on plain arrays in its place
+# (``kernel.ufunc``): np.log1p's complex values, which NumPy computes as log(1 + z)
+_STAND_INS = {kernel.ufunc: kernel for kernel in (rule.impl.get("numpy") for rule in table)
+              if getattr(kernel, "ufunc", None) is not None}
 _UFUNC_BY_OBJECT = {getattr(np, name): rule for name, rule in _UFUNC_RULES.items()
                     if isinstance(getattr(np, name, None), np.ufunc)}
 _STATE = elemental._state

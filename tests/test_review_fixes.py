@@ -158,6 +158,61 @@ def test_p_norm_gradient_at_tiny_entries_is_mpmaths():
     np.testing.assert_allclose(ad.jacfwd(lambda x: np.linalg.norm(x, p))(x), want, rtol=1e-15)
 
 
+# --- 4. complex log1p to a few ulp near 0 -----------------------------------------------
+
+SMALL_Z = [1e-10 + 1e-10j, 1e-5 - 3e-6j, -1e-8 + 1e-12j, -2e-10 + 1e-5j, -5e-9 + 1e-4j,
+           1e-20j, -1e-300 + 1e-300j, 1e-320 - 1e-320j, 0.3 + 0.2j,
+           # on the circle |1 + z| = 1, where Re log1p z = log|1 + z| cancels to ~0
+           complex(np.cos(0.7) * (1 + 1e-12) - 1, np.sin(0.7) * (1 + 1e-12))]
+
+
+def mp_log1p(z):
+    """log1p(z) and 1/(1 + z) from mpmath, with digits to spare for the cancellation in
+    |1 + z| (at 50 digits |z|^2 = 1e-40 of z = 1e-20j would be lost)."""
+    with mpmath.workdps(700):
+        w = mpmath.mpc(z.real, z.imag)
+        return complex(mpmath.log1p(w)), complex(1 / (1 + w))
+
+
+def assert_ulps(got, want, ulps):
+    for part in ("real", "imag"):
+        g, w = getattr(got, part), getattr(want, part)
+        assert abs(g - w) <= ulps * np.spacing(abs(w)), f"{part}: {g!r} vs {w!r}"
+
+
+@pytest.mark.parametrize("z", SMALL_Z, ids=str)
+def test_complex_log1p_of_a_scalar_dual_is_mpmaths_to_a_few_ulp(z):
+    want, slope = mp_log1p(z)
+    value, tangent = ad.jvp(np.log1p, (z,), (1 + 0j,))
+    assert_ulps(value, want, 2)
+    assert_ulps(tangent, slope, 2)
+
+
+@pytest.mark.parametrize("z", SMALL_Z, ids=str)
+def test_complex_log1p_of_a_dual_array_is_mpmaths_to_a_few_ulp(z):
+    want, slope = mp_log1p(z)
+    values, tangents = ad.jvp(np.log1p, (np.array([z, 2 * z]),), (np.array([1, 0.5 + 0j]),))
+    assert_ulps(values[0], want, 2)
+    assert_ulps(tangents[0], slope, 2)
+    assert_ulps(values[1], mp_log1p(2 * z)[0], 2)
+
+
+def test_complex_log1p_keeps_numpys_special_values_and_real_log1p():
+    special = np.array([-1 + 0j, complex(np.inf, 1), complex(-np.inf, 1), complex(1, np.inf),
+                        complex(np.nan, 1), complex(np.inf, np.nan), complex(-np.inf, np.inf)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        values, _ = ad.jvp(np.log1p, (special,), (np.ones_like(special),))
+        np.testing.assert_array_equal(values, np.log1p(special))
+    x = np.linspace(-0.9, 3.0, 7)
+    np.testing.assert_array_equal(ad.jvp(np.log1p, (x,), (np.ones(7),))[0], np.log1p(x))
+
+
+def test_complex_log1p_at_minus_one_warns_as_numpy_does():
+    with pytest.warns(RuntimeWarning, match="divide by zero"):
+        ad.jvp(np.log1p, (np.array([-1 + 0j]),), (np.array([1 + 0j]),))
+
+
 # --- 6. the ndarray methods: NumPy's functions of the array -----------------------------
 
 # ndarray attributes a DualArray does not have, and why. Every other name of dir(ndarray)
