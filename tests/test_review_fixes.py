@@ -5,6 +5,7 @@ and the ndarray methods a DualArray has.
 Every expected value comes from outside dualad: central differences of the plain NumPy
 function, mpmath at 50 digits, or a derivation written beside the test.
 """
+import re
 import warnings
 
 import mpmath
@@ -211,6 +212,54 @@ def test_complex_log1p_keeps_numpys_special_values_and_real_log1p():
 def test_complex_log1p_at_minus_one_warns_as_numpy_does():
     with pytest.warns(RuntimeWarning, match="divide by zero"):
         ad.jvp(np.log1p, (np.array([-1 + 0j]),), (np.array([1 + 0j]),))
+
+
+# --- 5. the accuracy lab at a complex x: the complex derivative of a holomorphic f ------
+
+def test_check_at_a_complex_scalar_compares_the_complex_derivative():
+    z = 1 + 1j
+    report = ad.check(np.sin, z)
+    with mpmath.workdps(50):
+        want = complex(mpmath.cos(mpmath.mpc(z.real, z.imag)))   # d sin z/dz = cos z
+    assert abs(report.reference - want) <= 1e-15 * abs(want)
+    assert report.errors["AD (dualad)"][1] < 1e-15
+    assert report.errors["Richardson (central, 4 levels)"][1] < 1e-12
+    assert "complex step" in report.notes and "complex step" not in report.values
+
+
+def test_check_at_a_complex_array_compares_the_complex_jacobian():
+    z = np.array([1 + 1j, 0.5 - 2j])
+    report = ad.check(lambda z: np.sin(z) * z[::-1], z)
+    # hand derivation: d(sin z_i z_{1-i}) = cos z_i z_{1-i} dz_i + sin z_i dz_{1-i}
+    a, b = z
+    want = np.array([[np.cos(a) * b, np.sin(a)], [np.sin(b), np.cos(b) * a]])
+    np.testing.assert_allclose(report.reference, want, rtol=1e-15)
+    assert report.errors["AD (dualad)"][1] < 1e-15
+
+
+@pytest.mark.parametrize("f, x, where", [
+    (np.conj, 1 + 1j, "in x is"),
+    (lambda z: np.real(z) * z, np.array([1 + 1j, 2j]), "in x[0] is"),
+    (lambda z: [z[0] * z[1].conjugate()], [1 + 1j, 2j], "in x[1] is"),
+])
+def test_check_refuses_a_complex_x_of_a_non_holomorphic_f(f, x, where):
+    with pytest.raises(ValueError, match=f"not holomorphic at x = .*{re.escape(where)}"):
+        ad.check(f, x)
+
+
+@pytest.mark.parametrize("x, named", [
+    ("a", "x must be a real or complex number"),
+    ([1.0, "a"], re.escape("x[1] must be a real or complex")),
+    (np.array(["a"]), "array of real or complex numbers"),
+])
+def test_check_refuses_a_non_number_naming_it(x, named):
+    with pytest.raises(TypeError, match=named):
+        ad.check(np.sin, x)
+
+
+def test_error_vs_step_refuses_a_complex_x_naming_it():
+    with pytest.raises(TypeError, match="x must be a real number, got complex"):
+        ad.error_vs_step(np.sin, 1 + 1j)
 
 
 # --- 6. the ndarray methods: NumPy's functions of the array -----------------------------
