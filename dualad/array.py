@@ -1236,6 +1236,17 @@ _REDUCE = {"add": np.sum, "multiply": np.prod, "maximum": np.max, "minimum": np.
 _ACCUMULATE = {"add": np.cumsum, "multiply": np.cumprod}
 
 
+def _reduction(func, who, a, kwargs):
+    """``ufunc.reduce``/``accumulate`` as the array function ``func`` (np.sum, np.cumsum,
+    ...), its keywords (dtype=, initial=, where=, keepdims=) handed on; one ``func`` does
+    not take is refused (it would be dropped)."""
+    taken = inspect.signature(func).parameters
+    for key, v in kwargs.items():
+        if key not in taken and v is not None:
+            raise TypeError(f"dualad: numpy.{who} with {key}={v!r} has no tangent rule")
+    return func(a, axis=kwargs.pop("axis", 0), **kwargs)
+
+
 def _as_object(x):
     if isinstance(x, np.ndarray):
         return x
@@ -1303,10 +1314,9 @@ def array_ufunc(ufunc, method, inputs, kwargs):
             if result is None:
                 result = elementwise(rule, ufunc, inputs)
     elif method == "reduce" and name in _REDUCE:
-        result = _REDUCE[name](inputs[0], axis=kwargs.pop("axis", 0),
-                               keepdims=kwargs.pop("keepdims", False))
+        result = _reduction(_REDUCE[name], f"{name}.reduce", inputs[0], kwargs)
     elif method == "accumulate" and name in _ACCUMULATE:
-        result = _ACCUMULATE[name](inputs[0], axis=kwargs.pop("axis", 0))
+        result = _reduction(_ACCUMULATE[name], f"{name}.accumulate", inputs[0], kwargs)
     elif method == "outer" and name in _UFUNC_RULES:
         a, b = inputs
         a_ndim = np.ndim(_primal(a))

@@ -38,6 +38,9 @@ REAL_DTYPE = {
     "trace": lambda z: np.trace(np.diag(z), dtype=float),
     "einsum": lambda z: np.einsum("i->", z, dtype=float, casting="unsafe"),
     "concatenate": lambda z: np.concatenate([z, 2 * z], dtype=float, casting="unsafe"),
+    "add.reduce": lambda z: np.add.reduce(z, dtype=float),
+    "multiply.reduce": lambda z: np.multiply.reduce(z, dtype=float),
+    "add.accumulate": lambda z: np.add.accumulate(z, dtype=float),
     "method sum": lambda z: z.sum(dtype=float),
     "method cumsum": lambda z: z.cumsum(dtype=float),
 }
@@ -53,6 +56,20 @@ def test_real_dtype_of_complex_input_differentiates_numpys_real_result(name):
     np.testing.assert_array_equal(value, plain)
     assert not np.iscomplexobj(tangent)
     np.testing.assert_allclose(tangent, central(f, Z, DZ), rtol=1e-8, atol=1e-9)
+
+
+def test_ufunc_reduce_keywords_are_honoured_or_refused():
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    dx = np.array([[1.0, -1.0], [0.5, 2.0]])
+    for f in (lambda x: np.add.reduce(x, axis=None, initial=5.0, where=x > 1.5),
+              lambda x: np.maximum.reduce(x, axis=0, initial=2.5),
+              lambda x: np.add.reduce(x, 1, None, None, True),
+              lambda x: np.multiply.accumulate(x, axis=1)):
+        value, tangent = ad.jvp(f, (x,), (dx,))
+        np.testing.assert_array_equal(value, f(x))   # the keywords were dropped before
+        np.testing.assert_allclose(tangent, central(f, x, dx), rtol=1e-8)
+    with pytest.raises(TypeError, match="maximum.reduce with dtype="):
+        ad.jvp(lambda x: np.maximum.reduce(x, dtype=float), (x,), (dx,))
 
 
 def test_real_dtype_keeps_numpys_complex_warning():
