@@ -42,7 +42,10 @@ def _in_place_operator(op, name):
             raise TypeError(f"x {name} y: the result has dtype {result.dtype}, which cannot "
                             f"be stored in x of dtype {self.dtype} (as NumPy: cast x first, "
                             f"x = x.astype({result.dtype}))")
-        self[...] = result
+        if np.shape(result) != self.shape:
+            raise ValueError(f"x {name} y: the result has shape {np.shape(result)}, which "
+                             f"cannot be stored in x of shape {self.shape} (as NumPy)")
+        self._take_on(result)
         return self
     method.__name__ = f"__i{op.__name__.strip('_')}__"
     return method
@@ -91,6 +94,10 @@ class ValueShaped:
 
     def compress(self, condition, axis=None, out=None):
         return np.compress(condition, self, axis=axis, out=out)
+
+    def _take_on(self, result):
+        """Become ``result`` (a carrier of this one's tag and shape), in place."""
+        self[...] = result
 
     def fill(self, value):
         self[...] = value

@@ -180,6 +180,15 @@ class DualArray(ValueShaped):
                             "tangent")
         return _make_array(self.value.astype(dtype), self.tangent.astype(dtype), self.tag, self.k)
 
+    def _take_on(self, result):
+        """Become ``result`` in place (x += y): its value and its tangent in the form it is
+        held (banded, scaled, gathered stay so), buffers shared until a write."""
+        if not isinstance(result, DualArray):
+            return super()._take_on(result)
+        for name in self.__slots__:
+            setattr(self, name, getattr(result, name))
+        self.owned = False
+
     def resize(self, *new_shape, refcheck=True):
         """In place, as ``ndarray.resize``: the entries in C order, cut or padded with
         zeros (tangent 0) to the new shape."""
