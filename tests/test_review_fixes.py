@@ -136,17 +136,15 @@ def test_weighted_histogram_of_complex_samples_places_them_as_numpy_does(density
 
 # --- 3. the 2-norm's tangents where the squares of the entries underflow or overflow ----
 
-mpmath.mp.dps = 50
-
-
+@mpmath.workdps(50)
 def mp_norm_gradient(x):
-    """d||x||/dx = conj(x)/||x|| (Wirtinger-real form: the R-linear map dx -> Re(...)),
-    at 50 digits; for real x, x/||x||."""
+    """d||x||/dx = x/||x||, at 50 digits."""
     xs = [mpmath.mpf(v) for v in x]
     length = mpmath.sqrt(sum(v * v for v in xs))
     return np.array([float(v / length) for v in xs])
 
 
+@mpmath.workdps(50)
 def mp_norm_hessian(x):
     """(I - x x^T/||x||^2)/||x||, at 50 digits."""
     xs = [mpmath.mpf(v) for v in x]
@@ -206,20 +204,22 @@ def test_two_norm_of_tiny_complex_entries_and_along_an_axis():
     dz = np.array([[1.0 + 0.5j, 2j], [-1.0, 0.5 + 1j]])
     _, tangent = ad.jvp(lambda z: np.linalg.norm(z, axis=1), (z,), (dz,))
     want = []
-    for row, drow in zip(z, dz):   # Re sum(conj(z) dz)/||z||, at 50 digits
-        zs = [mpmath.mpc(v) for v in row]
-        length = mpmath.sqrt(sum(abs(v) ** 2 for v in zs))
-        want.append(float(sum(mpmath.re(mpmath.conj(v) * mpmath.mpc(d))
-                              for v, d in zip(zs, drow)) / length))
+    with mpmath.workdps(50):
+        for row, drow in zip(z, dz):   # Re sum(conj(z) dz)/||z||
+            zs = [mpmath.mpc(v) for v in row]
+            length = mpmath.sqrt(sum(abs(v) ** 2 for v in zs))
+            want.append(float(sum(mpmath.re(mpmath.conj(v) * mpmath.mpc(d))
+                                  for v, d in zip(zs, drow)) / length))
     np.testing.assert_allclose(tangent, want, rtol=4e-16)
 
 
 def test_p_norm_gradient_at_tiny_entries_is_mpmaths():
     x = np.array([1e-170, -2e-170, 3e-171])
     p = 3
-    xs = [mpmath.mpf(v) for v in x]
-    length = sum(abs(v) ** p for v in xs) ** (mpmath.mpf(1) / p)
-    want = [float(mpmath.sign(v) * (abs(v) / length) ** (p - 1)) for v in xs]
+    with mpmath.workdps(50):   # d||x||_p/dx = sign(x) (|x|/||x||_p)^(p-1)
+        xs = [mpmath.mpf(v) for v in x]
+        length = sum(abs(v) ** p for v in xs) ** (mpmath.mpf(1) / p)
+        want = [float(mpmath.sign(v) * (abs(v) / length) ** (p - 1)) for v in xs]
     np.testing.assert_allclose(ad.jacfwd(lambda x: np.linalg.norm(x, p))(x), want, rtol=1e-15)
 
 
@@ -456,6 +456,18 @@ def test_matmul_assignment_changes_the_dual_array_in_place():
     value, tangent = ad.jvp(f, (X,), (DX,))
     np.testing.assert_array_equal(value, f(X))
     np.testing.assert_allclose(tangent, central(f, X, DX), rtol=1e-8)
+
+
+def test_augmented_assignment_that_would_grow_the_dual_array_is_refused_as_by_numpy():
+    with pytest.raises(ValueError):   # NumPy: non-broadcastable output operand
+        y = X[0].copy()
+        y += X
+    with pytest.raises(ValueError, match=r"shape \(2, 3\).*shape \(3,\)"):
+        def f(x):
+            y = x[0] * 1.0
+            y += x
+            return y
+        ad.jvp(f, (X,), (DX,))
 
 
 def test_augmented_assignment_of_complex_into_a_real_dual_array_is_refused_as_by_numpy():
