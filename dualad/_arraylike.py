@@ -1,12 +1,60 @@
 """The array protocol shared by the array-shaped carriers (DualArray, PatternArray): shape
-and iteration follow the primal ``value``."""
+and iteration follow the primal ``value``, and the ndarray methods are NumPy's functions.
+
+A method such as ``x.std(axis=0)`` is ``np.std(x, axis=0)``, as it is for an ndarray, so it
+goes through NumPy's dispatch to the carrier's handler for the function: the same
+arguments, the same tangent, the same refusals. The methods that work in place (``sort``,
+``fill``, ``+=``) compute the new entries that way and store them with the carrier's own
+``x[...] = ...``.
+"""
 from __future__ import annotations
+
+import operator
 
 import numpy as np
 
 
+def _function_method(func, name):
+    def method(self, *args, **kwargs):
+        return func(self, *args, **kwargs)
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"``numpy.{func.__name__}(self, ...)``, as ``ndarray.{name}``."
+    return method
+
+
+def _in_place_method(func, name):
+    def method(self, *args, **kwargs):
+        self[...] = func(self, *args, **kwargs)
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = (f"``self[...] = numpy.{func.__name__}(self, ...)``: in place, as "
+                      f"``ndarray.{name}``.")
+    return method
+
+
+def _in_place_operator(op, name):
+    def method(self, other):
+        result = op(self, other)
+        if getattr(result, "tag", None) != self.tag:
+            # a dual of an inner differentiation cannot be stored in this one: the name
+            # is rebound to the result instead (Python's fallback, x = x + other)
+            return result
+        if not np.can_cast(result.dtype, self.dtype, "same_kind"):
+            raise TypeError(f"x {name} y: the result has dtype {result.dtype}, which cannot "
+                            f"be stored in x of dtype {self.dtype} (as NumPy: cast x first, "
+                            f"x = x.astype({result.dtype}))")
+        if np.shape(result) != self.shape:
+            raise ValueError(f"x {name} y: the result has shape {np.shape(result)}, which "
+                             f"cannot be stored in x of shape {self.shape} (as NumPy)")
+        self._take_on(result)
+        return self
+    method.__name__ = f"__i{op.__name__.strip('_')}__"
+    return method
+
+
 class ValueShaped:
-    """Shape, length and iteration of an object whose primal is ``self.value``."""
+    """Shape, length and iteration of an object whose primal is ``self.value``, and the
+    ndarray methods (``x.sum()``, ``x.std()``, ``x.sort()``, ``x += y``) as NumPy's
+    functions of it."""
 
     __slots__ = ()
 
@@ -14,6 +62,8 @@ class ValueShaped:
     ndim = property(lambda self: np.ndim(self.value))
     size = property(lambda self: np.size(self.value))
     T = property(lambda self: np.transpose(self))
+    mT = property(lambda self: np.swapaxes(self, -1, -2))
+    flat = property(lambda self: FlatView(self))
 
     def __len__(self):
         return len(self.value)
@@ -21,3 +71,104 @@ class ValueShaped:
     def __iter__(self):
         for i in range(len(self.value)):
             yield self[i]
+
+    def __contains__(self, item):
+        return bool(np.any(self == item))
+
+    def __divmod__(self, other):
+        return self // other, self % other
+
+    def __rdivmod__(self, other):
+        return other // self, other % self
+
+    def __round__(self, ndigits=None):
+        return np.round(self, 0 if ndigits is None else ndigits)
+
+    def reshape(self, *shape, order="C"):
+        shape = shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape
+        return np.reshape(self, shape, order=order)
+
+    def transpose(self, *axes):
+        axes = axes[0] if len(axes) == 1 and not isinstance(axes[0], int) else (axes or None)
+        return np.transpose(self, axes)
+
+    def compress(self, condition, axis=None, out=None):
+        return np.compress(condition, self, axis=axis, out=out)
+
+    def _take_on(self, result):
+        """Become ``result`` (a carrier of this one's tag and shape), in place."""
+        self[...] = result
+
+    def fill(self, value):
+        self[...] = value
+
+    def put(self, indices, values, mode="raise"):
+        """``self.flat[indices] = values``, the values repeated as needed, indices out of
+        range wrapped or clipped as ``mode`` says (as ``ndarray.put``)."""
+        flat = np.ravel(self)
+        index = np.ravel(np.asarray(indices, dtype=np.intp))
+        if mode == "wrap":
+            index = index % self.size
+        elif mode == "clip":
+            index = np.clip(index, 0, self.size - 1)
+        values = np.ravel(values)
+        flat[index] = np.take(values, np.arange(len(index)) % np.size(values))
+        self[...] = np.reshape(flat, self.shape)
+
+    def item(self, *args):
+        """The entry ``args`` names (a flat index or one index per axis; none for a size-1
+        array) as a scalar carrier, as ``ndarray.item``."""
+        if not args:
+            if self.size != 1:
+                raise ValueError(f"can only convert an array of size 1 to a scalar, got "
+                                 f"size {self.size}")
+            return np.reshape(self, ())
+        if len(args) == 1 and not isinstance(args[0], tuple):
+            return np.ravel(self)[args[0]]
+        return self[args[0] if len(args) == 1 else args]
+
+    def tolist(self):
+        """Nested lists of the entries as scalar carriers (their tangents kept)."""
+        if self.ndim == 0:
+            return self.item()
+        return [entry.tolist() if self.ndim > 1 else entry for entry in self]
+
+
+class FlatView:
+    """``x.flat``: the entries of ``x`` in C order, to iterate over, read and write (a write
+    goes into ``x``)."""
+
+    __slots__ = ("base",)
+
+    def __init__(self, base):
+        self.base = base
+
+    def __len__(self):
+        return self.base.size
+
+    def __iter__(self):
+        return iter(np.ravel(self.base))
+
+    def __getitem__(self, index):
+        return np.ravel(self.base)[index]
+
+    def __setitem__(self, index, item):
+        flat = np.ravel(self.base)
+        flat[index] = item
+        self.base[...] = np.reshape(flat, self.base.shape)
+
+
+# ndarray methods that are NumPy functions of the array, with the same parameters after it
+for _name in ("all", "any", "argmax", "argmin", "argpartition", "argsort", "clip",
+              "conj", "conjugate", "cumprod", "cumsum", "diagonal", "dot", "max", "mean", "min",
+              "nonzero", "prod", "ravel", "repeat", "round", "searchsorted", "squeeze", "std",
+              "sum", "swapaxes", "take", "trace", "var"):
+    setattr(ValueShaped, _name, _function_method(getattr(np, _name), _name))
+ValueShaped.flatten = _function_method(np.ravel, "flatten")   # a new array, as ravel's
+for _name in ("sort", "partition"):
+    setattr(ValueShaped, _name, _in_place_method(getattr(np, _name), _name))
+for _op, _symbol in ((operator.add, "+="), (operator.sub, "-="), (operator.mul, "*="),
+                     (operator.truediv, "/="), (operator.floordiv, "//="),
+                     (operator.mod, "%="), (operator.pow, "**="), (operator.matmul, "@=")):
+    _method = _in_place_operator(_op, _symbol)
+    setattr(ValueShaped, _method.__name__, _method)

@@ -3,7 +3,10 @@
 ``check(f, x)`` computes the derivative (scalar ``x``) or the gradient/Jacobian (a
 sequence or array ``x``) of ``f`` several ways and measures each against a reference
 nobody can argue with: ``f`` itself evaluated with mpmath numbers at ``dps`` digits
-(through ``dualad.math``, by dualad's own AD), cross-checked with ``mpmath.diff``.
+(through ``dualad.math``, by dualad's own AD), cross-checked with ``mpmath.diff``. At a
+complex ``x`` the derivative is the complex one, df/dz, which only a holomorphic ``f``
+has: the reference checks that f is (its derivative along i is i times the one along 1),
+and the differences step along the real axis (the complex step needs a real ``x``).
 ``error_vs_step(f, x)`` sweeps the finite-difference step and shows the classic V:
 truncation error falling, round-off rising, AD flat.
 
@@ -33,15 +36,31 @@ EPS = np.finfo(float).eps
 
 # --- evaluating f at perturbed points -----------------------------------------------
 
-def _flat(x):
-    """(flat float vector, rebuild function, kind) for a number, sequence or array."""
+def _flat(x, who="check"):
+    """(flat vector, rebuild function, kind) for a number, sequence or array: float, or
+    complex where ``x`` holds a complex number."""
     if isinstance(x, (list, tuple)):
-        values = np.array([float(v) for v in x])
+        values = np.array([_as_number(v, who, f"x[{i}]") for i, v in enumerate(x)])
         return values, (lambda v, t=type(x): t(_python(v))), "sequence"
     if isinstance(x, np.ndarray):
-        values = x.astype(float).ravel()
+        if x.dtype.kind not in "biufc":
+            raise TypeError(f"{who}: x must be an array of real or complex numbers, got an "
+                            f"ndarray of dtype {x.dtype}")
+        values = x.astype(complex if x.dtype.kind == "c" else float).ravel()
         return values, (lambda v, s=x.shape: np.reshape(v, s)), "array"
-    return np.array([float(x)]), (lambda v: _python(v)[0]), "scalar"
+    return np.array([_as_number(x, who, "x")]), (lambda v: _python(v)[0]), "scalar"
+
+
+def _as_number(v, who, what):
+    """``v`` as a float, or a complex for a complex number; anything else is refused."""
+    if isinstance(v, (numbers.Complex, np.number)) and not isinstance(v, (numbers.Real,
+                                                                          np.floating,
+                                                                          np.integer)):
+        return complex(v)
+    if isinstance(v, (numbers.Real, np.floating, np.integer)):
+        return float(v)
+    raise TypeError(f"{who}: {what} must be a real or complex number (or x a sequence or "
+                    f"array of them), got {type(v).__name__} {v!r:.40}")
 
 
 def _python(v) -> list:
@@ -108,12 +127,13 @@ def _complex_step(f, v, rebuild, h=1e-20):
     return np.stack(cols, axis=1)
 
 
-def _ad(f, x, kind):
+def _ad(f, x, v, kind):
     from .transforms import derivative, jacfwd
+    holomorphic = np.iscomplexobj(v)
     if kind == "scalar":
-        d = derivative(f, float(x))
+        d = derivative(f, complex(x) if holomorphic else float(x))
         return np.atleast_1d(np.asarray(d)).reshape(-1, 1)
-    jac = np.asarray(jacfwd(f)(x))
+    jac = np.asarray(jacfwd(f, holomorphic=holomorphic)(x))
     n = len(x) if kind == "sequence" else np.size(x)
     return jac.reshape(-1, n)
 
@@ -127,6 +147,8 @@ def _reference(f, v, rebuild, kind, dps):
     report (a zero in its place would look like a result)."""
     try:
         return _reference_columns(f, v, rebuild, kind, dps)
+    except NotHolomorphic:
+        raise
     except (TypeError, ValueError, ArithmeticError) as exc:
         kind = next(k for k in (TypeError, ValueError, ArithmeticError) if isinstance(exc, k))
         raise kind(f"check: no mpmath reference: f failed on duals holding mpmath "
@@ -135,20 +157,14 @@ def _reference(f, v, rebuild, kind, dps):
 
 
 def _reference_columns(f, v, rebuild, kind, dps):
+    complex_x = np.iscomplexobj(v)
     with mpmath.workdps(dps):
-        mp_v = [mpmath.mpf(float(t)) for t in v]
+        mp_v = [mpmath.mpc(t) if complex_x else mpmath.mpf(float(t)) for t in v]
         columns, diff_columns = [], []
         for j in range(len(v)):
-            tag = new_tag()
-            args = [Dual.__new__(Dual) for _ in mp_v]
-            for i, (d, t) in enumerate(zip(args, mp_v)):
-                d.value, d.tangent, d.tag = t, mpmath.mpf(int(i == j)), tag
-            with running(tag):
-                y = _call_mp(f, args, rebuild, kind)
-            for yi in y:
-                if not (isinstance(yi, Dual) or _is_number(yi)):
-                    raise TypeError(f"f returned {_describe(yi)}; expected numbers")
-            columns.append([_tangent(yi, tag) for yi in y])
+            columns.append(_mp_column(f, mp_v, j, mpmath.mpf(1), rebuild, kind))
+            if complex_x:
+                _check_holomorphic(f, mp_v, j, columns[-1], rebuild, kind, dps)
 
             def f_mp(s, j=j):
                 point = list(mp_v)
@@ -159,16 +175,50 @@ def _reference_columns(f, v, rebuild, kind, dps):
                     d.value, d.tangent, d.tag = t, mpmath.mpf(0), tag0
                 with running(tag0):
                     out = _call_mp(f, zeros, rebuild, kind)
-                return [o.value if isinstance(o, Dual) else mpmath.mpf(o) for o in out]
+                return [o.value if isinstance(o, Dual) else mpmath.mpmathify(o) for o in out]
             try:
                 diff_columns.append([mpmath.diff(lambda s, i=i: f_mp(s)[i], mp_v[j])
-                                     for i in range(len(y))])
+                                     for i in range(len(columns[-1]))])
             except (ArithmeticError, ValueError, TypeError):
                 diff_columns.append(None)
         ref = [[columns[j][i] for j in range(len(v))] for i in range(len(columns[0]))]
         cross = None if any(c is None for c in diff_columns) else \
             [[diff_columns[j][i] for j in range(len(v))] for i in range(len(columns[0]))]
     return ref, cross
+
+
+def _mp_column(f, mp_v, j, direction, rebuild, kind):
+    """Column j of the Jacobian at mpmath precision: f on duals seeded with ``direction``
+    in entry j."""
+    tag = new_tag()
+    args = [Dual.__new__(Dual) for _ in mp_v]
+    for i, (d, t) in enumerate(zip(args, mp_v)):
+        d.value, d.tangent, d.tag = t, direction if i == j else mpmath.mpf(0), tag
+    with running(tag):
+        y = _call_mp(f, args, rebuild, kind)
+    for yi in y:
+        if not (isinstance(yi, Dual) or _is_number(yi)):
+            raise TypeError(f"f returned {_describe(yi)}; expected numbers")
+    return [_tangent(yi, tag) for yi in y]
+
+
+class NotHolomorphic(ValueError):
+    """check at a complex x of an f that has no complex derivative there."""
+
+
+def _check_holomorphic(f, mp_v, j, column, rebuild, kind, dps):
+    """A complex derivative exists only where f is holomorphic: its derivative along i
+    (moving x[j] to x[j] + i h) is then i times the one along 1. Refused otherwise."""
+    along_i = _mp_column(f, mp_v, j, mpmath.mpc(0, 1), rebuild, kind)
+    gap = max(abs(a - 1j * b) for a, b in zip(along_i, column))
+    scale = max([abs(b) for b in column] + [abs(a) for a in along_i] + [mpmath.mpf(1)])
+    if gap > scale * mpmath.mpf(10) ** (-dps // 2):
+        where = "x" if kind == "scalar" else f"x[{j}]"
+        raise NotHolomorphic(f"check: f is not holomorphic at x = "
+                             f"{_short(rebuild(np.array([complex(t) for t in mp_v])))}: "
+                         f"its derivative along i in {where} is not i times the one along 1, "
+                         "so there is no complex derivative to compare; check the real and "
+                         "imaginary parts as functions of real variables instead")
 
 
 def _call_mp(f, duals, rebuild, kind):
@@ -180,10 +230,23 @@ def _call_mp(f, duals, rebuild, kind):
         arr = np.empty(len(duals), dtype=object)
         for i, d in enumerate(duals):
             arr[i] = d
-        y = f(rebuild(arr))
+        y = f(rebuild(arr.view(_Entries)))
     if isinstance(y, np.ndarray):
         return list(y.ravel())
     return list(y) if isinstance(y, (list, tuple)) else [y]
+
+
+class _Entries(np.ndarray):
+    """An object array of the reference's duals whose real and imaginary parts are taken
+    entry by entry: NumPy takes an object array's real part as the array itself and its
+    imaginary part as 0, which at a complex x would be a wrong reference."""
+
+    real = property(lambda self: _each(self, "real"))
+    imag = property(lambda self: _each(self, "imag"))
+
+
+def _each(entries, part):
+    return np.frompyfunc(lambda v: getattr(v, part), 1, 1)(entries).view(_Entries)
 
 
 def _is_number(y) -> bool:
@@ -310,7 +373,7 @@ def check(f: Callable[..., Any], x, *, step: float | None = None, dps: int = 50)
     ref, cross = _reference(f, v, rebuild, kind, dps)
     report = Report(x=x, reference=_shape(ref, kind), dps=dps)
     methods: dict[str, Callable[[], Any]] = {
-        "AD (dualad)": lambda: _ad(f, x, kind),
+        "AD (dualad)": lambda: _ad(f, x, v, kind),
         "forward difference": lambda: _forward(f, v, rebuild, math.sqrt(EPS)),
         "central difference": lambda: _central(f, v, rebuild, EPS ** (1 / 3)),
     }
@@ -322,8 +385,11 @@ def check(f: Callable[..., Any], x, *, step: float | None = None, dps: int = 50)
         report.steps["forward difference, your step"] = step
         report.steps["central difference, your step"] = step
     methods["Richardson (central, 4 levels)"] = lambda: _richardson(f, v, rebuild)
-    methods["complex step"] = lambda: _complex_step(f, v, rebuild)
-    report.steps["complex step"] = 1e-20
+    if np.iscomplexobj(v):
+        report.notes["complex step"] = "x is complex: the step i h would move x itself"
+    else:
+        methods["complex step"] = lambda: _complex_step(f, v, rebuild)
+        report.steps["complex step"] = 1e-20
     for name, compute in methods.items():
         try:
             value = compute()
@@ -432,7 +498,12 @@ def error_vs_step(f: Callable[..., Any], x: float, steps=None, dps: int = 50) ->
     from .transforms import derivative
     from .transforms._seed import as_scalar, check_callable
     check_callable(f, "error_vs_step")
-    x = float(as_scalar(x, "error_vs_step"))
+    x = as_scalar(x, "error_vs_step")
+    if isinstance(x, (complex, np.complexfloating)):
+        raise TypeError(f"error_vs_step: x must be a real number, got complex {x!r} (the sweep "
+                        "charts real steps of a real derivative; ad.check(f, z) compares "
+                        "the complex derivative of a holomorphic f)")
+    x = float(x)
     steps = np.logspace(-16, 0, 33) if steps is None else np.asarray(steps, dtype=float)
     if steps.ndim != 1 or not np.all(steps > 0) or not np.all(np.isfinite(steps)):
         raise ValueError("error_vs_step: steps must be a 1-D sequence of positive finite "

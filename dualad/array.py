@@ -159,58 +159,7 @@ class DualArray(ValueShaped, Carrier):
     def __hash__(self):
         raise TypeError("unhashable type: 'DualArray'")
 
-    # --- methods NumPy arrays have -----------------------------------------------------
-
-    def sum(self, axis=None, keepdims=False):
-        return np.sum(self, axis=axis, keepdims=keepdims)
-
-    def mean(self, axis=None, keepdims=False):
-        return np.mean(self, axis=axis, keepdims=keepdims)
-
-    def prod(self, axis=None, keepdims=False):
-        return np.prod(self, axis=axis, keepdims=keepdims)
-
-    def max(self, axis=None, keepdims=False):
-        return np.max(self, axis=axis, keepdims=keepdims)
-
-    def min(self, axis=None, keepdims=False):
-        return np.min(self, axis=axis, keepdims=keepdims)
-
-    def cumsum(self, axis=None):
-        return np.cumsum(self, axis=axis)
-
-    def cumprod(self, axis=None):
-        return np.cumprod(self, axis=axis)
-
-    def dot(self, other):
-        return np.dot(self, other)
-
-    def reshape(self, *shape, order="C"):
-        shape = shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape
-        return np.reshape(self, shape, order=order)
-
-    def ravel(self):
-        return np.ravel(self)
-
-    flatten = ravel
-
-    def transpose(self, *axes):
-        axes = axes[0] if len(axes) == 1 and not isinstance(axes[0], int) else (axes or None)
-        return np.transpose(self, axes)
-
-    def swapaxes(self, axis1, axis2):
-        return np.swapaxes(self, axis1, axis2)
-
-    def squeeze(self, axis=None):
-        return np.squeeze(self, axis=axis)
-
-    def clip(self, min=None, max=None):
-        return np.clip(self, min, max)
-
-    def conj(self):
-        return np.conjugate(self)
-
-    conjugate = conj
+    # --- methods NumPy arrays have (the rest are NumPy's functions: see ValueShaped) ---
 
     def copy(self):
         out = _make_array(_copy(self.value), _copy(self.tangent), self.tag, self.k)
@@ -232,10 +181,29 @@ class DualArray(ValueShaped, Carrier):
                             "tangent")
         return _make_array(self.value.astype(dtype), self.tangent.astype(dtype), self.tag, self.k)
 
-    def item(self):
-        if self.size != 1:
-            raise ValueError("can only convert a DualArray of size 1 to a Dual")
-        return self.reshape(())
+    def _take_on(self, result):
+        """Become ``result`` in place (x += y): its value and its tangent in the form it is
+        held (banded, scaled, gathered stay so), buffers shared until a write."""
+        if not isinstance(result, DualArray):
+            return super()._take_on(result)
+        for name in self.__slots__:
+            setattr(self, name, getattr(result, name))
+        self.owned = False
+
+    def resize(self, *new_shape, refcheck=True):
+        """In place, as ``ndarray.resize``: the entries in C order, cut or padded with
+        zeros (tangent 0) to the new shape."""
+        shape = new_shape[0] if len(new_shape) == 1 and not isinstance(new_shape[0], int) \
+            else new_shape
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        flat, size = np.ravel(self), int(np.prod(shape))
+        if size <= self.size:
+            flat = flat[:size]
+        else:
+            flat = np.concatenate([flat, np.zeros(size - self.size, dtype=self.dtype)])
+        self.value = np.reshape(flat.value, shape)
+        self.tangent = np.reshape(flat.tangent, _tshape(shape, self.k))
+        self.owned = False   # may share the buffers of flat
 
     # --- indexing ----------------------------------------------------------------------
 
@@ -559,7 +527,7 @@ def _elementwise_values(rule, ufunc, values, tangents, key, tag, k):
     elif key.startswith("dual:"):
         ans = _fpe.passing(ufunc, *values)
     else:
-        ans = _fpe.evaluate(ufunc.__name__, ufunc, *values)
+        ans = _fpe.evaluate(ufunc.__name__, _STAND_INS.get(ufunc, ufunc), *values)
     shape = _tshape(np.shape(ans), k)
     if rule.complex_jvp is not None and (elemental.nonholomorphic(rule, key, tangents) or any(
             elemental.has_complex(v) for v in values)):
@@ -893,7 +861,7 @@ def _fast_unary(rule, ufunc, x):
             rule.complex_jvp is not None and (v.dtype.kind == "c" or _complex_tangent(x))) \
             or rule.arity != 1:
         return None
-    ans = _fpe.evaluate(ufunc.__name__, _buffers.unary, ufunc, v)
+    ans = _fpe.evaluate(ufunc.__name__, _buffers.unary, _STAND_INS.get(ufunc, ufunc), v)
     d = _array_partial(rule)
     k = x.k
     if x.band is not None:
@@ -1114,7 +1082,8 @@ def _gathered_unary(rule, ufunc, x):
 
 def _gathered_unary_value(rule, ufunc, x):
     v = x.value
-    ans = _evaluated(ufunc.__name__, ufunc, v)
+    ans = _evaluated(ufunc.__name__, _STAND_INS.get(ufunc, ufunc) if type(v) is np.ndarray
+                     else ufunc, v)
     if type(v) is np.ndarray:
         p = _array_partial(rule)(v, ans)
     else:
@@ -1263,6 +1232,10 @@ def _ufunc_rules():
 
 
 _UFUNC_RULES = _ufunc_rules()
+# NumPy kernels of the table that compute a ufunc's primal on plain arrays in its place
+# (``kernel.ufunc``): np.log1p's complex values, which NumPy computes as log(1 + z)
+_STAND_INS = {kernel.ufunc: kernel for kernel in (rule.impl.get("numpy") for rule in table)
+              if getattr(kernel, "ufunc", None) is not None}
 _UFUNC_BY_OBJECT = {getattr(np, name): rule for name, rule in _UFUNC_RULES.items()
                     if isinstance(getattr(np, name, None), np.ufunc)}
 _STATE = elemental._state
@@ -1271,6 +1244,17 @@ _ON_PRIMAL = {"greater", "greater_equal", "less", "less_equal", "equal", "not_eq
               "isnan", "signbit", "iscomplex", "isreal", "isnat"}
 _REDUCE = {"add": np.sum, "multiply": np.prod, "maximum": np.max, "minimum": np.min}
 _ACCUMULATE = {"add": np.cumsum, "multiply": np.cumprod}
+
+
+def _reduction(func, who, a, kwargs):
+    """``ufunc.reduce``/``accumulate`` as the array function ``func`` (np.sum, np.cumsum,
+    ...), its keywords (dtype=, initial=, where=, keepdims=) handed on; one ``func`` does
+    not take is refused (it would be dropped)."""
+    taken = inspect.signature(func).parameters
+    for key, v in kwargs.items():
+        if key not in taken and v is not None:
+            raise TypeError(f"dualad: numpy.{who} with {key}={v!r} has no tangent rule")
+    return func(a, axis=kwargs.pop("axis", 0), **kwargs)
 
 
 def _as_object(x):
@@ -1340,10 +1324,9 @@ def array_ufunc(ufunc, method, inputs, kwargs):
             if result is None:
                 result = elementwise(rule, ufunc, inputs)
     elif method == "reduce" and name in _REDUCE:
-        result = _REDUCE[name](inputs[0], axis=kwargs.pop("axis", 0),
-                               keepdims=kwargs.pop("keepdims", False))
+        result = _reduction(_REDUCE[name], f"{name}.reduce", inputs[0], kwargs)
     elif method == "accumulate" and name in _ACCUMULATE:
-        result = _ACCUMULATE[name](inputs[0], axis=kwargs.pop("axis", 0))
+        result = _reduction(_ACCUMULATE[name], f"{name}.accumulate", inputs[0], kwargs)
     elif method == "outer" and name in _UFUNC_RULES:
         a, b = inputs
         a_ndim = np.ndim(_primal(a))
@@ -1420,8 +1403,29 @@ def _array_rule_values(rule, func, values, kwargs, tangents, tag, k, evaluate, n
     dtype = kwargs.get("dtype")
     if dtype is not None and np.dtype(dtype).kind in "biu":
         return ans   # rounded to integers: piecewise constant, derivative 0 (as floor)
+    if dtype is not None and np.dtype(dtype).kind == "f":
+        values, tangents = _real_parts(values, tangents)
     tangent = rule.jvp(values, kwargs, ans, tangents, k)
     return _wrap_result(ans, tangent, tag, k)
+
+
+def _real_parts(values, tangents):
+    """The inputs as NumPy reads them under a real ``dtype=``: it casts a complex input to
+    the dtype, discarding the imaginary part (with a ComplexWarning, which the primal's
+    evaluation gave). The function differentiated is then one of the real parts, so each
+    complex input and its tangent become their real parts (a sequence argument entry by
+    entry); the tangent map then sees a real function of real inputs."""
+    def real(v):
+        if isinstance(v, list):
+            return [real(x) for x in v]
+        return np.real(v) if v is not None and np.iscomplexobj(_primal(v)) else v
+
+    def real_tangent(v, t):
+        if isinstance(v, list):
+            return [real_tangent(x, u) for x, u in zip(v, t)]
+        return np.real(t) if t is not None and np.iscomplexobj(_primal(v)) else t
+    return (tuple(real(v) for v in values),
+            [real_tangent(v, t) for v, t in zip(values, tangents)])
 
 
 def _wrap_result(ans, tangent, tag, k):

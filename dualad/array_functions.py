@@ -8,17 +8,21 @@ import inspect
 
 import numpy as np
 
+from . import _fpe
 from .carriers import Carrier
 from . import sparsity as _sparsity
 from .array import (DualArray, _HANDLERS, _as_operand, _holds_dual, _make_array, _primal,
-                    apply_array_rule, implements, wrap)
+                    apply_array_rule, elementwise, implements, wrap)
 from .array_rules import outer_compose
 from .functions import GENERIC_FUNCTIONS
+from .kernels import np_round
 from .number import Dual
 from .rules import table
 
 _WHERE = table["np.where"]
 _PHASE = GENERIC_FUNCTIONS["phase"]
+_ROUND = table["round"]
+_TWO_NORM = table["np.linalg.norm"]
 
 
 @implements(np.where)
@@ -53,9 +57,9 @@ def _deep_primal(x):
 for _func in (np.shape, np.ndim, np.size, np.iscomplexobj, np.isrealobj, np.result_type,
               np.may_share_memory, np.shares_memory):   # shapes and dtypes only
     _on_primal(_func, looks_at_values=False)
-for _func in (np.argmax, np.argmin, np.argsort, np.nonzero, np.count_nonzero,
-              np.flatnonzero, np.searchsorted, np.isclose, np.allclose, np.array_equal,
-              np.argwhere, np.any, np.all, np.unravel_index, np.digitize,
+for _func in (np.argmax, np.argmin, np.argsort, np.argpartition, np.nonzero,
+              np.count_nonzero, np.flatnonzero, np.searchsorted, np.isclose, np.allclose,
+              np.array_equal, np.argwhere, np.any, np.all, np.unravel_index, np.digitize,
               np.lexsort, np.iscomplex, np.isreal):
     _on_primal(_func, looks_at_values=True)
 
@@ -75,11 +79,11 @@ def histogram(a, bins=10, range=None, density=None, weights=None):
     if not density and not _holds_dual(weights):
         return hist, moving_edges
     if _holds_dual(weights):
-        counts = _weighted_counts(_primal(a), edges, weights)
+        counts = _weighted_counts(_primal(a), edges, weights, plain)
     else:
         counts = np.histogram(_primal(a), **plain)[0]
-    if density:
-        counts = counts / np.diff(moving_edges) / np.sum(counts)
+    if density:   # NumPy divides by the widths cast to float: for complex edges, Re
+        counts = counts / np.real(np.diff(moving_edges)) / np.sum(counts)
     return _with_primal(hist, counts), moving_edges
 
 
@@ -108,11 +112,18 @@ def _bin_edges(a, bins, range_, edges):
     return _with_primal(edges, first * (1 - fraction) + last * fraction)
 
 
-def _weighted_counts(samples, edges, weights):
-    """sum of the weights in each bin (bin i: edges[i] <= x < edges[i+1], the last one
-    closed), as a product with the 0/1 bin membership of the samples."""
+def _weighted_counts(samples, edges, weights, plain):
+    """sum of the weights in each bin, as a product with the 0/1 bin membership of the
+    samples: bin i holds edges[i] <= x < edges[i+1] (the last one closed), as NumPy
+    places real samples and samples in given edges. Complex samples in equal bins NumPy
+    places by a complex projection cast to an integer, corrected by one bin at most (not
+    by the order of the edges): that membership is NumPy's own, sample by sample."""
     x = np.ravel(samples)
     n = len(edges) - 1
+    if np.iscomplexobj(x) and np.ndim(plain["bins"]) == 0:
+        span = (edges[0], edges[-1])
+        member = np.stack([np.histogram(v, bins=n, range=span)[0] for v in x], axis=1)
+        return np.matmul(member.astype(float), np.ravel(weights))
     index = np.searchsorted(edges, x, side="right") - 1
     index[x == edges[-1]] = n - 1
     inside = (x >= edges[0]) & (x <= edges[-1])
@@ -192,7 +203,30 @@ def copy(a, order="K", subok=False):
     return a.copy() if isinstance(a, DualArray) else a
 
 
+@implements(np.round, np.around)
+def round_(a, decimals=0, out=None):
+    """np.round: piecewise constant in ``a`` (the table's round rule: derivative 0)."""
+    return elementwise(_ROUND, np_round, (a, decimals))
+
+
 # --- compositions of ruled operations --------------------------------------------------
+
+@implements(np.compress)
+def compress(condition, a, axis=None, out=None):
+    """np.compress: the entries where ``condition`` (on the primal) holds, a selection."""
+    return np.take(a, np.flatnonzero(_deep_primal(condition)), axis=axis)
+
+
+@implements(np.partition)
+def partition(a, kth, axis=-1, kind="introselect", order=None):
+    """np.partition: the entries placed by np.argpartition of the primal, a selection (the
+    order on either side of kth, which NumPy leaves unspecified, is argpartition's)."""
+    if order is not None:
+        raise TypeError("dualad: numpy.partition with order= (structured arrays) has no "
+                        "tangent rule")
+    index = np.argpartition(_primal(a), _deep_primal(kth), axis=axis, kind=kind)
+    return np.take_along_axis(a, index, axis=axis)
+
 
 @implements(np.outer)
 def outer(a, b, out=None):
@@ -361,15 +395,17 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
 
 @implements(np.linalg.norm)
 def norm(x, ord=None, axis=None, keepdims=False):
-    """Vector and matrix norms; the 2-norm at 0 has derivative 0 (like abs'(0))."""
+    """Vector and matrix norms; the 2-norm at 0 has derivative 0 (like abs'(0)). The 2-norm
+    and Frobenius norm are the table's rule (NumPy's primal, tangents scaled as hypot);
+    p-norms are NumPy's primal with the tangents of the scaled sum (see _p_norm)."""
     p = _primal(x)
     if axis is None and ord is None:
-        return _two_norm(np.ravel(x) if np.ndim(p) != 1 else x, None, keepdims, np.ndim(p))
+        return _two_norm(x, ord, axis, keepdims)
     matrix = (axis is None and np.ndim(p) == 2) or (isinstance(axis, tuple) and len(axis) == 2)
     if matrix:
         axes = (0, 1) if axis is None else axis
         if ord in (None, "fro"):
-            return _two_norm(x, axes, keepdims, np.ndim(p))
+            return _two_norm(x, ord, axis, keepdims)
         if ord == "nuc":
             return np.sum(np.linalg.svd(_to_last(x, axes), compute_uv=False), axis=-1)
         if ord in (2, -2):
@@ -386,7 +422,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
         raise ValueError(f"dualad: invalid norm order {ord!r} for matrices")
     ax = axis
     if ord in (None, 2):
-        return _two_norm(x, ax, keepdims, np.ndim(p))
+        return _two_norm(x, ord, axis, keepdims)
     if ord == np.inf:
         return np.max(np.abs(x), axis=ax, keepdims=keepdims)
     if ord == -np.inf:
@@ -395,6 +431,9 @@ def norm(x, ord=None, axis=None, keepdims=False):
         return np.sum(np.abs(x), axis=ax, keepdims=keepdims)
     if ord == 0:
         return np.sum(_primal(x) != 0, axis=ax, keepdims=keepdims).astype(float)
+    if ord > 0:
+        primal = _fpe.evaluate("norm", np.linalg.norm, p, ord, axis, keepdims)
+        return _with_primal(primal, _p_norm(x, ord, ax, keepdims))
     return np.sum(np.abs(x) ** ord, axis=ax, keepdims=keepdims) ** (1.0 / ord)
 
 
@@ -402,12 +441,27 @@ def _to_last(x, axes):
     return np.moveaxis(x, axes, (-2, -1))
 
 
-def _two_norm(x, axis, keepdims, ndim):
-    squares = np.real(x * np.conjugate(x)) if np.iscomplexobj(_primal(x)) else x * x
-    total = np.sum(squares, axis=axis, keepdims=keepdims)
-    # sqrt at 0 has an infinite partial; the 2-norm's subgradient at 0 is taken as 0
+def _two_norm(x, ord, axis, keepdims):
+    """The 2-norm (Frobenius for matrices) of ``x`` along ``axis`` (all axes if None) by
+    the table's rule; a sparsity detection takes the sum of squares, of the same pattern."""
+    if _sparsity.detecting() and _sparsity.has_pattern((x,)):
+        squares = np.real(x * np.conjugate(x)) if np.iscomplexobj(_primal(x)) else x * x
+        return np.sqrt(np.sum(squares, axis=axis, keepdims=keepdims))
+    return apply_array_rule(_TWO_NORM, np.linalg.norm, (x,),
+                            {"ord": ord, "axis": axis, "keepdims": keepdims})
+
+
+def _p_norm(x, order, axis, keepdims):
+    """(sum |x|^p)^(1/p) along ``axis``, p > 0, as s (sum |x/s|^p)^(1/p): s is a power of 2
+    near the largest |entry| (a constant: exact in every derivative; x/s is exact), so the
+    powers neither underflow nor overflow at first order. At 0 the derivative is 0."""
+    largest = np.max(np.abs(_primal(x)), axis=axis, keepdims=True, initial=0.0)
+    _, exponent = np.frexp(largest)
+    scale = np.ldexp(1.0, np.where(np.isfinite(largest), exponent - 1, 0))   # |x/s| < 2
+    total = np.sum(np.abs(x / scale) ** order, axis=axis, keepdims=keepdims)
+    scale = np.reshape(scale, np.shape(_primal(total)))
     safe = np.where(_primal(total) == 0, 1.0, total)
-    return np.where(_primal(total) == 0, 0.0 * total, np.sqrt(safe))
+    return np.where(_primal(total) == 0, 0.0 * total, scale * safe ** (1.0 / order))
 
 
 @implements(np.linalg.lstsq)

@@ -191,6 +191,30 @@ def max_jvp(args, kwargs, ans, tangents, k):
     return np.sum(ex(weights, k) * tangents[0], axis=axes, keepdims=kwargs.get("keepdims", False))
 
 
+def two_norm_jvp(args, kwargs, ans, tangents, k):
+    """d||x|| = Re sum(conj(w) dx) with w = x/||x||, formed as u/||u||, u = x/s and s a
+    power of 2 near the largest |entry|: no square underflows or overflows (as in hypot),
+    nor, at second order, a tangent (dw = du/||u|| - u d||u||/||u||^2 holds one factor
+    du = dx/s). The primal is NumPy's own. At x = 0 the derivative is 0 (like abs'(0))."""
+    x, t = args[0], tangents[0]
+    axes = axes_of(kwargs.get("axis"), np.ndim(x))
+    w = ex(_unit(x, axes), k)
+    product = np.real(np.conjugate(w) * t) if np.iscomplexobj(_primal(x)) or \
+        np.iscomplexobj(_primal(t)) else w * t
+    return np.sum(product, axis=axes, keepdims=kwargs.get("keepdims", False))
+
+
+def _unit(x, axes):
+    """x/||x|| along ``axes`` (0 where x is 0), by the scaled entries u = x/s."""
+    largest = np.max(np.abs(_primal(x)), axis=axes, keepdims=True, initial=0.0)
+    _, exponent = np.frexp(largest)
+    u = x / np.ldexp(1.0, np.where(np.isfinite(largest), exponent - 1, 0))   # |u| < 2
+    squares = np.real(u * np.conjugate(u)) if np.iscomplexobj(_primal(x)) else u * u
+    length = np.sqrt(np.sum(squares, axis=axes, keepdims=True))
+    zero = _primal(length) == 0
+    return np.where(zero, 0.0 * u, u / np.where(zero, 1.0, length))
+
+
 def _primal(x):
     while hasattr(x, "tag"):
         x = x.value

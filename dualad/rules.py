@@ -418,7 +418,8 @@ _RULES = [
     _rule("log10", "x", "1/(x*ln10)", math="log10", cmath="log10", mp="log10",
           numpy="log10", at=_POS, at_complex=_CPLX),
     _rule("log1p", "x", "1/(1 + x)", math="log1p", complex_=k.c_log1p, mp="log1p",
-          numpy="log1p", at=(-0.7, 0.3, 4.0), at_complex=_CPLX),
+          numpy=k.np_log1p, ufuncs=("log1p",), at=(-0.7, 0.3, 4.0), at_complex=_CPLX,
+          doc="log(1 + x); on complex numbers to a few ulp (NumPy's log(1 + z) is not)"),
     _rule("sqrt", "x", "0.5/ans", math="sqrt", cmath="sqrt", mp="sqrt", numpy="sqrt",
           at=_POS, at_complex=_CPLX),
     _rule("cbrt", "x", "1/(3*ans*ans)", math="cbrt",
@@ -575,6 +576,8 @@ _ARRAY_RULES = [
     _array("np.cumsum", "a", ar.cumsum_jvp, np.cumsum, pattern="scan"),
     _array("np.cumprod", "a", ar.cumprod_jvp, np.cumprod, pattern="scan"),
     _array("np.max", "a", ar.max_jvp, np.max, np.amax, np.min, np.amin, pattern="reduce"),
+    _array("np.linalg.norm", "x", ar.two_norm_jvp, pattern="reduce",
+           doc="the 2-norm and Frobenius norm, scaled as hypot (other orders: compositions)"),
     # selection
     _array("np.where", "condition x y", ar.where_jvp, pattern="where"),
     _array("np.sort", "a", ar.sort_jvp, np.sort, pattern="sort"),

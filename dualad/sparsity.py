@@ -225,19 +225,6 @@ class PatternArray(ValueShaped, Carrier):
                              shape=(self.size, len(ids)))
         self.rows = (eye @ self.rows + place @ rows).tocsr()
 
-    def reshape(self, *shape, order="C"):
-        shape = shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape
-        return np.reshape(self, shape, order=order)
-
-    def ravel(self):
-        return np.ravel(self)
-
-    def sum(self, axis=None, keepdims=False):
-        return np.sum(self, axis=axis, keepdims=keepdims)
-
-    def dot(self, other):
-        return np.dot(self, other)
-
     def copy(self):
         return PatternArray(self.value.copy(), self.rows.copy(), self.n, self.tag, self.tangent)
 
