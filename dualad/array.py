@@ -140,8 +140,6 @@ class DualArray(ValueShaped):
     # --- array attributes -----------------------------------------------------------
 
     dtype = property(lambda self: _primal(self).dtype)
-    real = property(lambda self: np.real(self))
-    imag = property(lambda self: np.imag(self))
 
     def __repr__(self):
         t = self.tangent
@@ -158,58 +156,7 @@ class DualArray(ValueShaped):
     def __hash__(self):
         raise TypeError("unhashable type: 'DualArray'")
 
-    # --- methods NumPy arrays have -----------------------------------------------------
-
-    def sum(self, axis=None, keepdims=False):
-        return np.sum(self, axis=axis, keepdims=keepdims)
-
-    def mean(self, axis=None, keepdims=False):
-        return np.mean(self, axis=axis, keepdims=keepdims)
-
-    def prod(self, axis=None, keepdims=False):
-        return np.prod(self, axis=axis, keepdims=keepdims)
-
-    def max(self, axis=None, keepdims=False):
-        return np.max(self, axis=axis, keepdims=keepdims)
-
-    def min(self, axis=None, keepdims=False):
-        return np.min(self, axis=axis, keepdims=keepdims)
-
-    def cumsum(self, axis=None):
-        return np.cumsum(self, axis=axis)
-
-    def cumprod(self, axis=None):
-        return np.cumprod(self, axis=axis)
-
-    def dot(self, other):
-        return np.dot(self, other)
-
-    def reshape(self, *shape, order="C"):
-        shape = shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape
-        return np.reshape(self, shape, order=order)
-
-    def ravel(self):
-        return np.ravel(self)
-
-    flatten = ravel
-
-    def transpose(self, *axes):
-        axes = axes[0] if len(axes) == 1 and not isinstance(axes[0], int) else (axes or None)
-        return np.transpose(self, axes)
-
-    def swapaxes(self, axis1, axis2):
-        return np.swapaxes(self, axis1, axis2)
-
-    def squeeze(self, axis=None):
-        return np.squeeze(self, axis=axis)
-
-    def clip(self, min=None, max=None):
-        return np.clip(self, min, max)
-
-    def conj(self):
-        return np.conjugate(self)
-
-    conjugate = conj
+    # --- methods NumPy arrays have: the shared ones in ValueShaped ----------------------
 
     def copy(self):
         out = _make_array(_copy(self.value), _copy(self.tangent), self.tag, self.k)
@@ -230,11 +177,6 @@ class DualArray(ValueShaped):
             raise TypeError(f"DualArray.astype({dtype}): only float and complex dtypes keep a "
                             "tangent")
         return _make_array(self.value.astype(dtype), self.tangent.astype(dtype), self.tag, self.k)
-
-    def item(self):
-        if self.size != 1:
-            raise ValueError("can only convert a DualArray of size 1 to a Dual")
-        return self.reshape(())
 
     # --- indexing ----------------------------------------------------------------------
 
@@ -339,12 +281,6 @@ class DualArray(ValueShaped):
 
     def __rmod__(self, other):
         return _binary(_MOD, np.remainder, other, self)
-
-    def __matmul__(self, other):
-        return np.matmul(self, other)
-
-    def __rmatmul__(self, other):
-        return np.matmul(other, self)
 
     def __neg__(self):
         if self.cols is not None:
@@ -455,8 +391,7 @@ def _store(container, index, item):
     """``container[index] = item``; a plain array holding a dual of a lower level (nested
     differentiation) first becomes a dual array of that level."""
     if isinstance(item, elemental.DUALS) and type(container) is np.ndarray:
-        container = as_dual_array(container, item)
-        container.owned = True
+        container = writable_like(container, item)
     container[index] = item
     return container
 
@@ -487,6 +422,17 @@ def _tangent_index(index, ndim):
         pos = next(j for j, i in enumerate(index) if i is Ellipsis)
         index = index[:pos] + (slice(None),) * (ndim - used) + index[pos + 1:]
     return index + (Ellipsis,)
+
+
+def writable_like(out, like):
+    """``out`` (a plain array) as a carrier of ``like``'s tag that ``out[index] = like``
+    writes into: a dual array with zero tangent owning its buffers, or for a pattern dual
+    a pattern without dependence (``sparsity.constant_like``)."""
+    if _sparsity._is_pattern(like):
+        return _sparsity.constant_like(out, like)
+    container = as_dual_array(out, like)
+    container.owned = True
+    return container
 
 
 def as_dual_array(out, like):
