@@ -1,24 +1,28 @@
-"""Sparsity detection on every array function of the table.
+"""Sparsity detection on every array function of the table, and on every composition of
+them (dualad/array_functions.py).
 
-Each argument set of the conformance suite (tests/conformance.py ARRAY_CASES, real and
-complex, positional and keyword forms) becomes a function of one real vector: the
-differentiable arrays are slices of it (real and imaginary parts for the complex
-domain), the output is every output's real (and imaginary) part, flattened. Its
-detected Jacobian pattern must hold every non-zero of the dense Jacobian (ad.jacfwd
+Each argument set (tests/conformance.py ARRAY_CASES for the table's functions,
+COMPOSED_CASES below for the compositions; real and complex) becomes a function of one
+real vector: the differentiable arrays are slices of it (real and imaginary parts for
+the complex domain), the output is every output's real (and imaginary) part, flattened.
+Its detected Jacobian pattern must hold every non-zero of the dense Jacobian (ad.jacfwd
 without sparsity), which must agree with Ridders' central differences of the plain
-NumPy function; the coloured Jacobian must equal the dense one. The same for the
-Hessian of a weighted sum of the outputs, the dense one checked against mixed second
-differences of the plain function along random directions.
+NumPy function, and the coloured Jacobian must equal the dense one; the keyword forms
+must detect the positional form's pattern. The same for the Hessian of a weighted sum of
+the outputs, the dense one checked against mixed second differences of the plain
+function along random directions. Functions that look at values are refused; shape
+queries and constants carry no dependence. Then the reported cases, by hand.
 """
+import functools
 import warnings
 import zlib
 
 import numpy as np
 import pytest
 
-import dualad as ad
 import conformance as cf
-from dualad.array import DualArray
+import dualad as ad
+from dualad.array import _HANDLERS, DualArray
 from dualad.sparsity import PatternArray
 
 CASES = cf.array_cases()
@@ -70,7 +74,7 @@ def _differences(g, z):
         e = np.zeros(z.size)
         e[j] = 1.0
         with cf.quiet():
-            column, err = cf.richardson(lambda t: g(z + t * e), 1e-2)
+            column, err = cf.richardson(lambda t, e=e: g(z + t * e), 1e-2)
         columns.append(np.asarray(column, dtype=float))
         errors.append(err)
     return np.stack(columns, axis=-1), np.array(errors)
@@ -179,7 +183,7 @@ COMPOSED = composed_cases()
 
 
 def _params(cases, forms):
-    return [cf.param(case, case.name) for case in cases if case.form in forms]
+    return [pytest.param(case, id=case.name) for case in cases if case.form in forms]
 
 
 @pytest.mark.parametrize("case", _params(CASES + COMPOSED, ("pos",)))
@@ -206,15 +210,17 @@ POSITIONAL = {(case.fn, case.call.label, case.domain): case for case in CASES + 
               if case.form == "pos"}
 
 
+@functools.lru_cache(maxsize=None)
+def _detected(case):
+    g, z = _packed(case)
+    with cf.quiet():
+        return ad.jacobian_sparsity(g, z, sparse=False)
+
+
 @pytest.mark.parametrize("case", _params(CASES + COMPOSED, ("kw", "allkw")))
 def test_keyword_forms_detect_the_pattern_of_the_positional_one(case):
     positional = POSITIONAL[case.fn, case.call.label, case.domain]
-    patterns = []
-    for form in (positional, case):
-        g, z = _packed(form)
-        with cf.quiet():
-            patterns.append(ad.jacobian_sparsity(g, z, sparse=False))
-    np.testing.assert_array_equal(patterns[1], patterns[0])
+    np.testing.assert_array_equal(_detected(case), _detected(positional))
 
 
 def _mixed_difference(phi, z, u, v):
@@ -269,8 +275,10 @@ def test_a_function_that_looks_at_values_is_refused(fn):
 def test_shapes_and_constants_carry_no_dependence(fn):
     f, x = _one_argument(fn, NO_DEPENDENCE[fn])
     out = f(x)   # plain NumPy
-    if np.asarray(out).dtype.kind not in "fc":   # a shape, a dtype, a flag: as NumPy's
-        ad.jacobian_sparsity(lambda v: v * (f(v) == out), x)
+    if np.asarray(out).dtype.kind not in "fc":   # a shape, a dtype, a flag: NumPy's own
+        seen = []
+        ad.jacobian_sparsity(lambda v: seen.append(f(v)) or v, x)
+        assert seen == [out]
         return
     pattern = ad.jacobian_sparsity(lambda v: f(v) + 0.0, x, sparse=False)
     assert pattern.shape == (4, 4) and not pattern.any()
@@ -278,7 +286,6 @@ def test_shapes_and_constants_carry_no_dependence(fn):
 
 def test_every_composed_function_is_covered():
     # every NumPy function dualad composes or answers from the primal has a case here
-    from dualad.array import _HANDLERS
     table = {fn for _, fn in cf.table_array_functions()}
     covered = set(COMPOSED_CASES) | set(LOOKS_AT_VALUES) | set(NO_DEPENDENCE)
     missing = [cf.function_name(fn) for fn in _HANDLERS
@@ -296,6 +303,120 @@ def _public(cls):
 
 
 def test_pattern_arrays_have_the_methods_of_dual_arrays():
-    # a pattern dual stands in for a dual array in f: every method f may call on one
-    missing = _public(DualArray) - _public(PatternArray) - {"tangent", "stored"}
-    assert missing == set()
+    # a pattern dual stands in for a dual array in f: the same methods and properties
+    # (a dual array's tangent and its stored forms are its storage, a pattern's level flag
+    # is a slot of its own)
+    assert _public(PatternArray) == _public(DualArray) - {"tangent", "stored"}
+
+
+# --- the reported cases, with hand-derived values -----------------------------------------
+
+X0 = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 7.0])
+
+
+def test_variance_and_standard_deviation_along_rows_are_block_patterns():
+    # var of row i over its n = 3 entries: d/dx_j = 2 (x_j - mean_i) / n in row i's block;
+    # std = sqrt(var): d/dx_j = (x_j - mean_i) / (n std_i)
+    rows = X0.reshape(2, 3)
+    dev = rows - rows.mean(axis=1, keepdims=True)
+    block = np.kron(np.eye(2), np.ones((1, 3))).astype(bool)
+    for func, by_hand in ((np.var, 2 * dev / 3),
+                          (np.std, dev / (3 * np.sqrt(np.mean(dev ** 2, axis=1, keepdims=True))))):
+        def f(x, func=func):
+            return func(x.reshape(2, 3), axis=1)
+        np.testing.assert_array_equal(ad.jacobian_sparsity(f, X0, sparse=False), block)
+        got = ad.jacfwd(f, sparsity="auto")(X0).toarray()
+        np.testing.assert_allclose(got, block * by_hand.ravel(), rtol=1e-14, atol=1e-15)
+
+
+@pytest.mark.parametrize("f, by_hand", [
+    (lambda x: np.real(x * (1 + 2j)), lambda x: np.ones_like(x)),   # Re((1 + 2i) x) = x
+    (lambda x: np.imag(x * (1 + 2j)), lambda x: 2 * np.ones_like(x)),
+    (lambda x: (x * (1 + 2j)).conj().imag, lambda x: -2 * np.ones_like(x)),
+    (lambda x: np.abs(x + 1j), lambda x: x / np.sqrt(x * x + 1)),    # |x + i| = sqrt(x^2 + 1)
+], ids=["real", "imag", "conj-imag", "abs"])
+def test_a_complex_constant_keeps_an_elementwise_function_diagonal(f, by_hand):
+    np.testing.assert_array_equal(ad.jacobian_sparsity(f, X0, sparse=False),
+                                  np.eye(X0.size, dtype=bool))
+    got = ad.jacfwd(f, sparsity="auto")(X0).toarray()
+    np.testing.assert_allclose(got, np.diag(by_hand(X0)), rtol=1e-14)
+
+
+def test_sparse_hessian_through_a_complex_constant_is_the_hand_formula():
+    # sum |x + i| = sum sqrt(x^2 + 1): H = diag((x^2 + 1)^(-3/2))
+    got = ad.hessian(lambda x: np.sum(np.abs(x + 1j)), sparsity="auto")(X0).toarray()
+    np.testing.assert_allclose(got, np.diag((X0 ** 2 + 1) ** -1.5), rtol=1e-14)
+
+
+def test_sparse_hessian_of_det_of_diag_is_the_hand_formula():
+    # det(diag(x)) = prod x: H_ij = prod x / (x_i x_j) off the diagonal, 0 on it
+    x = X0[:4]
+    expected = np.prod(x) / np.outer(x, x) * (1 - np.eye(4))
+    got = ad.hessian(lambda v: np.linalg.det(np.diag(v)), sparsity="auto")(x).toarray()
+    np.testing.assert_allclose(got, expected, rtol=1e-13)
+
+
+def test_sparse_hessian_of_inv_of_diag_is_the_hand_formula():
+    # sum(inv(diag(x))) = sum 1/x_i: H = diag(2 / x^3)
+    x = X0[:4]
+    got = ad.hessian(lambda v: np.sum(np.linalg.inv(np.diag(v))), sparsity="auto")(x).toarray()
+    np.testing.assert_allclose(got, np.diag(2 / x ** 3), rtol=1e-13, atol=1e-15)
+
+
+def test_sparse_hessian_through_solve_is_the_hand_formula():
+    # |A^-1 x|^2: H = 2 A^-T A^-1 (A^-1 from NumPy); and |diag(x)^-1 b|^2 = sum b_i^2 / x_i^2:
+    # H = diag(6 b^2 / x^4)
+    a = np.array([[4.0, 1, 0, 0], [1, 3, 1, 0], [0, 1, 5, 1], [0, 0, 1, 6]])
+    x, b = X0[:4], np.array([1.0, -2.0, 0.5, 3.0])
+    got = ad.hessian(lambda v: np.sum(np.linalg.solve(a, v) ** 2), sparsity="auto")(x)
+    a_inv = np.linalg.inv(a)
+    np.testing.assert_allclose(got.toarray(), 2 * a_inv.T @ a_inv, rtol=1e-13)
+    got = ad.hessian(lambda v: np.sum(np.linalg.solve(np.diag(v), b) ** 2), sparsity="auto")(x)
+    np.testing.assert_allclose(got.toarray(), np.diag(6 * b ** 2 / x ** 4), rtol=1e-13)
+
+
+def test_zeros_a_rule_scatters_a_tangent_into_stay_structural_zeros():
+    # sum(diag(x) * (x_i + x_j)) = 2 sum x_i^2: the Hessian 4 I, and the detected pattern
+    # diagonal (diag's tangent is zero off the diagonal for every input)
+    def f(v):
+        return np.sum(np.diag(v) * (v[:, None] + v[None, :]))
+    x = X0[:4]
+    pattern = ad.jacobian_sparsity(lambda v: ad.gradient(f, v), x, sparse=False)
+    np.testing.assert_array_equal(pattern, np.eye(4, dtype=bool))
+    np.testing.assert_allclose(ad.hessian(f, sparsity="auto")(x).toarray(), 4 * np.eye(4))
+
+
+def test_the_methods_of_a_pattern_array_follow_the_functions():
+    # by hand: row i of x.reshape(2, 3) feeds output i; .T, .conj(), .real, .mean(),
+    # .max(), .flatten(), .squeeze(), .clip() keep each entry's own dependence
+    def f(x):
+        m = x.reshape(2, 3)
+        return np.concatenate([m.T.conj().real.flatten(), m.mean(axis=1), m.max(axis=1),
+                               m[:, :1].squeeze().clip(-10.0, 10.0), (1j * x).imag.ravel()])
+    pattern = ad.jacobian_sparsity(f, X0, sparse=False)
+    transpose = np.eye(6, dtype=bool)[[0, 3, 1, 4, 2, 5]]
+    rows = np.kron(np.eye(2), np.ones((1, 3))).astype(bool)
+    firsts = np.eye(6, dtype=bool)[[0, 3]]
+    np.testing.assert_array_equal(pattern, np.vstack([transpose, rows, rows, firsts,
+                                                      np.eye(6, dtype=bool)]))
+
+
+def test_a_composition_that_hands_the_pattern_back_is_refused(monkeypatch):
+    # a composition written for dual arrays only, that takes a pattern for a constant and
+    # calls NumPy with it again (as np.real did): refused by name, no RecursionError
+    def nan_to_num(x, *args, **kwargs):
+        return x if isinstance(x, DualArray) else np.nan_to_num(x, *args, **kwargs)
+    monkeypatch.setitem(_HANDLERS, np.nan_to_num, nan_to_num)
+    with pytest.raises(TypeError, match="numpy.nan_to_num has no sparsity rule"):
+        ad.jacobian_sparsity(lambda x: np.nan_to_num(x), X0)
+
+
+@pytest.mark.parametrize("f, name", [
+    (lambda x: np.take(x, x), "take"),
+    (lambda x: np.take_along_axis(np.ones(3), x, axis=0), "take_along_axis"),
+    (lambda x: np.roll(x, x[0]), "roll"),
+], ids=["take", "take_along_axis", "roll"])
+def test_a_pattern_choosing_the_entries_of_a_selection_is_refused(f, name):
+    # the indices would be read from values that depend on x: a look at a value
+    with pytest.raises(ad.sparsity.PatternBranchError, match=f"numpy.{name} that chooses"):
+        ad.jacobian_sparsity(f, np.array([0.0, 1.0]))
