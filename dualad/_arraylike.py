@@ -64,6 +64,8 @@ class ValueShaped:
     T = property(lambda self: np.transpose(self))
     mT = property(lambda self: np.swapaxes(self, -1, -2))
     flat = property(lambda self: FlatView(self))
+    real = property(lambda self: np.real(self))
+    imag = property(lambda self: np.imag(self))
 
     def __len__(self):
         return len(self.value)
@@ -83,6 +85,12 @@ class ValueShaped:
 
     def __round__(self, ndigits=None):
         return np.round(self, 0 if ndigits is None else ndigits)
+
+    def __matmul__(self, other):
+        return np.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return np.matmul(other, self)
 
     def reshape(self, *shape, order="C"):
         shape = shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape

@@ -141,8 +141,6 @@ class DualArray(ValueShaped, Carrier):
     # --- array attributes -----------------------------------------------------------
 
     dtype = property(lambda self: _primal(self).dtype)
-    real = property(lambda self: np.real(self))
-    imag = property(lambda self: np.imag(self))
 
     def __repr__(self):
         t = self.tangent
@@ -309,12 +307,6 @@ class DualArray(ValueShaped, Carrier):
     def __rmod__(self, other):
         return _binary(_MOD, np.remainder, other, self)
 
-    def __matmul__(self, other):
-        return np.matmul(self, other)
-
-    def __rmatmul__(self, other):
-        return np.matmul(other, self)
-
     def __neg__(self):
         if self.cols is not None:
             return _gathered_array(-self.value, self.cols, -self.vals, self.tag, self.k)
@@ -424,8 +416,7 @@ def _store(container, index, item):
     """``container[index] = item``; a plain array holding a dual of a lower level (nested
     differentiation) first becomes a dual array of that level."""
     if isinstance(item, Carrier) and type(container) is np.ndarray:
-        container = as_dual_array(container, item)
-        container.owned = True
+        container = writable_like(container, item)
     container[index] = item
     return container
 
@@ -456,6 +447,17 @@ def _tangent_index(index, ndim):
         pos = next(j for j, i in enumerate(index) if i is Ellipsis)
         index = index[:pos] + (slice(None),) * (ndim - used) + index[pos + 1:]
     return index + (Ellipsis,)
+
+
+def writable_like(out, like):
+    """``out`` (a plain array) as a carrier of ``like``'s tag that ``out[index] = like``
+    writes into: a dual array with zero tangent owning its buffers, or for a pattern dual
+    a pattern without dependence (``sparsity.constant_like``)."""
+    if _sparsity._is_pattern(like):
+        return _sparsity.constant_like(out, like)
+    container = as_dual_array(out, like)
+    container.owned = True
+    return container
 
 
 def as_dual_array(out, like):
@@ -1735,7 +1737,7 @@ def _sum(*args, **kwargs):
 _HANDLERS[np.sum] = _sum
 from . import sparsity as _sparsity  # noqa: E402
 
-_register_carrier(DualArray, apply_rule=_array_rule, lift=as_dual_array)
+_register_carrier(DualArray, apply_rule=_array_rule, lift=writable_like)
 
 
 def _dual_array_ufunc(self, ufunc, method, *inputs, **kwargs):

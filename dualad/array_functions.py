@@ -224,6 +224,10 @@ def partition(a, kth, axis=-1, kind="introselect", order=None):
     if order is not None:
         raise TypeError("dualad: numpy.partition with order= (structured arrays) has no "
                         "tangent rule")
+    if _sparsity.detecting() and _sparsity.has_pattern((a,)):
+        # which entry lands where depends on the values: along the axis, every output
+        # may depend on every input, as for np.sort (a pattern holds for all values)
+        return np.sort(a, axis=axis)
     index = np.argpartition(_primal(a), _deep_primal(kth), axis=axis, kind=kind)
     return np.take_along_axis(a, index, axis=axis)
 

@@ -159,7 +159,7 @@ def cumprod_jvp(args, kwargs, ans, tangents, k):
     a_m = np.moveaxis(a, axis, 0)
     t_m = np.moveaxis(t, axis, 0)
     ans_m = np.moveaxis(np.reshape(ans, np.shape(a)), axis, 0)
-    if not np.any(a_m == 0):
+    if not np.any(_primal(a_m) == 0):   # a look at the primal: both paths, one pattern
         out = ex(ans_m, k) * np.cumsum(t_m / ex(a_m, k), axis=0)
     else:
         rows = [t_m[0]]
@@ -447,7 +447,6 @@ def _scatter(out, index, values):
     """``out`` with ``out[index] = values`` (values may be duals of lower tags)."""
     if hasattr(values, "tag"):
         out = lift(out, values)
-        out.owned = True
     out[index] = values
     return out
 

@@ -29,9 +29,11 @@ does the same for H·S with a star colouring.
 """
 from __future__ import annotations
 
+import inspect
 import numbers
 import operator
 import sys
+import threading
 from typing import Any, Callable, NamedTuple
 
 import numpy as np
@@ -163,6 +165,7 @@ class PatternArray(ValueShaped, Carrier):
     are structurally zero unless their row holds the marker."""
 
     __slots__ = ("value", "rows", "n", "tag", "tangent")
+    __array_priority__ = 20   # as DualArray's: an ndarray operand defers to it
 
     def __init__(self, value, rows, n, tag, tangent=False):
         self.value, self.rows, self.n, self.tag, self.tangent = value, rows, n, tag, tangent
@@ -225,8 +228,37 @@ class PatternArray(ValueShaped, Carrier):
                              shape=(self.size, len(ids)))
         self.rows = (eye @ self.rows + place @ rows).tocsr()
 
+    # the methods NumPy arrays have: the shared ones in ValueShaped
+
     def copy(self):
         return PatternArray(self.value.copy(), self.rows.copy(), self.n, self.tag, self.tangent)
+
+    def resize(self, *new_shape, refcheck=True):
+        """In place, as ``ndarray.resize``: the entries in C order, cut or padded with
+        constant zeros (no dependence) to the new shape."""
+        shape = new_shape[0] if len(new_shape) == 1 and not isinstance(new_shape[0], int) \
+            else new_shape
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        flat, size = np.ravel(self), int(np.prod(shape))
+        if size <= self.size:
+            flat = flat[:size]
+        else:
+            flat = np.concatenate([flat, np.zeros(size - self.size, dtype=self.dtype)])
+        result = np.reshape(flat, shape)
+        for name in self.__slots__:
+            setattr(self, name, getattr(result, name))
+
+    __copy__ = copy
+
+    def __deepcopy__(self, memo):
+        out = memo[id(self)] = self.copy()
+        return out
+
+    def astype(self, dtype):
+        if np.dtype(dtype).kind not in "fc":   # rounding looks at the values
+            raise TypeError(f"PatternArray.astype({dtype}): only float and complex dtypes keep "
+                            "the dependence")
+        return PatternArray(self.value.astype(dtype), self.rows, self.n, self.tag, self.tangent)
 
     def _binary(name):
         ufunc = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "truediv": np.divide,
@@ -250,12 +282,6 @@ class PatternArray(ValueShaped, Carrier):
     __pow__, __rpow__ = _binary("pow")
     __mod__, __rmod__ = _binary("mod")
     __floordiv__, __rfloordiv__ = _binary("floordiv")
-
-    def __matmul__(self, other):
-        return np.matmul(self, other)
-
-    def __rmatmul__(self, other):
-        return np.matmul(other, self)
 
     def __neg__(self):
         return PatternArray(-self.value, self.rows, self.n, self.tag, self.tangent)
@@ -288,6 +314,9 @@ class PatternArray(ValueShaped, Carrier):
 
     def __float__(self):
         refuse("a float (float())", conversion=True)
+
+    def __complex__(self):
+        refuse("a complex number (complex())", conversion=True)
 
 
 def _plain(index):
@@ -355,6 +384,17 @@ def _nonzero(x, shape):
         return None
     marker = x.rows[:, [x.n - 1]].toarray().reshape(np.shape(x.value))
     return np.broadcast_to(marker, shape).ravel()
+
+
+def constant_like(out, like):
+    """A plain array that a pattern dual is stored into (``out[i] = like``, in a rule) as a
+    pattern of ``like``'s tag without dependence. Next to a tangent-level ``like`` an
+    array of zeros is a constant's tangent, structurally zero (tangent level); any other
+    array is a constant, possibly non-zero (value level, marked by the store)."""
+    value = np.asarray(out)
+    n = like.n if type(like) is PatternArray else _N_INPUTS[-1]
+    tangent = _is_tangent(like) and not np.any(value)
+    return PatternArray(value, _empty(value.size, n), n, like.tag, tangent)
 
 
 def tangent_seed(directions, like):
@@ -503,6 +543,7 @@ def _pattern_ufunc(ufunc, method, inputs, kwargs):
 def _pattern_function(func, args, kwargs):
     rule = _ARRAY_RULES.get(func)
     if rule is not None:
+        args, kwargs = _normalised(rule, func)(args, kwargs)
         return _STRUCTURES[rule.pattern](rule, func, args, kwargs)
     handler = _EXTRA.get(func)
     if handler is not None:
@@ -510,8 +551,41 @@ def _pattern_function(func, args, kwargs):
     from .array import _HANDLERS
     composite = _HANDLERS.get(func)
     if composite is not None:   # compositions of ruled functions, and primal-only ones
-        return composite(*args, **kwargs)
+        return _composed(func, composite, args, kwargs)
     raise TypeError(f"dualad: numpy.{func.__name__} has no rule; its sparsity is unknown")
+
+
+_NORMALISERS = {}
+
+
+def _normalised(rule, func):
+    """The call in the one form the dual arrays' tangent maps read (``array._normaliser``):
+    the rule's parameters positionally, the rest by keyword, ``np.sum(a=x)`` as ``np.sum(x)``."""
+    normalise = _NORMALISERS.get(func)
+    if normalise is None:
+        from .array import _normaliser
+        normalise = _NORMALISERS[func] = _normaliser(rule, func)
+    return normalise
+
+
+_COMPOSING = threading.local()
+
+
+def _composed(func, composite, args, kwargs):
+    """A composition of ruled functions (``array_functions``) on pattern duals. One that
+    recognises only dual arrays takes a pattern for a constant and hands it back to NumPy
+    unchanged: that same call, entered again, is refused (it would recurse for ever)."""
+    calls = _COMPOSING.__dict__.setdefault("calls", set())
+    call = (func, tuple(map(id, args)), tuple((key, id(v)) for key, v in kwargs.items()))
+    if call in calls:
+        raise TypeError(f"dualad: numpy.{func.__name__} has no sparsity rule: its composition "
+                        "of ruled functions does not take pattern duals. Pass the pattern "
+                        "yourself (sparsity=<boolean pattern>)")
+    calls.add(call)
+    try:
+        return composite(*args, **kwargs)
+    finally:
+        calls.discard(call)
 
 
 def _ids(x, offset):
@@ -523,9 +597,17 @@ def _ids(x, offset):
 
 
 def _select(rule, func, args, kwargs):
-    """Outputs are copies of input entries: apply ``func`` to entry ids to find which."""
+    """Outputs are copies of input entries: apply ``func`` to entry ids to find which.
+    The entries come from the first argument (a sequence of arrays for "arrays"), or from
+    every argument of a function of arrays only (``atleast_1d(*arys)``); the others
+    (indices, shifts, shapes) choose entries, so a pattern there is a look at a value."""
     sequence = rule.params[0] == "arrays"
-    items = list(args[0]) if sequence else [args[0]]
+    many = not sequence and _of_arrays_only(func)
+    items, rest = (list(args[0]), tuple(args[1:])) if sequence else (
+        (list(args), ()) if many else ([args[0]], tuple(args[1:])))
+    if has_pattern(rest) or has_pattern(tuple(kwargs.values())):
+        refuse(f"an argument of numpy.{func.__name__} that chooses entries (an index, a "
+               "shift, a shape)")
     items = [_stack_scalars(x) for x in items]
     tag = _tag_of(items)
     n = _N_INPUTS[-1]
@@ -541,13 +623,28 @@ def _select(rule, func, args, kwargs):
                   for x, rows in zip([x for x in items if _is_pattern(x, tag)], tables[1:])]
     table_rows = sp.vstack(tables).tocsr()
     values = [x.value if _is_pattern(x, tag) else x for x in items]
-    rest = tuple(args[1:])
-    value_out = func(values, *rest, **kwargs) if sequence else func(values[0], *rest, **kwargs)
-    id_out = func(ids, *rest, **kwargs) if sequence else func(ids[0], *rest, **kwargs)
+    value_out = func(values, *rest, **kwargs) if sequence else func(*values, *rest, **kwargs)
+    id_out = func(ids, *rest, **kwargs) if sequence else func(*ids, *rest, **kwargs)
     if isinstance(value_out, (list, tuple)):
-        return [_wrap(np.asarray(v), table_rows[np.ravel(i)], n, tag, tangent)
-                for v, i in zip(value_out, id_out)]
+        return type(value_out)(_wrap(np.asarray(v), table_rows[np.ravel(i)], n, tag, tangent)
+                               for v, i in zip(value_out, id_out))
     return _wrap(np.asarray(value_out), table_rows[np.ravel(id_out)], n, tag, tangent)
+
+
+_ARRAYS_ONLY = {}
+
+
+def _of_arrays_only(func) -> bool:
+    """Whether every argument of ``func`` is an array (``atleast_1d(*arys)``)."""
+    only = _ARRAYS_ONLY.get(func)
+    if only is None:
+        try:
+            parameters = list(inspect.signature(func).parameters.values())
+        except (TypeError, ValueError):
+            parameters = []
+        only = _ARRAYS_ONLY[func] = bool(parameters) and \
+            parameters[0].kind is inspect.Parameter.VAR_POSITIONAL
+    return only
 
 
 def _stack_scalars(x):
@@ -755,7 +852,19 @@ def _ones_like(a, *args, **kwargs):
     return value
 
 
+def _part(func, attribute):
+    """np.real / np.imag: each part of an entry depends on what the entry depends on, and
+    is structurally zero where the entry is (a scalar pattern dual: its own part)."""
+    def part(val):
+        val = _stack_scalars(val)
+        if type(val) is PatternArray:
+            return _wrap(func(val.value), val.rows, val.n, val.tag, val.tangent)
+        return getattr(val, attribute)
+    return part
+
+
 _EXTRA = {np.where: lambda *a, **k: _where(None, np.where, a, k),
+          np.real: _part(np.real, "real"), np.imag: _part(np.imag, "imag"),
           np.zeros_like: _zeros_like,
           np.ones_like: _ones_like,
           np.shape: lambda a: np.shape(_value(a)), np.ndim: lambda a: np.ndim(_value(a)),
