@@ -178,6 +178,12 @@ class Jet:
             return NotImplemented
         return apply_rule(table["pow"], (other, self))
 
+    def __matmul__(self, other):
+        return np.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return np.matmul(other, self)
+
     def __neg__(self):
         return self._new([-x for x in self.coeffs])
 
@@ -264,6 +270,8 @@ class Jet:
         return self._new([c[index] for c in self.coeffs])
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if _defers(inputs):
+            return NotImplemented
         if method == "__call__" and not kwargs:
             if ufunc is np.matmul:
                 return self.__array_function__(np.matmul, (), inputs, {})
@@ -278,6 +286,8 @@ class Jet:
                                                           else ""))
 
     def __array_function__(self, func, types, args, kwargs):
+        if _defers((args, list(kwargs.values()))):
+            return NotImplemented
         if func in _LINEAR:
             return _linear(func, args, kwargs)
         if func is np.prod:
@@ -296,7 +306,8 @@ class Jet:
         return through_duals(func, args, kwargs, f"numpy.{func.__name__}")
 
     def __array__(self, dtype=None, copy=None):
-        raise TypeError("a Jet cannot become an ndarray: its coefficients would be lost")
+        raise TypeError("a Jet cannot become an ndarray: its coefficients would be lost. Use "
+                        "np.stack([...]) instead of np.array([...]) (as for a Dual), or j.value")
 
     def reshape(self, *shape):
         shape = shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape
@@ -311,6 +322,26 @@ class Jet:
     @property
     def T(self):
         return np.transpose(self)
+
+
+def _defers(args) -> bool:
+    """Whether a dual of a later differentiation (a tag above every jet's) is among
+    ``args``: then the jets are constants to it, and its layer applies the function (NumPy
+    asks it next), as the arithmetic operators leave it to that dual (``_coerce``)."""
+    jet, other = _largest_tags(args)
+    return other > jet
+
+
+def _largest_tags(tree, jet=-1, other=-1):
+    """(the largest tag of a jet, of any other dual) in ``tree``, lists and tuples searched."""
+    for v in tree:
+        if type(v) is Jet:
+            jet = v.tag if v.tag > jet else jet
+        elif isinstance(v, elemental.DUALS):
+            other = v.tag if v.tag > other else other
+        elif isinstance(v, (list, tuple)):
+            jet, other = _largest_tags(v, jet, other)
+    return jet, other
 
 
 def _primal(x):
@@ -762,11 +793,16 @@ def through_duals(fn, args, kwargs, name):
     order lower. Why not all of f on nested duals, when it meets such a function? Only
     this call pays: the rest of f keeps its O(n^2) recurrences, and f runs once.
 
-    The price: the nested dual has 2^n lanes (one per subset of e_1..e_n), so fn costs
-    about 2^n first-order evaluations: fine at the orders one asks of a matrix function
-    (2^8 = 256 at order 8), hopeless at order 30. The seed shares its subtrees.
+    The price: the nested dual has 2^n lanes (one per subset of e_1..e_n), and a rule
+    whose tangent map calls several functions nests each of them: a 2x2 det costs 12 ms
+    at order 4, 1 s at order 8, 16 s at order 10, as n nested ``derivative`` calls do.
+    The accuracy is theirs too: det's tangent map goes through the inverse, and the
+    eighth derivative of that det is 0.016 off its exact 0. The seed shares its subtrees.
     """
-    tag, order = _jets_meeting((args, kwargs), name)
+    arguments, found = (args, kwargs), []
+    _map_jets(found.append, arguments)
+    tag = max(jet.tag for jet in found)   # the outermost Taylor pass
+    order = min(jet.order for jet in found if jet.tag == tag)
     if kwargs.get("out") is not None:
         raise TypeError(f"dualad: {name}(..., out=...) on jets: the result's coefficients "
                         "cannot be written into an array; let NumPy allocate the result")
@@ -774,40 +810,10 @@ def through_duals(fn, args, kwargs, name):
     with contextlib.ExitStack() as stack:
         for t in perturbations:
             stack.enter_context(running(t))
-        seed = _map_jets(lambda jet: _nested_seed(jet.coeffs[:order + 1], perturbations),
-                         (args, kwargs))
+        seed = _map_jets(lambda jet: _nested_seed(_series(jet, order, tag), perturbations),
+                         arguments)   # a jet of an earlier pass is a constant here
         y = fn(*seed[0], **seed[1])
     return _map_results(lambda leaf: _nested_jet(leaf, perturbations, tag), y)
-
-
-def _jets_meeting(tree, name):
-    """(tag, order) of the jets in the arguments ``tree``: they must be of one Taylor pass
-    (a jet of another would be a constant inside duals of later tags: backwards), and no
-    dual of a later differentiation may be among them."""
-    found = []
-    _map_jets(found.append, tree)
-    tag = max(j.tag for j in found)
-    others = sorted({j.tag for j in found} - {tag})
-    if others:
-        raise TypeError(f"dualad: {name} has no Taylor rule, and jets of two Taylor passes "
-                        f"(tags {others[0]} and {tag}) meet in it; take the inner derivatives "
-                        "with ad.derivative(..., n=1) nested instead")
-    _check_no_later_duals(tree, tag, name)
-    return tag, min(j.order for j in found)
-
-
-def _check_no_later_duals(tree, tag, name):
-    if isinstance(tree, (list, tuple)):
-        for v in tree:
-            _check_no_later_duals(v, tag, name)
-    elif isinstance(tree, dict):
-        _check_no_later_duals(list(tree.values()), tag, name)
-    elif isinstance(tree, elemental.DUALS) and type(tree) is not Jet:
-        check_met(tag, tree.tag)
-        if tree.tag > tag:
-            raise TypeError(f"dualad: {name} has no Taylor rule, and a dual of tag "
-                            f"{tree.tag} (a differentiation inside the Taylor pass of tag "
-                            f"{tag}) meets its jets; differentiate it outside the Taylor pass")
 
 
 def _map_jets(fn, tree):
