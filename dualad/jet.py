@@ -657,7 +657,6 @@ def _coefficients(rule, series, moving, value, order, tag):
     return _generic(rule, series, moving, value, order, tag)
 
 
-_ARITH_ERRORS = (ArithmeticError, ValueError)
 _LOUD = contextlib.nullcontext()
 
 
@@ -671,7 +670,7 @@ def _in_ieee(flavour, arrays, extend, *args):
     try:
         with np.errstate(all="ignore") if arrays else _LOUD:
             return extend(*args)
-    except (_ARITH_ERRORS if flavour is elemental.NUMPY else ArithmeticError):
+    except (elemental._ARITH_ERRORS if flavour is elemental.NUMPY else ArithmeticError):
         if elemental.ieee_mode():
             raise
         with np.errstate(all="ignore"), elemental.ieee_arithmetic():
