@@ -306,6 +306,21 @@ def ieee_mode() -> bool:
     return getattr(_state, "ieee", False)
 
 
+class ieee_arithmetic:
+    """Context in which rule primals on plain numbers answer IEEE's inf/nan where Python
+    raises (``math.exp(800.0)``, ``math.log(0.0)``): for the arithmetic of derivatives
+    (partials evaluated on duals, Taylor coefficients), never for the user's primal."""
+
+    def __enter__(self):
+        self.previous = ieee_mode()
+        _state.ieee = True
+        return self
+
+    def __exit__(self, *exc):
+        _state.ieee = self.previous
+        return False
+
+
 # --- transformation passes: NumPy's floating-point errors --------------------------
 #
 # A partial may be inf or nan where the primal is finite (sqrt'(0) = inf), and the lane
@@ -460,12 +475,8 @@ def partial(rule: Rule, i: int, values, ans, key: str):
         return fn(*args)
     except _ARITH_ERRORS as error:
         if key.startswith("dual:"):
-            previous = ieee_mode()
-            _state.ieee = True
-            try:
+            with ieee_arithmetic():
                 return fn(*args)
-            finally:
-                _state.ieee = previous
         return _ieee(rule.partial(i, namespace("numpy"), "numpy"), args, key, error)
 
 

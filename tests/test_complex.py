@@ -294,13 +294,16 @@ def test_trace_of_abs_of_a_complex_intermediate():
     assert rows[-1].value == 2.0 and rows[-1].tangent == 1.0
 
 
-def test_taylor_refuses_sign_and_abs_off_the_real_line():
-    """sign(x(3+4i)) moves with x only in its phase: not a real constant, and |z| has no
-    complex Taylor series; a real primal with a complex coefficient leaves the real line."""
-    with pytest.raises(TypeError, match="non-holomorphic"):
-        ad.taylor(lambda x: np.sign(x * (3 + 4j)), 2.0, 2)
-    with pytest.raises(TypeError, match="non-holomorphic"):
-        ad.taylor(lambda x: abs(x + 1j * (x - 2)), 2.0, 2)
+def test_taylor_of_sign_and_abs_off_the_real_line():
+    """A real x with complex intermediates: sign and |z| have no complex Taylor series,
+    but these are functions of the real x, and their series are the nested duals': by
+    hand, sign(x(3+4i)) = (3+4i)/5 for x > 0, and |x + i(x-2)| = sqrt(x² + (x-2)²)."""
+    np.testing.assert_allclose(ad.taylor(lambda x: np.sign(x * (3 + 4j)), 2.0, 3),
+                               [0.6 + 0.8j, 0, 0, 0], atol=1e-15)
+    with mpmath.workdps(30):
+        reference = mpmath.taylor(lambda t: mpmath.sqrt((2 + t) ** 2 + t ** 2), 0, 3)
+    np.testing.assert_allclose(ad.taylor(lambda x: abs(x + 1j * (x - 2)), 2.0, 3),
+                               [float(c) for c in reference], rtol=1e-15)
 
 
 # --- complex linear algebra -------------------------------------------------------------

@@ -24,7 +24,9 @@ def taylor(f: Callable[..., Any], x, n: int, direction=None) -> list:
     t -> f(x + t v). The result is a list of n + 1 numbers; for an ndarray ``x``, a list
     of n + 1 arrays of x's shape, ``result[k][i]`` the k-th coefficient at ``x[i]``
     (``np.stack(result)`` puts the order on a new leading axis). mpmath inputs give
-    mpmath coefficients at the working precision.
+    mpmath coefficients at the working precision. For a complex ``x`` and an ``f`` that
+    is not holomorphic (``abs``, ``np.sign``), the series is that of t -> f(x + t) for
+    real t, the direction ``derivative(f, x)`` takes at n = 1.
 
     >>> import dualad as ad
     >>> [round(c, 12) for c in ad.taylor(ad.math.sin, 0.0, 5)]
