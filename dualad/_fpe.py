@@ -11,13 +11,15 @@ caller does not ignore to "call", with ``_dispatch`` as the callback. NumPy call
 when an operation has an error, so the pass costs nothing while none occurs.
 ``_dispatch`` looks at where the failing operation came from:
 
-- dualad's code evaluating a primal (inside ``evaluate(name, ...)``): the caller's handling;
+- dualad's code evaluating a primal (an ``evaluate(name, ...)`` frame among its callers):
+  the caller's handling;
 - code outside dualad (a plain NumPy operation in the user's f): the caller's handling;
 - dualad's code otherwise (tangents, lane guards): ignored.
 
 The caller's handling is what ``np.geterr()``/``np.geterrcall()`` said when the pass
-began (for a pass inside another, when the user's f last set it): "warn" (a RuntimeWarning at the user's line), "raise" (FloatingPointError),
-"call", "print" or "log".
+began (for a pass inside another, when the user's f last set it): "warn" (a
+RuntimeWarning at the user's line), "raise" (FloatingPointError), "call", "print" or
+"log". The frames are looked at only when an error occurs.
 """
 from __future__ import annotations
 
@@ -54,16 +56,11 @@ def _outside(frame):
 
 
 def _dispatch(kind: str, flag: int) -> None:
-    name = getattr(_state, "primal", None)
-    if name is INTERNAL:
+    if getattr(_state, "primal", None) is INTERNAL:
         return
+    name = _origin(sys._getframe(1))
     if name is None:
-        frame = sys._getframe(1)
-        while frame is not None and _module(frame).startswith("numpy"):
-            frame = frame.f_back
-        if frame is None or _module(frame).partition(".")[0] == "dualad":
-            return   # dualad's own tangent arithmetic
-        name = "a NumPy operation"
+        return   # dualad's own tangent arithmetic
     caller = getattr(_state, "caller", None)
     if caller is None:
         return
@@ -90,24 +87,33 @@ class floating_point_errors:
     caller asked, dualad's own are ignored (see the module's docstring)."""
 
     def __enter__(self):
-        self.outer = getattr(_state, "caller", None)
-        if self.outer is None or np.geterrcall() is not _dispatch:
-            # the outermost pass, or one inside the user's own np.errstate in f
-            _state.caller = (np.geterr(), np.geterrcall())
-        mode = _state.caller[0]
-        if all(v == "ignore" for v in mode.values()):
-            self.errstate = np.errstate(all="ignore")
-        else:
-            self.errstate = np.errstate(
+        self.outer = outer = getattr(_state, "caller", None)
+        call = np.geterrcall()
+        if outer is not None and call is _dispatch:
+            self.errstate = None   # inside another pass, whose handling is in place
+            return self
+        # the outermost pass, or one inside the user's own np.errstate in f
+        mode = np.geterr()
+        _state.caller = (mode, call)
+        key = (mode["divide"], mode["over"], mode["under"], mode["invalid"])
+        kwargs = _ERRSTATES.get(key)
+        if kwargs is None:
+            kwargs = _ERRSTATES[key] = {"all": "ignore"} if set(key) == {"ignore"} else dict(
                 call=_dispatch, **{k: "ignore" if v == "ignore" else "call"
                                    for k, v in mode.items()})
+        self.errstate = np.errstate(**kwargs)
         self.errstate.__enter__()
         return self
 
     def __exit__(self, *exc):
-        self.errstate.__exit__(*exc)
+        if self.errstate is not None:
+            self.errstate.__exit__(*exc)
         _state.caller = self.outer
         return False
+
+
+#: the caller's (divide, over, under, invalid) handling -> the errstate of a pass
+_ERRSTATES: dict = {}
 
 
 #: the marker of dualad's own arithmetic on the duals of an outer transformation
@@ -116,17 +122,50 @@ INTERNAL = "dualad's own arithmetic"
 
 def evaluate(name, fn, *args, **kwargs):
     """``fn(*args, **kwargs)``: the primal ``name`` of the user's program, evaluated by
-    dualad on plain values; its floating-point errors are handled as the caller of the
-    pass asked (unless it is part of a nested operation's own arithmetic)."""
-    state = _state.__dict__   # this thread's
-    previous = state.get("primal")
-    if previous is INTERNAL:
-        return fn(*args, **kwargs)
-    state["primal"] = name
-    try:
-        return fn(*args, **kwargs)
-    finally:
-        state["primal"] = previous
+    dualad on plain values. It costs one call: ``_dispatch`` finds this frame among those
+    of a failing operation, and then hands the error to the caller's handling."""
+    return fn(*args, **kwargs)
+
+
+_SITES = {evaluate.__code__}
+#: (file, line) of the statements marked ``# primal`` (or ``# primal: name``) -> name
+_LINES: dict = {}
+
+
+def mark_primal_lines(module_name: str) -> None:
+    """Register the lines of ``module_name`` marked ``# primal``: one-line statements that
+    evaluate a primal on plain values on the hottest paths, where even ``evaluate``'s call
+    would cost. The name is the marker's, else that of the local ``ufunc``. A marked line
+    must evaluate nothing else (a ``passing`` call goes on a line of its own)."""
+    module = sys.modules[module_name]
+    with open(module.__file__, encoding="utf-8") as source:
+        for number, line in enumerate(source, 1):
+            code, _, comment = line.partition("#")
+            if comment.strip().startswith("primal") and code.strip():
+                name = comment.strip()[len("primal"):].lstrip(":").strip() or None
+                _LINES[(module.__file__, number)] = name
+
+
+def _origin(frame):
+    """Where a failing operation came from, seen from the frames of its callers: the
+    name of the primal being evaluated (an ``evaluate`` frame among dualad's frames),
+    "a NumPy operation" (the first frame that is not NumPy's is outside dualad), or None
+    (dualad's own arithmetic)."""
+    inside = False
+    while frame is not None:
+        if frame.f_code in _SITES:
+            return frame.f_locals["name"]
+        line = (frame.f_code.co_filename, frame.f_lineno)
+        if line in _LINES:
+            ufunc = frame.f_locals.get("ufunc")
+            return _LINES[line] or getattr(ufunc, "__name__", "an operation")
+        module = _module(frame)
+        if module == "dualad" or module.startswith("dualad."):
+            inside = True
+        elif not module.startswith("numpy"):
+            return None if inside else "a NumPy operation"
+        frame = frame.f_back
+    return None
 
 
 def nested(fn, *args):
@@ -159,8 +198,9 @@ def split_mode():
     hands them to the caller's handling), or None (do not split: outside a pass the
     caller's handling applies directly)."""
     if getattr(_state, "caller", None) is not None:
-        primal = getattr(_state, "primal", None)
-        return "ignore" if primal is None or primal is INTERNAL else "record"
+        if getattr(_state, "primal", None) is INTERNAL:
+            return "ignore"
+        return "ignore" if _origin(sys._getframe(1)) is None else "record"
     return "ignore" if np.geterr() == _IGNORED else None
 
 

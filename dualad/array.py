@@ -529,7 +529,7 @@ def _elementwise_values(rule, ufunc, values, tangents, key, tag, k):
     elif key.startswith("dual:"):
         ans = _fpe.passing(ufunc, *values)
     else:
-        ans = _fpe.evaluate(ufunc.__name__, _STAND_INS.get(ufunc, ufunc), *values)
+        ans = _STAND_INS.get(ufunc, ufunc)(*values)   # primal
     shape = _tshape(np.shape(ans), k)
     if rule.complex_jvp is not None and (elemental.nonholomorphic(rule, key, tangents) or any(
             elemental.has_complex(v) for v in values)):
@@ -607,16 +607,11 @@ def _arith(rule, ufunc, a, b):
     return _binary(rule, ufunc, a, b)
 
 
+_PLAIN = frozenset((np.ndarray, float, int, complex, np.float64))
+
+
 def _plain(v):
-    return not isinstance(v, (DualArray, Dual))
-
-
-def _evaluated(name, fn, *values):
-    """The primal ``fn(*values)`` of an operation (see dualad._fpe): of the user's program
-    when the values are plain, else handed on to the outer duals."""
-    if all(map(_plain, values)):
-        return _fpe.evaluate(name, fn, *values)
-    return _fpe.passing(fn, *values)
+    return type(v) in _PLAIN or not isinstance(v, Carrier)
 
 
 def _t_add(va, ta, vb, tb, ans, k):
@@ -663,7 +658,7 @@ def _neg(x):
 _TANGENT = {"add": _t_add, "sub": _t_sub, "mul": _t_mul, "truediv": _t_div}
 
 
-def _fast_binary(name, ufunc, a, b):
+def _fast_binary(name, ufunc, a, b, nested=False):
     ca, cb = type(a), type(b)
     if ca is DualArray:
         if cb is DualArray:
@@ -683,15 +678,16 @@ def _fast_binary(name, ufunc, a, b):
         return None
     va = a.value if a_dual else a
     vb = b.value if b_dual else b
-    if _plain(va) and _plain(vb):
-        return _fast_binary_values(name, ufunc, a, b, va, vb, a_dual, b_dual, tag, k)
-    return _fpe.nested(_fast_binary_values, name, ufunc, a, b, va, vb, a_dual, b_dual, tag, k)
-
-
-def _fast_binary_values(name, ufunc, a, b, va, vb, a_dual, b_dual, tag, k):
-    ans = _evaluated(ufunc.__name__, _into, ufunc, va, vb)
+    if (type(va) in _PLAIN or _plain(va)) and (type(vb) in _PLAIN or _plain(vb)):
+        ans = _into(ufunc, va, vb)   # primal
+    elif not nested:   # the values are duals of an outer differentiation
+        return _fpe.nested(_fast_binary, name, ufunc, a, b, True)
+    else:
+        ans = _fpe.passing(_into, ufunc, va, vb)
     if not _lanes_safe(name, va, vb, ans, a_dual, b_dual):
-        return None
+        # the rule path, which evaluates the primal again: its floating-point errors were
+        # reported at the line above, once, as NumPy reports them
+        return _fpe.nested(elementwise, table[name], ufunc, (a, b))
     tangent_of = _TANGENT[name]
     if k is not None and (a.band is not None if a_dual else True) and (
             b.band is not None if b_dual else True) and type(ans) is np.ndarray:
@@ -831,25 +827,28 @@ def _fast_pow(a, b):
     if not (type(a) is DualArray and type(b) in (int, float)):
         return None
     if _plain(a.value):
-        return _fast_pow_values(a, b)
-    return _fpe.nested(_fast_pow_values, a, b)
+        return _fast_pow_values(a, b, True)
+    return _fpe.nested(_fast_pow_values, a, b, False)
 
 
-def _fast_pow_values(a, b):
+def _fast_pow_values(a, b, plain):
     va, k = a.value, a.k
+    band = a.band is not None and type(va) is np.ndarray and b != 0
+    if not band and b != 0:
+        p = 2 * va if b == 2 else b * va ** (b - 1)
+        if not finite(p):
+            return None   # the rule path (before the primal: it evaluates it once)
+    if plain:
+        ans = _power(va, b)   # primal: power
+    else:
+        ans = _fpe.passing(_power, va, b)
     if b == 0:
-        return _make_array(_evaluated("power", _power, va, b),
-                           np.zeros(np.shape(va) + ((k,) if k else ())), a.tag, k)
-    if a.band is not None and type(va) is np.ndarray:
+        return _make_array(ans, np.zeros(np.shape(va) + ((k,) if k else ())), a.tag, k)
+    if band:
         lo, hi = a.rows
         v = va[lo:hi]
         p = 2 * v if b == 2 else b * v ** (b - 1)
-        ans = _evaluated("power", _power, va, b)
         return _make_array(ans, None, a.tag, k, a.rows, lanes(p, a.band, k))
-    ans = _evaluated("power", _power, va, b)
-    p = 2 * va if b == 2 else b * va ** (b - 1)
-    if not finite(p):
-        return None   # the rule path: its partial is exact at 0 for integer b
     if k is not None and type(va) is np.ndarray:
         scale, base = _scale_and_base(a)
         return _scaled(ans, p if scale is None else p * scale, base, a.tag, k)
@@ -863,7 +862,7 @@ def _fast_unary(rule, ufunc, x):
             rule.complex_jvp is not None and (v.dtype.kind == "c" or _complex_tangent(x))) \
             or rule.arity != 1:
         return None
-    ans = _fpe.evaluate(ufunc.__name__, _buffers.unary, _STAND_INS.get(ufunc, ufunc), v)
+    ans = _buffers.unary(_STAND_INS.get(ufunc, ufunc), v)   # primal
     d = _array_partial(rule)
     k = x.k
     if x.band is not None:
@@ -1078,14 +1077,17 @@ def _gathered_unary(rule, ufunc, x):
             rule.complex_jvp is not None:
         return None
     if not _plain(x.value):
-        return _fpe.nested(_gathered_unary_value, rule, ufunc, x)
-    return _gathered_unary_value(rule, ufunc, x)
+        return _fpe.nested(_gathered_unary_value, rule, ufunc, x, False)
+    return _gathered_unary_value(rule, ufunc, x, True)
 
 
-def _gathered_unary_value(rule, ufunc, x):
+def _gathered_unary_value(rule, ufunc, x, plain):
     v = x.value
-    ans = _evaluated(ufunc.__name__, _STAND_INS.get(ufunc, ufunc) if type(v) is np.ndarray
-                     else ufunc, v)
+    kernel = _STAND_INS.get(ufunc, ufunc) if type(v) is np.ndarray else ufunc
+    if plain:
+        ans = kernel(v)   # primal
+    else:
+        ans = _fpe.passing(kernel, v)
     if type(v) is np.ndarray:
         p = _array_partial(rule)(v, ans)
     else:
@@ -1115,12 +1117,16 @@ def _gathered_binary(name, ufunc, a, b):
     if ga and gb and a.k != b.k:
         return None
     if _plain(va) and _plain(vb):
-        return _gathered_binary_values(name, ufunc, a, b, va, vb, ga, gb, tag, k)
-    return _fpe.nested(_gathered_binary_values, name, ufunc, a, b, va, vb, ga, gb, tag, k)
+        return _gathered_binary_values(name, ufunc, a, b, va, vb, ga, gb, tag, k, True)
+    return _fpe.nested(_gathered_binary_values, name, ufunc, a, b, va, vb, ga, gb, tag, k,
+                       False)
 
 
-def _gathered_binary_values(name, ufunc, a, b, va, vb, ga, gb, tag, k):
-    ans = _evaluated(ufunc.__name__, ufunc, va, vb)
+def _gathered_binary_values(name, ufunc, a, b, va, vb, ga, gb, tag, k, plain):
+    if plain:
+        ans = ufunc(va, vb)   # primal
+    else:
+        ans = _fpe.passing(ufunc, va, vb)
     shape = getattr(ans, "shape", None)
     if shape is None:
         return None
@@ -1203,13 +1209,16 @@ def _constant_for(y, tag):
 
 def _gathered_pow(a, b):
     if not _plain(a.value):
-        return _fpe.nested(_gathered_pow_value, a, b)
-    return _gathered_pow_value(a, b)
+        return _fpe.nested(_gathered_pow_value, a, b, False)
+    return _gathered_pow_value(a, b, True)
 
 
-def _gathered_pow_value(a, b):
+def _gathered_pow_value(a, b, plain):
     va = a.value
-    ans = _evaluated("power", _power, va, b)
+    if plain:
+        ans = _power(va, b)   # primal: power
+    else:
+        ans = _fpe.passing(_power, va, b)
     p = 2 * va if b == 2 else b * va ** (b - 1)
     return _gathered_array(ans, a.cols, _rescale(p, a.vals), a.tag, a.k)
 
@@ -1752,3 +1761,5 @@ def _dual_array_function(self, func, types, args, kwargs):
 Dual.__array_ufunc__ = _dual_array_ufunc
 Dual.__array_function__ = _dual_array_function
 _register_carrier(_sparsity.PatternArray, apply_rule=_array_rule)
+
+_fpe.mark_primal_lines(__name__)
