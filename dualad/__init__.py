@@ -4,21 +4,21 @@
 >>> ad.derivative(lambda x: x * ad.math.sin(x), 0.5)
 0.9182168195493894
 """
-from .number import Dual
-from .array import DualArray
-from . import array_functions  # noqa: F401  (NumPy functions composed of ruled operations)
-from . import jet
-from .rules import table as rules
-from . import functions
-from . import math, cmath
-from .custom import defjvp, primitive
-from .functions import sigmoid, logistic, softplus, relu, digamma, polygamma
-from .transforms import (derivative, derivatives, gradient, hessian, hvp, jacfwd, jacobian,
-                         jvp, taylor)
-from .sparsity import jacobian_sparsity, color_columns, star_color
-from .trace import trace
-from .accuracy import check, error_vs_step
-from ._buffers import set_num_threads, get_num_threads
+from dualad.core.number import Dual
+from dualad.arrays.array import DualArray
+from dualad.arrays import functions as array_functions  # noqa: F401  (NumPy compositions)
+from dualad.taylor import jet
+from dualad.table.rules import table as rules
+from dualad.stdlib import functions
+from dualad import math, cmath
+from dualad.stdlib.custom import defjvp, primitive
+from dualad.stdlib.functions import sigmoid, logistic, softplus, relu, digamma, polygamma
+from dualad.transforms import (
+    derivative, derivatives, gradient, hessian, hvp, jacfwd, jacobian, jvp, taylor)
+from dualad.sparse.patterns import jacobian_sparsity, color_columns, star_color
+from dualad.teach.trace import trace
+from dualad.teach.accuracy import check, error_vs_step
+from dualad.arrays.buffers import set_num_threads, get_num_threads
 
 __all__ = [
     "Dual", "DualArray", "rules", "math", "cmath", "functions",

@@ -11,7 +11,7 @@ Dual((1+0j), (1+0j))
 """
 import cmath as _std
 
-from .dropin import build as _build
-from .elemental import CMATH as _CMATH
+from dualad.stdlib.dropin import build as _build
+from dualad.core.elemental import CMATH as _CMATH
 
 globals().update(_build(_std, _CMATH))

@@ -13,7 +13,7 @@ Dual(1.0, 1.0)
 """
 import math as _std
 
-from .dropin import build as _build
-from .elemental import MATH as _MATH
+from dualad.stdlib.dropin import build as _build
+from dualad.core.elemental import MATH as _MATH
 
 globals().update(_build(_std, _MATH))

@@ -1,7 +1,7 @@
 """Regenerate the table of primitives in README.md from the rule table."""
 from pathlib import Path
 
-from dualad.doc import readme_with_table
+from dualad.table.doc import readme_with_table
 
 readme = Path(__file__).resolve().parent.parent / "README.md"
 readme.write_text(readme_with_table(readme.read_text(encoding="utf-8")), encoding="utf-8")

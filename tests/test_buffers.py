@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 import dualad as ad
-from dualad import _buffers
-from dualad.elemental import namespace
+from dualad.arrays import buffers as _buffers
+from dualad.core.elemental import namespace
 
 LARGE = _buffers.MIN_BYTES // 8 + 10   # float64 entries: above the pooling threshold
 

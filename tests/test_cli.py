@@ -10,9 +10,9 @@ import sys
 
 import pytest
 
-from dualad.rules import table
-from dualad.cli import main
-from dualad.expression import _GROWTH, MAX_BITS, MAX_DEPTH, ExpressionError, parse
+from dualad.table.rules import table
+from dualad.cli.main import main
+from dualad.cli.expression import _GROWTH, MAX_BITS, MAX_DEPTH, ExpressionError, parse
 
 #: seconds: far above the fraction of a second these take now, far below a hang
 TIMEOUT = 15
@@ -44,7 +44,7 @@ def test_huge_integers_are_refused_before_they_are_computed():
     # one fresh interpreter for all (a hang would take hours, so it must not be this one)
     script = (
         "import sys\n"
-        "from dualad.expression import ExpressionError, parse\n"
+        "from dualad.cli.expression import ExpressionError, parse\n"
         "for text in sys.argv[1:]:\n"
         "    try:\n"
         "        parse(text, ['x'])(2.0)\n"

@@ -1,9 +1,9 @@
 """Every elementwise rule of the table through NumPy: np.<ufunc>(x) with x a scalar Dual and
 with x an array dual inside ad.jvp, real and complex inputs, first and second order.
 
-Generated from ``dualad.rules`` (see tests/conformance.py): a new rule is tested the day
+Generated from ``dualad.table.rules`` (see tests/conformance.py): a new rule is tested the day
 it is added. test_rules.py checks the rules' partials against mpmath on scalar duals
-through dualad.functions; this file checks what a NumPy user calls: the ufunc dispatch,
+through dualad.stdlib.functions; this file checks what a NumPy user calls: the ufunc dispatch,
 the array path, complex directions (dz = 1 and dz = 1j, so non-holomorphic functions are
 covered), nested duals, ad.hessian, and that scalars and arrays agree.
 """

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import dualad as ad
-from dualad.doc import readme_with_table
+from dualad.table.doc import readme_with_table
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import dualad as ad
-from dualad.sparsity import PatternArray, PatternBranchError
+from dualad.sparse.patterns import PatternArray, PatternBranchError
 
 X = np.array([1.0, 2.0, 3.0])
 

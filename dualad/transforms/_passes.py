@@ -12,15 +12,17 @@ import math
 
 import numpy as np
 
-from .. import sparsity as _sparsity
-from ..array import (DualArray, GatheredTooWide, _make_array, budget_tripped,
-                     entries_per_number, gathered_seed, scatter_budget)
-from ..number import Dual, _make
-from ..elemental import transformation_pass
-from ..tags import new_tag, running
-from ._seed import (_is_complex, as_array, as_scalar, check_chunk, is_array,
-                    primal_of, seed, tangent_of)
-from ._tree import flatten, flatten_args, is_scalar, is_vector, leaf_shape, unflatten
+from dualad.sparse import patterns as _sparsity
+from dualad.arrays.array import (
+    DualArray, GatheredTooWide, _make_array, budget_tripped, entries_per_number, gathered_seed,
+    scatter_budget)
+from dualad.core.number import Dual, _make
+from dualad.core.elemental import transformation_pass
+from dualad.core.tags import new_tag, running
+from dualad.transforms._seed import (
+    _is_complex, as_array, as_scalar, check_chunk, is_array, primal_of, seed, tangent_of)
+from dualad.transforms._tree import (
+    flatten, flatten_args, is_scalar, is_vector, leaf_shape, unflatten)
 
 #: bytes of tangent per intermediate array a pass should aim at (about an L2 cache):
 #: wide enough that NumPy's per-call cost is shared by many columns, small enough

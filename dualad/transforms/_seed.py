@@ -15,12 +15,12 @@ from typing import Any, Callable
 import mpmath
 import numpy as np
 
-from ..array import DualArray, wrap
-from ..carriers import Carrier
-from ..elemental import to_mpmath
-from ..errors import check_callable, plain_errors  # noqa: F401  (used by the front ends)
-from ..number import Dual, _make
-from ..tags import escaped, finished
+from dualad.arrays.array import DualArray, wrap
+from dualad.core.carriers import Carrier
+from dualad.core.elemental import to_mpmath
+from dualad.core.errors import check_callable, plain_errors  # noqa: F401  (used by the front ends)
+from dualad.core.number import Dual, _make
+from dualad.core.tags import escaped, finished
 
 _MP = (mpmath.mpf, mpmath.mpc)
 

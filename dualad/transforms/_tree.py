@@ -11,8 +11,8 @@ import numbers
 import mpmath
 import numpy as np
 
-from ..array import DualArray
-from ..number import Dual
+from dualad.arrays.array import DualArray
+from dualad.core.number import Dual
 
 _SCALARS = (numbers.Number, Dual, mpmath.mpf, mpmath.mpc, np.generic)
 

@@ -3,16 +3,17 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ..elemental import transformation_pass
-from ..tags import new_tag, running
-from ._seed import check_order
-from ._seed import as_scalar, check_callable, one_like, plain_errors, seed, tangent_of, to_array
+from dualad.core.elemental import transformation_pass
+from dualad.core.tags import new_tag, running
+from dualad.transforms._seed import check_order
+from dualad.transforms._seed import (
+    as_scalar, check_callable, one_like, plain_errors, seed, tangent_of, to_array)
 
 
 def derivative(f: Callable[..., Any], x, n: int = 1):
     """The n-th derivative of ``f`` at the scalar ``x`` (a dual for n = 1, Taylor mode,
     one pass of cost ~n^2, for n >= 2; a NumPy function without a series of its own,
-    such as ``np.linalg.det``, costs ~2^n there: see ``dualad.jet.through_duals``).
+    such as ``np.linalg.det``, costs ~2^n there: see ``dualad.taylor.jet.through_duals``).
 
     ``f`` may return a number or a list/tuple/array of numbers (then the result is an
     array of derivatives). ``x`` may be an int (promoted to float), a float, a complex
@@ -37,7 +38,7 @@ def derivative(f: Callable[..., Any], x, n: int = 1):
             with running(tag):
                 y = f(seed(x, one_like(x), tag))
             return to_array(tangent_of(y, tag, "derivative"))
-    from .taylor import derivatives
+    from dualad.transforms.taylor import derivatives
     return to_array(derivatives(f, x, n)[n])
 
 

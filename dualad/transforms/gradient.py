@@ -6,14 +6,15 @@ from typing import Any, Callable
 import mpmath
 import numpy as np
 
-from ..array import DualArray
-from ..elemental import transformation_pass
-from ..number import Dual
-from ..tags import new_tag, running
-from ._passes import jacobian_at
-from ._seed import check_chunk, check_chunk_size
-from ._seed import (_is_complex, as_scalar, as_vector, check_callable, is_array, is_sequence,
-                    one_like, pack_like, plain_errors, seed, tangent_of)
+from dualad.arrays.array import DualArray
+from dualad.core.elemental import transformation_pass
+from dualad.core.number import Dual
+from dualad.core.tags import new_tag, running
+from dualad.transforms._passes import jacobian_at
+from dualad.transforms._seed import check_chunk, check_chunk_size
+from dualad.transforms._seed import (
+    _is_complex, as_scalar, as_vector, check_callable, is_array, is_sequence, one_like, pack_like,
+    plain_errors, seed, tangent_of)
 
 
 def gradient(f: Callable[..., Any], x, chunk_size: int | None = None,

@@ -4,11 +4,11 @@ from __future__ import annotations
 import numbers
 from typing import Any, Callable
 
-from ._seed import check_callable
-from ._passes import jacobian_at
-from .gradient import gradient, gradient_in  # noqa: F401  (gradient_in: sparse Hessians)
-from .jvp import jvp
-from .sparse import sparse_hessian
+from dualad.transforms._seed import check_callable
+from dualad.transforms._passes import jacobian_at
+from dualad.transforms.gradient import gradient, gradient_in
+from dualad.transforms.jvp import jvp
+from dualad.transforms.sparse import sparse_hessian
 
 
 def hessian(f: Callable[..., Any], argnums: int = 0, sparsity=None,

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ._passes import CHUNK_BYTES, check_argnums, jacobian_at  # noqa: F401  (CHUNK_BYTES: docs)
-from ._seed import check_callable, check_chunk_size, plain_errors
-from .sparse import sparse_jacfwd
+from dualad.transforms._passes import CHUNK_BYTES, check_argnums, jacobian_at  # noqa: F401
+from dualad.transforms._seed import check_callable, check_chunk_size, plain_errors
+from dualad.transforms.sparse import sparse_jacfwd
 
 
 def jacfwd(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: bool = False,

@@ -6,12 +6,13 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..array import DualArray, wrap
-from ._tree import flatten, unflatten
-from ..elemental import transformation_pass
-from ..tags import new_tag, running
-from ._seed import (as_array, as_scalar, as_vector, check_callable, is_sequence, pack_like,
-                    plain_errors, primal_of, seed, tangent_of, to_array)
+from dualad.arrays.array import DualArray, wrap
+from dualad.transforms._tree import flatten, unflatten
+from dualad.core.elemental import transformation_pass
+from dualad.core.tags import new_tag, running
+from dualad.transforms._seed import (
+    as_array, as_scalar, as_vector, check_callable, is_sequence, pack_like, plain_errors,
+    primal_of, seed, tangent_of, to_array)
 
 
 def jvp(f: Callable[..., Any], primals, tangents, has_aux: bool = False):

@@ -5,10 +5,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .. import sparsity as sps
-from ._seed import check_callable
-from ._passes import jacobian_at
-from .gradient import gradient_in
+from dualad.sparse import patterns as sps
+from dualad.transforms._seed import check_callable
+from dualad.transforms._passes import jacobian_at
+from dualad.transforms.gradient import gradient_in
 
 
 def _input_size(x) -> tuple:

@@ -7,13 +7,13 @@ from typing import Any, Callable
 import mpmath
 import numpy as np
 
-from ..carriers import Carrier
-from ..elemental import to_mpmath
-from ..jet import Jet, _zero_like
-from ..tags import escaped, finished, new_tag, running
-from ._seed import check_order as _check_order
-from ._seed import (as_array, as_scalar, as_vector, check_callable, is_array, plain_errors,
-                    to_array)
+from dualad.core.carriers import Carrier
+from dualad.core.elemental import to_mpmath
+from dualad.taylor.jet import Jet, _zero_like
+from dualad.core.tags import escaped, finished, new_tag, running
+from dualad.transforms._seed import check_order as _check_order
+from dualad.transforms._seed import (
+    as_array, as_scalar, as_vector, check_callable, is_array, plain_errors, to_array)
 
 
 def taylor(f: Callable[..., Any], x, n: int, direction=None) -> list:

@@ -7,7 +7,7 @@ scalars; a value may itself be a dual of a lower tag (nested differentiation).
 
 This class is the hottest code in the package. Its operators handle the common case
 (same tag, numbers) inline and send everything else (mixed tags, NaN-guarded lanes,
-exotic operands) to ``dualad.elemental.apply`` with the operator's rule from the table.
+exotic operands) to ``dualad.core.elemental.apply`` with the operator's rule from the table.
 
 >>> from dualad import Dual
 >>> x = Dual(3.0)            # tangent 1: d/dx
@@ -26,9 +26,9 @@ from copy import deepcopy as _deepcopy
 import mpmath
 import numpy as np
 
-from .carriers import Carrier
-from .errors import DroppedDerivative, refusals  # noqa: F401  (refusals: re-exported)
-from .tags import TRANSFORM_BASE, new_user_tag
+from dualad.core.carriers import Carrier
+from dualad.core.errors import DroppedDerivative, refusals  # noqa: F401  (refusals: re-exported)
+from dualad.core.tags import TRANSFORM_BASE, new_user_tag
 
 __all__ = ["Dual"]
 
@@ -96,7 +96,7 @@ class Dual(Carrier):
 
     ``Dual(value, tangent=1.0)``: ``tangent`` is a number (one direction) or a 1-D
     sequence of k numbers (k directions). Arithmetic follows the elemental rules of
-    ``dualad.rules``; comparisons and ``bool`` look at the primal only; ``float()`` and
+    ``dualad.table.rules``; comparisons and ``bool`` look at the primal only; ``float()`` and
     ``int()`` refuse, because they would drop the derivative (use ``d.value``).
     """
 
@@ -200,7 +200,7 @@ class Dual(Carrier):
         return _make(self.value.conjugate(), self.tangent.conjugate(), self.tag)
 
     # --- NumPy: ufuncs and array functions on scalar duals (np.sin(d), ndarray * d) are
-    # installed by dualad.array; a Dual never becomes an ndarray element ---------------
+    # installed by dualad.arrays.array; a Dual never becomes an ndarray element ---------------
 
     def __array__(self, dtype=None, copy=None):
         # NumPy hands a list of duals to dualad only element by element, here: a NumPy
@@ -266,7 +266,7 @@ def _make(value, tangent, tag):
 
 
 #: The tangent type of a scalar sparsity-pattern dual, and what a look at its primal does
-#: (set by ``dualad.sparsity``): a pattern holds for every value, so none may steer f.
+#: (set by ``dualad.sparse.patterns``): a pattern holds for every value, so none may steer f.
 _PatternRow = None
 _pattern_compare = _pattern_refuse = _pattern_truth = None
 

@@ -74,4 +74,4 @@ def tour() -> None:
     def softsign(x):
         return x / (1 + abs(x))
     print(f"softsign'(0.5) = {ad.derivative(softsign, 0.5):.6f} (1/1.5² = {1 / 2.25:.6f})")
-    print(f"\nThe rule table has {len(ad.rules)} primitives: list(dualad.rules).")
+    print(f"\nThe rule table has {len(ad.rules)} primitives: list(dualad.table.rules).")

@@ -8,16 +8,17 @@ import inspect
 
 import numpy as np
 
-from . import _fpe
-from .carriers import Carrier
-from . import sparsity as _sparsity
-from .array import (DualArray, _HANDLERS, _as_operand, _holds_dual, _make_array, _primal,
-                    apply_array_rule, elementwise, implements, wrap)
-from .array_rules import outer_compose
-from .functions import GENERIC_FUNCTIONS
-from .kernels import np_round
-from .number import Dual
-from .rules import table
+from dualad.core import fpe as _fpe
+from dualad.core.carriers import Carrier
+from dualad.sparse import patterns as _sparsity
+from dualad.arrays.array import (
+    DualArray, _HANDLERS, _as_operand, _holds_dual, _make_array, _primal, apply_array_rule,
+    elementwise, implements, wrap)
+from dualad.table.array_rules import outer_compose
+from dualad.stdlib.functions import GENERIC_FUNCTIONS
+from dualad.table.kernels import np_round
+from dualad.core.number import Dual
+from dualad.table.rules import table
 
 _WHERE = table["np.where"]
 _PHASE = GENERIC_FUNCTIONS["phase"]

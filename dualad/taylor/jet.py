@@ -39,13 +39,13 @@ import re
 import mpmath
 import numpy as np
 
-from . import elemental
-from . import number as _number
-from .array import wrap
-from .carriers import Carrier, register as _register_carrier
-from .number import Dual
-from .rules import table
-from .tags import check_met, new_tag, running
+from dualad.core import elemental
+from dualad.core import number as _number
+from dualad.arrays.array import wrap
+from dualad.core.carriers import Carrier, register as _register_carrier
+from dualad.core.number import Dual
+from dualad.table.rules import table
+from dualad.core.tags import check_met, new_tag, running
 
 __all__ = ["Jet", "apply_rule"]
 

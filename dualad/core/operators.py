@@ -2,10 +2,10 @@
 
 Each rule of the table with an operator ``symbol`` (``+ - * / ** % //``, unary ``-`` and
 ``+``) gives ``Dual`` that operator and its reflected form: the rule applied by
-``dualad.elemental.apply`` on the general path. The hottest ones (``+ - * / **`` and
+``dualad.core.elemental.apply`` on the general path. The hottest ones (``+ - * / **`` and
 ``abs``) first try an inline fast path for the common case, same tag and plain numbers;
 everything else (mixed tags, NaN-guarded lanes, exotic operands) goes to the rule.
-``install`` puts them on the class; ``dualad.array`` adds NumPy's protocol.
+``install`` puts them on the class; ``dualad.arrays.array`` adds NumPy's protocol.
 
 The fast paths are the hottest code in the package: measure before and after a change.
 """
@@ -16,10 +16,10 @@ import numbers
 import mpmath
 import numpy as np
 
-from .carriers import SCALARS
-from .elemental import GENERIC, OPERATOR, apply, finite
-from .number import Dual, _make, _zeros_like
-from .rules import table
+from dualad.core.carriers import SCALARS
+from dualad.core.elemental import GENERIC, OPERATOR, apply, finite
+from dualad.core.number import Dual, _make, _zeros_like
+from dualad.table.rules import table
 
 #: Python's dunder names of the operator symbols: (symbol, arity) -> name
 _DUNDER = {("+", 2): "add", ("-", 2): "sub", ("*", 2): "mul", ("/", 2): "truediv",

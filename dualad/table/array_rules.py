@@ -9,7 +9,7 @@ else a tangent has a trailing axis of k directions).
 
 The maps use only NumPy's public functions, so when the values are themselves duals
 (nested differentiation) the same code runs on them through NumPy's dispatch. The rule
-table (``dualad.rules``) lists each map beside the function it differentiates.
+table (``dualad.table.rules``) lists each map beside the function it differentiates.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import string
 
 import numpy as np
 
-from .carriers import lift
+from dualad.core.carriers import lift
 
 # --- helpers for the trailing direction axis ---------------------------------------
 

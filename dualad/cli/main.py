@@ -21,7 +21,7 @@ def _fail(message: str) -> int:
 def _with_expression(args, body) -> int:
     """Parse ``args.expression`` at the point ``args.at`` and run ``body(f, point)``;
     a bad expression or a failed evaluation becomes one error line and exit status 2."""
-    from .expression import ExpressionError, parse, parse_point
+    from dualad.cli.expression import ExpressionError, parse, parse_point
     try:
         point = parse_point(args.at)
         body(parse(args.expression, list(point)), point)
@@ -45,8 +45,8 @@ def _line(exc) -> str:
 
 
 def _trace(args) -> int:
-    from .expression import ExpressionError
-    from .trace import trace
+    from dualad.cli.expression import ExpressionError
+    from dualad.teach.trace import trace
 
     if not 0 <= args.digits <= MAX_DIGITS:
         return _fail(f"--digits must be between 0 and {MAX_DIGITS}, got {args.digits}")
@@ -67,8 +67,8 @@ def _trace(args) -> int:
 
 
 def _check(args) -> int:
-    from .accuracy import check, error_vs_step
-    from .expression import ExpressionError
+    from dualad.teach.accuracy import check, error_vs_step
+    from dualad.cli.expression import ExpressionError
 
     if not 20 <= args.dps <= MAX_DPS:
         return _fail(f"--dps must be between 20 and {MAX_DPS}, got {args.dps}")
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check":
         return _check(args)
     if args.command == "tour":
-        from .tour import tour
+        from dualad.cli.tour import tour
         tour()
         return 0
     if args.command == "trace":

@@ -9,7 +9,7 @@ This module also holds the *generic* family (real values follow ``math``, comple
 ``cmath``, mpmath values mpmath), which is what a partial expression calls when it is
 evaluated on duals, and which exposes the functions that have no stdlib home:
 
->>> from dualad.functions import sigmoid
+>>> from dualad.stdlib.functions import sigmoid
 >>> from dualad import Dual
 >>> sigmoid(Dual(0.0))
 Dual(0.5, 0.25)
@@ -18,11 +18,12 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from . import elemental, operators  # noqa: F401  (operators: installs them on Dual)
-from .carriers import RULE_HANDLERS, apply_rule as apply_carrier_rule
-from .elemental import GENERIC, NUMPY, OPERATOR, apply, lanes, kind_of, namespace
-from .number import Dual, _make
-from .rules import Rule, _functions, table
+from dualad.core import elemental
+from dualad.core import operators  # noqa: F401  (operators: installs them on Dual)
+from dualad.core.carriers import RULE_HANDLERS, apply_rule as apply_carrier_rule
+from dualad.core.elemental import GENERIC, NUMPY, OPERATOR, apply, lanes, kind_of, namespace
+from dualad.core.number import Dual, _make
+from dualad.table.rules import Rule, _functions, table
 
 __all__ = ["differentiable", "GENERIC_FUNCTIONS"]
 
@@ -128,7 +129,7 @@ for _rule in table:
         if _rule.symbol is not None or _rule.name in ("abs", "neg", "pos"):
             OPERATOR.functions[_rule.name] = _rule.impl["float"]
         GENERIC_FUNCTIONS[_rule.name] = differentiable(_rule, GENERIC)
-        differentiable(_rule, NUMPY)   # NumPy's ufuncs on scalar duals (dualad.array)
+        differentiable(_rule, NUMPY)   # NumPy's ufuncs on scalar duals (dualad.arrays.array)
 _functions.update(GENERIC_FUNCTIONS)
 
 def _method(fn):

@@ -10,7 +10,7 @@ A carrier with machinery of its own registers once (``register``):
 
 - ``apply_rule(rule, args, flavour)`` applies an elemental rule when one of ``args`` is
   of its type (the highest tag among such arguments decides); the scalar ``Dual`` needs
-  none, the rule path (``dualad.elemental.apply``) is its machinery;
+  none, the rule path (``dualad.core.elemental.apply``) is its machinery;
 - ``scalar=True``: a scalar ``Dual`` may hold it as its primal (a jet of an outer level);
 - ``lift(array, like)``, of the array carrier: a plain array as a carrier of ``like``'s
   differentiation (so that tangent maps low in the layers can store duals into arrays).
@@ -41,7 +41,7 @@ def register(cls: type, *, apply_rule: Callable | None = None, scalar: bool = Fa
     """Register the carrier ``cls``: how it applies a rule, whether it is a scalar, and
     (for the array carrier) how a plain array becomes one (``lift``)."""
     if not issubclass(cls, Carrier):
-        raise TypeError(f"dualad: {cls.__name__} must derive from dualad.carriers.Carrier")
+        raise TypeError(f"dualad: {cls.__name__} must derive from dualad.core.carriers.Carrier")
     if apply_rule is not None:
         RULE_HANDLERS[cls] = apply_rule
     if scalar:

@@ -23,8 +23,8 @@ from typing import Any, Callable
 
 import mpmath
 
-from . import functions as _functions
-from . import math as _math
+from dualad.stdlib import functions as _functions
+from dualad import math as _math
 
 __all__ = ["ExpressionError", "parse", "FUNCTIONS"]
 
@@ -150,7 +150,7 @@ def _eval(node, env):
 
 def _primal(v):
     """The number inside a dual (or a recording number of ``dualad trace``)."""
-    from .carriers import Carrier
+    from dualad.core.carriers import Carrier
     while isinstance(v, Carrier):
         v = v.value
     return v

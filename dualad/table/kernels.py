@@ -1,6 +1,6 @@
 """Primal kernels the standard modules do not provide, one per backend.
 
-The rule table (``dualad.rules``) names, for every primitive, its implementation on
+The rule table (``dualad.table.rules``) names, for every primitive, its implementation on
 each backend: Python floats (``math``), Python complex numbers (``cmath``), mpmath's
 ``mpf``/``mpc`` at the working precision, and NumPy. Most entries point straight at
 those modules; the functions below fill the gaps (activations, digamma, real-valued
@@ -16,7 +16,7 @@ import mpmath
 import numpy as np
 from mpmath.ctx_mp import MPContext
 
-from . import _buffers
+from dualad.arrays import buffers as _buffers
 
 # A private mpmath context for double-precision special functions: its precision is
 # fixed, so it is safe from threads and from users who change ``mpmath.mp.dps``.

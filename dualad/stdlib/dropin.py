@@ -16,12 +16,12 @@ from typing import Any, Callable
 
 import mpmath
 
-from . import kernels
-from .elemental import Flavour, apply, to_complex
-from .carriers import Carrier, apply_rule as apply_carrier_rule
-from .functions import differentiable
-from .number import Dual, _make, _zeros_like
-from .rules import Rule, table
+from dualad.table import kernels
+from dualad.core.elemental import Flavour, apply, to_complex
+from dualad.core.carriers import Carrier, apply_rule as apply_carrier_rule
+from dualad.stdlib.functions import differentiable
+from dualad.core.number import Dual, _make, _zeros_like
+from dualad.table.rules import Rule, table
 
 __all__ = ["build"]
 
@@ -54,7 +54,7 @@ def _predicate(std: Callable) -> Callable:
 def _refusing(std: Callable, qualified: str) -> Callable:
     def fn(*args, **kwargs):
         if _has_dual(args) or _has_dual(kwargs.values()):
-            raise TypeError(f"{qualified}() has no derivative rule in dualad.rules; it "
+            raise TypeError(f"{qualified}() has no derivative rule in dualad.table.rules; it "
                             "cannot take a Dual (call it on d.value if the derivative "
                             "is not needed)")
         return std(*args, **kwargs)

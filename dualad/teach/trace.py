@@ -31,12 +31,12 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import elemental
-from .array import _ON_PRIMAL
-from .carriers import Carrier, register as _register_carrier
-from .number import DroppedDerivative
-from .rules import Rule, table
-from .tags import check_met
+from dualad.core import elemental
+from dualad.arrays.array import _ON_PRIMAL
+from dualad.core.carriers import Carrier, register as _register_carrier
+from dualad.core.number import DroppedDerivative
+from dualad.table.rules import Rule, table
+from dualad.core.tags import check_met
 
 __all__ = ["trace", "Trace", "Row"]
 
@@ -586,8 +586,8 @@ def trace(f: Callable[..., Any], *args, wrt: int | str = 0, digits: int = 4,
     v2 = v1 * v0 = 1.8186 | v̇2 = v0·v̇1 + v1·v̇0 =  0.0770
     y = v2       = 1.8186 | ẏ = v̇2              =  0.0770
     """
-    from .errors import check_callable, plain_errors
-    from .tags import new_tag, running
+    from dualad.core.errors import check_callable, plain_errors
+    from dualad.core.tags import new_tag, running
     check_callable(f, "trace")
     names = _argument_names(f, len(args))
     if isinstance(wrt, str):

@@ -38,13 +38,13 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-from . import elemental
-from . import number as _number
-from ._arraylike import ValueShaped
-from .carriers import Carrier
-from .number import DroppedDerivative, Dual, _make
-from .rules import table
-from .tags import new_tag, running
+from dualad.core import elemental
+from dualad.core import number as _number
+from dualad.core.shaped import ValueShaped
+from dualad.core.carriers import Carrier
+from dualad.core.number import DroppedDerivative, Dual, _make
+from dualad.table.rules import table
+from dualad.core.tags import new_tag, running
 
 __all__ = ["jacobian_sparsity", "color_columns", "star_color", "Coloring", "PatternArray",
            "PatternBranchError"]
@@ -89,7 +89,7 @@ def truth(x) -> bool:
     while frame.f_code.co_name == "__bool__" and frame.f_back is not None:
         frame = frame.f_back   # an outer dual's bool() asks its primal's
     caller = frame.f_globals.get("__name__", "")
-    if caller.startswith("dualad.") and caller != "dualad.sparsity":
+    if caller.startswith("dualad.") and caller != "dualad.sparse.patterns":
         return bool(_value(x))
     refuse("a truth value (if, and, or, bool())")
 
@@ -188,13 +188,13 @@ class PatternArray(ValueShaped, Carrier):
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         if not has_pattern(inputs):   # a dual of an outer differentiation comes first
-            from .array import array_ufunc
+            from dualad.arrays.array import array_ufunc
             return array_ufunc(ufunc, method, inputs, kwargs)
         return _pattern_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
         if not has_pattern(args):
-            from .array import array_function
+            from dualad.arrays.array import array_function
             return array_function(func, args, kwargs)
         return _pattern_function(func, args, kwargs)
 
@@ -548,7 +548,7 @@ def _pattern_function(func, args, kwargs):
     handler = _EXTRA.get(func)
     if handler is not None:
         return handler(*args, **kwargs)
-    from .array import _HANDLERS
+    from dualad.arrays.array import _HANDLERS
     composite = _HANDLERS.get(func)
     if composite is not None:   # compositions of ruled functions, and primal-only ones
         return _composed(func, composite, args, kwargs)
@@ -563,7 +563,7 @@ def _normalised(rule, func):
     the rule's parameters positionally, the rest by keyword, ``np.sum(a=x)`` as ``np.sum(x)``."""
     normalise = _NORMALISERS.get(func)
     if normalise is None:
-        from .array import _normaliser
+        from dualad.arrays.array import _normaliser
         normalise = _NORMALISERS[func] = _normaliser(rule, func)
     return normalise
 
@@ -891,7 +891,7 @@ def jacobian_sparsity(f: Callable[..., Any], x, argnums: int = 0, *, sparse: boo
     array([[ True,  True, False],
            [False,  True,  True]])
     """
-    from .errors import check_callable
+    from dualad.core.errors import check_callable
     check_callable(f, "jacobian_sparsity")
     args = x if isinstance(x, tuple) else (x,)
     pattern = detect(f, args, argnums)
@@ -923,7 +923,7 @@ def detect(f, args, argnums, who="jacobian_sparsity"):
     call = [seeded if i == argnums else traced_constant(a, tag, n)
             for i, a in enumerate(args)]
     _N_INPUTS.append(n)
-    from .errors import plain_errors
+    from dualad.core.errors import plain_errors
     try:
         with elemental.transformation_pass(), running(tag):
             out = plain_errors(f, who)(*call)

@@ -30,8 +30,8 @@ from typing import Any, Callable, Iterator
 import mpmath
 import numpy as np
 
-from . import array_rules as ar
-from . import kernels as k
+from dualad.table import array_rules as ar
+from dualad.table import kernels as k
 
 __all__ = ["Rule", "RuleTable", "table"]
 
@@ -52,7 +52,7 @@ class Rule:
     sequence, with its own ``jvp``), ``"composite"`` (built from other rules by the
     drop-in modules, e.g. ``frexp``, ``modf``, ``polar``, ``prod``) or ``"array"`` (a NumPy
     array function such as ``np.sum`` or ``np.linalg.solve``, whose ``jvp`` is a tangent
-    map in ``dualad.array_rules``).
+    map in ``dualad.table.array_rules``).
     """
 
     name: str
@@ -130,7 +130,7 @@ class RuleTable:
         try:
             return self._rules[name]
         except KeyError:
-            raise KeyError(f"no rule named {name!r}; see list(dualad.rules)") from None
+            raise KeyError(f"no rule named {name!r}; see list(dualad.table.rules)") from None
 
     def __contains__(self, name: object) -> bool:
         return name in self._rules
@@ -143,7 +143,7 @@ class RuleTable:
         return [r for r in self if getattr(r, module) == name]
 
 
-# Filled by dualad.functions: rule name -> generic differentiable function.
+# Filled by dualad.stdlib.functions: rule name -> generic differentiable function.
 _functions: dict[str, Callable[..., Any]] = {}
 
 
@@ -557,7 +557,7 @@ _RULES = [
 ]
 
 def _array(name, params, jvp, *functions, pattern, doc=""):
-    """A NumPy array function, its tangent map (``dualad.array_rules``) and its dependence
+    """A NumPy array function, its tangent map (``dualad.table.array_rules``) and its dependence
     structure for sparsity detection: "select" (outputs are copies of input entries),
     "reduce" (along axes), "scan" (prefixes along an axis), "sort" (any entry of the
     axis), "where", "diff", "trace", "bilinear" (products) or "dense" (every output on

@@ -26,8 +26,8 @@ from typing import Any, Callable
 import mpmath
 import numpy as np
 
-from .number import Dual
-from .tags import new_tag, running
+from dualad.core.number import Dual
+from dualad.core.tags import new_tag, running
 
 __all__ = ["check", "error_vs_step", "Report", "StepSweep"]
 
@@ -128,7 +128,7 @@ def _complex_step(f, v, rebuild, h=1e-20):
 
 
 def _ad(f, x, v, kind):
-    from .transforms import derivative, jacfwd
+    from dualad.transforms import derivative, jacfwd
     holomorphic = np.iscomplexobj(v)
     if kind == "scalar":
         d = derivative(f, complex(x) if holomorphic else float(x))
@@ -362,7 +362,7 @@ def check(f: Callable[..., Any], x, *, step: float | None = None, dps: int = 50)
     ``step`` adds forward and central differences with that step to the defaults
     (``sqrt(eps)`` and ``eps^(1/3)``, scaled by ``max(1, |x|)``).
     """
-    from .transforms._seed import check_callable
+    from dualad.transforms._seed import check_callable
     check_callable(f, "check")
     if isinstance(dps, bool) or not isinstance(dps, int) or dps < 20:
         raise ValueError(f"check: dps must be an int >= 20, got {dps!r}")
@@ -495,8 +495,8 @@ def error_vs_step(f: Callable[..., Any], x: float, steps=None, dps: int = 50) ->
     >>> bool(sweep.ad < 1e-15 < sweep.central.min() < sweep.forward[1:].min())
     True
     """
-    from .transforms import derivative
-    from .transforms._seed import as_scalar, check_callable
+    from dualad.transforms import derivative
+    from dualad.transforms._seed import as_scalar, check_callable
     check_callable(f, "error_vs_step")
     x = as_scalar(x, "error_vs_step")
     if isinstance(x, (complex, np.complexfloating)):

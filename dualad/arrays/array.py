@@ -3,8 +3,8 @@
 A ``DualArray`` holds a value ``ndarray`` and a tangent: of the value's shape for one
 direction (``k is None``), or with a trailing axis of k directions. NumPy hands every
 ufunc call to ``__array_ufunc__`` and every array function to ``__array_function__``;
-ufuncs take their rule from the same table as the scalars (``dualad.rules``), array
-functions their tangent map from the same table (``dualad.array_rules``). A NumPy
+ufuncs take their rule from the same table as the scalars (``dualad.table.rules``), array
+functions their tangent map from the same table (``dualad.table.array_rules``). A NumPy
 function without a rule raises ``TypeError`` naming it: never an object array, never a
 silently dropped tangent.
 
@@ -27,13 +27,15 @@ from copy import deepcopy as _deepcopy
 
 import numpy as np
 
-from . import _buffers, _fpe, elemental
-from ._arraylike import ValueShaped
-from .carriers import RULE_HANDLERS, Carrier, register as _register_carrier
-from .elemental import finite, kind_of, lanes
-from .number import DroppedDerivative, Dual, _make
-from .rules import table
-from .tags import check_met
+from dualad.arrays import buffers as _buffers
+from dualad.core import fpe as _fpe
+from dualad.core import elemental
+from dualad.core.shaped import ValueShaped
+from dualad.core.carriers import RULE_HANDLERS, Carrier, register as _register_carrier
+from dualad.core.elemental import finite, kind_of, lanes
+from dualad.core.number import DroppedDerivative, Dual, _make
+from dualad.table.rules import table
+from dualad.core.tags import check_met
 
 __all__ = ["DualArray"]
 
@@ -643,7 +645,7 @@ def _t_div(va, ta, vb, tb, ans, k):
     return (ta - _ex(ans, k) * tb) / _ex(vb, k)
 
 
-# Large float64 results go into recycled buffers (see dualad._buffers): a fresh array of
+# Large float64 results go into recycled buffers (see dualad.arrays.buffers): a fresh array of
 # megabytes costs more in page faults than the arithmetic that fills it. ``own``: the
 # first operand is a temporary of the caller's, to be written over.
 
@@ -901,7 +903,7 @@ _ARRAY_PARTIALS: dict = {}
 
 def _array_partial(rule):
     """The rule's partial for the array fast path: its temporaries go into recycled
-    buffers (see dualad._buffers.compile_expression)."""
+    buffers (see dualad.arrays.buffers.compile_expression)."""
     d = _ARRAY_PARTIALS.get(rule.name)
     if d is not None:
         return d
@@ -1590,7 +1592,7 @@ def _numpy_name(func):
     return f"{getattr(func, '__module__', None) or 'numpy'}.{func.__name__}"
 
 
-from .rules import table as _table  # noqa: E402
+from dualad.table.rules import table as _table  # noqa: E402
 
 _ADD, _SUB, _MUL, _DIV, _POW = (_table[n] for n in ("add", "sub", "mul", "truediv", "pow"))
 _FLOORDIV, _MOD, _ABS = (_table[n] for n in ("floordiv", "mod", "abs"))
@@ -1744,7 +1746,7 @@ def _sum(*args, **kwargs):
 
 
 _HANDLERS[np.sum] = _sum
-from . import sparsity as _sparsity  # noqa: E402
+from dualad.sparse import patterns as _sparsity  # noqa: E402
 
 _register_carrier(DualArray, apply_rule=_array_rule, lift=writable_like)
 

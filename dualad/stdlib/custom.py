@@ -19,9 +19,9 @@ import functools
 import inspect
 from typing import Any, Callable
 
-from .elemental import Flavour
-from .functions import differentiable
-from .rules import BACKENDS, Rule
+from dualad.core.elemental import Flavour
+from dualad.stdlib.functions import differentiable
+from dualad.table.rules import BACKENDS, Rule
 
 __all__ = ["defjvp", "primitive"]
 

@@ -1,0 +1,1 @@
+"""arrays: see the package README's layout."""

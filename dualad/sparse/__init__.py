@@ -1,0 +1,1 @@
+"""sparse: see the package README's layout."""

@@ -1,0 +1,1 @@
+"""stdlib: see the package README's layout."""

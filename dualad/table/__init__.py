@@ -1,0 +1,1 @@
+"""table: see the package README's layout."""

@@ -1,0 +1,1 @@
+"""taylor: see the package README's layout."""

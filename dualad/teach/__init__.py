@@ -1,0 +1,1 @@
+"""teach: see the package README's layout."""
