@@ -190,21 +190,6 @@ class DualArray(ValueShaped, Carrier):
             setattr(self, name, getattr(result, name))
         self.owned = False
 
-    def resize(self, *new_shape, refcheck=True):
-        """In place, as ``ndarray.resize``: the entries in C order, cut or padded with
-        zeros (tangent 0) to the new shape."""
-        shape = new_shape[0] if len(new_shape) == 1 and not isinstance(new_shape[0], int) \
-            else new_shape
-        shape = (shape,) if isinstance(shape, int) else tuple(shape)
-        flat, size = np.ravel(self), int(np.prod(shape))
-        if size <= self.size:
-            flat = flat[:size]
-        else:
-            flat = np.concatenate([flat, np.zeros(size - self.size, dtype=self.dtype)])
-        self.value = np.reshape(flat.value, shape)
-        self.tangent = np.reshape(flat.tangent, _tshape(shape, self.k))
-        self.owned = False   # may share the buffers of flat
-
     # --- indexing ----------------------------------------------------------------------
 
     def __getitem__(self, index):

@@ -107,6 +107,19 @@ class ValueShaped:
         """Become ``result`` (a carrier of this one's tag and shape), in place."""
         self[...] = result
 
+    def resize(self, *new_shape, refcheck=True):
+        """In place, as ``ndarray.resize``: the entries in C order, cut or padded with
+        zeros (no derivative) to the new shape."""
+        shape = new_shape[0] if len(new_shape) == 1 and not isinstance(new_shape[0], int) \
+            else new_shape
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        flat, size = np.ravel(self), int(np.prod(shape))
+        if size <= self.size:
+            flat = flat[:size]
+        else:
+            flat = np.concatenate([flat, np.zeros(size - self.size, dtype=self.dtype)])
+        self._take_on(np.reshape(flat, shape))
+
     def fill(self, value):
         self[...] = value
 

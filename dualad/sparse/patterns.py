@@ -233,18 +233,8 @@ class PatternArray(ValueShaped, Carrier):
     def copy(self):
         return PatternArray(self.value.copy(), self.rows.copy(), self.n, self.tag, self.tangent)
 
-    def resize(self, *new_shape, refcheck=True):
-        """In place, as ``ndarray.resize``: the entries in C order, cut or padded with
-        constant zeros (no dependence) to the new shape."""
-        shape = new_shape[0] if len(new_shape) == 1 and not isinstance(new_shape[0], int) \
-            else new_shape
-        shape = (shape,) if isinstance(shape, int) else tuple(shape)
-        flat, size = np.ravel(self), int(np.prod(shape))
-        if size <= self.size:
-            flat = flat[:size]
-        else:
-            flat = np.concatenate([flat, np.zeros(size - self.size, dtype=self.dtype)])
-        result = np.reshape(flat, shape)
+    def _take_on(self, result):
+        """Become ``result`` (a pattern of this one's level), in place."""
         for name in self.__slots__:
             setattr(self, name, getattr(result, name))
 
