@@ -31,6 +31,7 @@ import mpmath
 import numpy as np
 
 from dualad.table import array_rules as ar
+from dualad.table import linalg_rules as la
 from dualad.table import kernels as k
 
 __all__ = ["Rule", "RuleTable", "table"]
@@ -611,17 +612,17 @@ _ARRAY_RULES = [
     _array("np.matmul", "a b", ar.matmul_jvp, np.matmul, doc="also the @ operator", pattern="bilinear"),
     _array("np.einsum", "subscripts operands", ar.einsum_jvp, np.einsum, pattern="bilinear"),
     # linear algebra
-    _array("np.linalg.solve", "a b", ar.solve_jvp, _la.solve, pattern="dense"),
-    _array("np.linalg.inv", "a", ar.inv_jvp, _la.inv, pattern="dense"),
-    _array("np.linalg.det", "a", ar.det_jvp, _la.det, pattern="dense"),
-    _array("np.linalg.slogdet", "a", ar.slogdet_jvp, _la.slogdet, pattern="dense"),
-    _array("np.linalg.cholesky", "a", ar.cholesky_jvp, _la.cholesky, pattern="dense"),
-    _array("np.linalg.qr", "a", ar.qr_jvp, _la.qr, pattern="dense"),
-    _array("np.linalg.eigh", "a", ar.eigh_jvp, _la.eigh, pattern="dense"),
-    _array("np.linalg.svd", "a", ar.svd_jvp, _la.svd, pattern="dense"),
-    *([_array("np.linalg.svdvals", "x", ar.svdvals_jvp, _la.svdvals, pattern="dense")]
+    _array("np.linalg.solve", "a b", la.solve_jvp, _la.solve, pattern="dense"),
+    _array("np.linalg.inv", "a", la.inv_jvp, _la.inv, pattern="dense"),
+    _array("np.linalg.det", "a", la.det_jvp, _la.det, pattern="dense"),
+    _array("np.linalg.slogdet", "a", la.slogdet_jvp, _la.slogdet, pattern="dense"),
+    _array("np.linalg.cholesky", "a", la.cholesky_jvp, _la.cholesky, pattern="dense"),
+    _array("np.linalg.qr", "a", la.qr_jvp, _la.qr, pattern="dense"),
+    _array("np.linalg.eigh", "a", la.eigh_jvp, _la.eigh, pattern="dense"),
+    _array("np.linalg.svd", "a", la.svd_jvp, _la.svd, pattern="dense"),
+    *([_array("np.linalg.svdvals", "x", la.svdvals_jvp, _la.svdvals, pattern="dense")]
       if hasattr(_la, "svdvals") else []),   # NumPy >= 2.0
-    _array("np.linalg.pinv", "a", ar.pinv_jvp, _la.pinv, pattern="dense"),
+    _array("np.linalg.pinv", "a", la.pinv_jvp, _la.pinv, pattern="dense"),
 ]
 
 table = RuleTable(_RULES + _ARRAY_RULES)
