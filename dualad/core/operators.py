@@ -5,13 +5,16 @@ Each rule of the table with an operator ``symbol`` (``+ - * / ** % //``, unary `
 ``dualad.core.elemental.apply`` on the general path. The hottest ones (``+ - * / **`` and
 ``abs``) first try an inline fast path for the common case, same tag and plain numbers;
 everything else (mixed tags, NaN-guarded lanes, exotic operands) goes to the rule.
-``install`` puts them on the class; ``dualad.arrays.array`` adds NumPy's protocol.
+``install`` puts them on the class; ``install_operators`` puts the operator table on
+the other carriers (arrays, jets, pattern values, traced values), each with its own
+application of a rule.
 
 The fast paths are the hottest code in the package: measure before and after a change.
 """
 from __future__ import annotations
 
 import numbers
+import operator as _op
 
 import mpmath
 import numpy as np
@@ -224,6 +227,38 @@ def _rule_path(rule, reflected):
         def operator(self, other, modulo=None):
             return NotImplemented if modulo is not None else _binary(rule, self, other)
     return operator
+
+
+#: the comparisons, by dunder stem: a carrier compares its primal (or its own way)
+COMPARISONS = {"lt": _op.lt, "le": _op.le, "gt": _op.gt, "ge": _op.ge, "eq": _op.eq,
+               "ne": _op.ne}
+
+
+def install_operators(cls, binary, unary, compare=None) -> None:
+    """Python's operators on the carrier ``cls``, from the table's operator rules:
+    ``binary(rule, a, b)`` for each binary symbol (the reflected form swaps a and b),
+    ``unary(rule, x)`` for ``-x``, ``+x`` and ``abs(x)``, ``compare(op, a, b)`` for the six
+    comparisons (``op`` from the ``operator`` module). A method written in the class body
+    is kept: that is the carrier's own fast path."""
+    own = vars(cls)
+
+    def put(form, method):
+        if form not in own:
+            method.__name__ = form
+            method.__qualname__ = f"{cls.__name__}.{form}"
+            setattr(cls, form, method)
+
+    for name, rule in _OPERATORS.items():
+        if rule.arity == 2:
+            put(f"__{name}__", lambda self, other, modulo=None, _r=rule:
+                NotImplemented if modulo is not None else binary(_r, self, other))
+            put(f"__r{name}__", lambda self, other, _r=rule: binary(_r, other, self))
+        else:
+            put(f"__{name}__", lambda self, _r=rule: unary(_r, self))
+    put("__abs__", lambda self: unary(_ABS, self))
+    if compare is not None:
+        for name, op in COMPARISONS.items():
+            put(f"__{name}__", lambda self, other, _o=op: compare(_o, self, other))
 
 
 def install(cls) -> None:

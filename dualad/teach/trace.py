@@ -35,6 +35,7 @@ from dualad.core import elemental
 from dualad.arrays.array import _ON_PRIMAL
 from dualad.core.carriers import Carrier, register as _register_carrier
 from dualad.core.number import DroppedDerivative
+from dualad.core.operators import install_operators
 from dualad.table.rules import Rule, table
 from dualad.core.tags import check_met
 
@@ -179,44 +180,9 @@ class Traced(Carrier):
     def __repr__(self):
         return f"Traced({self.row.name} = {self.row.value!r})"
 
-    def _op(name):
-        rule = table[name]
-
-        def op(self, other):
-            return self.tracer.record(rule, (self, other))
-
-        def rop(self, other):
-            return self.tracer.record(rule, (other, self))
-        return op, rop
-
-    __add__, __radd__ = _op("add")
-    __sub__, __rsub__ = _op("sub")
-    __mul__, __rmul__ = _op("mul")
-    __truediv__, __rtruediv__ = _op("truediv")
-    __pow__, __rpow__ = _op("pow")
-    __mod__, __rmod__ = _op("mod")
-    __floordiv__, __rfloordiv__ = _op("floordiv")
-
-    def __neg__(self):
-        return self.tracer.record(table["neg"], (self,))
-
     def __pos__(self):
         return self
 
-    def __abs__(self):
-        return self.tracer.record(table["abs"], (self,))
-
-    def _compare(op):
-        def compare(self, other):
-            return op(self.row.value, other.row.value if isinstance(other, Traced) else other)
-        return compare
-
-    __lt__ = _compare(lambda a, b: a < b)
-    __le__ = _compare(lambda a, b: a <= b)
-    __gt__ = _compare(lambda a, b: a > b)
-    __ge__ = _compare(lambda a, b: a >= b)
-    __eq__ = _compare(lambda a, b: a == b)
-    __ne__ = _compare(lambda a, b: a != b)
     __hash__ = None
 
     def __bool__(self):
@@ -240,6 +206,18 @@ class Traced(Carrier):
                                 "floats (scipy.optimize.brentq, for example) cannot be traced")
 
     __int__ = __complex__ = __float__
+
+
+def _record(rule, *args):
+    return args[0].tracer.record(rule, args) if isinstance(args[0], Traced) else \
+        args[1].tracer.record(rule, args)
+
+
+def _compare(op, a, b):
+    return op(a.row.value, b.row.value if isinstance(b, Traced) else b)
+
+
+install_operators(Traced, binary=_record, unary=_record, compare=_compare)
 
 
 def _ufunc_method(rule):
