@@ -8,7 +8,7 @@ import numpy as np
 from dualad.sparse import patterns as sps
 from dualad.transforms._seed import check_callable
 from dualad.transforms._passes import jacobian_at
-from dualad.transforms.gradient import gradient_in
+from dualad.transforms.gradients import gradient_in
 
 
 def _input_size(x) -> tuple:

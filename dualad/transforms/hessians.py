@@ -6,8 +6,8 @@ from typing import Any, Callable
 
 from dualad.transforms._seed import check_callable
 from dualad.transforms._passes import jacobian_at
-from dualad.transforms.gradient import gradient, gradient_in
-from dualad.transforms.jvp import jvp
+from dualad.transforms.gradients import gradient, gradient_in
+from dualad.transforms.directional import jvp
 from dualad.transforms.sparse import sparse_hessian
 
 

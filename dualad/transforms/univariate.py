@@ -38,7 +38,7 @@ def derivative(f: Callable[..., Any], x, n: int = 1):
             with running(tag):
                 y = f(seed(x, one_like(x), tag))
             return to_array(tangent_of(y, tag, "derivative"))
-    from dualad.transforms.taylor import derivatives
+    from dualad.transforms.series import derivatives
     return to_array(derivatives(f, x, n)[n])
 
 
