@@ -1237,9 +1237,7 @@ _STAND_INS = {kernel.ufunc: kernel for kernel in (rule.impl.get("numpy") for rul
 _UFUNC_BY_OBJECT = {getattr(np, name): rule for name, rule in _UFUNC_RULES.items()
                     if isinstance(getattr(np, name, None), np.ufunc)}
 _STATE = elemental._state
-_ON_PRIMAL = {"greater", "greater_equal", "less", "less_equal", "equal", "not_equal",
-              "logical_and", "logical_or", "logical_xor", "logical_not", "isfinite", "isinf",
-              "isnan", "signbit", "iscomplex", "isreal", "isnat"}
+_ON_PRIMAL = table.primal_only
 _REDUCE = {"add": np.sum, "multiply": np.prod, "maximum": np.max, "minimum": np.min}
 _ACCUMULATE = {"add": np.cumsum, "multiply": np.cumprod}
 

@@ -431,9 +431,7 @@ _UFUNC_RULES = {}
 for _rule in table:
     for _name in _rule.numpy_names:
         _UFUNC_RULES[_name] = _rule
-_ON_PRIMAL = {"greater", "greater_equal", "less", "less_equal", "equal", "not_equal",
-              "logical_and", "logical_or", "logical_xor", "logical_not", "isfinite", "isinf",
-              "isnan", "signbit"}
+_ON_PRIMAL = table.primal_only
 
 
 def _tag_of(items):

@@ -111,9 +111,14 @@ class Rule:
 
 
 class RuleTable:
-    """The table: iterable, and indexable by rule name."""
+    """The table: iterable, and indexable by rule name.
 
-    def __init__(self, rules: list[Rule]):
+    ``primal_only``: the NumPy ufuncs (by name) that are functions of the primal alone,
+    with bool results and no tangent (comparisons, logical functions, ``isfinite``,
+    ``signbit``, ...): every carrier hands them its primal."""
+
+    def __init__(self, rules: list[Rule], primal_only: tuple[str, ...] = ()):
+        self.primal_only = frozenset(primal_only)
         self._rules = {}
         for rule in rules:
             if rule.name in self._rules:
@@ -624,4 +629,11 @@ _ARRAY_RULES = [
     _array("np.linalg.pinv", "a", ar.pinv_jvp, _la.pinv, pattern="dense"),
 ]
 
-table = RuleTable(_RULES + _ARRAY_RULES)
+#: NumPy ufuncs of the primal alone besides the predicate rules' own (isfinite, isinf, isnan)
+_PRIMAL_ONLY = ("greater", "greater_equal", "less", "less_equal", "equal", "not_equal",
+                "logical_and", "logical_or", "logical_xor", "logical_not", "signbit", "isnat")
+
+table = RuleTable(_RULES + _ARRAY_RULES, primal_only=_PRIMAL_ONLY + tuple(
+    r.math for r in _RULES if r.kind == "predicate" and isinstance(getattr(np, r.math, None),
+                                                                  np.ufunc)))
+assert all(isinstance(getattr(np, name), np.ufunc) for name in table.primal_only)

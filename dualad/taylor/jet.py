@@ -889,9 +889,7 @@ def _first_order(rule, flavour):
 # --- NumPy support ------------------------------------------------------------------------
 
 _UFUNC_RULES = {name: r for r in table for name in r.numpy_names}
-_ON_PRIMAL = {"greater", "greater_equal", "less", "less_equal", "equal", "not_equal",
-              "isfinite", "isinf", "isnan", "signbit", "logical_and", "logical_or",
-              "logical_not"}
+_ON_PRIMAL = table.primal_only
 _LINEAR = {np.sum, np.mean, np.reshape, np.ravel, np.transpose, np.squeeze, np.expand_dims,
            np.moveaxis, np.swapaxes, np.take, np.cumsum, np.diff, np.trace, np.diagonal,
            np.flip, np.roll, np.broadcast_to, np.concatenate, np.stack, np.where}

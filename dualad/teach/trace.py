@@ -32,7 +32,6 @@ from typing import Any, Callable
 import numpy as np
 
 from dualad.core import elemental
-from dualad.arrays.array import _ON_PRIMAL
 from dualad.core.carriers import Carrier, register as _register_carrier
 from dualad.core.number import DroppedDerivative
 from dualad.table.rules import Rule, table
@@ -227,7 +226,7 @@ class Traced(Carrier):
         # 0, which a complex value cannot); any other (np.greater, ...) runs NumPy's object
         # loop, as on an object array of traced values.
         rule = _UFUNC_RULES.get(ufunc) if method == "__call__" and not kwargs else None
-        if method == "__call__" and ufunc.__name__ in _ON_PRIMAL:   # np.isnan, np.less, ...
+        if method == "__call__" and ufunc.__name__ in table.primal_only:   # np.isnan, np.less, ...
             return ufunc(*[x.value if isinstance(x, Traced) else x for x in inputs], **kwargs)
         if rule is None or any(isinstance(x, np.ndarray) for x in inputs):
             return getattr(ufunc, method)(*[_boxed(x) for x in inputs], **kwargs)
