@@ -519,10 +519,10 @@ def _pattern_ufunc(ufunc, method, inputs, kwargs):
         if rule is None:
             raise TypeError(f"dualad: numpy.{name} has no rule; its sparsity is unknown")
         return _elementwise(rule, ufunc, inputs)
-    reductions = {"add": np.sum, "multiply": np.prod, "maximum": np.max, "minimum": np.min}
-    if method == "reduce" and name in reductions:
-        return reductions[name](inputs[0], axis=kwargs.get("axis", 0),
-                                keepdims=kwargs.get("keepdims", False))
+    rule = _UFUNC_RULES.get(name)
+    if method == "reduce" and rule is not None and "reduce" in rule.methods:
+        return rule.methods["reduce"](inputs[0], axis=kwargs.get("axis", 0),
+                                      keepdims=kwargs.get("keepdims", False))
     raise TypeError(f"dualad: numpy.{name}.{method} is not supported on pattern duals")
 
 

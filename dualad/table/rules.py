@@ -62,9 +62,10 @@ class Rule:
     impl: dict[str, Callable[..., Any]] = field(default_factory=dict)
     math: str | None = None          # the name it has in the standard ``math`` module
     cmath: str | None = None         # ... and in ``cmath``
-    numpy: str | None = None         # the NumPy ufunc it implements
     numpy_names: tuple[str, ...] = ()       # every NumPy ufunc name that maps to it
     numpy_functions: tuple[Callable, ...] = ()  # array functions (kind "array") it covers
+    methods: dict[str, Callable] = field(default_factory=dict)  # its ufunc's methods as
+    #                                  array functions: {"reduce": np.sum} (np.add.reduce)
     pattern: str | None = None       # array rules: how outputs depend on inputs (sparsity)
     symbol: str | None = None        # operator symbol, for rules that are Python operators
     complex_args: bool = True        # cmath flavour promotes the arguments to complex
@@ -83,6 +84,11 @@ class Rule:
     @property
     def variadic(self) -> bool:
         return bool(self.params) and self.params[0].startswith("*")
+
+    @property
+    def numpy(self) -> str | None:
+        """The NumPy ufunc it implements (the first of ``numpy_names``)."""
+        return self.numpy_names[0] if self.numpy_names else None
 
     @property
     def differentiable(self) -> bool:
@@ -199,7 +205,7 @@ def _resolve(name, math_name, cmath_name, mp, numpy, float_, complex_, mpc, op):
 def _rule(name, params, *partials, kind="smooth", math=None, cmath=None, mp=None,
           numpy=None, float_=None, complex_=None, mpc=None, op=None, symbol=None,
           complex_args=True, jvp=None, complex_jvp=None, at=(), at_complex=(), doc="",
-          ufuncs=()):
+          ufuncs=(), methods=None):
     params = tuple(params.split())
     numpy_names = (numpy,) if isinstance(numpy, str) else (
         tuple(numpy) if isinstance(numpy, tuple) else tuple(ufuncs))
@@ -209,8 +215,8 @@ def _rule(name, params, *partials, kind="smooth", math=None, cmath=None, mp=None
     impl = _resolve(name, math, cmath, mp, numpy if callable(numpy) else numpy_name or numpy,
                     float_, complex_, mpc, op)
     return Rule(name=name, params=params, partials=tuple(partials) or None, kind=kind,
-                impl=impl, math=math, cmath=cmath, numpy=numpy_name, numpy_names=numpy_names,
-                symbol=symbol,
+                impl=impl, math=math, cmath=cmath, numpy_names=numpy_names,
+                methods=dict(methods or {}), symbol=symbol,
                 complex_args=complex_args, jvp=jvp, complex_jvp=complex_jvp,
                 at=tuple(p if isinstance(p, tuple) else (p,) for p in at),
                 at_complex=tuple(p if isinstance(p, tuple) else (p,) for p in at_complex),
@@ -340,10 +346,12 @@ _CHOSEN_Y = "where(x == y, 0.5, where(ans == y, 1, 0))"
 _RULES = [
     # Python's arithmetic operators ------------------------------------------------
     _rule("add", "x y", "1", "1", op=operator.add, symbol="+", numpy="add",
+          methods={"reduce": np.sum, "accumulate": np.cumsum},
           at=[(1.3, -0.7)], at_complex=[(1 + 2j, 0.5 - 1j)], doc="x + y"),
     _rule("sub", "x y", "1", "-1", op=operator.sub, symbol="-", numpy="subtract",
           at=[(1.3, -0.7)], at_complex=[(1 + 2j, 0.5 - 1j)], doc="x - y"),
     _rule("mul", "x y", "y", "x", op=operator.mul, symbol="*", numpy="multiply",
+          methods={"reduce": np.prod, "accumulate": np.cumprod},
           at=[(1.3, -0.7)], at_complex=[(1 + 2j, 0.5 - 1j)], doc="x * y"),
     _rule("truediv", "x y", "1/y", "-ans/y", op=operator.truediv, symbol="/",
           numpy=("divide", "true_divide"),
@@ -492,12 +500,12 @@ _RULES = [
     # so that they hold on complex numbers too (NumPy's lexicographic order) and the nan
     # conventions live in the kernels alone.
     _rule("maximum", "x y", _CHOSEN_X, _CHOSEN_Y, float_=k.f_maximum, complex_=k.c_maximum,
-          mp=k.mp_maximum, mpc=k.mpc_maximum, numpy="maximum",
+          mp=k.mp_maximum, mpc=k.mpc_maximum, numpy="maximum", methods={"reduce": np.max},
           at=[(1.3, -0.7), (-0.2, 0.4)], at_complex=_CPLX_PAIRS,
           doc="elementwise max (complex: lexicographic, as NumPy); a tie gives each "
               "argument half the tangent"),
     _rule("minimum", "x y", _CHOSEN_X, _CHOSEN_Y, float_=k.f_minimum, complex_=k.c_minimum,
-          mp=k.mp_minimum, mpc=k.mpc_minimum, numpy="minimum",
+          mp=k.mp_minimum, mpc=k.mpc_minimum, numpy="minimum", methods={"reduce": np.min},
           at=[(1.3, -0.7), (-0.2, 0.4)], at_complex=_CPLX_PAIRS,
           doc="elementwise min (complex: lexicographic, as NumPy); a tie gives each "
               "argument half the tangent"),
