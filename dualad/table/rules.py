@@ -67,6 +67,8 @@ class Rule:
     methods: dict[str, Callable] = field(default_factory=dict)  # its ufunc's methods as
     #                                  array functions: {"reduce": np.sum} (np.add.reduce)
     pattern: str | None = None       # array rules: how outputs depend on inputs (sparsity)
+    linear: bool = False             # array rules: linear in its array arguments (not in a
+    #                                  condition or indices): np.sum, np.reshape, np.take
     symbol: str | None = None        # operator symbol, for rules that are Python operators
     complex_args: bool = True        # cmath flavour promotes the arguments to complex
     jvp: Callable[..., Any] | None = None          # tangent map when partials do not say it all
@@ -74,7 +76,9 @@ class Rule:
     at: tuple[tuple[Any, ...], ...] = ()           # in-domain real sample points (checker, docs)
     at_complex: tuple[tuple[Any, ...], ...] = ()   # complex sample points
     doc: str = ""
-    _compiled: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self):
+        self._compiled = {}   # (i, backend key) -> compiled partial
 
     @property
     def arity(self) -> int | None:
@@ -569,54 +573,56 @@ _RULES = [
     _rule("isqrt", "n", kind="integer", math="isqrt"),
 ]
 
-def _array(name, params, jvp, *functions, pattern, doc=""):
+def _array(name, params, jvp, *functions, pattern, linear=False, doc=""):
     """A NumPy array function, its tangent map (``dualad.table.array_rules``) and its dependence
     structure for sparsity detection: "select" (outputs are copies of input entries),
     "reduce" (along axes), "scan" (prefixes along an axis), "sort" (any entry of the
     axis), "where", "diff", "trace", "bilinear" (products) or "dense" (every output on
-    every input, e.g. linear algebra)."""
+    every input, e.g. linear algebra). ``linear``: linear in its array arguments."""
     return Rule(name=name, params=tuple(params.split()), kind="array", jvp=jvp,
-                numpy_functions=functions, pattern=pattern,
+                numpy_functions=functions, pattern=pattern, linear=linear,
                 doc=doc or (jvp.__doc__ or "").strip().split("\n")[0])
 
 
 _la = np.linalg
 _ARRAY_RULES = [
     # reductions
-    _array("np.sum", "a", ar.sum_jvp, np.sum, pattern="reduce"),
-    _array("np.mean", "a", ar.mean_jvp, np.mean, pattern="reduce"),
+    _array("np.sum", "a", ar.sum_jvp, np.sum, pattern="reduce", linear=True),
+    _array("np.mean", "a", ar.mean_jvp, np.mean, pattern="reduce", linear=True),
     _array("np.prod", "a", ar.prod_jvp, np.prod, doc="zero-safe: exclusive products, no division", pattern="reduce"),
-    _array("np.cumsum", "a", ar.cumsum_jvp, np.cumsum, pattern="scan"),
+    _array("np.cumsum", "a", ar.cumsum_jvp, np.cumsum, pattern="scan", linear=True),
     _array("np.cumprod", "a", ar.cumprod_jvp, np.cumprod, pattern="scan"),
     _array("np.max", "a", ar.max_jvp, np.max, np.amax, np.min, np.amin, pattern="reduce"),
     _array("np.linalg.norm", "x", ar.two_norm_jvp, pattern="reduce",
            doc="the 2-norm and Frobenius norm, scaled as hypot (other orders: compositions)"),
     # selection
-    _array("np.where", "condition x y", ar.where_jvp, pattern="where"),
+    _array("np.where", "condition x y", ar.where_jvp, pattern="where", linear=True),
     _array("np.sort", "a", ar.sort_jvp, np.sort, pattern="sort"),
-    _array("np.take", "a indices", ar.take_jvp, np.take, pattern="select"),
-    _array("np.take_along_axis", "a indices", ar.take_along_axis_jvp, np.take_along_axis, pattern="select"),
+    _array("np.take", "a indices", ar.take_jvp, np.take, pattern="select", linear=True),
+    _array("np.take_along_axis", "a indices", ar.take_along_axis_jvp, np.take_along_axis,
+           pattern="select", linear=True),
     # shapes
     _array("np.reshape", "a", ar.reshape_like_jvp, np.reshape, np.ravel, np.squeeze,
            np.expand_dims, np.atleast_1d, np.atleast_2d, np.atleast_3d,
-           doc="reshape, ravel, squeeze, expand_dims, atleast_*d: the tangent reshaped", pattern="select"),
-    _array("np.transpose", "a", ar.transpose_jvp, np.transpose, pattern="select"),
-    _array("np.swapaxes", "a axis1 axis2", ar.swapaxes_jvp, np.swapaxes, pattern="select"),
-    _array("np.moveaxis", "a source destination", ar.moveaxis_jvp, np.moveaxis, pattern="select"),
-    _array("np.broadcast_to", "a shape", ar.broadcast_to_jvp, np.broadcast_to, pattern="select"),
-    _array("np.flip", "a", ar.flip_jvp, np.flip, pattern="select"),
-    _array("np.roll", "a shift", ar.roll_jvp, np.roll, pattern="select"),
-    _array("np.concatenate", "arrays", ar.concatenate_jvp, np.concatenate, pattern="select"),
-    _array("np.stack", "arrays", ar.stack_jvp, np.stack, pattern="select"),
-    _array("np.split", "a indices", ar.split_jvp, np.split, np.array_split, pattern="select"),
-    _array("np.repeat", "a repeats", ar.repeat_jvp, np.repeat, pattern="select"),
-    _array("np.tile", "a reps", ar.tile_jvp, np.tile, pattern="select"),
-    _array("np.diff", "a", ar.diff_jvp, np.diff, pattern="diff"),
-    _array("np.trace", "a", ar.trace_jvp, np.trace, pattern="trace"),
-    _array("np.diagonal", "a", ar.diagonal_jvp, np.diagonal, pattern="select"),
-    _array("np.diag", "v", ar.diag_jvp, np.diag, pattern="select"),
-    _array("np.tril", "m", ar.tril_jvp, np.tril, pattern="select"),
-    _array("np.triu", "m", ar.triu_jvp, np.triu, pattern="select"),
+           doc="reshape, ravel, squeeze, expand_dims, atleast_*d: the tangent reshaped",
+           pattern="select", linear=True),
+    _array("np.transpose", "a", ar.transpose_jvp, np.transpose, pattern="select", linear=True),
+    _array("np.swapaxes", "a axis1 axis2", ar.swapaxes_jvp, np.swapaxes, pattern="select", linear=True),
+    _array("np.moveaxis", "a source destination", ar.moveaxis_jvp, np.moveaxis, pattern="select", linear=True),
+    _array("np.broadcast_to", "a shape", ar.broadcast_to_jvp, np.broadcast_to, pattern="select", linear=True),
+    _array("np.flip", "a", ar.flip_jvp, np.flip, pattern="select", linear=True),
+    _array("np.roll", "a shift", ar.roll_jvp, np.roll, pattern="select", linear=True),
+    _array("np.concatenate", "arrays", ar.concatenate_jvp, np.concatenate, pattern="select", linear=True),
+    _array("np.stack", "arrays", ar.stack_jvp, np.stack, pattern="select", linear=True),
+    _array("np.split", "a indices", ar.split_jvp, np.split, np.array_split, pattern="select", linear=True),
+    _array("np.repeat", "a repeats", ar.repeat_jvp, np.repeat, pattern="select", linear=True),
+    _array("np.tile", "a reps", ar.tile_jvp, np.tile, pattern="select", linear=True),
+    _array("np.diff", "a", ar.diff_jvp, np.diff, pattern="diff", linear=True),
+    _array("np.trace", "a", ar.trace_jvp, np.trace, pattern="trace", linear=True),
+    _array("np.diagonal", "a", ar.diagonal_jvp, np.diagonal, pattern="select", linear=True),
+    _array("np.diag", "v", ar.diag_jvp, np.diag, pattern="select", linear=True),
+    _array("np.tril", "m", ar.tril_jvp, np.tril, pattern="select", linear=True),
+    _array("np.triu", "m", ar.triu_jvp, np.triu, pattern="select", linear=True),
     # products
     _array("np.dot", "a b", ar.dot_jvp, np.dot, pattern="bilinear"),
     _array("np.inner", "a b", ar.inner_jvp, np.inner, pattern="bilinear"),
