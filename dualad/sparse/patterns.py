@@ -464,8 +464,9 @@ def _elementwise(rule, ufunc, inputs):
         return _wrap(ans, _union(parts, ans.size, n), n, tag)
     # tangent level (a tangent map): zero where the rule keeps a zero tangent lane zero
     parts = [b for b in broadcast if b is not None]
-    if rule.name in ("mul", "truediv"):
-        factors = inputs if rule.name == "mul" else inputs[:1]   # t / v is zero with t
+    zero_with = _ZERO_WITH.get(rule.pattern)
+    if zero_with is not None:
+        factors = zero_with(inputs)
         keep = None
         for x in factors:
             nonzero = _nonzero(x, ans.shape)
@@ -480,15 +481,19 @@ def _elementwise(rule, ufunc, inputs):
     return _wrap(ans, _marked(_union(parts, ans.size, n)), n, tag, True)
 
 
+#: an elementwise rule's pattern -> the arguments its result is zero with (the table's
+#: "product" x*y: either factor; "quotient" x/y: t / v is zero with t)
+_ZERO_WITH = {"product": lambda inputs: inputs, "quotient": lambda inputs: inputs[:1]}
+
 _LINEAR = {}
 
 
 def _is_linear(rule) -> bool:
     """A rule whose partials are numbers (add, sub, neg, ...): zero lanes stay zero."""
-    linear = _LINEAR.get(rule.name)
+    linear = _LINEAR.get(rule)
     if linear is None:
         partials = rule.partials or ()
-        linear = _LINEAR[rule.name] = bool(partials) and all(
+        linear = _LINEAR[rule] = bool(partials) and all(
             isinstance(p, str) and not compile(p, "<partial>", "eval").co_names
             for p in partials if p is not None)
     return linear

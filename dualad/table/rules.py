@@ -66,7 +66,9 @@ class Rule:
     numpy_functions: tuple[Callable, ...] = ()  # array functions (kind "array") it covers
     methods: dict[str, Callable] = field(default_factory=dict)  # its ufunc's methods as
     #                                  array functions: {"reduce": np.sum} (np.add.reduce)
-    pattern: str | None = None       # array rules: how outputs depend on inputs (sparsity)
+    pattern: str | None = None       # how outputs depend on inputs (sparsity): array rules
+    #                                  (see _array); elementwise "product" (zero where an
+    #                                  argument is: x*y), "quotient" (zero where x is: x/y)
     linear: bool = False             # array rules: linear in its array arguments (not in a
     #                                  condition or indices): np.sum, np.reshape, np.take
     symbol: str | None = None        # operator symbol, for rules that are Python operators
@@ -209,7 +211,7 @@ def _resolve(name, math_name, cmath_name, mp, numpy, float_, complex_, mpc, op):
 def _rule(name, params, *partials, kind="smooth", math=None, cmath=None, mp=None,
           numpy=None, float_=None, complex_=None, mpc=None, op=None, symbol=None,
           complex_args=True, jvp=None, complex_jvp=None, at=(), at_complex=(), doc="",
-          ufuncs=(), methods=None):
+          ufuncs=(), methods=None, pattern=None):
     params = tuple(params.split())
     numpy_names = (numpy,) if isinstance(numpy, str) else (
         tuple(numpy) if isinstance(numpy, tuple) else tuple(ufuncs))
@@ -220,7 +222,7 @@ def _rule(name, params, *partials, kind="smooth", math=None, cmath=None, mp=None
                     float_, complex_, mpc, op)
     return Rule(name=name, params=params, partials=tuple(partials) or None, kind=kind,
                 impl=impl, math=math, cmath=cmath, numpy_names=numpy_names,
-                methods=dict(methods or {}), symbol=symbol,
+                methods=dict(methods or {}), pattern=pattern, symbol=symbol,
                 complex_args=complex_args, jvp=jvp, complex_jvp=complex_jvp,
                 at=tuple(p if isinstance(p, tuple) else (p,) for p in at),
                 at_complex=tuple(p if isinstance(p, tuple) else (p,) for p in at_complex),
@@ -354,11 +356,11 @@ _RULES = [
           at=[(1.3, -0.7)], at_complex=[(1 + 2j, 0.5 - 1j)], doc="x + y"),
     _rule("sub", "x y", "1", "-1", op=operator.sub, symbol="-", numpy="subtract",
           at=[(1.3, -0.7)], at_complex=[(1 + 2j, 0.5 - 1j)], doc="x - y"),
-    _rule("mul", "x y", "y", "x", op=operator.mul, symbol="*", numpy="multiply",
+    _rule("mul", "x y", "y", "x", op=operator.mul, symbol="*", numpy="multiply", pattern="product",
           methods={"reduce": np.prod, "accumulate": np.cumprod},
           at=[(1.3, -0.7)], at_complex=[(1 + 2j, 0.5 - 1j)], doc="x * y"),
     _rule("truediv", "x y", "1/y", "-ans/y", op=operator.truediv, symbol="/",
-          numpy=("divide", "true_divide"),
+          numpy=("divide", "true_divide"), pattern="quotient",
           at=[(1.3, -0.7), (-2.5, 4.0)], at_complex=[(1 + 2j, 0.5 - 1j)], doc="x / y"),
     _rule("pow", "x y", "where(x == 0, where(y == 0, 0, y*x**(y - 1)), y*x**(y - 1))", "where(x == 0, 0, ans*log(x))",
           op=operator.pow, symbol="**", math="pow", numpy=("power", "float_power"),
