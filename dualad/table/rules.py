@@ -68,10 +68,12 @@ class Rule:
     #                                  array functions: {"reduce": np.sum} (np.add.reduce)
     pattern: str | None = None       # how outputs depend on inputs (sparsity): array rules
     #                                  (see _array); elementwise "product" (zero where an
-    #                                  argument is: x*y), "quotient" (zero where x is: x/y)
+    #                                  argument is: x*y), "quotient" (zero where x is: x/y);
+    #                                  "sum" (of its arguments, a chain of adds: fsum)
     linear: bool = False             # array rules: linear in its array arguments (not in a
     #                                  condition or indices): np.sum, np.reshape, np.take
-    symbol: str | None = None        # operator symbol, for rules that are Python operators
+    symbol: str | None = None        # how Python spells it: an operator (+, -, ...) or a
+    #                                  builtin function ("abs()", "round()")
     complex_args: bool = True        # cmath flavour promotes the arguments to complex
     jvp: Callable[..., Any] | None = None          # tangent map when partials do not say it all
     complex_jvp: Callable[..., Any] | None = None  # tangent map on complex values (non-holomorphic)
@@ -371,7 +373,7 @@ _RULES = [
           at=[1.3], at_complex=[1 - 2j], doc="-x"),
     _rule("pos", "x", "1", op=operator.pos, symbol="+", numpy="positive",
           at=[1.3], at_complex=[1 - 2j], doc="+x"),
-    _rule("abs", "x", "sign(x)", op=abs, numpy="absolute", complex_jvp=_abs_complex_jvp,
+    _rule("abs", "x", "sign(x)", op=abs, symbol="abs()", numpy="absolute", complex_jvp=_abs_complex_jvp,
           at=[1.3, -0.4], at_complex=[1 - 2j], doc="|x|; abs'(0) = 0"),
     _rule("mod", "x y", "1", "-round((x - ans)/y)", op=operator.mod, symbol="%",
           numpy="remainder", at=[(5.3, 1.7), (-5.3, 1.7), (5.3, -1.7)],
@@ -485,7 +487,7 @@ _RULES = [
           numpy="nextafter", at=[(1.3, 2.0)], doc="the float after x towards y (~ x)"),
 
     # reductions over sequences ---------------------------------------------------
-    _rule("fsum", "*x", kind="reduction", math="fsum", float_=k.f_fsum, jvp=_fsum_jvp, mp=_mp_fsum,
+    _rule("fsum", "*x", kind="reduction", pattern="sum", math="fsum", float_=k.f_fsum, jvp=_fsum_jvp, mp=_mp_fsum,
           at=[(0.1, 0.2, -0.3)], doc="exact sum of an iterable"),
     _rule("prod", "*x", kind="composite", math="prod", mp=_mp_prod,
           at=[(1.3, -0.7, 2.0)], doc="product of an iterable (through the mul rule)"),
@@ -542,7 +544,7 @@ _RULES = [
     _rule("floor", "x", kind="constant", math="floor", mp="floor", numpy="floor", at=[1.3]),
     _rule("ceil", "x", kind="constant", math="ceil", mp="ceil", numpy="ceil", at=[1.3]),
     _rule("trunc", "x", kind="constant", math="trunc", mp=k.mp_trunc, numpy="trunc", at=[-1.3]),
-    _rule("round", "x", kind="constant", float_=k.f_round, mp=k.mp_round, numpy=k.np_round,
+    _rule("round", "x", kind="constant", symbol="round()", float_=k.f_round, mp=k.mp_round, numpy=k.np_round,
           at=[1.3], doc="round half to even (builtin round)"),
     _rule("rint", "x", kind="constant", float_=k.f_round, complex_=k.c_rint, mp=k.mp_round,
           numpy="rint",

@@ -68,10 +68,12 @@ class Row:
             return self.label
         names = [_operand_name(o) for o in self.operands]
         rule = self.rule
-        if rule is not None and rule.symbol and len(names) == 2:
-            return f"{names[0]} {rule.symbol} {names[1]}"
-        if rule is not None and rule.symbol and len(names) == 1:
-            return f"{rule.symbol}{names[0]}"
+        symbol = rule.symbol if rule is not None and rule.symbol and \
+            not rule.symbol.endswith("()") else None   # an operator, not a builtin (abs())
+        if symbol and len(names) == 2:
+            return f"{names[0]} {symbol} {names[1]}"
+        if symbol and len(names) == 1:
+            return f"{symbol}{names[0]}"
         return f"{self.operation}({', '.join(names)})"
 
     def partial_expressions(self) -> list[str]:
@@ -334,7 +336,7 @@ class _Tracer:
 def _traced_rule(rule, args, flavour):
     tracer = next(a.tracer for a in args if isinstance(a, Traced))
     if rule.kind == "reduction" or rule.variadic:
-        if rule.name == "fsum":   # a sum of many: one row per addition, as written
+        if rule.pattern == "sum":   # a sum of many (fsum): one row per addition, as written
             total = args[0]
             for a in args[1:]:
                 total = total + a
