@@ -251,8 +251,7 @@ class PatternArray(ValueShaped, Carrier):
         return PatternArray(self.value.astype(dtype), self.rows, self.n, self.tag, self.tangent)
 
     def _binary(name):
-        ufunc = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "truediv": np.divide,
-                 "pow": np.power, "mod": np.remainder, "floordiv": np.floor_divide}[name]
+        ufunc = getattr(np, table[name].numpy)   # add -> np.add, truediv -> np.divide
 
         def op(self, other):
             if not has_pattern((self, other)):
