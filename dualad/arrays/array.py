@@ -1237,11 +1237,10 @@ _STAND_INS = {kernel.ufunc: kernel for kernel in (rule.impl.get("numpy") for rul
 _UFUNC_BY_OBJECT = {getattr(np, name): rule for name, rule in _UFUNC_RULES.items()
                     if isinstance(getattr(np, name, None), np.ufunc)}
 _STATE = elemental._state
-_ON_PRIMAL = {"greater", "greater_equal", "less", "less_equal", "equal", "not_equal",
-              "logical_and", "logical_or", "logical_xor", "logical_not", "isfinite", "isinf",
-              "isnan", "signbit", "iscomplex", "isreal", "isnat"}
-_REDUCE = {"add": np.sum, "multiply": np.prod, "maximum": np.max, "minimum": np.min}
-_ACCUMULATE = {"add": np.cumsum, "multiply": np.cumprod}
+_ON_PRIMAL = table.primal_only
+#: (ufunc name, method) -> the array function computing it: ("add", "reduce") -> np.sum
+_METHODS = {(name, method): func for name, rule in _UFUNC_RULES.items()
+            for method, func in rule.methods.items()}
 
 
 def _reduction(func, who, a, kwargs):
@@ -1321,10 +1320,8 @@ def array_ufunc(ufunc, method, inputs, kwargs):
                 result = _fast_binary(rule.name, ufunc, *inputs)
             if result is None:
                 result = elementwise(rule, ufunc, inputs)
-    elif method == "reduce" and name in _REDUCE:
-        result = _reduction(_REDUCE[name], f"{name}.reduce", inputs[0], kwargs)
-    elif method == "accumulate" and name in _ACCUMULATE:
-        result = _reduction(_ACCUMULATE[name], f"{name}.accumulate", inputs[0], kwargs)
+    elif (name, method) in _METHODS:   # reduce, accumulate
+        result = _reduction(_METHODS[name, method], f"{name}.{method}", inputs[0], kwargs)
     elif method == "outer" and name in _UFUNC_RULES:
         a, b = inputs
         a_ndim = np.ndim(_primal(a))

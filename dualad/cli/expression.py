@@ -25,6 +25,7 @@ import mpmath
 
 from dualad.stdlib import functions as _functions
 from dualad import math as _math
+from dualad.table.rules import table
 
 __all__ = ["ExpressionError", "parse", "FUNCTIONS"]
 
@@ -232,12 +233,14 @@ def _is_int(v) -> bool:
 
 #: integer functions whose result outgrows their arguments: about log2 of the result (at
 #: most), known before it is computed (gcd and isqrt stay within their arguments)
-_GROWTH: dict[str, Callable[..., float]] = {
-    "factorial": lambda n=0, *_: _log2_factorial(n) if _is_int(n) and n >= 0 else 0.0,
-    "comb": lambda n=0, k=0, *_: _log2_comb(n, k),
-    "perm": lambda n=0, k=None, *_: _log2_perm(n, k),
-    "lcm": lambda *ns: float(sum(n.bit_length() for n in ns if _is_int(n))),
+_GROWTH_BY_RULE = {
+    table["factorial"]: lambda n=0, *_: _log2_factorial(n) if _is_int(n) and n >= 0 else 0.0,
+    table["comb"]: lambda n=0, k=0, *_: _log2_comb(n, k),
+    table["perm"]: lambda n=0, k=None, *_: _log2_perm(n, k),
+    table["lcm"]: lambda *ns: float(sum(n.bit_length() for n in ns if _is_int(n))),
 }
+#: the same by the name an expression calls them (math's)
+_GROWTH: dict[str, Callable[..., float]] = {rule.math: fn for rule, fn in _GROWTH_BY_RULE.items()}
 
 
 def parse_point(text: str) -> dict[str, float]:

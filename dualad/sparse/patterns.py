@@ -251,8 +251,7 @@ class PatternArray(ValueShaped, Carrier):
         return PatternArray(self.value.astype(dtype), self.rows, self.n, self.tag, self.tangent)
 
     def _binary(name):
-        ufunc = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "truediv": np.divide,
-                 "pow": np.power, "mod": np.remainder, "floordiv": np.floor_divide}[name]
+        ufunc = getattr(np, table[name].numpy)   # add -> np.add, truediv -> np.divide
 
         def op(self, other):
             if not has_pattern((self, other)):
@@ -431,9 +430,7 @@ _UFUNC_RULES = {}
 for _rule in table:
     for _name in _rule.numpy_names:
         _UFUNC_RULES[_name] = _rule
-_ON_PRIMAL = {"greater", "greater_equal", "less", "less_equal", "equal", "not_equal",
-              "logical_and", "logical_or", "logical_xor", "logical_not", "isfinite", "isinf",
-              "isnan", "signbit"}
+_ON_PRIMAL = table.primal_only
 
 
 def _tag_of(items):
@@ -466,8 +463,9 @@ def _elementwise(rule, ufunc, inputs):
         return _wrap(ans, _union(parts, ans.size, n), n, tag)
     # tangent level (a tangent map): zero where the rule keeps a zero tangent lane zero
     parts = [b for b in broadcast if b is not None]
-    if rule.name in ("mul", "truediv"):
-        factors = inputs if rule.name == "mul" else inputs[:1]   # t / v is zero with t
+    zero_with = _ZERO_WITH.get(rule.pattern)
+    if zero_with is not None:
+        factors = zero_with(inputs)
         keep = None
         for x in factors:
             nonzero = _nonzero(x, ans.shape)
@@ -482,15 +480,19 @@ def _elementwise(rule, ufunc, inputs):
     return _wrap(ans, _marked(_union(parts, ans.size, n)), n, tag, True)
 
 
+#: an elementwise rule's pattern -> the arguments its result is zero with (the table's
+#: "product" x*y: either factor; "quotient" x/y: t / v is zero with t)
+_ZERO_WITH = {"product": lambda inputs: inputs, "quotient": lambda inputs: inputs[:1]}
+
 _LINEAR = {}
 
 
 def _is_linear(rule) -> bool:
     """A rule whose partials are numbers (add, sub, neg, ...): zero lanes stay zero."""
-    linear = _LINEAR.get(rule.name)
+    linear = _LINEAR.get(rule)
     if linear is None:
         partials = rule.partials or ()
-        linear = _LINEAR[rule.name] = bool(partials) and all(
+        linear = _LINEAR[rule] = bool(partials) and all(
             isinstance(p, str) and not compile(p, "<partial>", "eval").co_names
             for p in partials if p is not None)
     return linear
@@ -521,10 +523,10 @@ def _pattern_ufunc(ufunc, method, inputs, kwargs):
         if rule is None:
             raise TypeError(f"dualad: numpy.{name} has no rule; its sparsity is unknown")
         return _elementwise(rule, ufunc, inputs)
-    reductions = {"add": np.sum, "multiply": np.prod, "maximum": np.max, "minimum": np.min}
-    if method == "reduce" and name in reductions:
-        return reductions[name](inputs[0], axis=kwargs.get("axis", 0),
-                                keepdims=kwargs.get("keepdims", False))
+    rule = _UFUNC_RULES.get(name)
+    if method == "reduce" and rule is not None and "reduce" in rule.methods:
+        return rule.methods["reduce"](inputs[0], axis=kwargs.get("axis", 0),
+                                      keepdims=kwargs.get("keepdims", False))
     raise TypeError(f"dualad: numpy.{name}.{method} is not supported on pattern duals")
 
 

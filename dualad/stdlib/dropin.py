@@ -86,8 +86,10 @@ def _apply_any(rule, args, flavour):
     return apply_carrier_rule(rule, args, flavour)   # jets, traced values
 
 
-def _log(unary: Callable, binary: Callable, std: Callable) -> Callable:
-    def log(x, *base):
+def _by_arity(unary: Callable, binary: Callable, std: Callable) -> Callable:
+    """One stdlib name, two rules (math.log: log and log_base): the optional second
+    argument chooses."""
+    def fn(x, *base):
         if not (_is_dual(x) or (base and _is_dual(base[0]))):
             return std(x, *base)
         if not base:
@@ -95,10 +97,25 @@ def _log(unary: Callable, binary: Callable, std: Callable) -> Callable:
         if len(base) > 1:
             return std(x, *base)  # the stdlib's TypeError about the argument count
         return binary(x, base[0])
-    return log
+    return fn
 
 
-def _frexp(ldexp: Callable, std: Callable) -> Callable:
+#: composite rule -> make(rule_function, std): the adapter building its drop-in function
+#: from the differentiable functions of other rules (``rule_function(table[...])``)
+_COMPOSITES: dict[Rule, Callable] = {}
+
+
+def _composite(rule: Rule) -> Callable:
+    def register(make):
+        _COMPOSITES[rule] = make
+        return make
+    return register
+
+
+@_composite(table["frexp"])
+def _frexp(rule_function: Callable, std: Callable) -> Callable:
+    ldexp = rule_function(table["ldexp"])
+
     def frexp(x, /):
         if not _is_dual(x):
             return std(x)
@@ -108,7 +125,8 @@ def _frexp(ldexp: Callable, std: Callable) -> Callable:
     return frexp
 
 
-def _modf(std: Callable) -> Callable:
+@_composite(table["modf"])
+def _modf(rule_function: Callable, std: Callable) -> Callable:
     def modf(x, /):
         if not _is_dual(x):
             return std(x)
@@ -128,7 +146,10 @@ def _modf(std: Callable) -> Callable:
     return modf
 
 
-def _polar(phase: Callable, std: Callable) -> Callable:
+@_composite(table["polar"])
+def _polar(rule_function: Callable, std: Callable) -> Callable:
+    phase = rule_function(table["phase"])
+
     def polar(z, /):
         if not _is_dual(z):
             return std(z)
@@ -137,7 +158,8 @@ def _polar(phase: Callable, std: Callable) -> Callable:
     return polar
 
 
-def _prod(std: Callable) -> Callable:
+@_composite(table["prod"])
+def _prod(rule_function: Callable, std: Callable) -> Callable:
     # math.prod multiplies left to right with the objects' own `*`, so on duals it is
     # already the composition of the table's mul rule, with the same rounding.
     def prod(iterable, /, *, start=1):
@@ -165,45 +187,32 @@ def build(std_module: ModuleType, flavour: Flavour) -> dict[str, Any]:
         if not callable(std):
             out[name] = std
             continue
-        rules = {r.name: r for r in table.stdlib(module, name)}
-        if name == "log":
-            fn = _log(rule_function(rules["log"]), rule_function(rules["log_base"]), std)
+        rules = table.stdlib(module, name)
+        if len(rules) == 2:   # math.log(x) and math.log(x, base)
+            unary, binary = sorted(rules, key=lambda r: r.arity)
+            fn = _by_arity(rule_function(unary), rule_function(binary), std)
         elif not rules:
             fn = _refusing(std, f"{qualified}.{name}")
         else:
-            (rule,) = rules.values()
+            (rule,) = rules
             kind = rule.kind
             if kind in ("smooth", "constant"):
+                # plain numbers call ``std`` itself (math.floor(Fraction) is an int)
                 fn = rule_function(rule)
-                if name == "floor" or name == "ceil" or name == "trunc":
-                    fn = _exact_int(fn, std)
             elif kind == "predicate":
                 fn = _predicate(std)
             elif kind == "integer":
                 fn = std  # duals enter through __index__ (integers with zero tangent)
-            elif kind == "reduction":
-                fn = _sequence_rule(rule, flavour, std, split=name in ("dist", "sumprod"))
-            elif name == "frexp":
-                fn = _frexp(rule_function(table["ldexp"]), std)
-            elif name == "modf":
-                fn = _modf(std)
-            elif name == "polar":
-                fn = _polar(rule_function(table["phase"]), std)
-            elif name == "prod":
-                fn = _prod(std)
+            elif kind == "reduction":   # f(iterable), or f(p, q) as math.dist, math.sumprod
+                fn = _sequence_rule(rule, flavour, std,
+                                    split=len(inspect.signature(std).parameters) == 2)
+            elif rule in _COMPOSITES:
+                fn = _COMPOSITES[rule](rule_function, std)
             else:  # pragma: no cover - a new composite needs an adapter above
                 raise RuntimeError(f"no adapter for {qualified}.{name}")
         out[name] = _dress(fn, std, qualified, name)
     out["__all__"] = sorted(k for k in out if not k.startswith("_"))
     return out
-
-
-def _exact_int(fn: Callable, std: Callable) -> Callable:
-    # math.floor/ceil/trunc go through __floor__ & co. on objects; call the stdlib on
-    # plain numbers so ints, Fractions and Decimals behave exactly as in math.
-    def wrapper(x, /):
-        return fn(x) if _is_dual(x) else std(x)
-    return wrapper
 
 
 def _dress(fn: Callable, std: Callable, qualified: str, name: str) -> Callable:

@@ -126,7 +126,7 @@ def _plain_by_kind(rule: Rule, flavour):
 GENERIC_FUNCTIONS: dict[str, Callable[..., Any]] = {}
 for _rule in table:
     if _rule.kind in ("smooth", "constant", "reduction"):
-        if _rule.symbol is not None or _rule.name in ("abs", "neg", "pos"):
+        if _rule.symbol is not None:   # Python's operators and builtins (abs, round)
             OPERATOR.functions[_rule.name] = _rule.impl["float"]
         GENERIC_FUNCTIONS[_rule.name] = differentiable(_rule, GENERIC)
         differentiable(_rule, NUMPY)   # NumPy's ufuncs on scalar duals (dualad.arrays.array)

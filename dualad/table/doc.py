@@ -49,8 +49,6 @@ def _where(rule) -> str:
     places = []
     if rule.symbol:
         places.append(f"`{rule.symbol}`")
-    elif rule.name in ("abs", "round"):
-        places.append(f"`{rule.name}()`")
     if rule.math:
         places.append(f"math.{rule.math}")
     if rule.cmath:

@@ -63,18 +63,27 @@ class Rule:
     impl: dict[str, Callable[..., Any]] = field(default_factory=dict)
     math: str | None = None          # the name it has in the standard ``math`` module
     cmath: str | None = None         # ... and in ``cmath``
-    numpy: str | None = None         # the NumPy ufunc it implements
     numpy_names: tuple[str, ...] = ()       # every NumPy ufunc name that maps to it
     numpy_functions: tuple[Callable, ...] = ()  # array functions (kind "array") it covers
-    pattern: str | None = None       # array rules: how outputs depend on inputs (sparsity)
-    symbol: str | None = None        # operator symbol, for rules that are Python operators
+    methods: dict[str, Callable] = field(default_factory=dict)  # its ufunc's methods as
+    #                                  array functions: {"reduce": np.sum} (np.add.reduce)
+    pattern: str | None = None       # how outputs depend on inputs (sparsity): array rules
+    #                                  (see _array); elementwise "product" (zero where an
+    #                                  argument is: x*y), "quotient" (zero where x is: x/y);
+    #                                  "sum" (of its arguments, a chain of adds: fsum)
+    linear: bool = False             # array rules: linear in its array arguments (not in a
+    #                                  condition or indices): np.sum, np.reshape, np.take
+    symbol: str | None = None        # how Python spells it: an operator (+, -, ...) or a
+    #                                  builtin function ("abs()", "round()")
     complex_args: bool = True        # cmath flavour promotes the arguments to complex
     jvp: Callable[..., Any] | None = None          # tangent map when partials do not say it all
     complex_jvp: Callable[..., Any] | None = None  # tangent map on complex values (non-holomorphic)
     at: tuple[tuple[Any, ...], ...] = ()           # in-domain real sample points (checker, docs)
     at_complex: tuple[tuple[Any, ...], ...] = ()   # complex sample points
     doc: str = ""
-    _compiled: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self):
+        self._compiled = {}   # (i, backend key) -> compiled partial
 
     @property
     def arity(self) -> int | None:
@@ -84,6 +93,11 @@ class Rule:
     @property
     def variadic(self) -> bool:
         return bool(self.params) and self.params[0].startswith("*")
+
+    @property
+    def numpy(self) -> str | None:
+        """The NumPy ufunc it implements (the first of ``numpy_names``)."""
+        return self.numpy_names[0] if self.numpy_names else None
 
     @property
     def differentiable(self) -> bool:
@@ -112,9 +126,14 @@ class Rule:
 
 
 class RuleTable:
-    """The table: iterable, and indexable by rule name."""
+    """The table: iterable, and indexable by rule name.
 
-    def __init__(self, rules: list[Rule]):
+    ``primal_only``: the NumPy ufuncs (by name) that are functions of the primal alone,
+    with bool results and no tangent (comparisons, logical functions, ``isfinite``,
+    ``signbit``, ...): every carrier hands them its primal."""
+
+    def __init__(self, rules: list[Rule], primal_only: tuple[str, ...] = ()):
+        self.primal_only = frozenset(primal_only)
         self._rules = {}
         for rule in rules:
             if rule.name in self._rules:
@@ -195,7 +214,7 @@ def _resolve(name, math_name, cmath_name, mp, numpy, float_, complex_, mpc, op):
 def _rule(name, params, *partials, kind="smooth", math=None, cmath=None, mp=None,
           numpy=None, float_=None, complex_=None, mpc=None, op=None, symbol=None,
           complex_args=True, jvp=None, complex_jvp=None, at=(), at_complex=(), doc="",
-          ufuncs=()):
+          ufuncs=(), methods=None, pattern=None):
     params = tuple(params.split())
     numpy_names = (numpy,) if isinstance(numpy, str) else (
         tuple(numpy) if isinstance(numpy, tuple) else tuple(ufuncs))
@@ -205,8 +224,8 @@ def _rule(name, params, *partials, kind="smooth", math=None, cmath=None, mp=None
     impl = _resolve(name, math, cmath, mp, numpy if callable(numpy) else numpy_name or numpy,
                     float_, complex_, mpc, op)
     return Rule(name=name, params=params, partials=tuple(partials) or None, kind=kind,
-                impl=impl, math=math, cmath=cmath, numpy=numpy_name, numpy_names=numpy_names,
-                symbol=symbol,
+                impl=impl, math=math, cmath=cmath, numpy_names=numpy_names,
+                methods=dict(methods or {}), pattern=pattern, symbol=symbol,
                 complex_args=complex_args, jvp=jvp, complex_jvp=complex_jvp,
                 at=tuple(p if isinstance(p, tuple) else (p,) for p in at),
                 at_complex=tuple(p if isinstance(p, tuple) else (p,) for p in at_complex),
@@ -336,13 +355,15 @@ _CHOSEN_Y = "where(x == y, 0.5, where(ans == y, 1, 0))"
 _RULES = [
     # Python's arithmetic operators ------------------------------------------------
     _rule("add", "x y", "1", "1", op=operator.add, symbol="+", numpy="add",
+          methods={"reduce": np.sum, "accumulate": np.cumsum},
           at=[(1.3, -0.7)], at_complex=[(1 + 2j, 0.5 - 1j)], doc="x + y"),
     _rule("sub", "x y", "1", "-1", op=operator.sub, symbol="-", numpy="subtract",
           at=[(1.3, -0.7)], at_complex=[(1 + 2j, 0.5 - 1j)], doc="x - y"),
-    _rule("mul", "x y", "y", "x", op=operator.mul, symbol="*", numpy="multiply",
+    _rule("mul", "x y", "y", "x", op=operator.mul, symbol="*", numpy="multiply", pattern="product",
+          methods={"reduce": np.prod, "accumulate": np.cumprod},
           at=[(1.3, -0.7)], at_complex=[(1 + 2j, 0.5 - 1j)], doc="x * y"),
     _rule("truediv", "x y", "1/y", "-ans/y", op=operator.truediv, symbol="/",
-          numpy=("divide", "true_divide"),
+          numpy=("divide", "true_divide"), pattern="quotient",
           at=[(1.3, -0.7), (-2.5, 4.0)], at_complex=[(1 + 2j, 0.5 - 1j)], doc="x / y"),
     _rule("pow", "x y", "where(x == 0, where(y == 0, 0, y*x**(y - 1)), y*x**(y - 1))", "where(x == 0, 0, ans*log(x))",
           op=operator.pow, symbol="**", math="pow", numpy=("power", "float_power"),
@@ -353,7 +374,7 @@ _RULES = [
           at=[1.3], at_complex=[1 - 2j], doc="-x"),
     _rule("pos", "x", "1", op=operator.pos, symbol="+", numpy="positive",
           at=[1.3], at_complex=[1 - 2j], doc="+x"),
-    _rule("abs", "x", "sign(x)", op=abs, numpy="absolute", complex_jvp=_abs_complex_jvp,
+    _rule("abs", "x", "sign(x)", op=abs, symbol="abs()", numpy="absolute", complex_jvp=_abs_complex_jvp,
           at=[1.3, -0.4], at_complex=[1 - 2j], doc="|x|; abs'(0) = 0"),
     _rule("mod", "x y", "1", "-round((x - ans)/y)", op=operator.mod, symbol="%",
           numpy="remainder", at=[(5.3, 1.7), (-5.3, 1.7), (5.3, -1.7)],
@@ -467,7 +488,7 @@ _RULES = [
           numpy="nextafter", at=[(1.3, 2.0)], doc="the float after x towards y (~ x)"),
 
     # reductions over sequences ---------------------------------------------------
-    _rule("fsum", "*x", kind="reduction", math="fsum", float_=k.f_fsum, jvp=_fsum_jvp, mp=_mp_fsum,
+    _rule("fsum", "*x", kind="reduction", pattern="sum", math="fsum", float_=k.f_fsum, jvp=_fsum_jvp, mp=_mp_fsum,
           at=[(0.1, 0.2, -0.3)], doc="exact sum of an iterable"),
     _rule("prod", "*x", kind="composite", math="prod", mp=_mp_prod,
           at=[(1.3, -0.7, 2.0)], doc="product of an iterable (through the mul rule)"),
@@ -488,12 +509,12 @@ _RULES = [
     # so that they hold on complex numbers too (NumPy's lexicographic order) and the nan
     # conventions live in the kernels alone.
     _rule("maximum", "x y", _CHOSEN_X, _CHOSEN_Y, float_=k.f_maximum, complex_=k.c_maximum,
-          mp=k.mp_maximum, mpc=k.mpc_maximum, numpy="maximum",
+          mp=k.mp_maximum, mpc=k.mpc_maximum, numpy="maximum", methods={"reduce": np.max},
           at=[(1.3, -0.7), (-0.2, 0.4)], at_complex=_CPLX_PAIRS,
           doc="elementwise max (complex: lexicographic, as NumPy); a tie gives each "
               "argument half the tangent"),
     _rule("minimum", "x y", _CHOSEN_X, _CHOSEN_Y, float_=k.f_minimum, complex_=k.c_minimum,
-          mp=k.mp_minimum, mpc=k.mpc_minimum, numpy="minimum",
+          mp=k.mp_minimum, mpc=k.mpc_minimum, numpy="minimum", methods={"reduce": np.min},
           at=[(1.3, -0.7), (-0.2, 0.4)], at_complex=_CPLX_PAIRS,
           doc="elementwise min (complex: lexicographic, as NumPy); a tie gives each "
               "argument half the tangent"),
@@ -524,7 +545,7 @@ _RULES = [
     _rule("floor", "x", kind="constant", math="floor", mp="floor", numpy="floor", at=[1.3]),
     _rule("ceil", "x", kind="constant", math="ceil", mp="ceil", numpy="ceil", at=[1.3]),
     _rule("trunc", "x", kind="constant", math="trunc", mp=k.mp_trunc, numpy="trunc", at=[-1.3]),
-    _rule("round", "x", kind="constant", float_=k.f_round, mp=k.mp_round, numpy=k.np_round,
+    _rule("round", "x", kind="constant", symbol="round()", float_=k.f_round, mp=k.mp_round, numpy=k.np_round,
           at=[1.3], doc="round half to even (builtin round)"),
     _rule("rint", "x", kind="constant", float_=k.f_round, complex_=k.c_rint, mp=k.mp_round,
           numpy="rint",
@@ -557,54 +578,56 @@ _RULES = [
     _rule("isqrt", "n", kind="integer", math="isqrt"),
 ]
 
-def _array(name, params, jvp, *functions, pattern, doc=""):
+def _array(name, params, jvp, *functions, pattern, linear=False, doc=""):
     """A NumPy array function, its tangent map (``dualad.table.array_rules``) and its dependence
     structure for sparsity detection: "select" (outputs are copies of input entries),
     "reduce" (along axes), "scan" (prefixes along an axis), "sort" (any entry of the
     axis), "where", "diff", "trace", "bilinear" (products) or "dense" (every output on
-    every input, e.g. linear algebra)."""
+    every input, e.g. linear algebra). ``linear``: linear in its array arguments."""
     return Rule(name=name, params=tuple(params.split()), kind="array", jvp=jvp,
-                numpy_functions=functions, pattern=pattern,
+                numpy_functions=functions, pattern=pattern, linear=linear,
                 doc=doc or (jvp.__doc__ or "").strip().split("\n")[0])
 
 
 _la = np.linalg
 _ARRAY_RULES = [
     # reductions
-    _array("np.sum", "a", ar.sum_jvp, np.sum, pattern="reduce"),
-    _array("np.mean", "a", ar.mean_jvp, np.mean, pattern="reduce"),
+    _array("np.sum", "a", ar.sum_jvp, np.sum, pattern="reduce", linear=True),
+    _array("np.mean", "a", ar.mean_jvp, np.mean, pattern="reduce", linear=True),
     _array("np.prod", "a", ar.prod_jvp, np.prod, doc="zero-safe: exclusive products, no division", pattern="reduce"),
-    _array("np.cumsum", "a", ar.cumsum_jvp, np.cumsum, pattern="scan"),
+    _array("np.cumsum", "a", ar.cumsum_jvp, np.cumsum, pattern="scan", linear=True),
     _array("np.cumprod", "a", ar.cumprod_jvp, np.cumprod, pattern="scan"),
     _array("np.max", "a", ar.max_jvp, np.max, np.amax, np.min, np.amin, pattern="reduce"),
     _array("np.linalg.norm", "x", ar.two_norm_jvp, pattern="reduce",
            doc="the 2-norm and Frobenius norm, scaled as hypot (other orders: compositions)"),
     # selection
-    _array("np.where", "condition x y", ar.where_jvp, pattern="where"),
+    _array("np.where", "condition x y", ar.where_jvp, pattern="where", linear=True),
     _array("np.sort", "a", ar.sort_jvp, np.sort, pattern="sort"),
-    _array("np.take", "a indices", ar.take_jvp, np.take, pattern="select"),
-    _array("np.take_along_axis", "a indices", ar.take_along_axis_jvp, np.take_along_axis, pattern="select"),
+    _array("np.take", "a indices", ar.take_jvp, np.take, pattern="select", linear=True),
+    _array("np.take_along_axis", "a indices", ar.take_along_axis_jvp, np.take_along_axis,
+           pattern="select", linear=True),
     # shapes
     _array("np.reshape", "a", ar.reshape_like_jvp, np.reshape, np.ravel, np.squeeze,
            np.expand_dims, np.atleast_1d, np.atleast_2d, np.atleast_3d,
-           doc="reshape, ravel, squeeze, expand_dims, atleast_*d: the tangent reshaped", pattern="select"),
-    _array("np.transpose", "a", ar.transpose_jvp, np.transpose, pattern="select"),
-    _array("np.swapaxes", "a axis1 axis2", ar.swapaxes_jvp, np.swapaxes, pattern="select"),
-    _array("np.moveaxis", "a source destination", ar.moveaxis_jvp, np.moveaxis, pattern="select"),
-    _array("np.broadcast_to", "a shape", ar.broadcast_to_jvp, np.broadcast_to, pattern="select"),
-    _array("np.flip", "a", ar.flip_jvp, np.flip, pattern="select"),
-    _array("np.roll", "a shift", ar.roll_jvp, np.roll, pattern="select"),
-    _array("np.concatenate", "arrays", ar.concatenate_jvp, np.concatenate, pattern="select"),
-    _array("np.stack", "arrays", ar.stack_jvp, np.stack, pattern="select"),
-    _array("np.split", "a indices", ar.split_jvp, np.split, np.array_split, pattern="select"),
-    _array("np.repeat", "a repeats", ar.repeat_jvp, np.repeat, pattern="select"),
-    _array("np.tile", "a reps", ar.tile_jvp, np.tile, pattern="select"),
-    _array("np.diff", "a", ar.diff_jvp, np.diff, pattern="diff"),
-    _array("np.trace", "a", ar.trace_jvp, np.trace, pattern="trace"),
-    _array("np.diagonal", "a", ar.diagonal_jvp, np.diagonal, pattern="select"),
-    _array("np.diag", "v", ar.diag_jvp, np.diag, pattern="select"),
-    _array("np.tril", "m", ar.tril_jvp, np.tril, pattern="select"),
-    _array("np.triu", "m", ar.triu_jvp, np.triu, pattern="select"),
+           doc="reshape, ravel, squeeze, expand_dims, atleast_*d: the tangent reshaped",
+           pattern="select", linear=True),
+    _array("np.transpose", "a", ar.transpose_jvp, np.transpose, pattern="select", linear=True),
+    _array("np.swapaxes", "a axis1 axis2", ar.swapaxes_jvp, np.swapaxes, pattern="select", linear=True),
+    _array("np.moveaxis", "a source destination", ar.moveaxis_jvp, np.moveaxis, pattern="select", linear=True),
+    _array("np.broadcast_to", "a shape", ar.broadcast_to_jvp, np.broadcast_to, pattern="select", linear=True),
+    _array("np.flip", "a", ar.flip_jvp, np.flip, pattern="select", linear=True),
+    _array("np.roll", "a shift", ar.roll_jvp, np.roll, pattern="select", linear=True),
+    _array("np.concatenate", "arrays", ar.concatenate_jvp, np.concatenate, pattern="select", linear=True),
+    _array("np.stack", "arrays", ar.stack_jvp, np.stack, pattern="select", linear=True),
+    _array("np.split", "a indices", ar.split_jvp, np.split, np.array_split, pattern="select", linear=True),
+    _array("np.repeat", "a repeats", ar.repeat_jvp, np.repeat, pattern="select", linear=True),
+    _array("np.tile", "a reps", ar.tile_jvp, np.tile, pattern="select", linear=True),
+    _array("np.diff", "a", ar.diff_jvp, np.diff, pattern="diff", linear=True),
+    _array("np.trace", "a", ar.trace_jvp, np.trace, pattern="trace", linear=True),
+    _array("np.diagonal", "a", ar.diagonal_jvp, np.diagonal, pattern="select", linear=True),
+    _array("np.diag", "v", ar.diag_jvp, np.diag, pattern="select", linear=True),
+    _array("np.tril", "m", ar.tril_jvp, np.tril, pattern="select", linear=True),
+    _array("np.triu", "m", ar.triu_jvp, np.triu, pattern="select", linear=True),
     # products
     _array("np.dot", "a b", ar.dot_jvp, np.dot, pattern="bilinear"),
     _array("np.inner", "a b", ar.inner_jvp, np.inner, pattern="bilinear"),
@@ -625,4 +648,11 @@ _ARRAY_RULES = [
     _array("np.linalg.pinv", "a", la.pinv_jvp, _la.pinv, pattern="dense"),
 ]
 
-table = RuleTable(_RULES + _ARRAY_RULES)
+#: NumPy ufuncs of the primal alone besides the predicate rules' own (isfinite, isinf, isnan)
+_PRIMAL_ONLY = ("greater", "greater_equal", "less", "less_equal", "equal", "not_equal",
+                "logical_and", "logical_or", "logical_xor", "logical_not", "signbit", "isnat")
+
+table = RuleTable(_RULES + _ARRAY_RULES, primal_only=_PRIMAL_ONLY + tuple(
+    r.math for r in _RULES if r.kind == "predicate" and isinstance(getattr(np, r.math, None),
+                                                                  np.ufunc)))
+assert all(isinstance(getattr(np, name), np.ufunc) for name in table.primal_only)

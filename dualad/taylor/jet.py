@@ -575,17 +575,38 @@ def _fn(name, *x):
     return table[name](*x)
 
 
-#: name -> series(a, c0) of a one-argument rule, given the argument's series and the primal
+#: rule -> series(a, c0) of a one-argument rule, given the argument's series and the
+#: primal: the Taylor layer's own recurrences, registered by rule (a user rule of the same
+#: name is another rule, and gets the generic recurrence of its own partials)
 _DIRECT = {
-    "exp": _exp, "log": _log, "sqrt": _sqrt,
-    "sin": lambda a, c0: _sin_cos(a, s0=c0)[0], "cos": lambda a, c0: _sin_cos(a, c0=c0)[1],
-    "sinh": lambda a, c0: _sin_cos(a, True, s0=c0)[0],
-    "cosh": lambda a, c0: _sin_cos(a, True, c0=c0)[1],
-    "tan": _tan, "tanh": lambda a, c0: _tan(a, c0, True),
-    "cbrt": lambda a, c0: _pow_const(a, (_zero_like(a[0]) + 1) / 3, c0, odd=True),
-    "square": lambda a, c0: _mul(a, a), "reciprocal": lambda a, c0: _div(
+    table["exp"]: _exp, table["log"]: _log, table["sqrt"]: _sqrt,
+    table["sin"]: lambda a, c0: _sin_cos(a, s0=c0)[0],
+    table["cos"]: lambda a, c0: _sin_cos(a, c0=c0)[1],
+    table["sinh"]: lambda a, c0: _sin_cos(a, True, s0=c0)[0],
+    table["cosh"]: lambda a, c0: _sin_cos(a, True, c0=c0)[1],
+    table["tan"]: _tan, table["tanh"]: lambda a, c0: _tan(a, c0, True),
+    table["cbrt"]: lambda a, c0: _pow_const(a, (_zero_like(a[0]) + 1) / 3, c0, odd=True),
+    table["square"]: lambda a, c0: _mul(a, a),
+    table["reciprocal"]: lambda a, c0: _div(
         [_zero_like(a[0]) + 1] + [_zero_like(a[0])] * (len(a) - 1), a),
-    "neg": lambda a, c0: [-x for x in a], "pos": lambda a, c0: list(a),
+    table["neg"]: lambda a, c0: [-x for x in a], table["pos"]: lambda a, c0: list(a),
+}
+
+
+def _pow_series(a, b, moving, c0):
+    if not moving[1]:   # a constant exponent
+        return _pow_const(a, b[0], c0)
+    return _pow(a, b, moving[0])
+
+
+#: rule -> series(a, b, moving, c0) of a two-argument rule, given both series, which of
+#: them move, and the primal
+_BINARY = {
+    table["add"]: lambda a, b, moving, c0: [x + y for x, y in zip(a, b)],
+    table["sub"]: lambda a, b, moving, c0: [x - y for x, y in zip(a, b)],
+    table["mul"]: lambda a, b, moving, c0: _mul(a, b),
+    table["truediv"]: lambda a, b, moving, c0: _div(a, b),
+    table["pow"]: _pow_series,
 }
 
 
@@ -595,10 +616,10 @@ _USES_ANS = {}
 
 
 def _uses_ans(rule) -> bool:
-    if rule.name not in _USES_ANS:
-        _USES_ANS[rule.name] = any(isinstance(p, str) and re.search(r"\bans\b", p)
-                                   for p in (rule.partials or ()))
-    return _USES_ANS[rule.name]
+    if rule not in _USES_ANS:
+        _USES_ANS[rule] = any(isinstance(p, str) and re.search(r"\bans\b", p)
+                              for p in (rule.partials or ()))
+    return _USES_ANS[rule]
 
 
 def _series(x, n, tag):
@@ -612,7 +633,7 @@ def apply_rule(rule, args, flavour=None):
     0 is the primal with ``flavour``'s semantics, as for a dual (``elemental.NUMPY`` for
     a ufunc: ``np.exp`` of 800 is inf, with NumPy's warning); a rule without a series
     of its own runs on nested duals (``through_duals``)."""
-    if rule.name in _REDUCTIONS and (rule.kind == "reduction" or rule.variadic):
+    if rule in _REDUCTIONS:
         return apply_reduction(rule, args)
     tags = [a.tag for a in args if type(a) is Jet]
     tag = max(tags)
@@ -643,18 +664,13 @@ def apply_rule(rule, args, flavour=None):
 
 def _coefficients(rule, series, moving, value, order, tag):
     """The series of a smooth rule, given its primal ``value``."""
-    direct = _DIRECT.get(rule.name)
+    direct = _DIRECT.get(rule)
     if direct is not None and len(series) == 1:
         return direct(series[0], value)
-    if rule.name in ("add", "sub", "mul", "truediv"):
+    binary = _BINARY.get(rule)
+    if binary is not None:
         a, b = series
-        return {"add": lambda: [x + y for x, y in zip(a, b)],
-                "sub": lambda: [x - y for x, y in zip(a, b)],
-                "mul": lambda: _mul(a, b), "truediv": lambda: _div(a, b)}[rule.name]()
-    if rule.name == "pow" and not moving[1]:
-        return _pow_const(series[0], series[1][0], value)
-    if rule.name == "pow":
-        return _pow(series[0], series[1], moving[0])
+        return binary(a, b, moving, value)
     return _generic(rule, series, moving, value, order, tag)
 
 
@@ -889,12 +905,10 @@ def _first_order(rule, flavour):
 # --- NumPy support ------------------------------------------------------------------------
 
 _UFUNC_RULES = {name: r for r in table for name in r.numpy_names}
-_ON_PRIMAL = {"greater", "greater_equal", "less", "less_equal", "equal", "not_equal",
-              "isfinite", "isinf", "isnan", "signbit", "logical_and", "logical_or",
-              "logical_not"}
-_LINEAR = {np.sum, np.mean, np.reshape, np.ravel, np.transpose, np.squeeze, np.expand_dims,
-           np.moveaxis, np.swapaxes, np.take, np.cumsum, np.diff, np.trace, np.diagonal,
-           np.flip, np.roll, np.broadcast_to, np.concatenate, np.stack, np.where}
+_ON_PRIMAL = table.primal_only
+#: the array functions of the table's linear rules: applied coefficient by coefficient
+#: (np.where's rule dispatches by hand, without numpy_functions)
+_LINEAR = {func for r in table if r.linear for func in r.numpy_functions} | {np.where}
 
 
 def _prod(a, axis=None, keepdims=False, **kwargs):
@@ -926,16 +940,24 @@ def _linear(func, args, kwargs):
         return Jet([func([c[k] for c in cols], *args[1:], **kwargs)
                     for k in range(jet.order + 1)], jet.tag)
     jet = args[0]
-    return Jet([func(c, *args[1:], **kwargs) for c in jet.coeffs], jet.tag)
+    if type(jet) is not Jet or any(type(v) is Jet for v in (*args[1:], *kwargs.values())):
+        # linear in its first argument only (indices, shapes, np.atleast_1d(a, b)):
+        return through_duals(func, args, kwargs, f"numpy.{func.__name__}")
+    outs = [func(c, *args[1:], **kwargs) for c in jet.coeffs]
+    if isinstance(outs[0], (list, tuple)):   # np.split: a list of jets
+        return [Jet([out[i] for out in outs], jet.tag) for i in range(len(outs[0]))]
+    return Jet(outs, jet.tag)
 
 
+#: rule -> its series as a composition of other rules on the items (functions of a
+#: sequence: p and q are the two halves of dist's and sumprod's items)
 _REDUCTIONS = {
-    "fsum": lambda items: _sum(items),
-    "sumprod": lambda items: _sum([a * b for a, b in zip(items[:len(items) // 2],
-                                                          items[len(items) // 2:])]),
-    "dist": lambda items: table["sqrt"](_sum([(a - b) * (a - b) for a, b in zip(
+    table["fsum"]: lambda items: _sum(items),
+    table["sumprod"]: lambda items: _sum([a * b for a, b in zip(items[:len(items) // 2],
+                                                                items[len(items) // 2:])]),
+    table["dist"]: lambda items: table["sqrt"](_sum([(a - b) * (a - b) for a, b in zip(
         items[:len(items) // 2], items[len(items) // 2:])])),
-    "hypot": lambda items: table["sqrt"](_sum([a * a for a in items])),
+    table["hypot"]: lambda items: table["sqrt"](_sum([a * a for a in items])),
 }
 
 
@@ -947,7 +969,7 @@ def _sum(items):
 
 
 def apply_reduction(rule, items):
-    compose = _REDUCTIONS.get(rule.name)
+    compose = _REDUCTIONS.get(rule)
     if compose is None:
         raise TypeError(f"{rule.name}(): no Taylor rule")
     items = list(items)

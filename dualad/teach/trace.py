@@ -32,7 +32,6 @@ from typing import Any, Callable
 import numpy as np
 
 from dualad.core import elemental
-from dualad.arrays.array import _ON_PRIMAL
 from dualad.core.carriers import Carrier, register as _register_carrier
 from dualad.core.number import DroppedDerivative
 from dualad.core.operators import install_operators
@@ -70,10 +69,12 @@ class Row:
             return self.label
         names = [_operand_name(o) for o in self.operands]
         rule = self.rule
-        if rule is not None and rule.symbol and len(names) == 2:
-            return f"{names[0]} {rule.symbol} {names[1]}"
-        if rule is not None and rule.symbol and len(names) == 1:
-            return f"{rule.symbol}{names[0]}"
+        symbol = rule.symbol if rule is not None and rule.symbol and \
+            not rule.symbol.endswith("()") else None   # an operator, not a builtin (abs())
+        if symbol and len(names) == 2:
+            return f"{names[0]} {symbol} {names[1]}"
+        if symbol and len(names) == 1:
+            return f"{symbol}{names[0]}"
         return f"{self.operation}({', '.join(names)})"
 
     def partial_expressions(self) -> list[str]:
@@ -193,7 +194,7 @@ class Traced(Carrier):
         # 0, which a complex value cannot); any other (np.greater, ...) runs NumPy's object
         # loop, as on an object array of traced values.
         rule = _UFUNC_RULES.get(ufunc) if method == "__call__" and not kwargs else None
-        if method == "__call__" and ufunc.__name__ in _ON_PRIMAL:   # np.isnan, np.less, ...
+        if method == "__call__" and ufunc.__name__ in table.primal_only:   # np.isnan, np.less, ...
             return ufunc(*[x.value if isinstance(x, Traced) else x for x in inputs], **kwargs)
         if rule is None or any(isinstance(x, np.ndarray) for x in inputs):
             return getattr(ufunc, method)(*[_boxed(x) for x in inputs], **kwargs)
@@ -313,7 +314,7 @@ class _Tracer:
 def _traced_rule(rule, args, flavour):
     tracer = next(a.tracer for a in args if isinstance(a, Traced))
     if rule.kind == "reduction" or rule.variadic:
-        if rule.name == "fsum":   # a sum of many: one row per addition, as written
+        if rule.pattern == "sum":   # a sum of many (fsum): one row per addition, as written
             total = args[0]
             for a in args[1:]:
                 total = total + a
