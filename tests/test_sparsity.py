@@ -216,3 +216,17 @@ def test_pattern_of_complex_sign_holds_its_dependence():
                        for e in np.eye(2)]).T     # central differences of plain NumPy
     np.testing.assert_array_equal(moving, np.eye(2, dtype=bool))
     np.testing.assert_array_equal(ad.jacobian_sparsity(f, x).toarray(), moving)
+
+
+
+def test_a_refused_detection_leaves_the_array_layer_undeferred():
+    """The array layer defers to pattern duals only while a detection runs (its hooks in
+    dualad.core.carriers.ACTIVE): a refused detection takes them off again."""
+    from dualad.core import carriers
+    from dualad.sparse.patterns import PatternBranchError, detecting
+
+    def branches(u):
+        return u if u[0] > 0 else -u
+    with pytest.raises(PatternBranchError):
+        ad.jacobian_sparsity(branches, np.ones(3))
+    assert carriers.ACTIVE == [] and not detecting()

@@ -31,6 +31,9 @@ from dualad.arrays import buffers as _buffers
 from dualad.core import fpe as _fpe
 from dualad.core import elemental
 from dualad.core.shaped import ValueShaped
+# carrier kinds above this layer that take precedence (sparsity patterns): their hooks,
+# and those active now (see dualad.core.carriers.Precedence)
+from dualad.core.carriers import ACTIVE as _PRECEDING, PRECEDENCE as _PRECEDENCE
 from dualad.core.carriers import RULE_HANDLERS, Carrier, register as _register_carrier
 from dualad.core.elemental import finite, kind_of, lanes
 from dualad.core.number import DroppedDerivative, Dual, _make
@@ -311,33 +314,33 @@ class DualArray(ValueShaped, Carrier):
         return elementwise(_ABS, np.absolute, (self,))
 
     def __lt__(self, other):
-        if _sparsity.detecting():
-            return _sparsity.compare(operator.lt, self, other)
+        if _PRECEDING:   # a kind above this layer is active (a sparsity detection)
+            return _PRECEDING[-1].compare(operator.lt, self, other)
         return _primal(self) < _primal(other)
 
     def __le__(self, other):
-        if _sparsity.detecting():
-            return _sparsity.compare(operator.le, self, other)
+        if _PRECEDING:
+            return _PRECEDING[-1].compare(operator.le, self, other)
         return _primal(self) <= _primal(other)
 
     def __gt__(self, other):
-        if _sparsity.detecting():
-            return _sparsity.compare(operator.gt, self, other)
+        if _PRECEDING:
+            return _PRECEDING[-1].compare(operator.gt, self, other)
         return _primal(self) > _primal(other)
 
     def __ge__(self, other):
-        if _sparsity.detecting():
-            return _sparsity.compare(operator.ge, self, other)
+        if _PRECEDING:
+            return _PRECEDING[-1].compare(operator.ge, self, other)
         return _primal(self) >= _primal(other)
 
     def __eq__(self, other):
-        if _sparsity.detecting():
-            return _sparsity.compare(operator.eq, self, other)
+        if _PRECEDING:
+            return _PRECEDING[-1].compare(operator.eq, self, other)
         return _primal(self) == _primal(other)
 
     def __ne__(self, other):
-        if _sparsity.detecting():
-            return _sparsity.compare(operator.ne, self, other)
+        if _PRECEDING:
+            return _PRECEDING[-1].compare(operator.ne, self, other)
         return _primal(self) != _primal(other)
 
 
@@ -438,10 +441,11 @@ def _tangent_index(index, ndim):
 
 def writable_like(out, like):
     """``out`` (a plain array) as a carrier of ``like``'s tag that ``out[index] = like``
-    writes into: a dual array with zero tangent owning its buffers, or for a pattern dual
-    a pattern without dependence (``sparsity.constant_like``)."""
-    if _sparsity._is_pattern(like):
-        return _sparsity.constant_like(out, like)
+    writes into: a dual array with zero tangent owning its buffers, or what the carrier
+    kind that claims ``like`` makes of it (a pattern without dependence)."""
+    for hooks in _PRECEDENCE.values():
+        if hooks.claims((like,)):
+            return hooks.writable(out, like)
     container = as_dual_array(out, like)
     container.owned = True
     return container
@@ -493,8 +497,8 @@ def _directions(items, tag):
 
 def elementwise(rule, ufunc, inputs):
     """Apply an elementwise rule to arrays/duals; tangents broadcast like the values."""
-    if _sparsity.detecting() and _sparsity.has_pattern(inputs):
-        return _sparsity._elementwise(rule, ufunc, inputs)
+    if _PRECEDING and _PRECEDING[-1].claims(inputs):
+        return _PRECEDING[-1].elementwise(rule, ufunc, inputs)
     tag = _outer_tag(inputs)
     k = _directions(inputs, tag)
     values, tangents = [], []
@@ -570,7 +574,7 @@ def _binary(rule, ufunc, a, b):
 
 def _operand(x):
     return isinstance(x, (Dual, DualArray, np.ndarray, numbers.Number, np.generic)) or \
-        type(x) is _sparsity.PatternArray   # a traced constant inside a sparsity detection
+        type(x) in _PRECEDENCE   # a traced constant inside a sparsity detection
 
 
 # Fast paths for the arithmetic that dominates array code, used inside transformation
@@ -1269,8 +1273,8 @@ def array_ufunc(ufunc, method, inputs, kwargs):
     if any(type(x) is np.ndarray and x.dtype == object for x in inputs):
         # an array of objects (e.g. of duals): NumPy's object loops, element by element
         return getattr(ufunc, method)(*[_as_object(x) for x in inputs], **kwargs)
-    if _sparsity.detecting() and _sparsity.has_pattern(inputs):
-        return _sparsity._pattern_ufunc(ufunc, method, inputs, kwargs)
+    if _PRECEDING and _PRECEDING[-1].claims(inputs):
+        return _PRECEDING[-1].ufunc(ufunc, method, inputs, kwargs)
     if method == "__call__" and not kwargs and any(_is_gathered(x) for x in inputs):
         rule = _UFUNC_BY_OBJECT.get(ufunc)
         result = None
@@ -1298,7 +1302,7 @@ def array_ufunc(ufunc, method, inputs, kwargs):
         result = _HANDLERS[ufunc](*inputs, **kwargs)
     elif method == "__call__":
         if name in _ON_PRIMAL:
-            unwrap = _sparsity.shallow_primal if _sparsity.detecting() else _primal
+            unwrap = _PRECEDING[-1].primal if _PRECEDING else _primal
             result = ufunc(*[unwrap(x) for x in inputs], **kwargs)
         else:
             if kwargs:
@@ -1347,8 +1351,8 @@ _HANDLERS: dict = {}
 
 
 def array_function(func, args, kwargs):
-    if _sparsity.detecting() and _sparsity.has_pattern(args):
-        return _sparsity._pattern_function(func, args, kwargs)
+    if _PRECEDING and _PRECEDING[-1].claims(args):
+        return _PRECEDING[-1].function(func, args, kwargs)
     handler = _HANDLERS.get(func)
     if handler is None:
         name = getattr(func, "__module__", "numpy").replace("numpy.", "numpy.")
@@ -1728,8 +1732,6 @@ def _sum(*args, **kwargs):
 
 
 _HANDLERS[np.sum] = _sum
-from dualad.sparse import patterns as _sparsity  # noqa: E402
-
 _register_carrier(DualArray, apply_rule=_array_rule, lift=writable_like)
 
 
@@ -1744,6 +1746,5 @@ def _dual_array_function(self, func, types, args, kwargs):
 # NumPy's protocol on the scalar Dual (np.sin(d), ndarray * d) is this layer's
 Dual.__array_ufunc__ = _dual_array_ufunc
 Dual.__array_function__ = _dual_array_function
-_register_carrier(_sparsity.PatternArray, apply_rule=_array_rule)
 
 _fpe.mark_primal_lines(__name__)

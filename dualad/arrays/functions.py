@@ -9,8 +9,7 @@ import inspect
 import numpy as np
 
 from dualad.core import fpe as _fpe
-from dualad.core.carriers import Carrier
-from dualad.sparse import patterns as _sparsity
+from dualad.core.carriers import ACTIVE as _PRECEDING, Carrier
 from dualad.arrays.array import (
     DualArray, _HANDLERS, _as_operand, _holds_dual, _make_array, _primal, apply_array_rule,
     elementwise, implements, wrap)
@@ -37,10 +36,10 @@ def where(condition, x=None, y=None):
 
 def _on_primal(func, looks_at_values):
     def handler(*args, **kwargs):
-        if looks_at_values and _sparsity.detecting():   # a pattern holds for all values
-            what = f"the input of numpy.{func.__name__}"
-            return func(*[_sparsity.observed(a, what) for a in args],
-                        **{k: _sparsity.observed(v, what) for k, v in kwargs.items()})
+        if looks_at_values and _PRECEDING:   # a pattern holds for all values
+            what, observed = f"the input of numpy.{func.__name__}", _PRECEDING[-1].observed
+            return func(*[observed(a, what) for a in args],
+                        **{k: observed(v, what) for k, v in kwargs.items()})
         return func(*[_deep_primal(a) for a in args],
                     **{k: _deep_primal(v) for k, v in kwargs.items()})
     _HANDLERS[func] = handler
@@ -225,7 +224,7 @@ def partition(a, kth, axis=-1, kind="introselect", order=None):
     if order is not None:
         raise TypeError("dualad: numpy.partition with order= (structured arrays) has no "
                         "tangent rule")
-    if _sparsity.detecting() and _sparsity.has_pattern((a,)):
+    if _PRECEDING and _PRECEDING[-1].claims((a,)):
         # which entry lands where depends on the values: along the axis, every output
         # may depend on every input, as for np.sort (a pattern holds for all values)
         return np.sort(a, axis=axis)
@@ -449,7 +448,7 @@ def _to_last(x, axes):
 def _two_norm(x, ord, axis, keepdims):
     """The 2-norm (Frobenius for matrices) of ``x`` along ``axis`` (all axes if None) by
     the table's rule; a sparsity detection takes the sum of squares, of the same pattern."""
-    if _sparsity.detecting() and _sparsity.has_pattern((x,)):
+    if _PRECEDING and _PRECEDING[-1].claims((x,)):
         squares = np.real(x * np.conjugate(x)) if np.iscomplexobj(_primal(x)) else x * x
         return np.sqrt(np.sum(squares, axis=axis, keepdims=keepdims))
     return apply_array_rule(_TWO_NORM, np.linalg.norm, (x,),

@@ -13,13 +13,18 @@ A carrier with machinery of its own registers once (``register``):
   none, the rule path (``dualad.core.elemental.apply``) is its machinery;
 - ``scalar=True``: a scalar ``Dual`` may hold it as its primal (a jet of an outer level);
 - ``lift(array, like)``, of the array carrier: a plain array as a carrier of ``like``'s
-  differentiation (so that tangent maps low in the layers can store duals into arrays).
+  differentiation (so that tangent maps low in the layers can store duals into arrays);
+- ``precedence=Precedence(...)``, of a carrier kind that a layer above the array layer
+  defines (the pattern values of sparsity detection): the hooks through which the array
+  carrier's dispatch defers to it. While such a kind is active (``ACTIVE``, a detection
+  running) the array layer hands it every operation it ``claims``; outside, the array
+  layer's hottest dispatch pays one test of an empty list.
 
 This module imports nothing of dualad's: every layer may use it.
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, NamedTuple
 
 
 class Carrier:
@@ -36,10 +41,44 @@ SCALARS: set[type] = set()
 _LIFT: list[Callable] = []
 
 
+class Precedence(NamedTuple):
+    """How the array carrier defers to a carrier kind that takes precedence over it (the
+    pattern values of a sparsity detection). ``claims(items)``: whether the kind handles
+    an operation on ``items`` (one of them, or in lists among them, is its own and no
+    dual of a later differentiation is); the rest is called only for claimed items, or
+    while the kind is active:
+
+    - ``ufunc(ufunc, method, inputs, kwargs)``: NumPy's ufunc protocol;
+    - ``function(func, args, kwargs)``: NumPy's array-function protocol;
+    - ``elementwise(rule, ufunc, inputs)``: an operator or ufunc by its elemental rule;
+    - ``compare(op, a, b)``: a comparison of primals (active: any operands);
+    - ``primal(x)``: ``x`` without the duals around the kind's own values (active);
+    - ``observed(x, what)``: ``x`` for a function that looks at values, refused on the
+      kind's own values (active);
+    - ``writable(out, like)``: the plain array ``out`` as a container that ``like``
+      (claimed) is stored into (``lift``)."""
+    claims: Callable
+    ufunc: Callable
+    function: Callable
+    elementwise: Callable
+    compare: Callable
+    primal: Callable
+    observed: Callable
+    writable: Callable
+
+
+#: type -> its ``Precedence`` hooks
+PRECEDENCE: dict[type, Precedence] = {}
+#: the hooks of the kinds active now, the innermost last (pushed and popped in place by
+#: the layer that activates them, never rebound: the array layer holds this list)
+ACTIVE: list[Precedence] = []
+
+
 def register(cls: type, *, apply_rule: Callable | None = None, scalar: bool = False,
-             lift: Callable | None = None) -> type:
-    """Register the carrier ``cls``: how it applies a rule, whether it is a scalar, and
-    (for the array carrier) how a plain array becomes one (``lift``)."""
+             lift: Callable | None = None, precedence: Precedence | None = None) -> type:
+    """Register the carrier ``cls``: how it applies a rule, whether it is a scalar,
+    (for the array carrier) how a plain array becomes one (``lift``), and (for a kind
+    above the array layer) how the array layer defers to it (``precedence``)."""
     if not issubclass(cls, Carrier):
         raise TypeError(f"dualad: {cls.__name__} must derive from dualad.core.carriers.Carrier")
     if apply_rule is not None:
@@ -48,6 +87,8 @@ def register(cls: type, *, apply_rule: Callable | None = None, scalar: bool = Fa
         SCALARS.add(cls)
     if lift is not None:
         _LIFT[:] = [lift]
+    if precedence is not None:
+        PRECEDENCE[cls] = precedence
     return cls
 
 

@@ -38,6 +38,8 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
+from dualad.arrays import array as _arrays
+from dualad.core import carriers as _carriers
 from dualad.core import elemental
 from dualad.core import number as _number
 from dualad.core.shaped import ValueShaped
@@ -188,14 +190,12 @@ class PatternArray(ValueShaped, Carrier):
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         if not has_pattern(inputs):   # a dual of an outer differentiation comes first
-            from dualad.arrays.array import array_ufunc
-            return array_ufunc(ufunc, method, inputs, kwargs)
+            return _arrays.array_ufunc(ufunc, method, inputs, kwargs)
         return _pattern_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
         if not has_pattern(args):
-            from dualad.arrays.array import array_function
-            return array_function(func, args, kwargs)
+            return _arrays.array_function(func, args, kwargs)
         return _pattern_function(func, args, kwargs)
 
     def __getitem__(self, index):
@@ -540,8 +540,7 @@ def _pattern_function(func, args, kwargs):
     handler = _EXTRA.get(func)
     if handler is not None:
         return handler(*args, **kwargs)
-    from dualad.arrays.array import _HANDLERS
-    composite = _HANDLERS.get(func)
+    composite = _arrays._HANDLERS.get(func)
     if composite is not None:   # compositions of ruled functions, and primal-only ones
         return _composed(func, composite, args, kwargs)
     raise TypeError(f"dualad: numpy.{func.__name__} has no rule; its sparsity is unknown")
@@ -555,8 +554,7 @@ def _normalised(rule, func):
     the rule's parameters positionally, the rest by keyword, ``np.sum(a=x)`` as ``np.sum(x)``."""
     normalise = _NORMALISERS.get(func)
     if normalise is None:
-        from dualad.arrays.array import _normaliser
-        normalise = _NORMALISERS[func] = _normaliser(rule, func)
+        normalise = _NORMALISERS[func] = _arrays._normaliser(rule, func)
     return normalise
 
 
@@ -915,11 +913,13 @@ def detect(f, args, argnums, who="jacobian_sparsity"):
     call = [seeded if i == argnums else traced_constant(a, tag, n)
             for i, a in enumerate(args)]
     _N_INPUTS.append(n)
+    _carriers.ACTIVE.append(_PRECEDENCE)   # the array layer defers pattern duals to us
     from dualad.core.errors import plain_errors
     try:
         with elemental.transformation_pass(), running(tag):
             out = plain_errors(f, who)(*call)
     finally:
+        _carriers.ACTIVE.pop()
         _N_INPUTS.pop()
     return _output_rows(out, tag, n_in, who)
 
@@ -1131,7 +1131,8 @@ _number._PatternRow, _number._pattern_compare, _number._pattern_refuse, _number.
 
 
 def detecting() -> bool:
-    """True while a pattern detection runs (the array layer then routes pattern duals)."""
+    """True while a pattern detection runs (the array layer then defers pattern duals to
+    the ``Precedence`` hooks registered below)."""
     return len(_N_INPUTS) > 1
 
 
@@ -1182,3 +1183,13 @@ def observed(x, what):
             refuse(what)
         x = x.value
     return x
+
+
+# The array layer knows pattern duals only through these hooks (dualad.core.carriers):
+# while a detection runs it hands them every operation on a pattern dual.
+_PRECEDENCE = _carriers.Precedence(
+    claims=has_pattern, ufunc=_pattern_ufunc, function=_pattern_function,
+    elementwise=_elementwise, compare=compare, primal=shallow_primal, observed=observed,
+    writable=constant_like)
+_carriers.register(PatternArray, apply_rule=_carriers.RULE_HANDLERS[_arrays.DualArray],
+                   precedence=_PRECEDENCE)
