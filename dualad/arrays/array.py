@@ -1581,11 +1581,16 @@ def _has_dual_inside(items) -> bool:
 
 
 def _concatenate_gathered(arrays, axis=0, **kwargs):
-    """np.concatenate of gathered dual arrays of one tag and real constants, along any axis
-    of the values: the constants' entries get zero columns, narrower operands are padded."""
+    """np.concatenate of gathered dual arrays of one tag and real constants (arrays, or
+    lists of numbers as in ``np.concatenate(([0.0], u, [0.0]))``), along any axis of the
+    values: the constants' entries get zero columns, narrower operands are padded."""
     if kwargs or type(axis) is not int or type(arrays) not in (list, tuple) or \
             not any(type(x) is DualArray and x.cols is not None for x in arrays):
         return None
+    if any(type(x) in (list, tuple) for x in arrays):
+        if any(type(x) in (list, tuple) and _has_dual_inside(x) for x in arrays):
+            return None
+        arrays = [np.asarray(x) if type(x) in (list, tuple) else x for x in arrays]
     tag = k = None
     p = 1
     ndim = np.ndim(arrays[0])
