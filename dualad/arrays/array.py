@@ -558,11 +558,11 @@ def _arith(rule, ufunc, a, b):
     if isinstance(b, (list, tuple)):
         b = _as_array_operand(b)
     if _is_gathered(a) or _is_gathered(b):
-        out = _gathered_binary(rule.name, ufunc, a, b)
+        out = _gathered_binary(rule, ufunc, a, b)
         if out is not None:
             return out
     if getattr(_STATE, "in_pass", False):
-        out = _fast_binary(rule.name, ufunc, a, b)
+        out = _fast_binary(rule, ufunc, a, b)
         if out is not None:
             return out
     return _binary(rule, ufunc, a, b)
@@ -575,15 +575,15 @@ def _plain(v):
     return type(v) in _PLAIN or not isinstance(v, Carrier)
 
 
-def _t_add(va, ta, vb, tb, ans, k):
+def _t_sum(va, ta, vb, tb, ans, k):
     return ta if tb is None else (tb if ta is None else _into(np.add, ta, tb))
 
 
-def _t_sub(va, ta, vb, tb, ans, k):
+def _t_difference(va, ta, vb, tb, ans, k):
     return ta if tb is None else (_neg(tb) if ta is None else _into(np.subtract, ta, tb))
 
 
-def _t_mul(va, ta, vb, tb, ans, k):
+def _t_product(va, ta, vb, tb, ans, k):
     if tb is None:
         return _into(np.multiply, ta, _ex(vb, k))
     if ta is None:
@@ -595,7 +595,7 @@ def _t_mul(va, ta, vb, tb, ans, k):
     return _into(np.add, out, _into(np.multiply, tb, _ex(va, k)), True)
 
 
-def _t_div(va, ta, vb, tb, ans, k):
+def _t_quotient(va, ta, vb, tb, ans, k):
     if tb is None:
         return _into(np.true_divide, ta, _ex(vb, k))
     if ta is None:
@@ -616,10 +616,23 @@ def _neg(x):
     return _buffers.unary(np.negative, x)
 
 
-_TANGENT = {"add": _t_add, "sub": _t_sub, "mul": _t_mul, "truediv": _t_div}
+def _form(rule):
+    """The fast paths' name for the form of a two-argument rule's tangent, from
+    ``Rule.binary_form``: "sum" (ta + tb), "difference" (ta - tb), "product" or
+    "quotient"; None for a rule without one (it takes the rule path)."""
+    form = rule.binary_form
+    if form == "linear":
+        return "sum" if rule.partials[1] == "1" else "difference"
+    return {"bilinear": "product", "quotient": "quotient"}.get(form)
 
 
-def _fast_binary(name, ufunc, a, b, nested=False):
+#: the rules of the table that the binary fast paths serve, and their forms
+_FORMS = {rule: form for rule in table if (form := _form(rule)) is not None}
+_TANGENT = {"sum": _t_sum, "difference": _t_difference, "product": _t_product,
+            "quotient": _t_quotient}
+
+
+def _fast_binary(rule, ufunc, a, b, nested=False):
     ca, cb = type(a), type(b)
     if ca is DualArray:
         if cb is DualArray:
@@ -642,64 +655,65 @@ def _fast_binary(name, ufunc, a, b, nested=False):
     if (type(va) in _PLAIN or _plain(va)) and (type(vb) in _PLAIN or _plain(vb)):
         ans = _into(ufunc, va, vb)   # primal
     elif not nested:   # the values are duals of an outer differentiation
-        return _fpe.nested(_fast_binary, name, ufunc, a, b, True)
+        return _fpe.nested(_fast_binary, rule, ufunc, a, b, True)
     else:
         ans = _fpe.passing(_into, ufunc, va, vb)
-    if not _lanes_safe(name, va, vb, ans, a_dual, b_dual):
+    form = _FORMS[rule]
+    if not _lanes_safe(form, va, vb, ans, a_dual, b_dual):
         # the rule path, which evaluates the primal again: its floating-point errors were
         # reported at the line above, once, as NumPy reports them
-        return _fpe.nested(elementwise, table[name], ufunc, (a, b))
-    tangent_of = _TANGENT[name]
+        return _fpe.nested(elementwise, rule, ufunc, (a, b))
+    tangent_of = _TANGENT[form]
     if k is not None and type(ans) is np.ndarray and type(va if a_dual else vb) is np.ndarray:
-        lazy = _lazy_binary(name, a, b, va, vb, ans, a_dual, b_dual, tag, k)
+        lazy = _lazy_binary(form, a, b, va, vb, ans, a_dual, b_dual, tag, k)
         if lazy is not None:
             return lazy
     return _make_array(ans, tangent_of(va, a.tangent if a_dual else None, vb,
                                        b.tangent if b_dual else None, ans, k), tag, k)
 
 
-def _lanes_safe(name, va, vb, ans, a_dual, b_dual):
-    """Whether the tangent rules of ``name`` keep the lanes whose tangent is 0 at 0: the
+def _lanes_safe(form, va, vb, ans, a_dual, b_dual):
+    """Whether the tangent rules of ``form`` keep the lanes whose tangent is 0 at 0: the
     factors of a product are finite wherever the product is, and a quotient is finite
     only where no 0/0 occurs (the partial -ans/vb alone is checked where it is formed)."""
-    if name == "mul":
+    if form == "product":
         c = va if not a_dual else (vb if not b_dual else None)
         if type(c) is float or type(c) is int:
             return c - c == 0
         return finite(ans)
-    if name == "truediv" and a_dual:
+    if form == "quotient" and a_dual:
         if not b_dual and (type(vb) is float or type(vb) is int):
             return vb != 0 and vb == vb
         return finite(ans)
     return True
 
 
-def _lazy_binary(name, a, b, va, vb, ans, a_dual, b_dual, tag, k):
+def _lazy_binary(form, a, b, va, vb, ans, a_dual, b_dual, tag, k):
     """The binary rules on scaled tangents sharing one base: value-sized work only."""
-    if name in ("add", "sub") and a_dual and b_dual:
-        return _lazy_sum(a, b, ans, name == "sub", tag, k)
+    if form in ("sum", "difference") and a_dual and b_dual:
+        return _lazy_sum(a, b, ans, form == "difference", tag, k)
     sa, base_a = _scale_and_base(a) if a_dual else (None, None)
     sb, base_b = _scale_and_base(b) if b_dual else (None, None)
     if a_dual and b_dual:
         if sa is None or sb is None or base_a is not base_b:
             return None
-        scale = sa * vb + va * sb if name == "mul" else (sa - ans * sb) / vb
+        scale = sa * vb + va * sb if form == "product" else (sa - ans * sb) / vb
         return _scaled(ans, scale, base_a, tag, k)
     if a_dual:   # dual (op) constant
-        if name in ("add", "sub"):
+        if form in ("sum", "difference"):
             return None if a.scale is None else _scaled(ans, a.scale, a.base, tag, k, a.offset)
-        factor = vb if name == "mul" else 1 / vb
+        factor = vb if form == "product" else 1 / vb
     else:        # constant (op) dual
-        if name in ("add", "sub"):
+        if form in ("sum", "difference"):
             if b.scale is None:
                 return None
-            if name == "add":
+            if form == "sum":
                 return _scaled(ans, b.scale, b.base, tag, k, b.offset)
             return _scaled(ans, -b.scale, b.base, tag, k,
                            None if b.offset is None else -b.offset)
-        factor = va if name == "mul" else -ans / vb
+        factor = va if form == "product" else -ans / vb
     scale, base = (sa, base_a) if a_dual else (sb, base_b)
-    if name == "truediv" and not finite(factor):   # 1/vb or -ans/vb: see _lanes_safe
+    if form == "quotient" and not finite(factor):   # 1/vb or -ans/vb: see _lanes_safe
         return None
     if type(factor) is np.ndarray:
         if factor.shape != ans.shape:
@@ -1026,9 +1040,11 @@ def _gathered_unary_value(rule, ufunc, x, plain):
     return _gathered_array(ans, x.cols, _rescale(p, x.vals), x.tag, x.k)
 
 
-def _gathered_binary(name, ufunc, a, b):
-    """a (op) b for add/sub/mul/truediv with a gathered operand; None when it does not
-    apply (the other operand carries the tag with a full tangent, or broadcasting)."""
+def _gathered_binary(rule, ufunc, a, b):
+    """a (op) b for a rule with a binary form (see ``_FORMS``) and a gathered operand; None
+    when it does not apply (the other operand carries the tag with a full tangent, or
+    broadcasting)."""
+    form = _FORMS[rule]
     ta, tb = type(a), type(b)
     ga = ta is DualArray and a.cols is not None
     gb = tb is DualArray and b.cols is not None
@@ -1048,12 +1064,12 @@ def _gathered_binary(name, ufunc, a, b):
     if ga and gb and a.k != b.k:
         return None
     if _plain(va) and _plain(vb):
-        return _gathered_binary_values(name, ufunc, a, b, va, vb, ga, gb, tag, k, True)
-    return _fpe.nested(_gathered_binary_values, name, ufunc, a, b, va, vb, ga, gb, tag, k,
+        return _gathered_binary_values(form, ufunc, a, b, va, vb, ga, gb, tag, k, True)
+    return _fpe.nested(_gathered_binary_values, form, ufunc, a, b, va, vb, ga, gb, tag, k,
                        False)
 
 
-def _gathered_binary_values(name, ufunc, a, b, va, vb, ga, gb, tag, k, plain):
+def _gathered_binary_values(form, ufunc, a, b, va, vb, ga, gb, tag, k, plain):
     if plain:
         ans = ufunc(va, vb)   # primal
     else:
@@ -1065,18 +1081,18 @@ def _gathered_binary_values(name, ufunc, a, b, va, vb, ga, gb, tag, k, plain):
         a = _broadcast_gathered(a, shape)
     if gb and b.value.shape != shape:
         b = _broadcast_gathered(b, shape)
-    if name == "add":
+    if form == "sum":
         sa, sb = (a.vals if ga else None), (b.vals if gb else None)
-    elif name == "sub":
+    elif form == "difference":
         sa, sb = (a.vals if ga else None), (-b.vals if gb else None)
-    elif name == "mul":
+    elif form == "product":
         both = ga and gb and finite(ans)   # then both factors are finite (see _lanes_safe)
         sa = _rescale(vb, a.vals, both) if ga else None
         sb = _rescale(va, b.vals, both) if gb else None
     else:
         sa = sb = None
         if ga:
-            sa = a.vals / _ex(vb, 1) if _lanes_safe(name, va, vb, ans, ga, gb) else \
+            sa = a.vals / _ex(vb, 1) if _lanes_safe(form, va, vb, ans, ga, gb) else \
                 lanes(1 / vb, a.vals, 1)
         if gb:
             sb = _rescale(-ans / vb, b.vals)
@@ -1221,8 +1237,8 @@ def array_ufunc(ufunc, method, inputs, kwargs):
         result = None
         if rule is not None and len(inputs) == 1:
             result = _gathered_unary(rule, ufunc, inputs[0])
-        elif rule is not None and len(inputs) == 2 and rule.name in _TANGENT:
-            result = _gathered_binary(rule.name, ufunc, inputs[0], inputs[1])
+        elif rule is not None and len(inputs) == 2 and rule in _FORMS:
+            result = _gathered_binary(rule, ufunc, inputs[0], inputs[1])
         if result is not None:
             return result
     if method == "__call__" and not kwargs and getattr(_STATE, "in_pass", False):
@@ -1233,8 +1249,8 @@ def array_ufunc(ufunc, method, inputs, kwargs):
                     result = _fast_unary(rule, ufunc, inputs[0])
                     if result is not None:
                         return result
-            elif rule.name in _TANGENT:
-                result = _fast_binary(rule.name, ufunc, inputs[0], inputs[1])
+            elif rule in _FORMS:
+                result = _fast_binary(rule, ufunc, inputs[0], inputs[1])
                 if result is not None:
                     return result
     name = ufunc.__name__
@@ -1261,8 +1277,8 @@ def array_ufunc(ufunc, method, inputs, kwargs):
             result = None
             if len(inputs) == 1 and type(inputs[0]) is DualArray and elemental.in_pass():
                 result = _fast_unary(rule, ufunc, inputs[0])
-            elif len(inputs) == 2 and rule.name in _TANGENT and elemental.in_pass():
-                result = _fast_binary(rule.name, ufunc, *inputs)
+            elif len(inputs) == 2 and rule in _FORMS and elemental.in_pass():
+                result = _fast_binary(rule, ufunc, *inputs)
             if result is None:
                 result = elementwise(rule, ufunc, inputs)
     elif method == "reduce" and name in _REDUCE:
