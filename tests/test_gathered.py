@@ -261,3 +261,81 @@ def test_a_pytree_output_of_a_long_input_reuses_the_one_pass():
     jac_sin, grad = ad.jacfwd(lambda v: (np.sin(v), np.sum(v ** 2)))(x)
     np.testing.assert_array_equal(jac_sin, np.diag(np.cos(x)))
     np.testing.assert_allclose(grad, 2 * x, rtol=1e-15)
+
+
+def _central_jacobian(f, x, h=1e-6):
+    """Central differences of the plain NumPy function, column by column."""
+    x = np.asarray(x, dtype=float)
+    cols = []
+    for j in range(x.size):
+        e = np.zeros(x.size)
+        e[j] = h
+        e = e.reshape(x.shape)
+        cols.append(((f(x + e) - f(x - e)) / (2 * h)).reshape(-1))
+    return np.stack(cols, axis=-1).reshape(np.shape(f(x)) + x.shape)
+
+
+def _bratu_padded(pad):
+    def f(u):
+        h = 1.0 / (u.shape[0] + 1)
+        up = np.concatenate(pad(u))
+        return (up[:-2] - 2 * up[1:-1] + up[2:]) / h ** 2 + np.exp(u) + np.sin(u) * u ** 2
+    return f
+
+
+@pytest.mark.parametrize("pad", [
+    lambda u: ([0.0], u, [0.0]),            # Python lists, as in the issue
+    lambda u: ((0.0,), u, (0.0,)),          # tuples
+    lambda u: (np.zeros(1), u, np.zeros(1)),
+    lambda u: ([0], u, np.zeros(1)),        # an integer list
+], ids=["lists", "tuples", "arrays", "int-list"])
+@pytest.mark.parametrize("chunk", [None, 5])
+def test_concatenate_with_list_constants_stays_gathered(pad, chunk):
+    u = np.linspace(0.1, 0.9, 16)
+    f = _bratu_padded(pad)
+    np.testing.assert_allclose(ad.jacfwd(f, chunk_size=chunk)(u), bratu_jacobian(u),
+                               rtol=1e-13, atol=1e-9)
+    # the padded array itself is gathered (one column an entry), not a full tangent
+    seen = []
+    ad.jacfwd(lambda v: seen.append(np.concatenate(pad(v))) or v)(u)
+    assert type(seen[0]) is DualArray and seen[0].cols is not None
+
+
+def test_concatenate_of_lists_on_both_sides_and_a_longer_constant():
+    u = np.linspace(-1.0, 1.0, 7)
+
+    def f(v):
+        w = np.concatenate(([1.0, 2.0], np.sin(v), [3.0, 4.0, 5.0]))
+        return w * w[::-1]
+    np.testing.assert_allclose(ad.jacfwd(f)(u), _central_jacobian(f, u), rtol=1e-8,
+                               atol=1e-8)
+
+
+def test_concatenate_with_a_number_refuses_as_numpy_does():
+    u = np.linspace(0.1, 0.9, 4)
+    with pytest.raises(ValueError, match="zero-dimensional"):
+        np.concatenate((0.0, u))
+    with pytest.raises(ValueError, match="zero-dimensional"):
+        ad.jacfwd(lambda v: np.concatenate((0.0, v)))(u)
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 10, 40])
+def test_chunks_of_a_matrix_input_are_gathered_with_a_shift(chunk):
+    m = np.linspace(-1.0, 1.0, 40).reshape(5, 8)
+
+    def f(x):
+        return np.exp(x[:, 1:]) * np.sin(x[:, :-1]) + x[:, 1:] / (2.0 + x[:, :-1] ** 2)
+    np.testing.assert_allclose(ad.jacfwd(f, chunk_size=chunk)(m), _central_jacobian(f, m),
+                               rtol=1e-8, atol=1e-8)
+
+
+def test_chunks_with_aux_and_two_outputs():
+    u = np.linspace(0.1, 0.9, 30)
+
+    def f(v):
+        return (bratu(v), np.cumsum(v) * v[::-1]), np.sum(v)
+    (j1, j2), aux = ad.jacfwd(f, has_aux=True, chunk_size=7)(u)
+    assert aux == np.sum(u)
+    np.testing.assert_allclose(j1, bratu_jacobian(u), rtol=1e-13, atol=1e-9)
+    np.testing.assert_allclose(j2, _central_jacobian(lambda v: np.cumsum(v) * v[::-1], u),
+                               rtol=1e-8, atol=1e-8)

@@ -49,12 +49,7 @@ class DualArray(ValueShaped, Carrier):
     """An array of dual numbers: ``value`` (ndarray) and ``tangent`` (``value.shape`` for
     one direction, ``value.shape + (k,)`` for k directions)."""
 
-    # A k-tangent may be stored as a band: ``rows = (lo, hi)`` and ``band`` holding rows
-    # lo:hi of axis 0, every other row being zero. The seed of a chunk of Jacobian
-    # columns touches only its own rows, and elementwise operations, slices and
-    # concatenation keep a band a band, so their fast paths work on the band alone; any
-    # other operation reads ``tangent``, which builds the full array once.
-    # Likewise a k-tangent may be kept as ``scale[..., None] * base``: elementwise rules
+    # A k-tangent may be kept as ``scale[..., None] * base``: elementwise rules
     # only rescale rows, so chains of them (exp, sin, products of such) update the
     # value-sized ``scale`` and multiply the k-wide ``base`` once, when it is read.
     # Or a k-tangent may be kept gathered: ``cols`` (ints) and ``vals``, both of shape
@@ -62,7 +57,7 @@ class DualArray(ValueShaped, Carrier):
     # along at most p directions. An identity seed is gathered with p = 1, elementwise
     # rules rescale ``vals``, sums of differently gathered operands append columns, so
     # a Hessian's inner tangents stay O(n·p) instead of O(n²) (see ``gathered_seed``).
-    __slots__ = ("value", "_tangent", "tag", "k", "owned", "rows", "band", "scale", "base",
+    __slots__ = ("value", "_tangent", "tag", "k", "owned", "scale", "base",
                  "offset", "cols", "vals")
     __array_priority__ = 20
 
@@ -86,7 +81,7 @@ class DualArray(ValueShaped, Carrier):
                              f"shape {value.shape} (one direction) or {value.shape + ('k',)}")
         self.value, self._tangent, self.tag, self.k = value, tangent, 0, k
         self.owned = False
-        self.rows = self.band = self.scale = self.base = self.offset = None
+        self.scale = self.base = self.offset = None
         self.cols = self.vals = None
 
     @property
@@ -96,37 +91,30 @@ class DualArray(ValueShaped, Carrier):
             if self.cols is not None:
                 t = _scatter_gathered(self)
                 self.cols = self.vals = None
-            elif self.scale is not None:
+            else:
                 scale = self.scale   # a product of partials: guarded should it overflow
                 t = scale[..., None] * self.base if finite(scale) else \
                     lanes(scale, self.base, self.k)
                 if self.offset is not None:
                     t += self.offset
                 self.scale = self.base = self.offset = None
-            else:
-                lo, hi = self.rows
-                band = self.band
-                t = np.zeros(np.shape(self.value) + (self.k,), dtype=band.dtype)
-                t[lo:hi] = band
             self._tangent = t
         return t
 
     def stored(self):
         """The arrays this dual keeps: its value and its tangent in the form it is held
-        (full, banded, scaled or gathered), for checks that need no full tangent."""
+        (full, scaled or gathered), for checks that need no full tangent."""
         if self._tangent is not None:
             return self.value, self._tangent
         if self.cols is not None:
             return self.value, self.vals
-        if self.scale is not None:
-            parts = (self.value, self.scale, self.base)
-            return parts if self.offset is None else parts + (self.offset,)
-        return self.value, self.band
+        parts = (self.value, self.scale, self.base)
+        return parts if self.offset is None else parts + (self.offset,)
 
     @tangent.setter
     def tangent(self, t):
         self._tangent = t
-        self.rows = self.band = self.scale = self.base = self.offset = None
+        self.scale = self.base = self.offset = None
         self.cols = self.vals = None
 
     # --- NumPy protocols ------------------------------------------------------------
@@ -186,7 +174,7 @@ class DualArray(ValueShaped, Carrier):
 
     def _take_on(self, result):
         """Become ``result`` in place (x += y): its value and its tangent in the form it is
-        held (banded, scaled, gathered stay so), buffers shared until a write."""
+        held (scaled, gathered stay so), buffers shared until a write."""
         if not isinstance(result, DualArray):
             return super()._take_on(result)
         for name in self.__slots__:
@@ -201,16 +189,6 @@ class DualArray(ValueShaped, Carrier):
             t_index = _tangent_index(index, self.ndim)
             return _gathered(self.value[index], self.cols[t_index], self.vals[t_index],
                              self.tag, self.k)
-        if self.band is not None and type(index) is slice and index.step in (None, 1):
-            start, stop, _ = index.indices(len(self.value))
-            stop = max(stop, start)
-            lo, hi = self.rows
-            new_lo, new_hi = max(lo, start), min(hi, stop)
-            if new_hi <= new_lo:
-                new_lo = new_hi = start
-            band = self.band[new_lo - lo:new_hi - lo]
-            return _make_array(self.value[index], None, self.tag, self.k,
-                               (new_lo - start, new_hi - start), band)
         if type(index) is slice or type(index) is int:   # the leading axis: k stays last
             value = self.value[index]
             if type(index) is slice:
@@ -303,8 +281,6 @@ class DualArray(ValueShaped, Carrier):
         if self.scale is not None:
             return _scaled(-self.value, -self.scale, self.base, self.tag, self.k,
                            None if self.offset is None else -self.offset)
-        if self.band is not None:
-            return _make_array(-self.value, None, self.tag, self.k, self.rows, -self.band)
         return _make_array(_neg(self.value), _neg(self.tangent), self.tag, self.k)
 
     def __pos__(self):
@@ -344,15 +320,13 @@ class DualArray(ValueShaped, Carrier):
         return _primal(self) != _primal(other)
 
 
-def _make_array(value, tangent, tag, k, rows=None, band=None):
+def _make_array(value, tangent, tag, k):
     d = _new(DualArray)
     d.value = value
     d._tangent = tangent
     d.tag = tag
     d.k = k
     d.owned = False
-    d.rows = rows
-    d.band = band
     d.scale = d.base = d.offset = d.cols = d.vals = None
     return d
 
@@ -588,11 +562,11 @@ def _arith(rule, ufunc, a, b):
     if isinstance(b, (list, tuple)):
         b = _as_array_operand(b)
     if _is_gathered(a) or _is_gathered(b):
-        out = _gathered_binary(rule.name, ufunc, a, b)
+        out = _gathered_binary(rule, ufunc, a, b)
         if out is not None:
             return out
     if getattr(_STATE, "in_pass", False):
-        out = _fast_binary(rule.name, ufunc, a, b)
+        out = _fast_binary(rule, ufunc, a, b)
         if out is not None:
             return out
     return _binary(rule, ufunc, a, b)
@@ -605,15 +579,15 @@ def _plain(v):
     return type(v) in _PLAIN or not isinstance(v, Carrier)
 
 
-def _t_add(va, ta, vb, tb, ans, k):
+def _t_sum(va, ta, vb, tb, ans, k):
     return ta if tb is None else (tb if ta is None else _into(np.add, ta, tb))
 
 
-def _t_sub(va, ta, vb, tb, ans, k):
+def _t_difference(va, ta, vb, tb, ans, k):
     return ta if tb is None else (_neg(tb) if ta is None else _into(np.subtract, ta, tb))
 
 
-def _t_mul(va, ta, vb, tb, ans, k):
+def _t_product(va, ta, vb, tb, ans, k):
     if tb is None:
         return _into(np.multiply, ta, _ex(vb, k))
     if ta is None:
@@ -625,7 +599,7 @@ def _t_mul(va, ta, vb, tb, ans, k):
     return _into(np.add, out, _into(np.multiply, tb, _ex(va, k)), True)
 
 
-def _t_div(va, ta, vb, tb, ans, k):
+def _t_quotient(va, ta, vb, tb, ans, k):
     if tb is None:
         return _into(np.true_divide, ta, _ex(vb, k))
     if ta is None:
@@ -646,10 +620,23 @@ def _neg(x):
     return _buffers.unary(np.negative, x)
 
 
-_TANGENT = {"add": _t_add, "sub": _t_sub, "mul": _t_mul, "truediv": _t_div}
+def _form(rule):
+    """The fast paths' name for the form of a two-argument rule's tangent, from
+    ``Rule.binary_form``: "sum" (ta + tb), "difference" (ta - tb), "product" or
+    "quotient"; None for a rule without one (it takes the rule path)."""
+    form = rule.binary_form
+    if form == "linear":
+        return "sum" if rule.partials[1] == "1" else "difference"
+    return {"bilinear": "product", "quotient": "quotient"}.get(form)
 
 
-def _fast_binary(name, ufunc, a, b, nested=False):
+#: the rules of the table that the binary fast paths serve, and their forms
+_FORMS = {rule: form for rule in table if (form := _form(rule)) is not None}
+_TANGENT = {"sum": _t_sum, "difference": _t_difference, "product": _t_product,
+            "quotient": _t_quotient}
+
+
+def _fast_binary(rule, ufunc, a, b, nested=False):
     ca, cb = type(a), type(b)
     if ca is DualArray:
         if cb is DualArray:
@@ -672,71 +659,65 @@ def _fast_binary(name, ufunc, a, b, nested=False):
     if (type(va) in _PLAIN or _plain(va)) and (type(vb) in _PLAIN or _plain(vb)):
         ans = _into(ufunc, va, vb)   # primal
     elif not nested:   # the values are duals of an outer differentiation
-        return _fpe.nested(_fast_binary, name, ufunc, a, b, True)
+        return _fpe.nested(_fast_binary, rule, ufunc, a, b, True)
     else:
         ans = _fpe.passing(_into, ufunc, va, vb)
-    if not _lanes_safe(name, va, vb, ans, a_dual, b_dual):
+    form = _FORMS[rule]
+    if not _lanes_safe(form, va, vb, ans, a_dual, b_dual):
         # the rule path, which evaluates the primal again: its floating-point errors were
         # reported at the line above, once, as NumPy reports them
-        return _fpe.nested(elementwise, table[name], ufunc, (a, b))
-    tangent_of = _TANGENT[name]
-    if k is not None and (a.band is not None if a_dual else True) and (
-            b.band is not None if b_dual else True) and type(ans) is np.ndarray:
-        lo, hi = _union(a.rows if a_dual else None, b.rows if b_dual else None)
-        band = tangent_of(_band(va, lo, hi), _rows_of(a, lo, hi) if a_dual else None,
-                          _band(vb, lo, hi), _rows_of(b, lo, hi) if b_dual else None,
-                          ans[lo:hi], k)
-        return _make_array(ans, None, tag, k, (lo, hi), band)
+        return _fpe.nested(elementwise, rule, ufunc, (a, b))
+    tangent_of = _TANGENT[form]
     if k is not None and type(ans) is np.ndarray and type(va if a_dual else vb) is np.ndarray:
-        lazy = _lazy_binary(name, a, b, va, vb, ans, a_dual, b_dual, tag, k)
+        lazy = _lazy_binary(form, a, b, va, vb, ans, a_dual, b_dual, tag, k)
         if lazy is not None:
             return lazy
     return _make_array(ans, tangent_of(va, a.tangent if a_dual else None, vb,
                                        b.tangent if b_dual else None, ans, k), tag, k)
 
 
-def _lanes_safe(name, va, vb, ans, a_dual, b_dual):
-    """Whether the tangent rules of ``name`` keep the lanes whose tangent is 0 at 0: the
+def _lanes_safe(form, va, vb, ans, a_dual, b_dual):
+    """Whether the tangent rules of ``form`` keep the lanes whose tangent is 0 at 0: the
     factors of a product are finite wherever the product is, and a quotient is finite
     only where no 0/0 occurs (the partial -ans/vb alone is checked where it is formed)."""
-    if name == "mul":
+    if form == "product":
         c = va if not a_dual else (vb if not b_dual else None)
         if type(c) is float or type(c) is int:
             return c - c == 0
         return finite(ans)
-    if name == "truediv" and a_dual:
+    if form == "quotient" and a_dual:
         if not b_dual and (type(vb) is float or type(vb) is int):
             return vb != 0 and vb == vb
         return finite(ans)
     return True
 
 
-def _lazy_binary(name, a, b, va, vb, ans, a_dual, b_dual, tag, k):
+def _lazy_binary(form, a, b, va, vb, ans, a_dual, b_dual, tag, k):
     """The binary rules on scaled tangents sharing one base: value-sized work only."""
-    if name in ("add", "sub") and a_dual and b_dual:
-        return _lazy_sum(a, b, ans, name == "sub", tag, k)
+    if form in ("sum", "difference") and a_dual and b_dual:
+        return _lazy_sum(a, b, ans, form == "difference", tag, k)
     sa, base_a = _scale_and_base(a) if a_dual else (None, None)
     sb, base_b = _scale_and_base(b) if b_dual else (None, None)
     if a_dual and b_dual:
         if sa is None or sb is None or base_a is not base_b:
             return None
-        scale = sa * vb + va * sb if name == "mul" else (sa - ans * sb) / vb
+        scale = sa * vb + va * sb if form == "product" else (sa - ans * sb) / vb
         return _scaled(ans, scale, base_a, tag, k)
     if a_dual:   # dual (op) constant
-        if name in ("add", "sub"):
+        if form in ("sum", "difference"):
             return None if a.scale is None else _scaled(ans, a.scale, a.base, tag, k, a.offset)
-        factor = vb if name == "mul" else 1 / vb
+        factor = vb if form == "product" else 1 / vb
     else:        # constant (op) dual
-        if name in ("add", "sub"):
+        if form in ("sum", "difference"):
             if b.scale is None:
                 return None
-            if name == "add":
+            if form == "sum":
                 return _scaled(ans, b.scale, b.base, tag, k, b.offset)
             return _scaled(ans, -b.scale, b.base, tag, k,
                            None if b.offset is None else -b.offset)
-        factor = va if name == "mul" else -ans / vb
+        factor = va if form == "product" else -ans / vb
     scale, base = (sa, base_a) if a_dual else (sb, base_b)
-    if name == "truediv" and not finite(factor):   # 1/vb or -ans/vb: see _lanes_safe
+    if form == "quotient" and not finite(factor):   # 1/vb or -ans/vb: see _lanes_safe
         return None
     if type(factor) is np.ndarray:
         if factor.shape != ans.shape:
@@ -772,36 +753,6 @@ def _lazy_sum(a, b, ans, negate, tag, k):
     return _scaled(ans, scale, lazy.base, tag, k, offset)
 
 
-def _union(ra, rb):
-    if ra is None:
-        return rb
-    if rb is None:
-        return ra
-    if ra[1] <= ra[0]:
-        return rb
-    if rb[1] <= rb[0]:
-        return ra
-    return (min(ra[0], rb[0]), max(ra[1], rb[1]))
-
-
-def _rows_of(x, lo, hi):
-    """Rows lo:hi of a banded tangent (zero outside its band)."""
-    r0, r1 = x.rows
-    if (r0, r1) == (lo, hi):
-        return x.band
-    out = np.zeros((hi - lo,) + x.band.shape[1:], dtype=x.band.dtype)
-    a, b = max(r0, lo), min(r1, hi)
-    if b > a:
-        out[a - lo:b - lo] = x.band[a - r0:b - r0]
-    return out
-
-
-def _band(x, lo, hi):
-    if type(x) is float or type(x) is int or not x.shape:
-        return x
-    return x[lo:hi]
-
-
 def _ex(v, k):
     """``v`` with a trailing length-1 axis to broadcast against a k-tangent (scalars of any
     kind, duals included, broadcast as they are)."""
@@ -824,8 +775,7 @@ def _fast_pow(a, b):
 
 def _fast_pow_values(a, b, plain):
     va, k = a.value, a.k
-    band = a.band is not None and type(va) is np.ndarray and b != 0
-    if not band and b != 0:
+    if b != 0:
         p = 2 * va if b == 2 else b * va ** (b - 1)
         if not finite(p):
             return None   # the rule path (before the primal: it evaluates it once)
@@ -835,11 +785,6 @@ def _fast_pow_values(a, b, plain):
         ans = _fpe.passing(_power, va, b)
     if b == 0:
         return _make_array(ans, np.zeros(np.shape(va) + ((k,) if k else ())), a.tag, k)
-    if band:
-        lo, hi = a.rows
-        v = va[lo:hi]
-        p = 2 * v if b == 2 else b * v ** (b - 1)
-        return _make_array(ans, None, a.tag, k, a.rows, lanes(p, a.band, k))
     if k is not None and type(va) is np.ndarray:
         scale, base = _scale_and_base(a)
         return _scaled(ans, p if scale is None else p * scale, base, a.tag, k)
@@ -856,10 +801,6 @@ def _fast_unary(rule, ufunc, x):
     ans = _buffers.unary(_STAND_INS.get(ufunc, ufunc), v)   # primal
     d = _array_partial(rule)
     k = x.k
-    if x.band is not None:
-        lo, hi = x.rows
-        p = d(v[lo:hi], ans[lo:hi])
-        return _make_array(ans, None, x.tag, k, x.rows, lanes(p, x.band, k))
     p = d(v, ans)
     if not finite(p):
         return _make_array(ans, lanes(p, x.tangent, k), x.tag, k)
@@ -881,8 +822,7 @@ def _fast_unary(rule, ufunc, x):
 
 def _complex_tangent(x):
     """Whether the tangent of ``x`` is complex, looked up without building a lazy one."""
-    parts = (x._tangent,) if x._tangent is not None else (x.vals, x.scale, x.base, x.offset,
-                                                            x.band)
+    parts = (x._tangent,) if x._tangent is not None else (x.vals, x.scale, x.base, x.offset)
     return any(p is not None and elemental.has_complex(p) for p in parts)
 
 
@@ -943,13 +883,31 @@ def _gathered(value, cols, vals, tag, k):
 def _gathered_array(value, cols, vals, tag, k):
     d = _new(DualArray)
     d.value, d._tangent, d.tag, d.k, d.owned = value, None, tag, k, False
-    d.rows = d.band = d.scale = d.base = d.offset = None
+    d.scale = d.base = d.offset = None
     d.cols, d.vals = cols, vals
     return d
 
 
 def _is_gathered(x):
     return type(x) is DualArray and x.cols is not None
+
+
+def is_plain_gathered(x, tag) -> bool:
+    """Whether ``x`` is a gathered dual array of ``tag`` around a plain float64 array."""
+    return type(x) is DualArray and x.tag == tag and x.cols is not None and \
+        type(x.value) is np.ndarray and type(x.vals) is np.ndarray and x.vals.dtype == _F64
+
+
+def add_gathered(out, x, start):
+    """``out[..., start + cols] += vals``: the gathered tangent of ``x`` (see
+    ``is_plain_gathered``) added into columns ``start:`` of ``out`` (C-contiguous float64,
+    ``x.value.shape + (n,)``), entry by entry, without a full tangent in between."""
+    p = x.cols.shape[-1]
+    vals = x.vals.reshape(-1)
+    nz = np.flatnonzero(vals)   # the zero entries (directions of other chunks) add nothing
+    flat = out.view()
+    flat.shape = (-1,)   # a view, never a copy (that would lose the writes)
+    np.add.at(flat, (nz // p) * out.shape[-1] + start + x.cols.reshape(-1)[nz], vals[nz])
 
 
 def _flat(x):
@@ -1086,9 +1044,11 @@ def _gathered_unary_value(rule, ufunc, x, plain):
     return _gathered_array(ans, x.cols, _rescale(p, x.vals), x.tag, x.k)
 
 
-def _gathered_binary(name, ufunc, a, b):
-    """a (op) b for add/sub/mul/truediv with a gathered operand; None when it does not
-    apply (the other operand carries the tag with a full tangent, or broadcasting)."""
+def _gathered_binary(rule, ufunc, a, b):
+    """a (op) b for a rule with a binary form (see ``_FORMS``) and a gathered operand; None
+    when it does not apply (the other operand carries the tag with a full tangent, or
+    broadcasting)."""
+    form = _FORMS[rule]
     ta, tb = type(a), type(b)
     ga = ta is DualArray and a.cols is not None
     gb = tb is DualArray and b.cols is not None
@@ -1108,12 +1068,12 @@ def _gathered_binary(name, ufunc, a, b):
     if ga and gb and a.k != b.k:
         return None
     if _plain(va) and _plain(vb):
-        return _gathered_binary_values(name, ufunc, a, b, va, vb, ga, gb, tag, k, True)
-    return _fpe.nested(_gathered_binary_values, name, ufunc, a, b, va, vb, ga, gb, tag, k,
+        return _gathered_binary_values(form, ufunc, a, b, va, vb, ga, gb, tag, k, True)
+    return _fpe.nested(_gathered_binary_values, form, ufunc, a, b, va, vb, ga, gb, tag, k,
                        False)
 
 
-def _gathered_binary_values(name, ufunc, a, b, va, vb, ga, gb, tag, k, plain):
+def _gathered_binary_values(form, ufunc, a, b, va, vb, ga, gb, tag, k, plain):
     if plain:
         ans = ufunc(va, vb)   # primal
     else:
@@ -1125,18 +1085,18 @@ def _gathered_binary_values(name, ufunc, a, b, va, vb, ga, gb, tag, k, plain):
         a = _broadcast_gathered(a, shape)
     if gb and b.value.shape != shape:
         b = _broadcast_gathered(b, shape)
-    if name == "add":
+    if form == "sum":
         sa, sb = (a.vals if ga else None), (b.vals if gb else None)
-    elif name == "sub":
+    elif form == "difference":
         sa, sb = (a.vals if ga else None), (-b.vals if gb else None)
-    elif name == "mul":
+    elif form == "product":
         both = ga and gb and finite(ans)   # then both factors are finite (see _lanes_safe)
         sa = _rescale(vb, a.vals, both) if ga else None
         sb = _rescale(va, b.vals, both) if gb else None
     else:
         sa = sb = None
         if ga:
-            sa = a.vals / _ex(vb, 1) if _lanes_safe(name, va, vb, ans, ga, gb) else \
+            sa = a.vals / _ex(vb, 1) if _lanes_safe(form, va, vb, ans, ga, gb) else \
                 lanes(1 / vb, a.vals, 1)
         if gb:
             sb = _rescale(-ans / vb, b.vals)
@@ -1280,8 +1240,8 @@ def array_ufunc(ufunc, method, inputs, kwargs):
         result = None
         if rule is not None and len(inputs) == 1:
             result = _gathered_unary(rule, ufunc, inputs[0])
-        elif rule is not None and len(inputs) == 2 and rule.name in _TANGENT:
-            result = _gathered_binary(rule.name, ufunc, inputs[0], inputs[1])
+        elif rule is not None and len(inputs) == 2 and rule in _FORMS:
+            result = _gathered_binary(rule, ufunc, inputs[0], inputs[1])
         if result is not None:
             return result
     if method == "__call__" and not kwargs and getattr(_STATE, "in_pass", False):
@@ -1292,8 +1252,8 @@ def array_ufunc(ufunc, method, inputs, kwargs):
                     result = _fast_unary(rule, ufunc, inputs[0])
                     if result is not None:
                         return result
-            elif rule.name in _TANGENT:
-                result = _fast_binary(rule.name, ufunc, inputs[0], inputs[1])
+            elif rule in _FORMS:
+                result = _fast_binary(rule, ufunc, inputs[0], inputs[1])
                 if result is not None:
                     return result
     name = ufunc.__name__
@@ -1320,8 +1280,8 @@ def array_ufunc(ufunc, method, inputs, kwargs):
             result = None
             if len(inputs) == 1 and type(inputs[0]) is DualArray and elemental.in_pass():
                 result = _fast_unary(rule, ufunc, inputs[0])
-            elif len(inputs) == 2 and rule.name in _TANGENT and elemental.in_pass():
-                result = _fast_binary(rule.name, ufunc, *inputs)
+            elif len(inputs) == 2 and rule in _FORMS and elemental.in_pass():
+                result = _fast_binary(rule, ufunc, *inputs)
             if result is None:
                 result = elementwise(rule, ufunc, inputs)
     elif (name, method) in _METHODS:   # reduce, accumulate
@@ -1600,38 +1560,6 @@ _register_table_rules()
 _NUMPY_NAMESPACE = elemental.namespace("numpy")
 
 
-def _concatenate_banded(arrays, axis=0, **kwargs):
-    """np.concatenate along axis 0 of banded k-tangents: the result is a band too."""
-    if kwargs or axis != 0 or not elemental.in_pass():
-        return None
-    items = list(arrays)
-    tag = _outer_tag(items)
-    duals = [x for x in items if isinstance(x, (Dual, DualArray))]
-    if not duals or any(type(x) is not DualArray or x.tag != tag or x.band is None
-                        or type(x.value) is not np.ndarray for x in duals):
-        return None
-    k = duals[0].k
-    if any(x.k != k for x in duals):
-        return None
-    values = [x.value if type(x) is DualArray else np.asarray(x) for x in items]
-    ans = np.concatenate(values, axis=0)
-    offset, lo_all, hi_all, placed = 0, None, None, []
-    for x, v in zip(items, values):
-        if type(x) is DualArray and x.rows[1] > x.rows[0]:
-            lo, hi = x.rows[0] + offset, x.rows[1] + offset
-            placed.append((lo, hi, x.band))
-            lo_all = lo if lo_all is None else min(lo_all, lo)
-            hi_all = hi if hi_all is None else max(hi_all, hi)
-        offset += v.shape[0]
-    if lo_all is None:
-        lo_all = hi_all = 0
-    band = np.zeros((hi_all - lo_all,) + ans.shape[1:] + (k,),
-                    dtype=np.result_type(ans, *[b for _, _, b in placed], float))
-    for lo, hi, b in placed:
-        band[lo - lo_all:hi - lo_all] = b
-    return _make_array(ans, None, tag, k, (lo_all, hi_all), band)
-
-
 _concatenate_by_rule = _HANDLERS[np.concatenate]
 
 
@@ -1644,7 +1572,7 @@ def _concatenate_full(arrays, axis=0, **kwargs):
     tag = k = None
     for x in arrays:
         if type(x) is DualArray:
-            if type(x.value) is not np.ndarray or x.band is not None or x.k is None or (
+            if type(x.value) is not np.ndarray or x.k is None or (
                     tag is not None and (x.tag != tag or x.k != k)):
                 return None
             tag, k = x.tag, x.k
@@ -1670,11 +1598,16 @@ def _has_dual_inside(items) -> bool:
 
 
 def _concatenate_gathered(arrays, axis=0, **kwargs):
-    """np.concatenate of gathered dual arrays of one tag and real constants, along any axis
-    of the values: the constants' entries get zero columns, narrower operands are padded."""
+    """np.concatenate of gathered dual arrays of one tag and real constants (arrays, or
+    lists of numbers as in ``np.concatenate(([0.0], u, [0.0]))``), along any axis of the
+    values: the constants' entries get zero columns, narrower operands are padded."""
     if kwargs or type(axis) is not int or type(arrays) not in (list, tuple) or \
             not any(type(x) is DualArray and x.cols is not None for x in arrays):
         return None
+    if any(type(x) in (list, tuple) for x in arrays):
+        if any(type(x) in (list, tuple) and _has_dual_inside(x) for x in arrays):
+            return None
+        arrays = [np.asarray(x) if type(x) in (list, tuple) else x for x in arrays]
     tag = k = None
     p = 1
     ndim = np.ndim(arrays[0])
@@ -1715,9 +1648,7 @@ def _concatenate(*args, **kwargs):
     out = _concatenate_gathered(*args, **kwargs)
     if out is not None:
         return out
-    out = _concatenate_banded(*args, **kwargs)
-    if out is None:
-        out = _concatenate_full(*args, **kwargs)
+    out = _concatenate_full(*args, **kwargs)
     return _concatenate_by_rule(*args, **kwargs) if out is None else out
 
 

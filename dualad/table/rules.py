@@ -103,6 +103,25 @@ class Rule:
     def differentiable(self) -> bool:
         return self.kind in ("smooth", "reduction")
 
+    @property
+    def binary_form(self) -> str | None:
+        """The form of a two-argument rule's tangent, read from its partials, that the
+        array fast paths write out directly: ``"linear"`` (partials 1 and ±1: ta ± tb),
+        ``"bilinear"`` (each partial the other argument: ta·y + x·tb), ``"quotient"``
+        (partials 1/y and -ans/y: (ta - ans·tb)/y); None for any other rule."""
+        if self.kind != "smooth" or self.arity != 2 or not self.partials or \
+                self.jvp is not None or self.complex_jvp is not None:
+            return None
+        x, y = self.params
+        p = self.partials
+        if p[0] == "1" and p[1] in ("1", "-1"):
+            return "linear"
+        if p == (y, x):
+            return "bilinear"
+        if p == (f"1/{y}", f"-ans/{y}"):
+            return "quotient"
+        return None
+
     def partial(self, i: int, namespace: dict, key: str) -> Callable[..., Any]:
         """The i-th partial compiled for one backend namespace: ``f(*args, ans)``."""
         fn = self._compiled.get((i, key))

@@ -14,8 +14,8 @@ import numpy as np
 
 from dualad.sparse import patterns as _sparsity
 from dualad.arrays.array import (
-    DualArray, GatheredTooWide, _make_array, budget_tripped, entries_per_number, gathered_seed,
-    scatter_budget)
+    DualArray, GatheredTooWide, _make_array, add_gathered, budget_tripped, entries_per_number,
+    gathered_seed, is_plain_gathered, scatter_budget)
 from dualad.core.number import Dual, _make
 from dualad.core.elemental import transformation_pass
 from dualad.core.tags import new_tag, running
@@ -117,11 +117,9 @@ class _Leaf:
         if lo >= hi:
             return self.value  # no direction of this pass moves this leaf: a constant
         k = stop - start
-        if self.nested_array or (self.kind == "array" and self.shape and lo == self.offset
-                                 and hi - lo == self.size and _plain_inside(self.value)):
-            # entry i moves along direction i: gathered, for the whole leaf or inside an
-            # outer differentiation (a chunk of a plain array is kept as a band below:
-            # gathered arrays are as long as the leaf, bands as the chunk)
+        if self.kind == "array" and self.shape and _plain_inside(self.value):
+            # entry i moves along direction i - shift: gathered, for the whole leaf, a chunk
+            # of it, or inside an outer differentiation (a nested array)
             return gathered_seed(self.value, tag, k, start - self.offset)
         if lo == self.offset and hi - lo == self.size == k:
             tangent = np.eye(k)   # the chunk is exactly this leaf
@@ -132,13 +130,6 @@ class _Leaf:
         if self.kind == "array":
             if not self.shape:
                 return _make(_scalar_value(self.value), tangent[0], tag)
-            if len(self.shape) == 1 and type(self.value) is np.ndarray and \
-                    2 * (hi - lo) <= self.size:
-                # a band: only rows lo:hi of the seed are non-zero
-                band = np.zeros((hi - lo, k))
-                band[np.arange(hi - lo), np.arange(lo, hi) - start] = 1.0
-                return _make_array(self.value, None, tag, k,
-                                   (lo - self.offset, hi - self.offset), band)
             return _make_array(self.value, tangent.reshape(self.shape + (k,)), tag, k)
         if self.kind == "scalar":
             return seed(self.value, tangent[0], tag)
@@ -289,12 +280,11 @@ def _passes(f, args, nums, leaves, in_spec, n, chunk, first, seeds, has_aux, who
             out_spec = spec
             columns = [None] * len(out_leaves)
         for j, y in enumerate(out_leaves):
-            if type(y) is DualArray and y.tag == tag and y.band is not None and n \
-                    and type(columns[j]) is not list:
-                if columns[j] is None:   # only the band can be non-zero
-                    columns[j] = np.zeros(y.value.shape + (n,), dtype=y.band.dtype)
-                lo, hi = y.rows
-                columns[j][lo:hi, start:stop] = y.band
+            if n and type(columns[j]) is not list and is_plain_gathered(y, tag) and (
+                    columns[j] is None or columns[j].dtype == np.float64):
+                if columns[j] is None:   # only the gathered entries can be non-zero
+                    columns[j] = np.zeros(y.value.shape + (n,))
+                add_gathered(columns[j], y, start)
                 continue
             t = _leaf_tangent(y, tag, k, who)
             if not n:
