@@ -15,7 +15,8 @@ from dualad.stdlib.custom import defjvp, primitive
 from dualad.stdlib.functions import sigmoid, logistic, softplus, relu, digamma, polygamma
 from dualad.transforms import (
     derivative, derivatives, gradient, hessian, hvp, jacfwd, jacobian, jvp, taylor)
-from dualad.sparse.patterns import jacobian_sparsity, color_columns, star_color
+from dualad.sparse.detection import jacobian_sparsity
+from dualad.sparse.colouring import color_columns, star_color
 from dualad.teach.trace import trace
 from dualad.teach.accuracy import check, error_vs_step
 from dualad.arrays.buffers import set_num_threads, get_num_threads

@@ -200,9 +200,9 @@ def test_repeated_calls_keep_their_own_structure():
 
 
 def test_recovery_checks_the_compressed_shape():
-    from dualad.sparse import patterns as sps
+    from dualad.sparse import colouring
     pattern = sp.csr_array(band(6, 1, 1))
-    recover = sps.column_recovery(pattern, ad.color_columns(pattern))
+    recover = colouring.column_recovery(pattern, ad.color_columns(pattern))
     with pytest.raises(ValueError, match=r"compressed matrix has shape \(6, 2\), expected \(6, 3\)"):
         recover(np.ones((6, 2)))
 

@@ -5,7 +5,9 @@ from typing import Any, Callable
 
 import numpy as np
 
-from dualad.sparse import patterns as sps
+from dualad.sparse import colouring
+from dualad.sparse.detection import detect
+from dualad.sparse.patterns import _scipy_sparse
 from dualad.transforms._seed import check_callable
 from dualad.transforms._passes import jacobian_at
 from dualad.transforms.gradients import gradient_in
@@ -75,7 +77,7 @@ class _Plans:
                                  f"{sparsity!r}")
             self.given = None
         else:   # converted (copied) now: a later change to the caller's array is not seen
-            self.given = sps.as_pattern(sparsity, who=who)
+            self.given = colouring.as_pattern(sparsity, who=who)
         self.color, self.recovery = color, recovery
         self.kept: dict = {}
 
@@ -104,8 +106,8 @@ class _Plans:
 def sparse_jacfwd(f: Callable[..., Any], argnums, has_aux, chunk_size, sparsity):
     if not isinstance(argnums, int):
         raise TypeError("jacfwd: with sparsity, argnums must be a single int")
-    sps._scipy_sparse()   # the clear ImportError, now rather than at the first call
-    plans = _Plans(sparsity, "jacfwd", sps.color_columns, sps.column_recovery)
+    _scipy_sparse()   # the clear ImportError, now rather than at the first call
+    plans = _Plans(sparsity, "jacfwd", colouring.color_columns, colouring.column_recovery)
 
     def sparse_jacobian_of_f(*args):
         if not -len(args) <= argnums < len(args):
@@ -113,14 +115,14 @@ def sparse_jacfwd(f: Callable[..., Any], argnums, has_aux, chunk_size, sparsity)
                              "positional argument(s)")
         x = args[argnums]
         in_size = int(np.prod(_input_size(x)))
-        entry = plans.pattern(args, argnums % len(args), lambda: sps.detect(
+        entry = plans.pattern(args, argnums % len(args), lambda: detect(
             lambda *a: _only_output(f(*a), has_aux), args, argnums, "jacfwd"))
         pattern = entry[0]
         if pattern.shape[1] != in_size:
             raise ValueError(f"jacfwd: the sparsity pattern has {pattern.shape[1]} columns but "
                              f"argument {argnums} has {in_size} entries")
         coloring = plans.colored(entry)
-        seeds = sps.seed_matrix(coloring)
+        seeds = colouring.seed_matrix(coloring)
         result = jacobian_at(f, args, argnums, (argnums,), has_aux, chunk_size, "jacfwd",
                              seeds=seeds)
         compressed, aux = (result if has_aux else (result, None))
@@ -147,21 +149,21 @@ def _only_output(out, has_aux):
 def sparse_hessian(f: Callable[..., Any], argnums: int, sparsity):
     """Hessian as scipy.sparse.csr_array from H S with a star colouring of its pattern."""
     check_callable(f, "hessian")
-    sps._scipy_sparse()
-    plans = _Plans(sparsity, "hessian", sps.star_color, sps.symmetric_recovery)
+    _scipy_sparse()
+    plans = _Plans(sparsity, "hessian", colouring.star_color, colouring.symmetric_recovery)
     grad_in_x = gradient_in(f, argnums)
 
     def sparse_hessian_of_f(*args):
         x = args[argnums]
         entry = plans.pattern(args, argnums % len(args),
-                              lambda: sps.detect(grad_in_x, args, argnums, "hessian"))
+                              lambda: detect(grad_in_x, args, argnums, "hessian"))
         pattern = entry[0]
         n = int(np.prod(_input_size(x)))
         if pattern.shape != (n, n):
             raise ValueError(f"hessian: the sparsity pattern has shape {tuple(pattern.shape)} "
                              f"but the Hessian has shape ({n}, {n})")
         coloring = plans.colored(entry)
-        seeds = sps.seed_matrix(coloring)
+        seeds = colouring.seed_matrix(coloring)
         compressed = jacobian_at(grad_in_x, args, argnums, (argnums,), False, None, "hessian",
                                  seeds=seeds)
         return plans.recover(entry)(np.reshape(compressed, (n, coloring.count)))

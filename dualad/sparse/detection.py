@@ -1,0 +1,148 @@
+"""Sparsity detection: ``jacobian_sparsity(f, x)`` runs ``f`` once on pattern values.
+
+Each input entry depends on itself; ``f``'s outputs carry the rows of the Jacobian's
+pattern. The detection is global, as a global tracer's: it looks at no number, so the
+pattern holds for every input of those shapes. While one runs, the array layer hands
+every operation on a pattern value to the hooks registered here (``dualad.core.carriers``).
+"""
+from __future__ import annotations
+
+import numbers
+from typing import Any, Callable
+
+import numpy as np
+
+from dualad.arrays import array as _arrays
+from dualad.core import carriers as _carriers
+from dualad.core import elemental
+from dualad.core import number as _number
+from dualad.core.number import Dual, _make
+from dualad.core.tags import new_tag, running
+from dualad.sparse.patterns import (
+    PatternArray, PatternRow, _N_INPUTS, _elementwise, _empty, _mask_rows, _scipy_sparse,
+    _wrap, compare, condition, constant_like, has_pattern, observed, refuse,
+    shallow_primal, truth)
+from dualad.sparse.dispatch import _pattern_function, _pattern_ufunc
+
+__all__ = ["jacobian_sparsity", "detect"]
+
+
+def jacobian_sparsity(f: Callable[..., Any], x, argnums: int = 0, *, sparse: bool = True):
+    """The structural sparsity pattern of the Jacobian of ``f`` for inputs shaped like ``x``.
+
+    Returns a boolean ``scipy.sparse.csr_array`` of shape (output size, input size)
+    (row-major flattening of both), or a dense boolean ndarray with ``sparse=False``.
+    ``x`` may be one argument, or a tuple of arguments with ``argnums`` selecting one.
+
+    The pattern holds for every value of the arguments of these shapes: no value is
+    looked at. The other arguments and the constants ``f`` reads count as possibly
+    non-zero (``A @ x`` is dense for any dense ``A``); ``np.where`` counts both branches;
+    an ``if`` on a value, ``bool()``, an index or ``argmax`` of a value that depends on
+    the arguments raises ``PatternBranchError``.
+
+    >>> import numpy as np, dualad as ad
+    >>> ad.jacobian_sparsity(lambda u: u[1:] - u[:-1], np.ones(3), sparse=False)
+    array([[ True,  True, False],
+           [False,  True,  True]])
+    """
+    from dualad.core.errors import check_callable
+    check_callable(f, "jacobian_sparsity")
+    args = x if isinstance(x, tuple) else (x,)
+    pattern = detect(f, args, argnums)
+    return pattern if sparse else pattern.toarray()
+
+
+def detect(f, args, argnums, who="jacobian_sparsity"):
+    """Pattern of f's single output (flattened) in args[argnums] (flattened). The other
+    arguments are traced as constants (``traced_constant``)."""
+    sp = _scipy_sparse()
+    if not isinstance(argnums, int) or isinstance(argnums, bool):
+        raise TypeError(f"{who}: argnums must be an int, got {type(argnums).__name__}")
+    if not -len(args) <= argnums < len(args):
+        raise ValueError(f"{who}: argnums={argnums} but there are {len(args)} argument(s)")
+    argnums %= len(args)
+    x = args[argnums]
+    tag = new_tag()
+    n_in = len(x) if isinstance(x, (list, tuple)) else int(np.size(x))
+    n = n_in + 1   # the inputs, and the marker column (see tangent_seed)
+    if isinstance(x, (list, tuple)):
+        seeded = type(x)(_make(float(v), PatternRow((i,)), tag) for i, v in enumerate(x))
+    else:
+        value = np.asarray(x, dtype=float) if np.asarray(x).dtype.kind in "biu" else np.asarray(x)
+        if value.dtype.kind not in "fc":
+            raise TypeError(f"{who}: x must hold numbers, got dtype {value.dtype}")
+        rows = sp.eye_array(n_in, n, dtype=bool, format="csr")
+        seeded = _wrap(value, rows, n, tag) if value.ndim else _make(
+            float(value), PatternRow((0,)), tag)
+    call = [seeded if i == argnums else traced_constant(a, tag, n)
+            for i, a in enumerate(args)]
+    _N_INPUTS.append(n)
+    _carriers.ACTIVE.append(_PRECEDENCE)   # the array layer defers pattern duals to us
+    from dualad.core.errors import plain_errors
+    try:
+        with elemental.transformation_pass(), running(tag):
+            out = plain_errors(f, who)(*call)
+    finally:
+        _carriers.ACTIVE.pop()
+        _N_INPUTS.pop()
+    return _output_rows(out, tag, n_in, who)
+
+
+def traced_constant(a, tag, n):
+    """A non-differentiated argument as the detection sees it: float and complex arrays
+    (also inside tuples, lists and dicts) and numbers passed directly become patterns
+    without dependence, so their values count as possibly non-zero and may not steer
+    ``f``; everything else is passed as it is (and keys the cache, see
+    ``transforms.sparse``)."""
+    if type(a) in (float, complex) or isinstance(a, (np.floating, np.complexfloating)):
+        return _make(float(a) if type(a) is np.float64 else a, PatternRow(), tag)
+    return _traced_arrays(a, tag, n)
+
+
+def _traced_arrays(a, tag, n):
+    if type(a) is np.ndarray and a.dtype.kind in "fc":
+        return PatternArray(a, _empty(a.size, n), n, tag) if a.ndim else \
+            traced_constant(a[()], tag, n)
+    if type(a) in (list, tuple) or (isinstance(a, tuple) and hasattr(a, "_fields")):
+        items = [_traced_arrays(v, tag, n) for v in a]
+        return type(a)(*items) if hasattr(a, "_fields") else type(a)(items)
+    if type(a) is dict:
+        return {k: _traced_arrays(v, tag, n) for k, v in a.items()}
+    return a
+
+
+def _output_rows(out, tag, n, who):
+    """The rows of the output in the ``n`` inputs (the marker column dropped; at tangent
+    level, entries without it are zero)."""
+    sp = _scipy_sparse()
+    if isinstance(out, (list, tuple)):
+        rows = [_output_rows(v, tag, n, who) for v in out]
+        return sp.vstack(rows).tocsr() if rows else _empty(0, n)
+    if type(out) is PatternArray and out.tag == tag:
+        rows = out.rows.tocsr()
+        if out.tangent:
+            rows = _mask_rows(rows, rows[:, [n]].toarray().ravel())
+        return rows[:, :n].tocsr()
+    if type(out) is Dual and out.tag == tag and type(out.tangent) is PatternRow:
+        cols = sorted(c for c in out.tangent.cols if c < n)
+        return sp.csr_array((np.ones(len(cols), dtype=bool), (np.zeros(len(cols), int), cols)),
+                            shape=(1, n))
+    if isinstance(out, (numbers.Number, np.ndarray, np.generic)):
+        return _empty(int(np.size(out)), n)
+    raise TypeError(f"{who}: f returned {type(out).__name__}; expected numbers or arrays")
+
+
+_number._PatternRow, _number._pattern_compare, _number._pattern_refuse, _number._pattern_truth \
+    = PatternRow, condition, refuse, truth
+
+
+# The array layer knows pattern duals only through these hooks (dualad.core.carriers):
+# while a detection runs it hands them every operation on a pattern dual.
+_PRECEDENCE = _carriers.Precedence(
+    claims=has_pattern, ufunc=_pattern_ufunc, function=_pattern_function,
+    elementwise=_elementwise, compare=compare, primal=shallow_primal, observed=observed,
+    writable=constant_like)
+
+
+_carriers.register(PatternArray, apply_rule=_carriers.RULE_HANDLERS[_arrays.DualArray],
+                   precedence=_PRECEDENCE)
