@@ -335,16 +335,16 @@ def test_array_function_form_matches_central_differences(name, i):
 
 def array_functions_called(f, x):
     """The NumPy array functions that ``f`` hands a dual to (through dualad's dispatch)."""
-    from dualad.arrays import array
-    called, handlers = set(), dict(array._HANDLERS)
+    from dualad.arrays import dispatch
+    called, handlers = set(), dict(dispatch._HANDLERS)
 
     def spy(func, handler):
         return lambda *args, **kwargs: (called.add(func), handler(*args, **kwargs))[1]
     try:
-        array._HANDLERS.update({func: spy(func, h) for func, h in handlers.items()})
+        dispatch._HANDLERS.update({func: spy(func, h) for func, h in handlers.items()})
         f(ad.DualArray(x, np.ones_like(x)))
     finally:
-        array._HANDLERS.update(handlers)
+        dispatch._HANDLERS.update(handlers)
     return called
 
 

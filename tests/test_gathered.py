@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 import dualad as ad
-from dualad.arrays.array import DualArray, gathered_seed
+from dualad.arrays.array import DualArray
+from dualad.arrays.gathered import gathered_seed
 
 from problems import bratu, bratu_jacobian
 

@@ -339,7 +339,8 @@ NOT_FOR_DUALS = {
     # the memory of the primal buffer: a dual has two (or a lazy tangent), no one layout
     **dict.fromkeys(["__array_interface__", "__array_struct__", "__dlpack__",
                      "__dlpack_device__", "ctypes", "data", "flags", "strides", "itemsize",
-                     "nbytes", "byteswap", "view", "getfield", "setfield", "setflags"],
+                     "nbytes", "byteswap", "view", "getfield", "setfield", "setflags",
+                     "base"],
                     "memory layout"),
     # serialisation of the primal's bytes would drop the tangent
     **dict.fromkeys(["dump", "dumps", "tobytes", "tofile", "__setstate__"], "bytes"),

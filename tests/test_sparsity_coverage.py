@@ -22,7 +22,8 @@ import pytest
 
 import conformance as cf
 import dualad as ad
-from dualad.arrays.array import _HANDLERS, DualArray
+from dualad.arrays.array import DualArray
+from dualad.arrays.dispatch import _HANDLERS
 from dualad.sparse.patterns import PatternArray, PatternBranchError
 
 CASES = cf.array_cases()

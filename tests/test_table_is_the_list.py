@@ -21,12 +21,6 @@ RULE_NAMES = {rule.name for rule in ad.rules}
 #: (file under dualad/, top-level definition): the only places a rule name may be tested
 ALLOWED = {
     ("core/fpe.py", "_dispatch"),   # np.seterr's handling "log", not the rule log
-    # the array layer's inline tangents of + - * / by name: removed by the helper that
-    # replaces them (issue 13, the fast-path item); drop these lines with them
-    ("arrays/array.py", "_TANGENT"),
-    ("arrays/array.py", "_lanes_safe"),
-    ("arrays/array.py", "_lazy_binary"),
-    ("arrays/array.py", "_gathered_binary_values"),
 }
 
 

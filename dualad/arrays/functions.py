@@ -10,9 +10,9 @@ import numpy as np
 
 from dualad.core import fpe as _fpe
 from dualad.core.carriers import ACTIVE as _PRECEDING, Carrier
-from dualad.arrays.array import (
-    DualArray, _HANDLERS, _as_operand, _holds_dual, _make_array, _primal, apply_array_rule,
-    elementwise, implements, wrap)
+from dualad.arrays.array import DualArray, _as_operand, _holds_dual, _make_array, _primal, wrap
+from dualad.arrays.dispatch import _HANDLERS, apply_array_rule, implements
+from dualad.arrays.elementwise import elementwise
 from dualad.table.array_rules import outer_compose
 from dualad.stdlib.functions import GENERIC_FUNCTIONS
 from dualad.table.kernels import np_round

@@ -200,7 +200,7 @@ class Dual(Carrier):
         return _make(self.value.conjugate(), self.tangent.conjugate(), self.tag)
 
     # --- NumPy: ufuncs and array functions on scalar duals (np.sin(d), ndarray * d) are
-    # installed by dualad.arrays.array; a Dual never becomes an ndarray element ---------------
+    # installed by dualad.arrays.dispatch; a Dual never becomes an ndarray element ------------
 
     def __array__(self, dtype=None, copy=None):
         # NumPy hands a list of duals to dualad only element by element, here: a NumPy

@@ -129,7 +129,7 @@ for _rule in table:
         if _rule.symbol is not None:   # Python's operators and builtins (abs, round)
             OPERATOR.functions[_rule.name] = _rule.impl["float"]
         GENERIC_FUNCTIONS[_rule.name] = differentiable(_rule, GENERIC)
-        differentiable(_rule, NUMPY)   # NumPy's ufuncs on scalar duals (dualad.arrays.array)
+        differentiable(_rule, NUMPY)   # NumPy's ufuncs on scalar duals (dualad.arrays.dispatch)
 _functions.update(GENERIC_FUNCTIONS)
 
 def _method(fn):

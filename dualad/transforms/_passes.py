@@ -13,9 +13,10 @@ import math
 import numpy as np
 
 from dualad.sparse import patterns as _sparsity
-from dualad.arrays.array import (
-    DualArray, GatheredTooWide, _make_array, add_gathered, budget_tripped, entries_per_number,
-    gathered_seed, is_plain_gathered, scatter_budget)
+from dualad.arrays.array import DualArray, _make_array
+from dualad.arrays.gathered import (
+    GatheredTooWide, add_gathered, budget_tripped, entries_per_number, gathered_seed,
+    is_plain_gathered, scatter_budget)
 from dualad.core.number import Dual, _make
 from dualad.core.elemental import transformation_pass
 from dualad.core.tags import new_tag, running

@@ -1,0 +1,341 @@
+"""Elementwise rules on dual arrays: ufuncs and Python's operators, rules from the table.
+
+``elementwise`` is the rule path: any elemental rule of the table on arrays and duals,
+tangents broadcast like the values, nested differentiations and the lane rule included.
+The fast paths in front of it serve the arithmetic that dominates array code inside
+transformation passes (see ``elemental.in_pass``): ``_fast_binary`` (the rules with a
+binary form, see ``dualad.arrays.ufunc_rules``), ``_fast_unary`` (smooth one-argument
+rules) and ``_fast_pow`` (a power by a number); they keep k-tangents scaled
+(``dualad.arrays.scaled``) and hand gathered ones to ``dualad.arrays.gathered``.
+
+Installed on ``DualArray`` here: the operators of the rule table (``+ - * / ** // %``,
+their reflected forms, ``abs``, the comparisons, through
+``dualad.core.operators.install_operators``), ``__pow__`` and ``__neg__`` with their fast
+paths, ``__pos__``; and its carrier registration (how the table's rules apply to it).
+
+The fast paths are among the hottest code in the package: measure before and after a
+change.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from dualad.arrays import buffers as _buffers
+from dualad.arrays.gathered import _gathered_binary, _gathered_pow
+from dualad.arrays import scaled as _scaled_parts
+from dualad.arrays.array import (
+    DualArray, _as_array_operand, _directions, _gathered_array, _make_array, _outer_tag,
+    _plain, _PLAIN, _primal, _scaled, _split, wrap, writable_like)
+from dualad.arrays.ufunc_rules import (
+    F64 as _F64, FORMS as _FORMS, STAND_INS as _STAND_INS, UFUNC_BY_OBJECT as _UFUNC_BY_OBJECT,
+    array_partial as _array_partial, ex as _ex, into as _into, lanes_safe as _lanes_safe,
+    negative as _neg, power as _power)
+from dualad.core import elemental
+from dualad.core import fpe as _fpe
+# carrier kinds above this layer that take precedence (sparsity patterns): their hooks,
+# and those active now (see dualad.core.carriers.Precedence)
+from dualad.core.carriers import ACTIVE as _PRECEDING, PRECEDENCE as _PRECEDENCE
+from dualad.core.carriers import RULE_HANDLERS, register as _register_carrier
+from dualad.core.elemental import finite, kind_of, lanes
+from dualad.core.number import Dual
+from dualad.core.operators import install_operators
+from dualad.table.rules import table
+
+_STATE = elemental._state
+
+def elementwise(rule, ufunc, inputs):
+    """Apply an elementwise rule to arrays/duals; tangents broadcast like the values."""
+    if _PRECEDING and _PRECEDING[-1].claims(inputs):
+        return _PRECEDING[-1].elementwise(rule, ufunc, inputs)
+    tag = _outer_tag(inputs)
+    k = _directions(inputs, tag)
+    values, tangents = [], []
+    for x in inputs:
+        v, t = _split(x, tag)
+        values.append(v)
+        tangents.append(t)
+    key = "numpy" if all(type(v) is np.ndarray for v in values) else kind_of(values)
+    if key.startswith("dual:"):
+        return _fpe.nested(_elementwise_values, rule, ufunc, values, tangents, key, tag, k)
+    return _elementwise_values(rule, ufunc, values, tangents, key, tag, k)
+
+
+def _elementwise_values(rule, ufunc, values, tangents, key, tag, k):
+    if key.startswith("dual:") and ufunc not in _UFUNC_BY_OBJECT:
+        # nested duals: a kernel (scipy.special's ufuncs, dualad's own NumPy kernels) would
+        # see the inner dual as a plain array; the rule is applied again at that level
+        ans = _fpe.passing(elemental.GENERIC.functions[rule.name], *values)
+    elif key.startswith("dual:"):
+        ans = _fpe.passing(ufunc, *values)
+    else:
+        ans = _STAND_INS.get(ufunc, ufunc)(*values)   # primal
+    shape = _tshape(np.shape(ans), k)
+    if rule.complex_jvp is not None and (elemental.nonholomorphic(rule, key, tangents) or any(
+            elemental.has_complex(v) for v in values)):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tangent = rule.complex_jvp(values, ans, tangents, k)
+    elif rule.kind == "constant":
+        return wrap(ans, np.zeros(shape), tag, k)
+    elif rule.jvp is not None:
+        tangent = rule.jvp(values, ans, tangents)
+    elif elemental.in_pass():
+        tangent = _sum_of_terms(rule, values, ans, tangents, key, k)
+    else:   # the primal warns as NumPy does; its partials do not
+        with elemental.quiet_partials():
+            tangent = _sum_of_terms(rule, values, ans, tangents, key, k)
+    if np.shape(tangent) != shape:
+        tangent = np.broadcast_to(tangent, shape)
+    return wrap(ans, tangent, tag, k)
+
+
+def _sum_of_terms(rule, values, ans, tangents, key, k):
+    """sum_i partial_i · tangent_i, each term with the lane rule."""
+    tangent = None
+    for i, t in enumerate(tangents):
+        if t is None:
+            continue
+        p = elemental.partial(rule, i, values, ans, key)
+        term = t if type(p) in (int, float) and p == 1 else lanes(p, t, k)
+        tangent = term if tangent is None else tangent + term
+    return tangent
+
+
+def _tshape(shape, k):
+    return shape if k is None else shape + (k,)
+
+
+def _binary(rule, ufunc, a, b):
+    if isinstance(a, (list, tuple)):
+        a = _as_array_operand(a)
+    if isinstance(b, (list, tuple)):
+        b = _as_array_operand(b)
+    if not (_operand(a) and _operand(b)):
+        return NotImplemented
+    return elementwise(rule, ufunc, (a, b))
+
+
+def _operand(x):
+    return isinstance(x, (Dual, DualArray, np.ndarray, numbers.Number, np.generic)) or \
+        type(x) in _PRECEDENCE   # a traced constant inside a sparsity detection
+
+
+# Fast paths for the arithmetic that dominates array code, used inside transformation
+# passes (see elemental.in_pass): same-shaped operands of one tag, or one constant.
+# They return None when they do not apply, and the rule path takes over; also when a
+# partial is not finite, so that the rule path applies the lane rule.
+
+def _operator(rule, a, b):
+    """``a (op) b`` for a binary operator rule (``+ - * / ** // %``): the gathered and the
+    fast paths first for a rule with a binary form."""
+    ufunc = _UFUNCS[rule]
+    if rule in _FORMS:
+        if isinstance(a, (list, tuple)):
+            a = _as_array_operand(a)
+        if isinstance(b, (list, tuple)):
+            b = _as_array_operand(b)
+        if (type(a) is DualArray and a.cols is not None) or (
+                type(b) is DualArray and b.cols is not None):
+            out = _gathered_binary(rule, ufunc, a, b)
+            if out is not None:
+                return out
+        if getattr(_STATE, "in_pass", False):
+            out = _fast_binary(rule, ufunc, a, b)
+            if out is not None:
+                return out
+    return _binary(rule, ufunc, a, b)
+
+
+def _t_sum(va, ta, vb, tb, ans, k):
+    return ta if tb is None else (tb if ta is None else _into(np.add, ta, tb))
+
+
+def _t_difference(va, ta, vb, tb, ans, k):
+    return ta if tb is None else (_neg(tb) if ta is None else _into(np.subtract, ta, tb))
+
+
+def _t_product(va, ta, vb, tb, ans, k):
+    if tb is None:
+        return _into(np.multiply, ta, _ex(vb, k))
+    if ta is None:
+        return _into(np.multiply, tb, _ex(va, k))
+    if ta is tb and va is vb:   # (t + t)·v rounds exactly as t·(2v) does
+        twice = _into(np.add, ta, ta)
+        return _into(np.multiply, twice, _ex(va, k), True)
+    out = _into(np.multiply, ta, _ex(vb, k))
+    return _into(np.add, out, _into(np.multiply, tb, _ex(va, k)), True)
+
+
+def _t_quotient(va, ta, vb, tb, ans, k):
+    if tb is None:
+        return _into(np.true_divide, ta, _ex(vb, k))
+    if ta is None:
+        p = -ans / vb
+        return _into(np.multiply, tb, _ex(p, k)) if finite(p) else lanes(p, tb, k)
+    return (ta - _ex(ans, k) * tb) / _ex(vb, k)
+
+
+# Large float64 results go into recycled buffers (see dualad.arrays.buffers): a fresh array of
+# megabytes costs more in page faults than the arithmetic that fills it. ``own``: the
+
+
+_TANGENT = {"sum": _t_sum, "difference": _t_difference, "product": _t_product,
+            "quotient": _t_quotient}
+
+
+def _fast_binary(rule, ufunc, a, b, nested=False):
+    ca, cb = type(a), type(b)
+    if ca is DualArray:
+        if cb is DualArray:
+            if b.tag != a.tag or b.k != a.k or b.value.shape != a.value.shape:
+                return None
+            a_dual = b_dual = True
+        elif cb is float or cb is int or (cb is np.ndarray and b.shape == a.value.shape):
+            a_dual, b_dual = True, False
+        else:
+            return None
+        tag, k = a.tag, a.k
+    elif cb is DualArray and (ca is float or ca is int or (ca is np.ndarray and
+                                                          a.shape == b.value.shape)):
+        a_dual, b_dual = False, True
+        tag, k = b.tag, b.k
+    else:
+        return None
+    va = a.value if a_dual else a
+    vb = b.value if b_dual else b
+    if (type(va) in _PLAIN or _plain(va)) and (type(vb) in _PLAIN or _plain(vb)):
+        ans = _into(ufunc, va, vb)   # primal
+    elif not nested:   # the values are duals of an outer differentiation
+        return _fpe.nested(_fast_binary, rule, ufunc, a, b, True)
+    else:
+        ans = _fpe.passing(_into, ufunc, va, vb)
+    form = _FORMS[rule]
+    if not _lanes_safe(form, va, vb, ans, a_dual, b_dual):
+        # the rule path, which evaluates the primal again: its floating-point errors were
+        # reported at the line above, once, as NumPy reports them
+        return _fpe.nested(elementwise, rule, ufunc, (a, b))
+    tangent_of = _TANGENT[form]
+    if k is not None and type(ans) is np.ndarray and type(va if a_dual else vb) is np.ndarray:
+        parts = _scaled_parts.binary(form, a, b, va, vb, ans, a_dual, b_dual)
+        if parts is not None:
+            return _scaled(ans, *parts, tag, k)
+    return _make_array(ans, tangent_of(va, a.tangent if a_dual else None, vb,
+                                       b.tangent if b_dual else None, ans, k), tag, k)
+
+
+def _fast_pow(a, b):
+    if not (type(a) is DualArray and type(b) in (int, float)):
+        return None
+    if _plain(a.value):
+        return _fast_pow_values(a, b, True)
+    return _fpe.nested(_fast_pow_values, a, b, False)
+
+
+def _fast_pow_values(a, b, plain):
+    va, k = a.value, a.k
+    if b != 0:
+        p = 2 * va if b == 2 else b * va ** (b - 1)
+        if not finite(p):
+            return None   # the rule path (before the primal: it evaluates it once)
+    if plain:
+        ans = _power(va, b)   # primal: power
+    else:
+        ans = _fpe.passing(_power, va, b)
+    if b == 0:
+        return _make_array(ans, np.zeros(np.shape(va) + ((k,) if k else ())), a.tag, k)
+    if k is not None and type(va) is np.ndarray:
+        return _scaled(ans, *_scaled_parts.rescaled(p, a), a.tag, k)
+    return _make_array(ans, a.tangent * _ex(p, k), a.tag, k)
+
+
+def _fast_unary(rule, ufunc, x):
+    """One plain-valued DualArray through a smooth unary rule."""
+    v = x.value
+    if type(v) is not np.ndarray or rule.kind != "smooth" or rule.jvp is not None or (
+            rule.complex_jvp is not None and (v.dtype.kind == "c" or _complex_tangent(x))) \
+            or rule.arity != 1:
+        return None
+    ans = _buffers.unary(_STAND_INS.get(ufunc, ufunc), v)   # primal
+    d = _array_partial(rule)
+    k = x.k
+    p = d(v, ans)
+    if not finite(p):
+        return _make_array(ans, lanes(p, x.tangent, k), x.tag, k)
+    own = d.temporary and type(p) is np.ndarray and p.dtype == _F64 and p.shape == v.shape
+    if k is None:
+        t = x.tangent
+        if own and t.dtype == _F64:
+            return _make_array(ans, np.multiply(p, t, out=p), x.tag, k)
+        if type(p) is np.ndarray:
+            return _make_array(ans, _into(np.multiply, t, p), x.tag, k)
+        return _make_array(ans, p * t, x.tag, k)
+    if getattr(p, "shape", None) != v.shape:
+        p = np.broadcast_to(p, v.shape)
+    return _scaled(ans, *_scaled_parts.rescaled(p, x, own), x.tag, k)
+
+
+def _complex_tangent(x):
+    """Whether the tangent of ``x`` is complex, looked up without building a lazy one."""
+    return any(elemental.has_complex(p) for p in x.stored()[1:])
+
+
+def _array_rule(rule, args, flavour):
+    kernel = rule.impl.get("numpy")
+    if kernel is None:
+        array = next(a for a in args if type(a) in RULE_HANDLERS)
+        raise TypeError(f"dualad: {rule.name}() has no array implementation (it takes "
+                        f"scalars only); got a {type(array).__name__} of shape "
+                        f"{getattr(array, 'shape', '?')}: apply it to each scalar element "
+                        f"instead (a list comprehension over the entries)")
+    return elementwise(rule, kernel, args)
+
+
+# --- the operators ------------------------------------------------------------------------
+
+_POW = table["pow"]
+#: the operator rules' ufuncs: table["add"] -> np.add
+_UFUNCS = {rule: getattr(np, rule.numpy) for rule in table
+           if isinstance(getattr(np, rule.numpy or "", None), np.ufunc)}
+
+
+def _unary_operator(rule, x):
+    """``abs(x)``, the one unary operator of the table without a method of its own here."""
+    return elementwise(rule, _UFUNCS[rule], (x,))
+
+
+def _compare(op, a, b):
+    if _PRECEDING:   # a kind above this layer is active (a sparsity detection)
+        return _PRECEDING[-1].compare(op, a, b)
+    return op(_primal(a), _primal(b))
+
+
+def __pow__(self, other):
+    if isinstance(other, (list, tuple)):
+        other = _as_array_operand(other)
+    if self.cols is not None and type(other) in (int, float) and other != 0:
+        return _gathered_pow(self, other)
+    if elemental.in_pass():
+        out = _fast_pow(self, other)
+        if out is not None:
+            return out
+    return _binary(_POW, np.power, self, other)
+
+
+def __neg__(self):
+    if self.cols is not None:
+        return _gathered_array(-self.value, self.cols, -self.vals, self.tag, self.k)
+    if self.scale is not None:
+        return _scaled(-self.value, *_scaled_parts.negated(self), self.tag, self.k)
+    return _make_array(_neg(self.value), _neg(self.tangent), self.tag, self.k)
+
+
+def __pos__(self):
+    return self
+
+
+DualArray.__pow__, DualArray.__neg__, DualArray.__pos__ = __pow__, __neg__, __pos__
+install_operators(DualArray, binary=_operator, unary=_unary_operator, compare=_compare)
+_register_carrier(DualArray, apply_rule=_array_rule, lift=writable_like)
+
+_fpe.mark_primal_lines(__name__)
