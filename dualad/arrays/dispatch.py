@@ -17,7 +17,6 @@ import inspect
 
 import numpy as np
 
-from dualad.arrays import array as _array_module
 from dualad.arrays.array import (
     DualArray, _as_array_operand, _as_operand, _directions, _holds_dual, _make_array,
     _outer_tag, _plain, _primal, _split, wrap)
@@ -424,7 +423,3 @@ def _dual_array_function(self, func, types, args, kwargs):
 DualArray.__array_ufunc__ = Dual.__array_ufunc__ = _dual_array_ufunc
 DualArray.__array_function__ = Dual.__array_function__ = _dual_array_function
 
-# dualad.sparse.patterns reads these as dualad.arrays.array.<name>: until it imports them
-# from this module, they are found there too
-_array_module.array_ufunc, _array_module.array_function = array_ufunc, array_function
-_array_module._HANDLERS, _array_module._normaliser = _HANDLERS, _normaliser

@@ -14,7 +14,7 @@ import threading
 
 import numpy as np
 
-from dualad.arrays import array as _arrays
+from dualad.arrays import dispatch as _arrays
 from dualad.table.rules import table
 
 from dualad.sparse.patterns import (
