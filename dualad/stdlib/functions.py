@@ -23,7 +23,8 @@ from dualad.core import operators  # noqa: F401  (operators: installs them on Du
 from dualad.core.carriers import RULE_HANDLERS, apply_rule as apply_carrier_rule
 from dualad.core.elemental import GENERIC, NUMPY, OPERATOR, apply, lanes, kind_of, namespace
 from dualad.core.number import Dual, _make
-from dualad.table.rules import Rule, _functions, table
+from dualad.table.rule import Rule, _functions
+from dualad.table.rules import table
 
 __all__ = ["differentiable", "GENERIC_FUNCTIONS"]
 

@@ -24,8 +24,6 @@ from __future__ import annotations
 import cmath
 import math
 import operator
-from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
 
 import mpmath
 import numpy as np
@@ -33,157 +31,9 @@ import numpy as np
 from dualad.table import array_rules as ar
 from dualad.table import linalg_rules as la
 from dualad.table import kernels as k
+from dualad.table.rule import BACKENDS, Rule, RuleTable
 
 __all__ = ["Rule", "RuleTable", "table"]
-
-#: Backends a rule can be evaluated on: the kind of its primal values.
-BACKENDS = ("float", "complex", "mpf", "mpc", "numpy")
-
-
-@dataclass(eq=False)
-class Rule:
-    """One elemental function and its tangent rule.
-
-    ``partials`` holds one expression per parameter (``None`` where the argument is an
-    integer and carries no derivative; a callable of the primal arguments for user
-    rules made with ``defjvp``); a variadic rule (``params == ("*x",)``) has one
-    expression used for every argument. ``kind`` is ``"smooth"`` (differentiable),
-    ``"constant"`` (piecewise constant: derivative 0), ``"predicate"`` (returns a bool),
-    ``"integer"`` (defined on integers only), ``"reduction"`` (a function of a whole
-    sequence, with its own ``jvp``), ``"composite"`` (built from other rules by the
-    drop-in modules, e.g. ``frexp``, ``modf``, ``polar``, ``prod``) or ``"array"`` (a NumPy
-    array function such as ``np.sum`` or ``np.linalg.solve``, whose ``jvp`` is a tangent
-    map in ``dualad.table.array_rules``).
-    """
-
-    name: str
-    params: tuple[str, ...]
-    partials: tuple[str | None, ...] | None = None
-    kind: str = "smooth"
-    impl: dict[str, Callable[..., Any]] = field(default_factory=dict)
-    math: str | None = None          # the name it has in the standard ``math`` module
-    cmath: str | None = None         # ... and in ``cmath``
-    numpy_names: tuple[str, ...] = ()       # every NumPy ufunc name that maps to it
-    numpy_functions: tuple[Callable, ...] = ()  # array functions (kind "array") it covers
-    methods: dict[str, Callable] = field(default_factory=dict)  # its ufunc's methods as
-    #                                  array functions: {"reduce": np.sum} (np.add.reduce)
-    pattern: str | None = None       # how outputs depend on inputs (sparsity): array rules
-    #                                  (see _array); elementwise "product" (zero where an
-    #                                  argument is: x*y), "quotient" (zero where x is: x/y);
-    #                                  "sum" (of its arguments, a chain of adds: fsum)
-    linear: bool = False             # array rules: linear in its array arguments (not in a
-    #                                  condition or indices): np.sum, np.reshape, np.take
-    symbol: str | None = None        # how Python spells it: an operator (+, -, ...) or a
-    #                                  builtin function ("abs()", "round()")
-    complex_args: bool = True        # cmath flavour promotes the arguments to complex
-    jvp: Callable[..., Any] | None = None          # tangent map when partials do not say it all
-    complex_jvp: Callable[..., Any] | None = None  # tangent map on complex values (non-holomorphic)
-    at: tuple[tuple[Any, ...], ...] = ()           # in-domain real sample points (checker, docs)
-    at_complex: tuple[tuple[Any, ...], ...] = ()   # complex sample points
-    doc: str = ""
-
-    def __post_init__(self):
-        self._compiled = {}   # (i, backend key) -> compiled partial
-
-    @property
-    def arity(self) -> int | None:
-        """Number of arguments; ``None`` for a variadic rule."""
-        return None if self.variadic else len(self.params)
-
-    @property
-    def variadic(self) -> bool:
-        return bool(self.params) and self.params[0].startswith("*")
-
-    @property
-    def numpy(self) -> str | None:
-        """The NumPy ufunc it implements (the first of ``numpy_names``)."""
-        return self.numpy_names[0] if self.numpy_names else None
-
-    @property
-    def differentiable(self) -> bool:
-        return self.kind in ("smooth", "reduction")
-
-    @property
-    def binary_form(self) -> str | None:
-        """The form of a two-argument rule's tangent, read from its partials, that the
-        array fast paths write out directly: ``"linear"`` (partials 1 and ±1: ta ± tb),
-        ``"bilinear"`` (each partial the other argument: ta·y + x·tb), ``"quotient"``
-        (partials 1/y and -ans/y: (ta - ans·tb)/y); None for any other rule."""
-        if self.kind != "smooth" or self.arity != 2 or not self.partials or \
-                self.jvp is not None or self.complex_jvp is not None:
-            return None
-        x, y = self.params
-        p = self.partials
-        if p[0] == "1" and p[1] in ("1", "-1"):
-            return "linear"
-        if p == (y, x):
-            return "bilinear"
-        if p == (f"1/{y}", f"-ans/{y}"):
-            return "quotient"
-        return None
-
-    def partial(self, i: int, namespace: dict, key: str) -> Callable[..., Any]:
-        """The i-th partial compiled for one backend namespace: ``f(*args, ans)``."""
-        fn = self._compiled.get((i, key))
-        if fn is None:
-            expr = self.partials[0 if self.variadic else i]
-            if callable(expr):  # a user rule (defjvp): a function of the primal arguments
-                return lambda *args: expr(*args[:-1])
-            args = "x" if self.variadic else ", ".join(self.params)
-            code = compile(f"lambda {args}, ans: {expr}", f"<dualad partial {self.name}>", "eval")
-            fn = eval(code, namespace)  # table data, not user input
-            self._compiled[(i, key)] = fn
-        return fn
-
-    def __call__(self, *args):
-        """Apply the rule (generic flavour: real values use ``math``, complex ``cmath``)."""
-        return _functions[self.name](*args)
-
-    def __repr__(self) -> str:
-        body = ", ".join(f"d/d{p} = {d}" for p, d in zip(self.params, self.partials or ()))
-        return f"<rule {self.name}({', '.join(self.params)}) {self.kind}{': ' + body if body else ''}>"
-
-
-class RuleTable:
-    """The table: iterable, and indexable by rule name.
-
-    ``primal_only``: the NumPy ufuncs (by name) that are functions of the primal alone,
-    with bool results and no tangent (comparisons, logical functions, ``isfinite``,
-    ``signbit``, ...): every carrier hands them its primal."""
-
-    def __init__(self, rules: list[Rule], primal_only: tuple[str, ...] = ()):
-        self.primal_only = frozenset(primal_only)
-        self._rules = {}
-        for rule in rules:
-            if rule.name in self._rules:
-                raise ValueError(f"rule {rule.name!r} is defined twice")
-            self._rules[rule.name] = rule
-
-    def __iter__(self) -> Iterator[Rule]:
-        return iter(self._rules.values())
-
-    def __len__(self) -> int:
-        return len(self._rules)
-
-    def __getitem__(self, name: str) -> Rule:
-        try:
-            return self._rules[name]
-        except KeyError:
-            raise KeyError(f"no rule named {name!r}; see list(dualad.table.rules)") from None
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._rules
-
-    def __repr__(self) -> str:
-        return f"<dualad rule table: {len(self)} rules>"
-
-    def stdlib(self, module: str, name: str) -> list[Rule]:
-        """The rules implementing ``module.name`` (``module`` is "math" or "cmath")."""
-        return [r for r in self if getattr(r, module) == name]
-
-
-# Filled by dualad.stdlib.functions: rule name -> generic differentiable function.
-_functions: dict[str, Callable[..., Any]] = {}
 
 
 # --- building the table -------------------------------------------------------------
