@@ -35,16 +35,18 @@ import contextlib
 import numbers
 import re
 
+import mpmath
 import numpy as np
 
 from dualad.core import elemental
 from dualad.core.carriers import Carrier, register as _register_carrier
+from dualad.core.operators import install_operators
 from dualad.core.tags import check_met
 from dualad.table.rules import table
 from dualad.taylor.fallback import _first_order, through_duals
-from dualad.taylor.jet import Jet, _defers, _series, _series_of, _to_complex
+from dualad.taylor.jet import Jet, _compare, _defers, _series, _series_of, _to_complex
 from dualad.taylor.recurrences import (
-    _BINARY, _DIRECT, _is_mp, _pow_const, _primal, _weighted, _zero_like)
+    _BINARY, _DIRECT, _div, _is_mp, _mul, _pow_const, _primal, _weighted, _zero_like)
 
 __all__ = ["Jet", "apply_rule", "through_duals"]
 
@@ -251,49 +253,93 @@ def apply_reduction(rule, items):
 
 # --- installed on Jet: what applies rules -------------------------------------------------
 
-def __pow__(self, other, modulo=None):
-    if modulo is not None:
+_ADD, _SUB, _MUL, _TRUEDIV, _POW = (table[n] for n in ("add", "sub", "mul", "truediv", "pow"))
+_NEG, _POS = table["neg"], table["pos"]
+#: what a jet combines with as a constant ([c, 0, 0, ...]), besides other carriers
+_CONSTANTS = (numbers.Number, np.generic, np.ndarray, mpmath.mpf, mpmath.mpc)
+#: a plain number: times, over and to the power of a jet coefficient by coefficient
+_NUMBERS = (numbers.Number, np.generic)
+
+
+def _binary(rule, a, b):
+    """``a <op> b`` with a jet among them (Jet's binary operators, reflected forms
+    included). The jet of the largest tag handles it: the other operand is a constant to
+    it ([c, 0, 0, ...]); a dual of a later tag takes it instead (NotImplemented: its
+    layer applies the rule). + - * / combine the coefficient lists (coefficient 0 as the
+    operator computes it); a jet times or over a plain number, and to a real number's
+    power, coefficient by coefficient (a Cauchy product with the zeros of a constant
+    would turn inf * 0 into nan); the rest through ``apply_rule``."""
+    if type(a) is Jet and (type(b) is not Jet or b.tag <= a.tag):
+        jet, other = a, b
+    else:
+        jet, other = b, a
+    tag = jet.tag
+    if type(other) is Jet and other.tag == tag:   # one pass: both series
+        ca, cb = a.coeffs, b.coeffs
+        if len(ca) != len(cb):
+            n = min(len(ca), len(cb))
+            ca, cb = ca[:n], cb[:n]
+        if rule is _ADD:
+            return Jet([x + y for x, y in zip(ca, cb)], tag)
+        if rule is _SUB:
+            return Jet([x - y for x, y in zip(ca, cb)], tag)
+        if rule is _MUL:
+            return Jet(_mul(ca, cb), tag)
+        if rule is _TRUEDIV:
+            return Jet(_div(ca, cb), tag)
+        return apply_rule(rule, (a, b))
+    if isinstance(other, Carrier):
+        if other.tag != tag:
+            check_met(tag, other.tag)   # two differentiations meet: both running?
+        if type(other) is not Jet and other.tag > tag:
+            return NotImplemented   # a dual of a later pass: the jet is its constant
+    elif not isinstance(other, _CONSTANTS):
         return NotImplemented
-    if type(other) is not Jet and isinstance(other, (numbers.Number, np.generic)) \
-            and not isinstance(other, complex):
-        return self._new(_pow_const(self.coeffs, other))
-    b, ok = self._coerce(other)
-    if not ok:
-        return NotImplemented
-    return apply_rule(table["pow"], (self, other))   # a constant exponent stays one
+    if isinstance(other, _NUMBERS):
+        if rule is _MUL:
+            return Jet([x * other for x in a.coeffs] if jet is a else
+                       [other * x for x in b.coeffs], tag)
+        if jet is a:
+            if rule is _TRUEDIV:
+                return Jet([x / other for x in a.coeffs], tag)
+            if rule is _POW and not isinstance(other, complex):
+                return Jet(_pow_const(a.coeffs, other), tag)
+    if rule is _ADD or rule is _SUB or rule is _MUL or rule is _TRUEDIV:
+        const = [other] + [_zero_like(_primal(other))] * (len(jet.coeffs) - 1)
+        ca, cb = (jet.coeffs, const) if jet is a else (const, jet.coeffs)
+        if rule is _ADD:
+            return Jet([x + y for x, y in zip(ca, cb)], tag)
+        if rule is _SUB:
+            return Jet([x - y for x, y in zip(ca, cb)], tag)
+        return Jet(_mul(ca, cb) if rule is _MUL else _div(ca, cb), tag)
+    return apply_rule(rule, (a, b))   # a constant exponent stays one
 
-def __rpow__(self, other):
-    b, ok = self._coerce(other)
-    if not ok:
-        return NotImplemented
-    return apply_rule(table["pow"], (other, self))
 
-def __abs__(self):
-    return apply_rule(table["abs"], (self,))
+def _unary(rule, x):
+    """-x negates the coefficients, +x is x, abs(x) (and any other) through the rule."""
+    if rule is _NEG:
+        return Jet([-c for c in x.coeffs], x.tag)
+    if rule is _POS:
+        return x
+    return apply_rule(rule, (x,))
 
-def __floordiv__(self, other):
-    return apply_rule(table["floordiv"], (self, other))
 
-def __rfloordiv__(self, other):
-    return apply_rule(table["floordiv"], (other, self))
-
-def __mod__(self, other):
-    return apply_rule(table["mod"], (self, other))
-
-def __rmod__(self, other):
-    return apply_rule(table["mod"], (other, self))
 
 def __round__(self, ndigits=None):
     return apply_rule(table["round"], (self,) if ndigits is None else (self, ndigits))
 
+
 def __floor__(self):
     return apply_rule(table["floor"], (self,))
+
 
 def __ceil__(self):
     return apply_rule(table["ceil"], (self,))
 
+
 def __trunc__(self):
     return apply_rule(table["trunc"], (self,))
+
 
 def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
     if _defers(inputs):
@@ -310,6 +356,7 @@ def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
     return through_duals(getattr(ufunc, method), inputs, kwargs,
                          f"numpy.{ufunc.__name__}" + (f".{method}" if method != "__call__"
                                                       else ""))
+
 
 def __array_function__(self, func, types, args, kwargs):
     if _defers((args, list(kwargs.values()))):
@@ -332,8 +379,8 @@ def __array_function__(self, func, types, args, kwargs):
     return through_duals(func, args, kwargs, f"numpy.{func.__name__}")
 
 
-for _method in (__pow__, __rpow__, __abs__, __floordiv__, __rfloordiv__, __mod__, __rmod__,
-                __round__, __floor__, __ceil__, __trunc__, __array_ufunc__, __array_function__):
+install_operators(Jet, binary=_binary, unary=_unary, compare=_compare)
+for _method in (__round__, __floor__, __ceil__, __trunc__, __array_ufunc__, __array_function__):
     _method.__qualname__ = f"Jet.{_method.__name__}"
     setattr(Jet, _method.__name__, _method)
 

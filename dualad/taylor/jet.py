@@ -8,17 +8,13 @@ installed on it by ``dualad.taylor.apply``, the layer above.
 """
 from __future__ import annotations
 
-import numbers
 
-import mpmath
 import numpy as np
 
 from dualad.core import elemental
 from dualad.core import number as _number
 from dualad.core.carriers import Carrier
-from dualad.core.number import Dual
-from dualad.core.tags import check_met
-from dualad.taylor.recurrences import _div, _mul, _primal, _zero_like
+from dualad.taylor.recurrences import _primal, _zero_like
 
 __all__ = ["Jet"]
 
@@ -44,118 +40,17 @@ class Jet(Carrier):
     def __repr__(self):
         return f"Jet({self.coeffs!r})"
 
-    # --- helpers -------------------------------------------------------------------
-
-    def _coerce(self, other):
-        """(other's coefficients, ok): constants become [c, 0, 0, ...]."""
-        if isinstance(other, Carrier) and other.tag != self.tag:
-            check_met(self.tag, other.tag)   # two differentiations meet: both running?
-        if type(other) is Jet:
-            if other.tag == self.tag:
-                if other.order != self.order:
-                    n = min(self.order, other.order)
-                    return other.coeffs[:n + 1], True
-                return other.coeffs, True
-            if other.tag > self.tag:
-                return None, False   # the other jet is the outer level
-            return [other] + [_zero_like(_primal(other))] * self.order, True
-        if isinstance(other, Carrier) and getattr(other, "tag", -1) > self.tag:
-            return None, False
-        if isinstance(other, (numbers.Number, np.generic, np.ndarray, mpmath.mpf, mpmath.mpc,
-                              Dual)) or isinstance(other, Carrier):
-            return [other] + [_zero_like(_primal(other))] * self.order, True
-        return None, False
-
     def _new(self, coeffs):
         return Jet(coeffs, self.tag)
 
-    # --- arithmetic ------------------------------------------------------------------
-
-    def __add__(self, other):
-        b, ok = self._coerce(other)
-        if not ok:
-            return NotImplemented
-        return self._new([x + y for x, y in zip(self.coeffs, b)])
-
-    def __radd__(self, other):
-        b, ok = self._coerce(other)
-        if not ok:
-            return NotImplemented
-        return self._new([y + x for x, y in zip(self.coeffs, b)])
-
-    def __sub__(self, other):
-        b, ok = self._coerce(other)
-        if not ok:
-            return NotImplemented
-        return self._new([x - y for x, y in zip(self.coeffs, b)])
-
-    def __rsub__(self, other):
-        b, ok = self._coerce(other)
-        if not ok:
-            return NotImplemented
-        return self._new([y - x for x, y in zip(self.coeffs, b)])
-
-    def __mul__(self, other):
-        if type(other) is not Jet and isinstance(other, (numbers.Number, np.generic)):
-            return self._new([x * other for x in self.coeffs])
-        b, ok = self._coerce(other)
-        if not ok:
-            return NotImplemented
-        return self._new(_mul(self.coeffs, b))
-
-    def __rmul__(self, other):
-        if isinstance(other, (numbers.Number, np.generic)):
-            return self._new([other * x for x in self.coeffs])
-        b, ok = self._coerce(other)
-        if not ok:
-            return NotImplemented
-        return self._new(_mul(b, self.coeffs))
-
-    def __truediv__(self, other):
-        if type(other) is not Jet and isinstance(other, (numbers.Number, np.generic)):
-            return self._new([x / other for x in self.coeffs])
-        b, ok = self._coerce(other)
-        if not ok:
-            return NotImplemented
-        return self._new(_div(self.coeffs, b))
-
-    def __rtruediv__(self, other):
-        b, ok = self._coerce(other)
-        if not ok:
-            return NotImplemented
-        return self._new(_div(b, self.coeffs))
+    # Python's operators: installed from the operator table by dualad.taylor.apply
+    # (+ - * / ** // %, unary - + abs, the comparisons, which compare the primal)
 
     def __matmul__(self, other):
         return np.matmul(self, other)
 
     def __rmatmul__(self, other):
         return np.matmul(other, self)
-
-    def __neg__(self):
-        return self._new([-x for x in self.coeffs])
-
-    def __pos__(self):
-        return self
-
-    # --- comparisons and conversions follow Dual ------------------------------------
-
-    def __eq__(self, other):
-        return self.coeffs[0] == (other.coeffs[0] if type(other) is Jet else other)
-
-    def __ne__(self, other):
-        return self.coeffs[0] != (other.coeffs[0] if type(other) is Jet else other)
-
-    def __lt__(self, other):
-        return self.coeffs[0] < (other.coeffs[0] if type(other) is Jet else other)
-
-    def __le__(self, other):
-        return self.coeffs[0] <= (other.coeffs[0] if type(other) is Jet else other)
-
-    def __gt__(self, other):
-        return self.coeffs[0] > (other.coeffs[0] if type(other) is Jet else other)
-
-    def __ge__(self, other):
-        return self.coeffs[0] >= (other.coeffs[0] if type(other) is Jet else other)
 
     def __bool__(self):
         return bool(self.coeffs[0])
@@ -208,10 +103,15 @@ class Jet(Carrier):
         return np.transpose(self)
 
 
+def _compare(op, a, b):
+    """A comparison of jets compares the primals (coefficient 0), as for a dual."""
+    return op(a.coeffs[0], b.coeffs[0] if type(b) is Jet else b)
+
+
 def _defers(args) -> bool:
     """Whether a dual of a later differentiation (a tag above every jet's) is among
     ``args``: then the jets are constants to it, and its layer applies the function (NumPy
-    asks it next), as the arithmetic operators leave it to that dual (``_coerce``)."""
+    asks it next), as the arithmetic operators leave it to that dual."""
     jet, other = _largest_tags(args)
     return other > jet
 
