@@ -50,3 +50,23 @@ def test_unary_operators_and_comparisons_of_a_jet():
     assert ad.taylor(lambda x: abs(x) * x, -3.0, 2) == [-9.0, 6.0, -1.0]
     assert ad.taylor(lambda x: x * (1.0 if x > 2 and x >= 3 and x < 4 and x <= 3 and x == 3
                                     and x != 2 else 2.0), 3.0, 1) == [3.0, 1.0]
+
+
+def test_a_dual_of_a_later_pass_takes_floordiv_and_mod_of_a_jet():
+    # g(x) = d/dd (x % d + d x) at d = 2 = -floor(x / d) + x (d/db a % b = -floor(a / b)):
+    # at x = 7, g = -3 + 7 = 4, g' = 1 (floor is flat). Before, the jet applied % to the
+    # later dual and lost its derivative: [7, 1, 0].
+    assert ad.taylor(lambda x: ad.derivative(lambda d: x % d + d * x, 2.0), 7.0, 2) == \
+        [4.0, 1.0, 0.0]
+    # d/dd (x // d + d x) = 0 + x
+    assert ad.taylor(lambda x: ad.derivative(lambda d: x // d + d * x, 2.0), 7.0, 2) == \
+        [7.0, 1.0, 0.0]
+
+
+def test_jets_of_one_pass_and_different_orders_combine_at_the_smaller_order():
+    from dualad.taylor.apply import Jet
+    long, short = Jet([1.0, 2.0, 3.0]), Jet([1.0, 1.0])   # 1 + 2t + 3t^2, 1 + t
+    assert (long * short).coeffs == [1.0, 3.0]             # (1 + 2t)(1 + t) = 1 + 3t + ...
+    assert (short * long).coeffs == [1.0, 3.0]
+    assert (long / short).coeffs == [1.0, 1.0]             # (1 + 2t)/(1 + t) = 1 + t + ...
+    assert (long + short).coeffs == [2.0, 3.0]
