@@ -1,4 +1,4 @@
-"""Taylor mode where the jet layer has no series of its own (dualad.taylor.jet.through_duals):
+"""Taylor mode where the jet layer has no series of its own (dualad.taylor.fallback.through_duals):
 NumPy's linear algebra, sort, max, norm, einsum, var, ufunc methods on arrays built from
 the scalar x, at orders 2-4, against mpmath.diff of the mpmath version of the function
 and Ridders' differences of the plain NumPy call; and higher orders at overflow, where

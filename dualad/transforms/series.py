@@ -9,7 +9,8 @@ import numpy as np
 
 from dualad.core.carriers import Carrier
 from dualad.core.elemental import to_mpmath
-from dualad.taylor.jet import Jet, _zero_like
+from dualad.taylor.apply import Jet
+from dualad.taylor.recurrences import _zero_like
 from dualad.core.tags import escaped, finished, new_tag, running
 from dualad.transforms._seed import check_order as _check_order
 from dualad.transforms._seed import (

@@ -13,7 +13,7 @@ from dualad.transforms._seed import (
 def derivative(f: Callable[..., Any], x, n: int = 1):
     """The n-th derivative of ``f`` at the scalar ``x`` (a dual for n = 1, Taylor mode,
     one pass of cost ~n^2, for n >= 2; a NumPy function without a series of its own,
-    such as ``np.linalg.det``, costs ~2^n there: see ``dualad.taylor.jet.through_duals``).
+    such as ``np.linalg.det``, costs ~2^n there: see ``dualad.taylor.fallback.through_duals``).
 
     ``f`` may return a number or a list/tuple/array of numbers (then the result is an
     array of derivatives). ``x`` may be an int (promoted to float), a float, a complex
