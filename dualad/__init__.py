@@ -11,17 +11,17 @@ from dualad.arrays import gathered, elementwise, dispatch  # noqa: F401,E402
 from dualad.arrays import functions as array_functions  # noqa: F401  (NumPy compositions)
 from dualad.taylor import apply as _taylor  # noqa: F401  (installs the rules on Jet; registers it)
 from dualad.table.rules import table as rules
-from dualad.stdlib import functions
+from dualad.stdlib import differentiable as functions
 from dualad import math, cmath
-from dualad.stdlib.custom import defjvp, primitive
-from dualad.stdlib.functions import sigmoid, logistic, softplus, relu, digamma, polygamma
+from dualad.stdlib.user_rules import defjvp, primitive
+from dualad.stdlib.differentiable import sigmoid, logistic, softplus, relu, digamma, polygamma
 from dualad.transforms import (
     derivative, derivatives, gradient, hessian, hvp, jacfwd, jacobian, jvp, taylor)
 from dualad.sparse.detection import jacobian_sparsity
 from dualad.sparse.colouring import color_columns, star_color
 from dualad.teach.trace import trace
 from dualad.teach.accuracy import check, error_vs_step
-from dualad.arrays.buffers import set_num_threads, get_num_threads
+from dualad.base.buffers import set_num_threads, get_num_threads
 
 __all__ = [
     "Dual", "DualArray", "rules", "math", "cmath", "functions",

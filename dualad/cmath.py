@@ -11,7 +11,7 @@ Dual((1+0j), (1+0j))
 """
 import cmath as _std
 
-from dualad.stdlib.dropin import build as _build
-from dualad.core.elemental import CMATH as _CMATH
+from dualad.stdlib.modules import build as _build
+from dualad.core.rule_path import CMATH as _CMATH
 
 globals().update(_build(_std, _CMATH))

@@ -13,7 +13,7 @@ Dual(1.0, 1.0)
 """
 import math as _std
 
-from dualad.stdlib.dropin import build as _build
-from dualad.core.elemental import MATH as _MATH
+from dualad.stdlib.modules import build as _build
+from dualad.core.rule_path import MATH as _MATH
 
 globals().update(_build(_std, _MATH))

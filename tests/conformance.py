@@ -4,7 +4,7 @@ Everything the suite tests is generated from the rule table (``dualad.table.rule
 
 * every elementwise rule, through each NumPy ufunc it implements (``rule.numpy_names``,
   e.g. ``np.sin(x)`` with ``x`` a scalar ``Dual`` or an array dual inside ``ad.jvp``), or
-  through its ``dualad.stdlib.functions`` function when NumPy has no ufunc for it (``sigmoid``),
+  through its ``dualad.stdlib.differentiable`` function when NumPy has no ufunc for it (``sigmoid``),
   at the rule's sample points (``rule.at``, ``rule.at_complex``);
 * every array function of the table (``rule.numpy_functions`` of the "array" rules), with
   the argument sets of ``ARRAY_CASES`` below, in positional and keyword form;
@@ -36,7 +36,7 @@ import numpy as np
 import pytest
 
 import dualad as ad
-from dualad.stdlib.functions import GENERIC_FUNCTIONS
+from dualad.stdlib.differentiable import GENERIC_FUNCTIONS
 
 # --- known failures ---------------------------------------------------------------------
 # Test id (fnmatch pattern) -> reason. "issue 12 item N" entries are defects a fix is
@@ -182,7 +182,7 @@ WEIGHTS = (1.0, -0.6, 0.35)   # tangent of the k-th differentiable argument
 class Elementwise:
     """One way of applying one elementwise rule, on one domain (real or complex)."""
     rule: Any
-    entry: str                 # the ufunc's name, or "generic" (dualad.stdlib.functions.<rule>)
+    entry: str                 # the ufunc's name, or "generic" (dualad.stdlib.differentiable.<rule>)
     fn: Callable               # what the test calls on duals
     plain: Callable            # the plain NumPy function (reference)
     domain: str                # "real" or "complex"

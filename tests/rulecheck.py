@@ -16,7 +16,7 @@ import math
 import mpmath
 
 from dualad import Dual
-from dualad.stdlib.functions import GENERIC_FUNCTIONS
+from dualad.stdlib.differentiable import GENERIC_FUNCTIONS
 
 DPS = 40                 # working precision of the reference
 AGREE = 10.0 ** -30      # required relative agreement at that precision (>= 30 digits)

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 import dualad as ad
-from dualad.arrays import buffers as _buffers
-from dualad.core.elemental import namespace
+from dualad.base import buffers as _buffers
+from dualad.core.rule_path import namespace
 
 LARGE = _buffers.MIN_BYTES // 8 + 10   # float64 entries: above the pooling threshold
 

@@ -3,7 +3,7 @@ with x an array dual inside ad.jvp, real and complex inputs, first and second or
 
 Generated from ``dualad.table.rules`` (see tests/conformance.py): a new rule is tested the day
 it is added. test_rules.py checks the rules' partials against mpmath on scalar duals
-through dualad.stdlib.functions; this file checks what a NumPy user calls: the ufunc dispatch,
+through dualad.stdlib.differentiable; this file checks what a NumPy user calls: the ufunc dispatch,
 the array path, complex directions (dz = 1 and dz = 1j, so non-holomorphic functions are
 covered), nested duals, ad.hessian, and that scalars and arrays agree.
 """

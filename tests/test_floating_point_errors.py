@@ -1,4 +1,4 @@
-"""NumPy's floating-point errors inside transformations (dualad.core.fpe).
+"""NumPy's floating-point errors inside transformations (dualad.base.fpe).
 
 The primal is the user's program: inside jvp/jacfwd/hessian it warns, raises under
 np.seterr(all="raise"), or calls the user's callback exactly where plain NumPy does. The
@@ -13,7 +13,7 @@ import pytest
 
 import dualad as ad
 import dualad.math as dm
-from dualad.arrays import buffers as _buffers
+from dualad.base import buffers as _buffers
 
 X0 = np.array([0.0, 1.0])
 

@@ -198,7 +198,7 @@ def test_gradient_of_a_long_vector_in_one_gathered_pass():
 @pytest.fixture
 def small_budget(monkeypatch):
     import importlib
-    passes_module = importlib.import_module("dualad.transforms._passes")
+    passes_module = importlib.import_module("dualad.transforms.engine")
     monkeypatch.setattr(passes_module, "ONE_PASS_BYTES", 8 * 50 * 50)
 
 

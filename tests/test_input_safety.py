@@ -168,7 +168,7 @@ def test_set_num_threads_refuses_tens_of_thousands_of_threads():
 
 def test_set_num_threads_accepts_a_few_per_cpu():
     import os
-    from dualad.arrays.buffers import MAX_THREADS
+    from dualad.base.buffers import MAX_THREADS
     before = ad.get_num_threads()
     assert MAX_THREADS == 4 * os.cpu_count()
     try:
@@ -262,7 +262,7 @@ def test_a_system_error_of_f_itself_is_left_alone():
 
 # --- duals that escape their transformation -----------------------------------------
 
-from dualad.core.tags import EscapedDualError  # noqa: E402
+from dualad.base.tags import EscapedDualError  # noqa: E402
 
 
 def escaped_dual(transform=None):

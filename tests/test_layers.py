@@ -1,4 +1,5 @@
-"""The package's layers depend one way: no import cycle among dualad's modules.
+"""The package's layers depend one way: no import cycle among dualad's modules, and each
+layer imports only the layers below it.
 
 Every ``import`` and ``from ... import`` in dualad/ counts, at module level and inside
 functions (a deferred import hides a cycle; it does not remove it)."""
@@ -83,13 +84,37 @@ def test_no_import_cycle():
 def test_the_graph_sees_imports_inside_functions():
     graph = import_graph()
     assert "dualad.core.number" in graph["dualad.core.operators"] or \
-        "dualad.core.number" in graph.get("dualad.core.elemental", set())
+        "dualad.core.number" in graph.get("dualad.core.rule_path", set())
     assert len(graph) > 30
+
+
+#: the layers, lowest first: a module imports only from its own layer and those before it
+#: (taylor and sparse are siblings; the public modules dualad.math/dualad.cmath sit on stdlib)
+LAYERS = ("base", "table", "core", "stdlib", "arrays", "taylor", "sparse", "transforms", "teach",
+          "cli")
+
+
+def _layer(module):
+    parts = module.split(".")
+    return LAYERS.index(parts[1]) if len(parts) > 1 and parts[1] in LAYERS else None
+
+
+def test_every_layer_imports_only_the_layers_below_it():
+    graph = import_graph()
+    upward = sorted(f"{m} -> {t}" for m, targets in graph.items() for t in targets
+                    if _layer(m) is not None and _layer(t) is not None and _layer(t) > _layer(m)
+                    and {m.split(".")[1], t.split(".")[1]} != {"taylor", "sparse"})
+    assert upward == []
+
+
+def test_every_module_is_in_a_layer():
+    outside = {m for m in import_graph() if _layer(m) is None}
+    assert outside == {"dualad", "dualad.__main__", "dualad.math", "dualad.cmath"}
 
 
 def test_the_array_layer_imports_nothing_above_it():
     """dualad.arrays knows the carriers above it (sparsity patterns, jets) only through
-    the carrier registry (dualad.core.carriers), never by importing them."""
+    the carrier registry (dualad.base.carriers), never by importing them."""
     above = ("dualad.taylor", "dualad.sparse", "dualad.teach", "dualad.transforms", "dualad.cli")
     graph = import_graph()
     found = {(m, t) for m, targets in graph.items() if m.startswith("dualad.arrays")

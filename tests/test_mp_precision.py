@@ -17,7 +17,7 @@ import pytest
 
 import dualad as ad
 from dualad import math as dm
-from dualad.stdlib.functions import GENERIC_FUNCTIONS
+from dualad.stdlib.differentiable import GENERIC_FUNCTIONS
 
 DPS = 40
 AGREE = mpmath.mpf(10) ** -35

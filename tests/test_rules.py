@@ -4,7 +4,7 @@ import pytest
 
 import dualad as ad
 from dualad import Dual
-from dualad.stdlib.functions import GENERIC_FUNCTIONS
+from dualad.stdlib.differentiable import GENERIC_FUNCTIONS
 
 import rulecheck
 

@@ -221,8 +221,8 @@ def test_pattern_of_complex_sign_holds_its_dependence():
 
 def test_a_refused_detection_leaves_the_array_layer_undeferred():
     """The array layer defers to pattern duals only while a detection runs (its hooks in
-    dualad.core.carriers.ACTIVE): a refused detection takes them off again."""
-    from dualad.core import carriers
+    dualad.base.carriers.ACTIVE): a refused detection takes them off again."""
+    from dualad.base import carriers
     from dualad.sparse.patterns import PatternBranchError, detecting
 
     def branches(u):

@@ -20,7 +20,7 @@ RULE_NAMES = {rule.name for rule in ad.rules}
 
 #: (file under dualad/, top-level definition): the only places a rule name may be tested
 ALLOWED = {
-    ("core/fpe.py", "_dispatch"),   # np.seterr's handling "log", not the rule log
+    ("base/fpe.py", "_dispatch"),   # np.seterr's handling "log", not the rule log
 }
 
 

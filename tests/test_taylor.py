@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import dualad as ad
-from dualad.stdlib.functions import GENERIC_FUNCTIONS
+from dualad.stdlib.differentiable import GENERIC_FUNCTIONS
 
 ORDER = 6
 DPS = 50

@@ -1,4 +1,4 @@
-"""Ufuncs on large arrays split across threads (dualad.arrays.buffers.call): the same bits as
+"""Ufuncs on large arrays split across threads (dualad.base.buffers.call): the same bits as
 NumPy's own single call, NumPy's broadcasting and overlap rules, the caller's floating-point
 error handling, and a working pool after fork."""
 import multiprocessing
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import dualad as ad
-from dualad.arrays import buffers as _buffers
+from dualad.base import buffers as _buffers
 
 N = 2 * _buffers.SPLIT_MIN + 3   # odd, so the parts differ in length
 

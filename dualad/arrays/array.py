@@ -37,11 +37,11 @@ import numpy as np
 from dualad.arrays import scaled as _scaled_parts
 from dualad.core.shaped import ValueShaped
 # carrier kinds above this layer that take precedence (sparsity patterns): their hooks
-# (see dualad.core.carriers.Precedence)
-from dualad.core.carriers import PRECEDENCE as _PRECEDENCE
-from dualad.core.carriers import Carrier
+# (see dualad.base.carriers.Precedence)
+from dualad.base.carriers import PRECEDENCE as _PRECEDENCE
+from dualad.base.carriers import Carrier
 from dualad.core.number import DroppedDerivative, Dual, _make
-from dualad.core.tags import check_met
+from dualad.base.tags import check_met
 
 __all__ = ["DualArray"]
 

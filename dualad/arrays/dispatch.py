@@ -26,13 +26,13 @@ from dualad.arrays.gathered import (
 from dualad.arrays.ufunc_rules import (
     FORMS as _FORMS, METHODS as _METHODS, UFUNC_BY_OBJECT as _UFUNC_BY_OBJECT,
     UFUNC_RULES as _UFUNC_RULES)
-from dualad.core import elemental
-from dualad.core import fpe as _fpe
-from dualad.core.carriers import ACTIVE as _PRECEDING, Carrier
+from dualad.core import rule_path
+from dualad.base import fpe as _fpe
+from dualad.base.carriers import ACTIVE as _PRECEDING, Carrier
 from dualad.core.number import Dual
 from dualad.table.rules import table
 
-_STATE = elemental._state
+_STATE = rule_path._state
 _ON_PRIMAL = table.primal_only
 
 
@@ -107,11 +107,11 @@ def array_ufunc(ufunc, method, inputs, kwargs):
                 # scalars only (np.sin(dual)): the scalar path with NumPy's semantics at
                 # singular points (np.log(Dual(0.0)) is -inf with NumPy's warning, not
                 # math's ValueError); it keeps mpmath values
-                return elemental.NUMPY.functions.get(rule.name, rule)(*inputs)
+                return rule_path.NUMPY.functions.get(rule.name, rule)(*inputs)
             result = None
-            if len(inputs) == 1 and type(inputs[0]) is DualArray and elemental.in_pass():
+            if len(inputs) == 1 and type(inputs[0]) is DualArray and rule_path.in_pass():
                 result = _fast_unary(rule, ufunc, inputs[0])
-            elif len(inputs) == 2 and rule in _FORMS and elemental.in_pass():
+            elif len(inputs) == 2 and rule in _FORMS and rule_path.in_pass():
                 result = _fast_binary(rule, ufunc, *inputs)
             if result is None:
                 result = elementwise(rule, ufunc, inputs)
@@ -362,7 +362,7 @@ _concatenate_by_rule = _HANDLERS[np.concatenate]
 
 def _concatenate_full(arrays, axis=0, **kwargs):
     """np.concatenate along axis 0 of one-level k-tangents and constants, directly."""
-    if kwargs or axis != 0 or not elemental.in_pass() or type(arrays) not in (list, tuple):
+    if kwargs or axis != 0 or not rule_path.in_pass() or type(arrays) not in (list, tuple):
         return None
     if any(type(x) in (list, tuple) and _holds_dual(x) for x in arrays):
         return None

@@ -3,7 +3,7 @@
 ``elementwise`` is the rule path: any elemental rule of the table on arrays and duals,
 tangents broadcast like the values, nested differentiations and the lane rule included.
 The fast paths in front of it serve the arithmetic that dominates array code inside
-transformation passes (see ``elemental.in_pass``): ``_fast_binary`` (the rules with a
+transformation passes (see ``rule_path.in_pass``): ``_fast_binary`` (the rules with a
 binary form, see ``dualad.arrays.ufunc_rules``), ``_fast_unary`` (smooth one-argument
 rules) and ``_fast_pow`` (a power by a number); they keep k-tangents scaled
 (``dualad.arrays.scaled``) and hand gathered ones to ``dualad.arrays.gathered``.
@@ -22,7 +22,7 @@ import numbers
 
 import numpy as np
 
-from dualad.arrays import buffers as _buffers
+from dualad.base import buffers as _buffers
 from dualad.arrays.gathered import _gathered_binary, _gathered_pow
 from dualad.arrays import scaled as _scaled_parts
 from dualad.arrays.array import (
@@ -32,18 +32,18 @@ from dualad.arrays.ufunc_rules import (
     F64 as _F64, FORMS as _FORMS, STAND_INS as _STAND_INS, UFUNC_BY_OBJECT as _UFUNC_BY_OBJECT,
     array_partial as _array_partial, ex as _ex, into as _into, lanes_safe as _lanes_safe,
     negative as _neg, power as _power)
-from dualad.core import elemental
-from dualad.core import fpe as _fpe
+from dualad.core import rule_path
+from dualad.base import fpe as _fpe
 # carrier kinds above this layer that take precedence (sparsity patterns): their hooks,
-# and those active now (see dualad.core.carriers.Precedence)
-from dualad.core.carriers import ACTIVE as _PRECEDING, PRECEDENCE as _PRECEDENCE
-from dualad.core.carriers import RULE_HANDLERS, register as _register_carrier
-from dualad.core.elemental import finite, kind_of, lanes
+# and those active now (see dualad.base.carriers.Precedence)
+from dualad.base.carriers import ACTIVE as _PRECEDING, PRECEDENCE as _PRECEDENCE
+from dualad.base.carriers import RULE_HANDLERS, register as _register_carrier
+from dualad.core.rule_path import finite, kind_of, lanes
 from dualad.core.number import Dual
 from dualad.core.operators import install_operators
 from dualad.table.rules import table
 
-_STATE = elemental._state
+_STATE = rule_path._state
 
 def elementwise(rule, ufunc, inputs):
     """Apply an elementwise rule to arrays/duals; tangents broadcast like the values."""
@@ -66,24 +66,24 @@ def _elementwise_values(rule, ufunc, values, tangents, key, tag, k):
     if key.startswith("dual:") and ufunc not in _UFUNC_BY_OBJECT:
         # nested duals: a kernel (scipy.special's ufuncs, dualad's own NumPy kernels) would
         # see the inner dual as a plain array; the rule is applied again at that level
-        ans = _fpe.passing(elemental.GENERIC.functions[rule.name], *values)
+        ans = _fpe.passing(rule_path.GENERIC.functions[rule.name], *values)
     elif key.startswith("dual:"):
         ans = _fpe.passing(ufunc, *values)
     else:
         ans = _STAND_INS.get(ufunc, ufunc)(*values)   # primal
     shape = _tshape(np.shape(ans), k)
-    if rule.complex_jvp is not None and (elemental.nonholomorphic(rule, key, tangents) or any(
-            elemental.has_complex(v) for v in values)):
+    if rule.complex_jvp is not None and (rule_path.nonholomorphic(rule, key, tangents) or any(
+            rule_path.has_complex(v) for v in values)):
         with np.errstate(divide="ignore", invalid="ignore"):
             tangent = rule.complex_jvp(values, ans, tangents, k)
     elif rule.kind == "constant":
         return wrap(ans, np.zeros(shape), tag, k)
     elif rule.jvp is not None:
         tangent = rule.jvp(values, ans, tangents)
-    elif elemental.in_pass():
+    elif rule_path.in_pass():
         tangent = _sum_of_terms(rule, values, ans, tangents, key, k)
     else:   # the primal warns as NumPy does; its partials do not
-        with elemental.quiet_partials():
+        with rule_path.quiet_partials():
             tangent = _sum_of_terms(rule, values, ans, tangents, key, k)
     if np.shape(tangent) != shape:
         tangent = np.broadcast_to(tangent, shape)
@@ -96,7 +96,7 @@ def _sum_of_terms(rule, values, ans, tangents, key, k):
     for i, t in enumerate(tangents):
         if t is None:
             continue
-        p = elemental.partial(rule, i, values, ans, key)
+        p = rule_path.partial(rule, i, values, ans, key)
         term = t if type(p) in (int, float) and p == 1 else lanes(p, t, k)
         tangent = term if tangent is None else tangent + term
     return tangent
@@ -122,7 +122,7 @@ def _operand(x):
 
 
 # Fast paths for the arithmetic that dominates array code, used inside transformation
-# passes (see elemental.in_pass): same-shaped operands of one tag, or one constant.
+# passes (see rule_path.in_pass): same-shaped operands of one tag, or one constant.
 # They return None when they do not apply, and the rule path takes over; also when a
 # partial is not finite, so that the rule path applies the lane rule.
 
@@ -176,7 +176,7 @@ def _t_quotient(va, ta, vb, tb, ans, k):
     return (ta - _ex(ans, k) * tb) / _ex(vb, k)
 
 
-# Large float64 results go into recycled buffers (see dualad.arrays.buffers): a fresh array of
+# Large float64 results go into recycled buffers (see dualad.base.buffers): a fresh array of
 # megabytes costs more in page faults than the arithmetic that fills it. ``own``: the
 
 
@@ -277,7 +277,7 @@ def _fast_unary(rule, ufunc, x):
 
 def _complex_tangent(x):
     """Whether the tangent of ``x`` is complex, looked up without building a lazy one."""
-    return any(elemental.has_complex(p) for p in x.stored()[1:])
+    return any(rule_path.has_complex(p) for p in x.stored()[1:])
 
 
 def _array_rule(rule, args, flavour):
@@ -315,7 +315,7 @@ def __pow__(self, other):
         other = _as_array_operand(other)
     if self.cols is not None and type(other) in (int, float) and other != 0:
         return _gathered_pow(self, other)
-    if elemental.in_pass():
+    if rule_path.in_pass():
         out = _fast_pow(self, other)
         if out is not None:
             return out

@@ -8,14 +8,14 @@ import inspect
 
 import numpy as np
 
-from dualad.core import fpe as _fpe
-from dualad.core.carriers import ACTIVE as _PRECEDING, Carrier
+from dualad.base import fpe as _fpe
+from dualad.base.carriers import ACTIVE as _PRECEDING, Carrier
 from dualad.arrays.array import DualArray, _as_operand, _holds_dual, _make_array, _primal, wrap
 from dualad.arrays.dispatch import _HANDLERS, apply_array_rule, implements
 from dualad.arrays.elementwise import elementwise
 from dualad.table.array_rules import outer_compose
-from dualad.stdlib.functions import GENERIC_FUNCTIONS
-from dualad.table.kernels import np_round
+from dualad.stdlib.differentiable import GENERIC_FUNCTIONS
+from dualad.table.primals import np_round
 from dualad.core.number import Dual
 from dualad.table.rules import table
 

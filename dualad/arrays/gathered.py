@@ -25,12 +25,12 @@ from dualad.arrays.array import (
 from dualad.arrays.ufunc_rules import (
     F64 as _F64, FORMS as _FORMS, STAND_INS as _STAND_INS, array_partial as _array_partial,
     ex as _ex, lanes_safe as _lanes_safe, power as _power)
-from dualad.core import elemental
-from dualad.core import fpe as _fpe
-from dualad.core.carriers import Carrier
-from dualad.core.elemental import finite, kind_of, lanes
+from dualad.core import rule_path
+from dualad.base import fpe as _fpe
+from dualad.base.carriers import Carrier
+from dualad.core.rule_path import finite, kind_of, lanes
 from dualad.core.number import Dual, _make
-from dualad.core.tags import check_met
+from dualad.base.tags import check_met
 
 #: most gathered columns kept before the tangent is scattered into a full one
 GATHERED_MAX = 16
@@ -212,7 +212,7 @@ def _gathered_unary_value(rule, ufunc, x, plain):
     if type(v) is np.ndarray:
         p = _array_partial(rule)(v, ans)
     else:
-        p = elemental.partial(rule, 0, [v], ans, kind_of([v]))
+        p = rule_path.partial(rule, 0, [v], ans, kind_of([v]))
     return _gathered_array(ans, x.cols, _rescale(p, x.vals), x.tag, x.k)
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dualad.core.elemental import finite, lanes
+from dualad.core.rule_path import finite, lanes
 
 _F64 = np.dtype(np.float64)
 

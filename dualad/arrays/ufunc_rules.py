@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from dualad.arrays import buffers as _buffers
-from dualad.core import elemental
-from dualad.core.elemental import finite
+from dualad.base import buffers as _buffers
+from dualad.core import rule_path
+from dualad.core.rule_path import finite
 from dualad.table.rules import table
 
 F64 = np.dtype(np.float64)
@@ -38,7 +38,7 @@ STAND_INS = {kernel.ufunc: kernel for kernel in (rule.impl.get("numpy") for rule
 #: (ufunc name, method) -> the array function computing it: ("add", "reduce") -> np.sum
 METHODS = {(name, method): func for name, rule in UFUNC_RULES.items()
            for method, func in rule.methods.items()}
-NUMPY_NAMESPACE = elemental.namespace("numpy")
+NUMPY_NAMESPACE = rule_path.namespace("numpy")
 
 
 def _form(rule):
@@ -76,7 +76,7 @@ _ARRAY_PARTIALS: dict = {}
 
 def array_partial(rule):
     """The rule's partial for the array fast path: its temporaries go into recycled
-    buffers (see dualad.arrays.buffers.compile_expression)."""
+    buffers (see dualad.base.buffers.compile_expression)."""
     d = _ARRAY_PARTIALS.get(rule.name)
     if d is not None:
         return d
@@ -104,7 +104,7 @@ def ex(v, k):
     return v[..., None]
 
 
-# Large float64 results go into recycled buffers (see dualad.arrays.buffers): a fresh array
+# Large float64 results go into recycled buffers (see dualad.base.buffers): a fresh array
 # of megabytes costs more in page faults than the arithmetic that fills it. ``own``: the
 # first operand is a temporary of the caller's, to be written over.
 

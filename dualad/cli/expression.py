@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 import mpmath
 
-from dualad.stdlib import functions as _functions
+from dualad.stdlib import differentiable as _functions
 from dualad import math as _math
 from dualad.table.rules import table
 
@@ -151,7 +151,7 @@ def _eval(node, env):
 
 def _primal(v):
     """The number inside a dual (or a recording number of ``dualad trace``)."""
-    from dualad.core.carriers import Carrier
+    from dualad.base.carriers import Carrier
     while isinstance(v, Carrier):
         v = v.value
     return v

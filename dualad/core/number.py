@@ -7,7 +7,7 @@ scalars; a value may itself be a dual of a lower tag (nested differentiation).
 
 This class is the hottest code in the package. Its operators handle the common case
 (same tag, numbers) inline and send everything else (mixed tags, NaN-guarded lanes,
-exotic operands) to ``dualad.core.elemental.apply`` with the operator's rule from the table.
+exotic operands) to ``dualad.core.rule_path.apply`` with the operator's rule from the table.
 
 >>> from dualad import Dual
 >>> x = Dual(3.0)            # tangent 1: d/dx
@@ -26,9 +26,9 @@ from copy import deepcopy as _deepcopy
 import mpmath
 import numpy as np
 
-from dualad.core.carriers import Carrier
-from dualad.core.errors import DroppedDerivative, refusals  # noqa: F401  (refusals: re-exported)
-from dualad.core.tags import TRANSFORM_BASE, new_user_tag
+from dualad.base.carriers import Carrier
+from dualad.base.errors import DroppedDerivative, refusals  # noqa: F401  (refusals: re-exported)
+from dualad.base.tags import TRANSFORM_BASE, new_user_tag
 
 __all__ = ["Dual"]
 

@@ -2,7 +2,7 @@
 
 Each rule of the table with an operator ``symbol`` (``+ - * / ** % //``, unary ``-`` and
 ``+``) gives ``Dual`` that operator and its reflected form: the rule applied by
-``dualad.core.elemental.apply`` on the general path. The hottest ones (``+ - * / **`` and
+``dualad.core.rule_path.apply`` on the general path. The hottest ones (``+ - * / **`` and
 ``abs``) first try an inline fast path for the common case, same tag and plain numbers;
 everything else (mixed tags, NaN-guarded lanes, exotic operands) goes to the rule.
 ``install`` puts them on the class; ``install_operators`` puts the operator table on
@@ -19,8 +19,8 @@ import operator as _op
 import mpmath
 import numpy as np
 
-from dualad.core.carriers import SCALARS
-from dualad.core.elemental import GENERIC, OPERATOR, apply, finite
+from dualad.base.carriers import SCALARS
+from dualad.core.rule_path import GENERIC, OPERATOR, apply, finite
 from dualad.core.number import Dual, _make, _zeros_like
 from dualad.table.rules import table
 

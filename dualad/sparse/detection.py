@@ -3,7 +3,7 @@
 Each input entry depends on itself; ``f``'s outputs carry the rows of the Jacobian's
 pattern. The detection is global, as a global tracer's: it looks at no number, so the
 pattern holds for every input of those shapes. While one runs, the array layer hands
-every operation on a pattern value to the hooks registered here (``dualad.core.carriers``).
+every operation on a pattern value to the hooks registered here (``dualad.base.carriers``).
 """
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from typing import Any, Callable
 import numpy as np
 
 from dualad.arrays import array as _arrays
-from dualad.core import carriers as _carriers
-from dualad.core import elemental
+from dualad.base import carriers as _carriers
+from dualad.core import rule_path
 from dualad.core import number as _number
 from dualad.core.number import Dual, _make
-from dualad.core.tags import new_tag, running
+from dualad.base.tags import new_tag, running
 from dualad.sparse.patterns import (
     PatternArray, PatternRow, _N_INPUTS, _elementwise, _empty, _mask_rows, _scipy_sparse,
     _wrap, compare, condition, constant_like, has_pattern, observed, refuse,
@@ -45,7 +45,7 @@ def jacobian_sparsity(f: Callable[..., Any], x, argnums: int = 0, *, sparse: boo
     array([[ True,  True, False],
            [False,  True,  True]])
     """
-    from dualad.core.errors import check_callable
+    from dualad.base.errors import check_callable
     check_callable(f, "jacobian_sparsity")
     args = x if isinstance(x, tuple) else (x,)
     pattern = detect(f, args, argnums)
@@ -78,9 +78,9 @@ def detect(f, args, argnums, who="jacobian_sparsity"):
             for i, a in enumerate(args)]
     _N_INPUTS.append(n)
     _carriers.ACTIVE.append(_PRECEDENCE)   # the array layer defers pattern duals to us
-    from dualad.core.errors import plain_errors
+    from dualad.base.errors import plain_errors
     try:
-        with elemental.transformation_pass(), running(tag):
+        with rule_path.transformation_pass(), running(tag):
             out = plain_errors(f, who)(*call)
     finally:
         _carriers.ACTIVE.pop()
@@ -136,7 +136,7 @@ _number._PatternRow, _number._pattern_compare, _number._pattern_refuse, _number.
     = PatternRow, condition, refuse, truth
 
 
-# The array layer knows pattern duals only through these hooks (dualad.core.carriers):
+# The array layer knows pattern duals only through these hooks (dualad.base.carriers):
 # while a detection runs it hands them every operation on a pattern dual.
 _PRECEDENCE = _carriers.Precedence(
     claims=has_pattern, ufunc=_pattern_ufunc, function=_pattern_function,

@@ -24,9 +24,9 @@ import sys
 
 import numpy as np
 
-from dualad.core import elemental
+from dualad.core import rule_path
 from dualad.core.shaped import ValueShaped
-from dualad.core.carriers import Carrier
+from dualad.base.carriers import Carrier
 from dualad.core.operators import install_operators
 from dualad.core.number import DroppedDerivative, Dual, _make
 from dualad.table.rules import table
@@ -393,7 +393,7 @@ def _elementwise(rule, ufunc, inputs):
     if not tangent:   # values: the union over the differentiable arguments, never masked
         # off the real line a piecewise constant rule may move (sign z = z/|z|)
         moving = range(len(inputs)) if rule.complex_jvp is not None and any(
-            elemental.has_complex(v) for v in values + [ans]) else \
+            rule_path.has_complex(v) for v in values + [ans]) else \
             _differentiable_args(rule, len(inputs))
         parts = [broadcast[i] for i in moving if broadcast[i] is not None]
         return _wrap(ans, _union(parts, ans.size, n), n, tag)

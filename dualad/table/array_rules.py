@@ -17,7 +17,7 @@ import string
 
 import numpy as np
 
-from dualad.core.carriers import lift
+from dualad.base.carriers import lift
 
 # --- helpers for the trailing direction axis ---------------------------------------
 

@@ -55,7 +55,7 @@ def _where(rule) -> str:
         places.append(f"cmath.{rule.cmath}")
     places += [f"np.{name}" for name in rule.numpy_names]
     if not places:
-        places.append(f"dualad.stdlib.functions.{rule.name}")
+        places.append(f"dualad.stdlib.differentiable.{rule.name}")
     return ", ".join(places)
 
 

@@ -154,5 +154,5 @@ class RuleTable:
         return [r for r in self if getattr(r, module) == name]
 
 
-# Filled by dualad.stdlib.functions: rule name -> generic differentiable function.
+# Filled by dualad.stdlib.differentiable: rule name -> generic differentiable function.
 _functions: dict[str, Callable[..., Any]] = {}

@@ -30,7 +30,7 @@ import numpy as np
 
 from dualad.table import array_rules as ar
 from dualad.table import linalg_rules as la
-from dualad.table import kernels as k
+from dualad.table import primals as k
 from dualad.table.rule import BACKENDS, Rule, RuleTable
 
 __all__ = ["Rule", "RuleTable", "table"]

@@ -38,10 +38,10 @@ import re
 import mpmath
 import numpy as np
 
-from dualad.core import elemental
-from dualad.core.carriers import Carrier, register as _register_carrier
+from dualad.core import rule_path
+from dualad.base.carriers import Carrier, register as _register_carrier
 from dualad.core.operators import install_operators
-from dualad.core.tags import check_met
+from dualad.base.tags import check_met
 from dualad.table.rules import table
 from dualad.taylor.fallback import _first_order, through_duals
 from dualad.taylor.jet import Jet, _compare, _defers, _series, _series_of, _to_complex
@@ -65,7 +65,7 @@ def _uses_ans(rule) -> bool:
 
 def apply_rule(rule, args, flavour=None):
     """The rule applied to jets (and constants): a jet of the same order. Its coefficient
-    0 is the primal with ``flavour``'s semantics, as for a dual (``elemental.NUMPY`` for
+    0 is the primal with ``flavour``'s semantics, as for a dual (``rule_path.NUMPY`` for
     a ufunc: ``np.exp`` of 800 is inf, with NumPy's warning); a rule without a series
     of its own runs on nested duals (``through_duals``)."""
     if rule in _REDUCTIONS:
@@ -80,13 +80,13 @@ def apply_rule(rule, args, flavour=None):
     moving = [type(a) is Jet and a.tag == tag for a in args]
     if rule.jvp is not None or rule.kind not in ("smooth", "constant") or (
             rule.complex_jvp is not None and any(
-                elemental.has_complex(c) for s in series for c in s)):
+                rule_path.has_complex(c) for s in series for c in s)):
         # a complex coefficient, even on a real primal, leaves the real line (|z|, sign z)
         return through_duals(_first_order(rule, flavour), args, {}, f"{rule.name}()")
-    if flavour is elemental.CMATH and rule.complex_args:
+    if flavour is rule_path.CMATH and rule.complex_args:
         series = [[_to_complex(c) for c in s] for s in series]
     if any(_is_mp(s[0]) for s in series):   # constants join at the working precision
-        constants = elemental.promote_constants(rule, [s[0] for s in series])
+        constants = rule_path.promote_constants(rule, [s[0] for s in series])
         series = [s if m else [c] + s[1:] for s, m, c in zip(series, moving, constants)]
     value = _call(rule, [s[0] for s in series], flavour)
     if rule.kind == "constant" or order == 0:
@@ -122,10 +122,10 @@ def _in_ieee(flavour, arrays, extend, *args):
     try:
         with np.errstate(all="ignore") if arrays else _LOUD:
             return extend(*args)
-    except (elemental._ARITH_ERRORS if flavour is elemental.NUMPY else ArithmeticError):
-        if elemental.ieee_mode():
+    except (rule_path._ARITH_ERRORS if flavour is rule_path.NUMPY else ArithmeticError):
+        if rule_path.ieee_mode():
             raise
-        with np.errstate(all="ignore"), elemental.ieee_arithmetic():
+        with np.errstate(all="ignore"), rule_path.ieee_arithmetic():
             return extend(*args)
 
 
@@ -133,16 +133,16 @@ def _call(rule, values, flavour):
     """The primal on the order-0 coefficients, with the flavour's semantics (mpmath values
     stay mpmath even under dualad.math, as for duals; arrays follow NumPy, as for
     ``DualArray``)."""
-    key = elemental.kind_of(values)
+    key = rule_path.kind_of(values)
     if flavour is None or rule.name not in flavour.functions or key == "numpy":
-        flavour = elemental.GENERIC   # arrays: NumPy's elementwise semantics, as array duals
-    return elemental.primal(rule, values, flavour, key)
+        flavour = rule_path.GENERIC   # arrays: NumPy's elementwise semantics, as array duals
+    return rule_path.primal(rule, values, flavour, key)
 
 
 def _generic(rule, series, moving, value, order, tag):
     """y_k = (1/k) sum_i sum_{j=1..k} j x_{i,j} [d rule / d x_i]_{k-j}."""
-    key = "dual:" + elemental.kind_of([_primal(s[0]) for s in series])
-    ns = elemental.namespace(key)
+    key = "dual:" + rule_path.kind_of([_primal(s[0]) for s in series])
+    ns = rule_path.namespace(key)
     out = [value]
     if not _uses_ans(rule):
         truncated = [Jet(s[:order], tag) if m else s[0] for s, m in zip(series, moving)]
@@ -248,7 +248,7 @@ def apply_reduction(rule, items):
         raise TypeError(f"{rule.name}(): no Taylor rule")
     items = list(items)
     if any(_is_mp(v) for v in items):   # constants join at the working precision
-        items = [elemental.to_mpmath(v) for v in items]
+        items = [rule_path.to_mpmath(v) for v in items]
     return compose(items)
 
 # --- installed on Jet: what applies rules -------------------------------------------------
@@ -351,7 +351,7 @@ def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
             return ufunc(*[_primal(x) for x in inputs])
         rule = _UFUNC_RULES.get(ufunc.__name__)
         if rule is not None:
-            return apply_rule(rule, inputs, elemental.NUMPY)
+            return apply_rule(rule, inputs, rule_path.NUMPY)
     # reduce, accumulate, keyword arguments, a ufunc without a rule: the dual layer's
     return through_duals(getattr(ufunc, method), inputs, kwargs,
                          f"numpy.{ufunc.__name__}" + (f".{method}" if method != "__call__"

@@ -10,9 +10,9 @@ import contextlib
 import math
 
 from dualad.arrays.array import wrap
-from dualad.core import elemental
-from dualad.core.carriers import Carrier
-from dualad.core.tags import new_tag, running
+from dualad.core import rule_path
+from dualad.base.carriers import Carrier
+from dualad.base.tags import new_tag, running
 from dualad.taylor.jet import Jet, _series
 from dualad.taylor.recurrences import _primal, _zero_like
 
@@ -126,8 +126,8 @@ def _of(x, tag) -> bool:
 def _first_order(rule, flavour):
     """The first-order layer's function of ``rule`` with ``flavour``'s semantics (it takes
     scalar and array duals alike)."""
-    fn = (flavour or elemental.GENERIC).functions.get(rule.name) or \
-        elemental.GENERIC.functions.get(rule.name)
+    fn = (flavour or rule_path.GENERIC).functions.get(rule.name) or \
+        rule_path.GENERIC.functions.get(rule.name)
     if fn is None:
         raise TypeError(f"{rule.name}(): no Taylor rule for a {rule.kind} function")
     return fn

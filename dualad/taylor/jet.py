@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from dualad.core import elemental
+from dualad.core import rule_path
 from dualad.core import number as _number
-from dualad.core.carriers import Carrier
+from dualad.base.carriers import Carrier
 from dualad.taylor.recurrences import _primal, _zero_like
 
 __all__ = ["Jet"]
@@ -138,7 +138,7 @@ def _to_complex(c):
     """A coefficient promoted to complex, as the cmath flavour promotes its arguments."""
     if type(c) is Jet:
         return c._new([_to_complex(v) for v in c.coeffs])
-    return elemental.to_complex(c)
+    return rule_path.to_complex(c)
 
 
 def _series_of(p, order, tag):

@@ -15,8 +15,8 @@ import numbers
 import mpmath
 import numpy as np
 
-from dualad.core import elemental
-from dualad.core.carriers import Carrier
+from dualad.core import rule_path
+from dualad.base.carriers import Carrier
 from dualad.table.rules import table
 
 
@@ -70,9 +70,9 @@ def _over(x, d):
     try:
         return x / d
     except ZeroDivisionError as error:
-        if not elemental.ieee_mode():
+        if not rule_path.ieee_mode():
             raise
-        return elemental._ieee(np.divide, (x, d), elemental.kind_of((x, d)), error)
+        return rule_path._ieee(np.divide, (x, d), rule_path.kind_of((x, d)), error)
 
 
 def _weighted(a, p, k):
@@ -82,11 +82,11 @@ def _weighted(a, p, k):
     total = a[1] * p[k - 1]
     for j in range(2, k + 1):
         total = total + j * a[j] * p[k - j]
-    if (type(total) is float and total - total == 0) or elemental.finite(total):
+    if (type(total) is float and total - total == 0) or rule_path.finite(total):
         return total / k
-    total = elemental.lanes(p[k - 1], a[1])
+    total = rule_path.lanes(p[k - 1], a[1])
     for j in range(2, k + 1):
-        total = total + j * elemental.lanes(p[k - j], a[j])
+        total = total + j * rule_path.lanes(p[k - j], a[j])
     return total / k
 
 
@@ -132,7 +132,7 @@ def _pow_const(a, r, c0=None, odd=False):
         one = [_zero_like(a[0]) + 1] + [_zero_like(a[0])] * (n - 1)
         return _div(one, _pow_const(a, -r))
     if _is_mp(a[0]):
-        r = elemental.to_mpmath(r)   # r - (k - 1) at the working precision, not in double
+        r = rule_path.to_mpmath(r)   # r - (k - 1) at the working precision, not in double
 
     def regular():
         a0 = a[0]

@@ -27,7 +27,7 @@ import mpmath
 import numpy as np
 
 from dualad.core.number import Dual
-from dualad.core.tags import new_tag, running
+from dualad.base.tags import new_tag, running
 
 __all__ = ["check", "error_vs_step", "Report", "StepSweep"]
 
@@ -362,7 +362,7 @@ def check(f: Callable[..., Any], x, *, step: float | None = None, dps: int = 50)
     ``step`` adds forward and central differences with that step to the defaults
     (``sqrt(eps)`` and ``eps^(1/3)``, scaled by ``max(1, |x|)``).
     """
-    from dualad.transforms._seed import check_callable
+    from dualad.transforms.seeding import check_callable
     check_callable(f, "check")
     if isinstance(dps, bool) or not isinstance(dps, int) or dps < 20:
         raise ValueError(f"check: dps must be an int >= 20, got {dps!r}")
@@ -496,7 +496,7 @@ def error_vs_step(f: Callable[..., Any], x: float, steps=None, dps: int = 50) ->
     True
     """
     from dualad.transforms import derivative
-    from dualad.transforms._seed import as_scalar, check_callable
+    from dualad.transforms.seeding import as_scalar, check_callable
     check_callable(f, "error_vs_step")
     x = as_scalar(x, "error_vs_step")
     if isinstance(x, (complex, np.complexfloating)):

@@ -28,12 +28,12 @@ from typing import Any, Callable
 
 import numpy as np
 
-from dualad.core import elemental
-from dualad.core.carriers import Carrier, register as _register_carrier
+from dualad.core import rule_path
+from dualad.base.carriers import Carrier, register as _register_carrier
 from dualad.core.number import DroppedDerivative
 from dualad.core.operators import install_operators
 from dualad.table.rules import Rule, table
-from dualad.core.tags import check_met
+from dualad.base.tags import check_met
 
 from dualad.teach.tables import Row, Trace
 
@@ -152,17 +152,17 @@ class _Tracer:
                     for i, a in enumerate(args)]
         tangents = [a.row.tangent if isinstance(a, Traced) else None for a in args]
         complex_linear = True
-        if rule.jvp is not None or elemental.nonholomorphic(rule, elemental.kind_of(values),
+        if rule.jvp is not None or rule_path.nonholomorphic(rule, rule_path.kind_of(values),
                                                             tangents):
             # not holomorphic (|z|, phase, ...): no partial times a complex tangent serves
             tangent = (rule.jvp or rule.complex_jvp)(values, ans, tangents)
-            complex_linear = not any(elemental.has_complex(v) for v in values + tangents
+            complex_linear = not any(rule_path.has_complex(v) for v in values + tangents
                                      if v is not None)
         else:
             tangent = 0.0
             for a, p in zip(args, partials):
                 if isinstance(a, Traced):
-                    tangent = tangent + elemental.lanes(p, a.row.tangent)
+                    tangent = tangent + rule_path.lanes(p, a.row.tangent)
         if self.rounding is not None:   # a table computed by hand: round every value
             ans, tangent = round(ans, self.rounding), round(tangent, self.rounding)
         self.steps += 1
@@ -183,8 +183,8 @@ class _Tracer:
             unit = [None] * len(values)
             unit[i] = 1.0
             return jvp(values, ans, unit)
-        key = elemental.kind_of(values)
-        return elemental.partial(rule, i, values, ans, key)
+        key = rule_path.kind_of(values)
+        return rule_path.partial(rule, i, values, ans, key)
 
 
 def _traced_rule(rule, args, flavour):
@@ -216,8 +216,8 @@ def trace(f: Callable[..., Any], *args, wrt: int | str = 0, digits: int = 4,
     v2 = v1 * v0 = 1.8186 | v̇2 = v0·v̇1 + v1·v̇0 =  0.0770
     y = v2       = 1.8186 | ẏ = v̇2              =  0.0770
     """
-    from dualad.core.errors import check_callable, plain_errors
-    from dualad.core.tags import new_tag, running
+    from dualad.base.errors import check_callable, plain_errors
+    from dualad.base.tags import new_tag, running
     check_callable(f, "trace")
     names = _argument_names(f, len(args))
     if isinstance(wrt, str):

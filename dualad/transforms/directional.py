@@ -7,10 +7,10 @@ from typing import Any, Callable
 import numpy as np
 
 from dualad.arrays.array import DualArray, wrap
-from dualad.transforms._tree import flatten, unflatten
-from dualad.core.elemental import transformation_pass
-from dualad.core.tags import new_tag, running
-from dualad.transforms._seed import (
+from dualad.transforms.pytrees import flatten, unflatten
+from dualad.core.rule_path import transformation_pass
+from dualad.base.tags import new_tag, running
+from dualad.transforms.seeding import (
     as_array, as_scalar, as_vector, check_callable, is_sequence, pack_like, plain_errors,
     primal_of, seed, tangent_of, to_array)
 

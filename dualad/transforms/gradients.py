@@ -7,12 +7,12 @@ import mpmath
 import numpy as np
 
 from dualad.arrays.array import DualArray
-from dualad.core.elemental import transformation_pass
+from dualad.core.rule_path import transformation_pass
 from dualad.core.number import Dual
-from dualad.core.tags import new_tag, running
-from dualad.transforms._passes import jacobian_at
-from dualad.transforms._seed import check_chunk, check_chunk_size
-from dualad.transforms._seed import (
+from dualad.base.tags import new_tag, running
+from dualad.transforms.engine import jacobian_at
+from dualad.transforms.seeding import check_chunk, check_chunk_size
+from dualad.transforms.seeding import (
     _is_complex, as_scalar, as_vector, check_callable, is_array, is_sequence, one_like, pack_like,
     plain_errors, seed, tangent_of)
 

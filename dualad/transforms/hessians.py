@@ -4,8 +4,8 @@ from __future__ import annotations
 import numbers
 from typing import Any, Callable
 
-from dualad.transforms._seed import check_callable
-from dualad.transforms._passes import jacobian_at
+from dualad.transforms.seeding import check_callable
+from dualad.transforms.engine import jacobian_at
 from dualad.transforms.gradients import gradient, gradient_in
 from dualad.transforms.directional import jvp
 from dualad.transforms.sparse import sparse_hessian

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from dualad.transforms._passes import CHUNK_BYTES, check_argnums, jacobian_at  # noqa: F401
-from dualad.transforms._seed import check_callable, check_chunk_size, plain_errors
+from dualad.transforms.engine import CHUNK_BYTES, check_argnums, jacobian_at  # noqa: F401
+from dualad.transforms.seeding import check_callable, check_chunk_size, plain_errors
 from dualad.transforms.sparse import sparse_jacfwd
 
 

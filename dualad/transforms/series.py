@@ -7,13 +7,13 @@ from typing import Any, Callable
 import mpmath
 import numpy as np
 
-from dualad.core.carriers import Carrier
-from dualad.core.elemental import to_mpmath
+from dualad.base.carriers import Carrier
+from dualad.core.rule_path import to_mpmath
 from dualad.taylor.apply import Jet
 from dualad.taylor.recurrences import _zero_like
-from dualad.core.tags import escaped, finished, new_tag, running
-from dualad.transforms._seed import check_order as _check_order
-from dualad.transforms._seed import (
+from dualad.base.tags import escaped, finished, new_tag, running
+from dualad.transforms.seeding import check_order as _check_order
+from dualad.transforms.seeding import (
     as_array, as_scalar, as_vector, check_callable, is_array, plain_errors, to_array)
 
 

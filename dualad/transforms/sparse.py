@@ -8,8 +8,8 @@ import numpy as np
 from dualad.sparse import colouring
 from dualad.sparse.detection import detect
 from dualad.sparse.patterns import _scipy_sparse
-from dualad.transforms._seed import check_callable
-from dualad.transforms._passes import jacobian_at
+from dualad.transforms.seeding import check_callable
+from dualad.transforms.engine import jacobian_at
 from dualad.transforms.gradients import gradient_in
 
 

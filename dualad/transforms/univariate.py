@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from dualad.core.elemental import transformation_pass
-from dualad.core.tags import new_tag, running
-from dualad.transforms._seed import check_order
-from dualad.transforms._seed import (
+from dualad.core.rule_path import transformation_pass
+from dualad.base.tags import new_tag, running
+from dualad.transforms.seeding import check_order
+from dualad.transforms.seeding import (
     as_scalar, check_callable, one_like, plain_errors, seed, tangent_of, to_array)
 
 

@@ -16,11 +16,11 @@ import mpmath
 import numpy as np
 
 from dualad.arrays.array import DualArray, wrap
-from dualad.core.carriers import Carrier
-from dualad.core.elemental import to_mpmath
-from dualad.core.errors import check_callable, plain_errors  # noqa: F401  (used by the front ends)
+from dualad.base.carriers import Carrier
+from dualad.core.rule_path import to_mpmath
+from dualad.base.errors import check_callable, plain_errors  # noqa: F401  (used by the front ends)
 from dualad.core.number import Dual, _make
-from dualad.core.tags import escaped, finished
+from dualad.base.tags import escaped, finished
 
 _MP = (mpmath.mpf, mpmath.mpc)
 

@@ -16,10 +16,10 @@ from typing import Any, Callable
 
 import mpmath
 
-from dualad.table import kernels
-from dualad.core.elemental import Flavour, apply, to_complex
-from dualad.core.carriers import Carrier, apply_rule as apply_carrier_rule
-from dualad.stdlib.functions import differentiable
+from dualad.table import primals
+from dualad.core.rule_path import Flavour, apply, to_complex
+from dualad.base.carriers import Carrier, apply_rule as apply_carrier_rule
+from dualad.stdlib.differentiable import differentiable
 from dualad.core.number import Dual, _make, _zeros_like
 from dualad.table.rules import Rule, table
 
@@ -137,7 +137,7 @@ def _modf(rule_function: Callable, std: Callable) -> Callable:
         if isinstance(v, Dual):
             fractional, integral = modf(v)
         elif isinstance(v, mpmath.mpf):
-            integral = kernels.mp_trunc(v)
+            integral = primals.mp_trunc(v)
             fractional = v - integral
         else:
             fractional, integral = std(v)

@@ -10,7 +10,7 @@ A carrier with machinery of its own registers once (``register``):
 
 - ``apply_rule(rule, args, flavour)`` applies an elemental rule when one of ``args`` is
   of its type (the highest tag among such arguments decides); the scalar ``Dual`` needs
-  none, the rule path (``dualad.core.elemental.apply``) is its machinery;
+  none, the rule path (``dualad.core.rule_path.apply``) is its machinery;
 - ``scalar=True``: a scalar ``Dual`` may hold it as its primal (a jet of an outer level);
 - ``lift(array, like)``, of the array carrier: a plain array as a carrier of ``like``'s
   differentiation (so that tangent maps low in the layers can store duals into arrays);
@@ -80,7 +80,7 @@ def register(cls: type, *, apply_rule: Callable | None = None, scalar: bool = Fa
     (for the array carrier) how a plain array becomes one (``lift``), and (for a kind
     above the array layer) how the array layer defers to it (``precedence``)."""
     if not issubclass(cls, Carrier):
-        raise TypeError(f"dualad: {cls.__name__} must derive from dualad.core.carriers.Carrier")
+        raise TypeError(f"dualad: {cls.__name__} must derive from dualad.base.carriers.Carrier")
     if apply_rule is not None:
         RULE_HANDLERS[cls] = apply_rule
     if scalar:

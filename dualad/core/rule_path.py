@@ -24,11 +24,11 @@ import threading
 import mpmath
 import numpy as np
 
-from dualad.core import fpe as _fpe
-from dualad.core.carriers import Carrier
+from dualad.base import fpe as _fpe
+from dualad.base.carriers import Carrier
 from dualad.core.number import Dual, _make, _zeros_like
 from dualad.table.rules import Rule
-from dualad.core.tags import check_met
+from dualad.base.tags import check_met
 
 __all__ = ["apply", "lanes", "Flavour", "OPERATOR", "GENERIC", "MATH", "CMATH", "NUMPY"]
 
@@ -175,7 +175,7 @@ def namespace(key: str) -> dict:
     ns = {"__builtins__": {}}
     ns.update(_MP_CONSTANTS if base in ("mpf", "mpc") else _FLOAT_CONSTANTS)
     if key.startswith("dual:"):
-        ns.update(GENERIC.functions)   # the differentiable functions (dualad.stdlib.functions)
+        ns.update(GENERIC.functions)   # the differentiable functions (dualad.stdlib.differentiable)
         ns["where"] = _where
     else:
         ns.update({r.name: r.impl[base] for r in table if base in r.impl})
@@ -327,7 +327,7 @@ class ieee_arithmetic:
 # guard computes products it then discards: warnings from those are not the user's. A
 # transformation runs f once per pass inside ``transformation_pass``: dualad's own
 # floating-point errors are ignored for the whole pass, the primal's are handled as the
-# caller asked (see dualad.core.fpe), and the array fast paths, which evaluate partials
+# caller asked (see dualad.base.fpe), and the array fast paths, which evaluate partials
 # without an errstate of their own, apply. Outside a pass, array operations take the
 # general path, which evaluates partials under its own errstate.
 

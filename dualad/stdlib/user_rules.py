@@ -19,8 +19,8 @@ import functools
 import inspect
 from typing import Any, Callable
 
-from dualad.core.elemental import Flavour
-from dualad.stdlib.functions import differentiable
+from dualad.core.rule_path import Flavour
+from dualad.stdlib.differentiable import differentiable
 from dualad.table.rules import BACKENDS, Rule
 
 __all__ = ["defjvp", "primitive"]

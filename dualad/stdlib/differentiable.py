@@ -9,7 +9,7 @@ This module also holds the *generic* family (real values follow ``math``, comple
 ``cmath``, mpmath values mpmath), which is what a partial expression calls when it is
 evaluated on duals, and which exposes the functions that have no stdlib home:
 
->>> from dualad.stdlib.functions import sigmoid
+>>> from dualad.stdlib.differentiable import sigmoid
 >>> from dualad import Dual
 >>> sigmoid(Dual(0.0))
 Dual(0.5, 0.25)
@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from dualad.core import elemental
+from dualad.core import rule_path
 from dualad.core import operators  # noqa: F401  (operators: installs them on Dual)
-from dualad.core.carriers import RULE_HANDLERS, apply_rule as apply_carrier_rule
-from dualad.core.elemental import GENERIC, NUMPY, OPERATOR, apply, lanes, kind_of, namespace
+from dualad.base.carriers import RULE_HANDLERS, apply_rule as apply_carrier_rule
+from dualad.core.rule_path import GENERIC, NUMPY, OPERATOR, apply, lanes, kind_of, namespace
 from dualad.core.number import Dual, _make
 from dualad.table.rule import Rule, _functions
 from dualad.table.rules import table
@@ -31,13 +31,13 @@ __all__ = ["differentiable", "GENERIC_FUNCTIONS"]
 _ARITH_ERRORS = (ArithmeticError, ValueError)
 
 
-def differentiable(rule: Rule, flavour: elemental.Flavour,
+def differentiable(rule: Rule, flavour: rule_path.Flavour,
                    plain: Callable[..., Any] | None = None) -> Callable[..., Any]:
     """The differentiable function of ``rule`` with ``flavour``'s semantics."""
     if plain is None:
         plain = _plain_by_kind(rule, flavour)
     if (rule.arity == 1 and rule.kind == "smooth" and rule.jvp is None
-            and flavour is not elemental.CMATH):
+            and flavour is not rule_path.CMATH):
         fn = _unary(rule, flavour, plain)
     else:
         def fn(*args):
@@ -90,14 +90,14 @@ def _unary(rule: Rule, flavour, plain):
         # a partial given as a function (or a parameter name Python cannot spell): called
         expr, param = "_d(_x, ans)", "_x"
         env["_d"] = rule.partial(0, namespace("float"), "float")
-    env.update(Dual=Dual, _make=_make, _lanes=lanes, _apply=apply, _partial=elemental.partial,
+    env.update(Dual=Dual, _make=_make, _lanes=lanes, _apply=apply, _partial=rule_path.partial,
                _ARITH_ERRORS=_ARITH_ERRORS, _OTHER=RULE_HANDLERS, _other=apply_carrier_rule,
                _impl=flavour.impl(rule, "float"), _rule=rule, _flavour=flavour, _plain=plain,
                __builtins__={"type": type, "float": float, "isinstance": isinstance})
     # a rule with its own complex tangent map (abs) takes it for a complex tangent
     guard = (" and (type(_arg.tangent) is float or not _has_complex(_arg.tangent))"
              if rule.complex_jvp is not None else "")
-    env["_has_complex"] = elemental.has_complex
+    env["_has_complex"] = rule_path.has_complex
     source = _UNARY_SOURCE.format(name="fn", param=param, expr=expr, guard=guard)
     exec(compile(source, f"<dualad rule {rule.name}>", "exec"), env)   # table data only
     return env["fn"]
@@ -117,9 +117,9 @@ def _plain_by_kind(rule: Rule, flavour):
             return flavour.impl(rule, key)(*args)
         except _ARITH_ERRORS as error:
             # Inside a partial evaluated on duals (IEEE mode), answer inf/nan.
-            if not elemental.ieee_mode():
+            if not rule_path.ieee_mode():
                 raise
-            return elemental._ieee(rule.impl.get("numpy"), args, kind_of(args), error)
+            return rule_path._ieee(rule.impl.get("numpy"), args, kind_of(args), error)
     return plain
 
 

@@ -29,7 +29,7 @@ import warnings
 
 import numpy as np
 
-from dualad.core import fpe as _fpe
+from dualad.base import fpe as _fpe
 
 MIN_BYTES = 1 << 20
 CAPACITY = 64 << 20
@@ -263,7 +263,7 @@ def call(ufunc, operands, out):
     (broadcast as in NumPy; one spanning the first axis is split with ``out``), none
     overlaps ``out`` without being it, and the floating-point errors can be handled as
     in one NumPy call: ignored (dualad's own), or recorded by the parts and handed to the
-    caller's handling once each (a primal inside a pass, see ``dualad.core.fpe``)."""
+    caller's handling once each (a primal inside a pass, see ``dualad.base.fpe``)."""
     n = _threads
     if n == 1 or out.size < SPLIT_MIN or out.shape[0] < n or not out.flags.c_contiguous:
         return ufunc(*operands, out=out)

@@ -18,11 +18,11 @@ from dualad.arrays.gathered import (
     GatheredTooWide, add_gathered, budget_tripped, entries_per_number, gathered_seed,
     is_plain_gathered, scatter_budget)
 from dualad.core.number import Dual, _make
-from dualad.core.elemental import transformation_pass
-from dualad.core.tags import new_tag, running
-from dualad.transforms._seed import (
+from dualad.core.rule_path import transformation_pass
+from dualad.base.tags import new_tag, running
+from dualad.transforms.seeding import (
     _is_complex, as_array, as_scalar, check_chunk, is_array, primal_of, seed, tangent_of)
-from dualad.transforms._tree import (
+from dualad.transforms.pytrees import (
     flatten, flatten_args, is_scalar, is_vector, leaf_shape, unflatten)
 
 #: bytes of tangent per intermediate array a pass should aim at (about an L2 cache):

@@ -16,7 +16,7 @@ import mpmath
 import numpy as np
 from mpmath.ctx_mp import MPContext
 
-from dualad.arrays import buffers as _buffers
+from dualad.base import buffers as _buffers
 
 # A private mpmath context for double-precision special functions: its precision is
 # fixed, so it is safe from threads and from users who change ``mpmath.mp.dps``.
