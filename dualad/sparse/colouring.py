@@ -11,7 +11,6 @@ from typing import NamedTuple
 
 import numpy as np
 
-
 from dualad.sparse.patterns import _scipy_sparse
 
 __all__ = ["Coloring", "color_columns", "star_color", "column_recovery", "symmetric_recovery",

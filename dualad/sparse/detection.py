@@ -19,8 +19,8 @@ from dualad.core import number as _number
 from dualad.core.number import Dual, _make
 from dualad.base.tags import new_tag, running
 from dualad.sparse.patterns import (
-    PatternArray, PatternRow, _N_INPUTS, _elementwise, _empty, _mask_rows, _scipy_sparse,
-    _wrap, compare, condition, constant_like, has_pattern, observed, refuse,
+    PatternArray, PatternRow, _N_INPUTS, _elementwise, _empty, _mask_rows, _row_of,
+    _scipy_sparse, _wrap, compare, condition, constant_like, has_pattern, observed, refuse,
     shallow_primal, truth)
 from dualad.sparse.dispatch import _pattern_function, _pattern_ufunc
 
@@ -124,9 +124,7 @@ def _output_rows(out, tag, n, who):
             rows = _mask_rows(rows, rows[:, [n]].toarray().ravel())
         return rows[:, :n].tocsr()
     if type(out) is Dual and out.tag == tag and type(out.tangent) is PatternRow:
-        cols = sorted(c for c in out.tangent.cols if c < n)
-        return sp.csr_array((np.ones(len(cols), dtype=bool), (np.zeros(len(cols), int), cols)),
-                            shape=(1, n))
+        return _row_of(sorted(c for c in out.tangent.cols if c < n), n)
     if isinstance(out, (numbers.Number, np.ndarray, np.generic)):
         return _empty(int(np.size(out)), n)
     raise TypeError(f"{who}: f returned {type(out).__name__}; expected numbers or arrays")

@@ -18,7 +18,7 @@ from dualad.arrays import dispatch as _arrays
 from dualad.table.rules import table
 
 from dualad.sparse.patterns import (
-    PatternArray, _N_INPUTS, _ON_PRIMAL, _UFUNC_RULES, _additive, _broadcast_rows,
+    PatternArray, _N_INPUTS, _ON_PRIMAL, _UFUNC_RULES, _additive, _bool_csr, _broadcast_rows,
     _elementwise, _empty, _is_pattern, _is_tangent, _level, _nonzero, _rows, _scipy_sparse,
     _tag_of, _union, _value, _wrap, condition, has_pattern, refuse)
 
@@ -159,15 +159,6 @@ def _stack_scalars(x):
     return x
 
 
-def _group(rule, value_in_shape, out_ids):
-    """Rows of the result from a map input entry -> output entry."""
-    sp = _scipy_sparse()
-    m = int(np.prod(value_in_shape))
-    out_m = int(out_ids.max()) + 1 if out_ids.size else 0
-    return sp.csr_array((np.ones(m, dtype=bool), (np.ravel(out_ids), np.arange(m))),
-                        shape=(out_m, m))
-
-
 def _reduce(rule, func, args, kwargs):
     x = args[0]
     axis = args[1] if len(args) > 1 else kwargs.get("axis")
@@ -177,14 +168,14 @@ def _reduce(rule, func, args, kwargs):
         tuple(a % value.ndim for a in axis) if isinstance(axis, tuple) else (axis % value.ndim,))
     kept = tuple(1 if i in axes else s for i, s in enumerate(value.shape))
     out_ids = np.broadcast_to(np.arange(int(np.prod(kept))).reshape(kept), value.shape)
-    rows = _group(rule, value.shape, out_ids) @ _rows(x)
+    out_m = int(out_ids.max()) + 1 if out_ids.size else 0   # input entry -> output entry
+    rows = _bool_csr(np.ravel(out_ids), np.arange(value.size), (out_m, value.size)) @ _rows(x)
     return _wrap(ans, rows, x.n, x.tag, x.tangent)
 
 
 def _pairs(x, axis, lower):
     """Rows where output entry i of each line along ``axis`` depends on entries j of the
     same line with j <= i (``lower``) or on all of them."""
-    sp = _scipy_sparse()
     value = x.value
     ids = np.arange(value.size).reshape(value.shape)
     if axis is None:
@@ -193,26 +184,20 @@ def _pairs(x, axis, lower):
     lines = np.moveaxis(ids, axis, -1).reshape(-1, ids.shape[axis])
     length = lines.shape[1]
     i_idx, j_idx = np.tril_indices(length) if lower else np.indices((length, length)).reshape(2, -1)
-    out = lines[:, i_idx].ravel()
-    inp = lines[:, j_idx].ravel()
-    dep = sp.csr_array((np.ones(out.size, dtype=bool), (out, inp)), shape=(value.size, value.size))
+    dep = _bool_csr(lines[:, i_idx].ravel(), lines[:, j_idx].ravel(), (value.size, value.size))
     return dep @ _rows(x)
 
 
-def _scan(rule, func, args, kwargs):
-    x = args[0]
-    axis = args[1] if len(args) > 1 else kwargs.get("axis")
-    ans = func(x.value, *args[1:], **kwargs)
-    return _wrap(ans, _pairs(x, axis if axis is None else axis % x.ndim, True), x.n, x.tag,
-                 x.tangent)
-
-
-def _sort(rule, func, args, kwargs):
-    x = args[0]
-    axis = args[1] if len(args) > 1 else kwargs.get("axis", -1)
-    ans = func(x.value, *args[1:], **kwargs)
-    return _wrap(ans, _pairs(x, axis if axis is None else axis % x.ndim, False), x.n, x.tag,
-                 x.tangent)
+def _lines(lower, default_axis):
+    """"scan" (``lower``: on the entries up to it, default axis None) and "sort" (on the
+    whole line, default axis -1): each output entry on entries of its line along the axis."""
+    def structure(rule, func, args, kwargs):
+        x = args[0]
+        axis = args[1] if len(args) > 1 else kwargs.get("axis", default_axis)
+        ans = func(x.value, *args[1:], **kwargs)
+        return _wrap(ans, _pairs(x, axis if axis is None else axis % x.ndim, lower), x.n,
+                     x.tag, x.tangent)
+    return structure
 
 
 def _where(rule, func, args, kwargs):
@@ -314,9 +299,8 @@ def _every(ans, duals, n, tag):
     union = _empty(1, n) if union is None else union
     tangent = any(_is_tangent(x) for x in duals)
     if isinstance(ans, tuple):
-        return type(ans)(*[_every_entry(np.asarray(a), union, n, tag, tangent) for a in ans]) \
-            if hasattr(ans, "_fields") else tuple(_every_entry(np.asarray(a), union, n, tag,
-                                                               tangent) for a in ans)
+        items = [_every_entry(np.asarray(a), union, n, tag, tangent) for a in ans]
+        return type(ans)(*items) if hasattr(ans, "_fields") else tuple(items)
     return _every_entry(np.asarray(ans), union, n, tag, tangent)
 
 
@@ -327,36 +311,29 @@ def _every_entry(ans, union, n, tag, tangent=False):
     return _wrap(ans, rows, n, tag, tangent)
 
 
-def _bilinear_rule(rule, func, args, kwargs):
+def _products(rule, func, args, kwargs):
+    """"bilinear" and "dense" (every output entry on every input entry: linear algebra)."""
     return _bilinear(func, args, kwargs)
 
 
-def _dense(rule, func, args, kwargs):
-    """Every output entry depends on every input entry (linear algebra)."""
-    return _bilinear(func, args, kwargs)
-
-
-_STRUCTURES = {"select": _select, "reduce": _reduce, "scan": _scan, "sort": _sort,
-               "where": _where, "diff": _diff, "trace": _trace, "bilinear": _bilinear_rule,
-               "dense": _dense}
+_STRUCTURES = {"select": _select, "reduce": _reduce, "scan": _lines(True, None),
+               "sort": _lines(False, -1), "where": _where, "diff": _diff, "trace": _trace,
+               "bilinear": _products, "dense": _products}
 
 
 _ARRAY_RULES = {f: r for r in table if r.kind == "array" for f in r.numpy_functions}
 
 
-def _zeros_like(a, *args, **kwargs):
-    """Zeros shaped like ``a``: structural zeros (of a tangent, at tangent level)."""
-    value = np.zeros_like(_value(a), *args, **kwargs)
-    if _is_pattern(a) and value.dtype.kind in "fc" and value.ndim:
-        return PatternArray(value, _empty(value.size, a.n), a.n, a.tag, a.tangent)
-    return value
-
-
-def _ones_like(a, *args, **kwargs):
-    value = np.ones_like(_value(a), *args, **kwargs)
-    if _is_pattern(a) and value.dtype.kind in "fc" and value.ndim:
-        return PatternArray(value, _empty(value.size, a.n), a.n, a.tag)
-    return value
+def _filled_like(fill, keeps_level):
+    """np.zeros_like (structural zeros: of a tangent, at tangent level) and np.ones_like
+    (a constant, value level) of a pattern: without dependence."""
+    def like(a, *args, **kwargs):
+        value = fill(_value(a), *args, **kwargs)
+        if _is_pattern(a) and value.dtype.kind in "fc" and value.ndim:
+            return PatternArray(value, _empty(value.size, a.n), a.n, a.tag,
+                                keeps_level and a.tangent)
+        return value
+    return like
 
 
 def _part(func, attribute):
@@ -372,8 +349,8 @@ def _part(func, attribute):
 
 _EXTRA = {np.where: lambda *a, **k: _where(None, np.where, a, k),
           np.real: _part(np.real, "real"), np.imag: _part(np.imag, "imag"),
-          np.zeros_like: _zeros_like,
-          np.ones_like: _ones_like,
+          np.zeros_like: _filled_like(np.zeros_like, True),
+          np.ones_like: _filled_like(np.ones_like, False),
           np.shape: lambda a: np.shape(_value(a)), np.ndim: lambda a: np.ndim(_value(a)),
           np.size: lambda a, *r: np.size(_value(a), *r)}
 

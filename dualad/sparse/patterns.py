@@ -192,8 +192,7 @@ class PatternArray(ValueShaped, Carrier):
         keep = np.ones(self.size, dtype=bool)
         keep[ids] = False
         eye = sp.diags_array(keep, dtype=bool).tocsr()
-        place = sp.csr_array((np.ones(len(ids), dtype=bool), (ids, np.arange(len(ids)))),
-                             shape=(self.size, len(ids)))
+        place = _bool_csr(ids, np.arange(len(ids)), (self.size, len(ids)))
         self.rows = (eye @ self.rows + place @ rows).tocsr()
 
     # the methods NumPy arrays have: the shared ones in ValueShaped
@@ -268,11 +267,17 @@ def _rows(x):
     """The dependence rows of a pattern dual (scalar or array)."""
     if type(x) is PatternArray:
         return x.rows
-    sp = _scipy_sparse()
-    cols = sorted(x.tangent.cols)
-    n = _N_INPUTS[-1]
-    return sp.csr_array((np.ones(len(cols), dtype=bool), (np.zeros(len(cols), dtype=int), cols)),
-                        shape=(1, n))
+    return _row_of(sorted(x.tangent.cols), _N_INPUTS[-1])
+
+
+def _bool_csr(rows, cols, shape):
+    """The boolean CSR matrix of ``shape`` that holds True at (rows[i], cols[i])."""
+    return _scipy_sparse().csr_array((np.ones(len(rows), dtype=bool), (rows, cols)), shape=shape)
+
+
+def _row_of(cols, n):
+    """The 1 x n boolean row that holds True at ``cols``."""
+    return _bool_csr(np.zeros(len(cols), dtype=int), cols, (1, n))
 
 
 _N_INPUTS = [0]   # the number of inputs of the innermost detection in progress
@@ -292,11 +297,8 @@ def _is_tangent(x) -> bool:
 
 def _marked(rows):
     """``rows`` with the marker on every entry (values in a tangent-level result)."""
-    sp = _scipy_sparse()
     m, n = rows.shape
-    marker = sp.csr_array((np.ones(m, dtype=bool), (np.arange(m), np.full(m, n - 1))),
-                          shape=(m, n))
-    return (rows + marker).tocsr()
+    return (rows + _bool_csr(np.arange(m), np.full(m, n - 1), (m, n))).tocsr()
 
 
 def _nonzero(x, shape):
@@ -324,12 +326,10 @@ def tangent_seed(directions, like):
     """Seed directions (an array whose last axis is the direction) as a tangent-level
     pattern array: the marker where a seed entry is non-zero (the seed's zeros are
     structural, the same for every input)."""
-    sp = _scipy_sparse()
     directions = np.asarray(directions)
     n = like.n if type(like) is PatternArray else _N_INPUTS[-1]
     on = np.flatnonzero(directions)
-    rows = sp.csr_array((np.ones(on.size, dtype=bool), (on, np.full(on.size, n - 1))),
-                        shape=(directions.size, n))
+    rows = _bool_csr(on, np.full(on.size, n - 1), (directions.size, n))
     return PatternArray(directions, rows, n, like.tag, True)
 
 
@@ -358,14 +358,7 @@ def _union(parts, m, n):
     return _empty(m, n) if out is None else out
 
 
-_UFUNC_RULES = {}
-
-
-for _rule in table:
-    for _name in _rule.numpy_names:
-        _UFUNC_RULES[_name] = _rule
-
-
+_UFUNC_RULES = {name: rule for rule in table for name in rule.numpy_names}
 _ON_PRIMAL = table.primal_only
 
 

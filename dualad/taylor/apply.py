@@ -34,6 +34,8 @@ from __future__ import annotations
 import contextlib
 import numbers
 import re
+from functools import reduce
+from operator import add
 
 import mpmath
 import numpy as np
@@ -140,31 +142,24 @@ def _call(rule, values, flavour):
 
 
 def _generic(rule, series, moving, value, order, tag):
-    """y_k = (1/k) sum_i sum_{j=1..k} j x_{i,j} [d rule / d x_i]_{k-j}."""
+    """y_k = (1/k) sum_i sum_{j=1..k} j x_{i,j} [d rule / d x_i]_{k-j}. The partials are
+    evaluated once, on the series truncated at order - 1, or, when they need the result
+    itself (``ans``), again at every order, on the coefficients known so far."""
     key = "dual:" + rule_path.kind_of([_primal(s[0]) for s in series])
     ns = rule_path.namespace(key)
-    out = [value]
-    if not _uses_ans(rule):
-        truncated = [Jet(s[:order], tag) if m else s[0] for s, m in zip(series, moving)]
-        partials = [_series_of(_partial(rule, i, truncated, None, ns, key), order - 1, tag)
-                    for i, m in enumerate(moving) if m]
-        moving_series = [s for s, m in zip(series, moving) if m]
-        for k in range(1, order + 1):
-            total = None
-            for a, p in zip(moving_series, partials):
-                term = _weighted(a, p, k)
-                total = term if total is None else total + term
-            out.append(total)
-        return out
-    for k in range(1, order + 1):   # the partial needs the result itself: order by order
-        truncated = [Jet(s[:k], tag) if m else s[0] for s, m in zip(series, moving)]
-        ans = Jet(out[:k], tag)
+    needs_ans = _uses_ans(rule)
+    moving_series = [s for s, m in zip(series, moving) if m]
+    out, partials = [value], None
+    for k in range(1, order + 1):
+        if partials is None or needs_ans:
+            n = k if needs_ans else order
+            truncated = [Jet(s[:n], tag) if m else s[0] for s, m in zip(series, moving)]
+            ans = Jet(out[:k], tag) if needs_ans else None
+            partials = [_series_of(_partial(rule, i, truncated, ans, ns, key), n - 1, tag)
+                        for i, m in enumerate(moving) if m]
         total = None
-        for i, (s, m) in enumerate(zip(series, moving)):
-            if not m:
-                continue
-            p = _series_of(_partial(rule, i, truncated, ans, ns, key), k - 1, tag)
-            term = _weighted(s, p, k)
+        for a, p in zip(moving_series, partials):
+            term = _weighted(a, p, k)
             total = term if total is None else total + term
         out.append(total)
     return out
@@ -224,22 +219,18 @@ def _linear(func, args, kwargs):
 
 
 #: rule -> its series as a composition of other rules on the items (functions of a
-#: sequence: p and q are the two halves of dist's and sumprod's items)
+#: sequence: ``_halves`` pairs the p and q of dist's and sumprod's items)
 _REDUCTIONS = {
-    table["fsum"]: lambda items: _sum(items),
-    table["sumprod"]: lambda items: _sum([a * b for a, b in zip(items[:len(items) // 2],
-                                                                items[len(items) // 2:])]),
-    table["dist"]: lambda items: table["sqrt"](_sum([(a - b) * (a - b) for a, b in zip(
-        items[:len(items) // 2], items[len(items) // 2:])])),
-    table["hypot"]: lambda items: table["sqrt"](_sum([a * a for a in items])),
+    table["fsum"]: lambda items: reduce(add, items),
+    table["sumprod"]: lambda items: reduce(add, [a * b for a, b in _halves(items)]),
+    table["dist"]: lambda items: table["sqrt"](
+        reduce(add, [(a - b) * (a - b) for a, b in _halves(items)])),
+    table["hypot"]: lambda items: table["sqrt"](reduce(add, [a * a for a in items])),
 }
 
 
-def _sum(items):
-    total = items[0]
-    for v in items[1:]:
-        total = total + v
-    return total
+def _halves(items):
+    return zip(items[:len(items) // 2], items[len(items) // 2:])
 
 
 def apply_reduction(rule, items):
@@ -255,6 +246,7 @@ def apply_reduction(rule, items):
 
 _ADD, _SUB, _MUL, _TRUEDIV, _POW = (table[n] for n in ("add", "sub", "mul", "truediv", "pow"))
 _NEG, _POS = table["neg"], table["pos"]
+_ARITHMETIC = (_ADD, _SUB, _MUL, _TRUEDIV)
 #: what a jet combines with as a constant ([c, 0, 0, ...]), besides other carriers
 _CONSTANTS = (numbers.Number, np.generic, np.ndarray, mpmath.mpf, mpmath.mpc)
 #: a plain number: times, over and to the power of a jet coefficient by coefficient
@@ -275,44 +267,38 @@ def _binary(rule, a, b):
         jet, other = b, a
     tag = jet.tag
     if type(other) is Jet and other.tag == tag:   # one pass: both series
-        ca, cb = a.coeffs, b.coeffs
-        if len(ca) != len(cb):
-            n = min(len(ca), len(cb))
-            ca, cb = ca[:n], cb[:n]
-        if rule is _ADD:
-            return Jet([x + y for x, y in zip(ca, cb)], tag)
-        if rule is _SUB:
-            return Jet([x - y for x, y in zip(ca, cb)], tag)
-        if rule is _MUL:
-            return Jet(_mul(ca, cb), tag)
-        if rule is _TRUEDIV:
-            return Jet(_div(ca, cb), tag)
-        return apply_rule(rule, (a, b))
-    if isinstance(other, Carrier):
-        if other.tag != tag:
-            check_met(tag, other.tag)   # two differentiations meet: both running?
-        if type(other) is not Jet and other.tag > tag:
-            return NotImplemented   # a dual of a later pass: the jet is its constant
-    elif not isinstance(other, _CONSTANTS):
-        return NotImplemented
-    if isinstance(other, _NUMBERS):
-        if rule is _MUL:
-            return Jet([x * other for x in a.coeffs] if jet is a else
-                       [other * x for x in b.coeffs], tag)
-        if jet is a:
-            if rule is _TRUEDIV:
-                return Jet([x / other for x in a.coeffs], tag)
-            if rule is _POW and not isinstance(other, complex):
-                return Jet(_pow_const(a.coeffs, other), tag)
-    if rule is _ADD or rule is _SUB or rule is _MUL or rule is _TRUEDIV:
+        n = min(len(a.coeffs), len(b.coeffs))
+        ca, cb = a.coeffs[:n], b.coeffs[:n]
+    else:
+        if isinstance(other, Carrier):
+            if other.tag != tag:
+                check_met(tag, other.tag)   # two differentiations meet: both running?
+            if type(other) is not Jet and other.tag > tag:
+                return NotImplemented   # a dual of a later pass: the jet is its constant
+        elif not isinstance(other, _CONSTANTS):
+            return NotImplemented
+        if isinstance(other, _NUMBERS):
+            if rule is _MUL:
+                return Jet([x * other for x in a.coeffs] if jet is a else
+                           [other * x for x in b.coeffs], tag)
+            if jet is a:
+                if rule is _TRUEDIV:
+                    return Jet([x / other for x in a.coeffs], tag)
+                if rule is _POW and not isinstance(other, complex):
+                    return Jet(_pow_const(a.coeffs, other), tag)
+        if rule not in _ARITHMETIC:
+            return apply_rule(rule, (a, b))   # a constant exponent stays one
         const = [other] + [_zero_like(_primal(other))] * (len(jet.coeffs) - 1)
         ca, cb = (jet.coeffs, const) if jet is a else (const, jet.coeffs)
-        if rule is _ADD:
-            return Jet([x + y for x, y in zip(ca, cb)], tag)
-        if rule is _SUB:
-            return Jet([x - y for x, y in zip(ca, cb)], tag)
-        return Jet(_mul(ca, cb) if rule is _MUL else _div(ca, cb), tag)
-    return apply_rule(rule, (a, b))   # a constant exponent stays one
+    if rule is _ADD:
+        return Jet([x + y for x, y in zip(ca, cb)], tag)
+    if rule is _SUB:
+        return Jet([x - y for x, y in zip(ca, cb)], tag)
+    if rule is _MUL:
+        return Jet(_mul(ca, cb), tag)
+    if rule is _TRUEDIV:
+        return Jet(_div(ca, cb), tag)
+    return apply_rule(rule, (a, b))
 
 
 def _unary(rule, x):
@@ -324,21 +310,16 @@ def _unary(rule, x):
     return apply_rule(rule, (x,))
 
 
-
 def __round__(self, ndigits=None):
     return apply_rule(table["round"], (self,) if ndigits is None else (self, ndigits))
 
 
-def __floor__(self):
-    return apply_rule(table["floor"], (self,))
-
-
-def __ceil__(self):
-    return apply_rule(table["ceil"], (self,))
-
-
-def __trunc__(self):
-    return apply_rule(table["trunc"], (self,))
+def _rounding(name):
+    """Jet.__floor__, __ceil__, __trunc__: through the rule of that name."""
+    def method(self):
+        return apply_rule(table[name], (self,))
+    method.__name__ = f"__{name}__"
+    return method
 
 
 def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
@@ -367,26 +348,21 @@ def __array_function__(self, func, types, args, kwargs):
         return _prod(*args, **kwargs)
     if func in (np.dot, np.matmul):
         a, b = args
-        ca, _ = (a.coeffs, True) if type(a) is Jet else (None, False)
-        cb = b.coeffs if type(b) is Jet else None
         jet = a if type(a) is Jet else b
-        if ca is None:
-            return jet._new([func(a, c) for c in cb])
-        if cb is None:
-            return jet._new([func(c, b) for c in ca])
+        if type(a) is not Jet:
+            return jet._new([func(a, c) for c in b.coeffs])
+        if type(b) is not Jet:
+            return jet._new([func(c, b) for c in a.coeffs])
+        ca, cb = a.coeffs, b.coeffs
         return jet._new([sum((func(ca[j], cb[k - j]) for j in range(k + 1)))
                          for k in range(len(ca))])
     return through_duals(func, args, kwargs, f"numpy.{func.__name__}")
 
 
 install_operators(Jet, binary=_binary, unary=_unary, compare=_compare)
-for _method in (__round__, __floor__, __ceil__, __trunc__, __array_ufunc__, __array_function__):
+for _method in (__round__, *map(_rounding, ("floor", "ceil", "trunc")), __array_ufunc__,
+                __array_function__):
     _method.__qualname__ = f"Jet.{_method.__name__}"
     setattr(Jet, _method.__name__, _method)
 
-
-def _jet_rule(rule, args, flavour):
-    return apply_rule(rule, args, flavour)
-
-
-_register_carrier(Jet, apply_rule=_jet_rule, scalar=True)
+_register_carrier(Jet, apply_rule=apply_rule, scalar=True)

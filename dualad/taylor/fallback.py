@@ -1,9 +1,5 @@
-"""Taylor mode where the jet layer has no series of its own: nested first-order duals.
-
-NumPy's linear algebra, sort, max, einsum, a ufunc's reduce, a rule with a tangent map
-(``jvp``) or a non-holomorphic rule on complex values: ``through_duals`` runs the
-first-order layer on n nested duals, which give every coefficient of the series.
-"""
+"""Taylor mode where the jet layer has no series of its own (see ``through_duals``): n
+nested first-order duals, which give every coefficient of the series."""
 from __future__ import annotations
 
 import contextlib
@@ -22,7 +18,8 @@ __all__ = ["through_duals"]
 def through_duals(fn, args, kwargs, name):
     """``fn(*args, **kwargs)`` on jets, for a function the jet layer has no series for
     (NumPy's linear algebra, ``np.sort``, ``np.max``, ``np.einsum``, ``np.var``, a ufunc's
-    ``reduce``, ``abs`` of a complex jet, ...): its series from the first-order layer.
+    ``reduce``, a rule with a tangent map (``jvp``), ``abs`` of a complex jet, ...): its
+    series from the first-order layer.
 
     The coefficients of y(t) = fn(x(t)), x(t) = sum_k x_k t^k, are y_k = y^(k)(0) / k!,
     and n nested first-order differentiations give all of them in one call: seeded with
@@ -83,13 +80,10 @@ def _nested_seed(coeffs, perturbations):
     def nested(j, m):
         if (j, m) not in built:
             built[j, m] = (math.factorial(j) * coeffs[j] if m == 0 else
-                           _dual(nested(j, m - 1), nested(j + 1, m - 1), perturbations[m - 1]))
+                           wrap(nested(j, m - 1), nested(j + 1, m - 1), perturbations[m - 1],
+                                None))   # a scalar Dual or a DualArray
         return built[j, m]
     return nested(0, len(perturbations))
-
-
-def _dual(value, tangent, tag):
-    return wrap(value, tangent, tag, None)   # a scalar Dual or a DualArray
 
 
 def _map_results(fn, y):

@@ -8,7 +8,6 @@ installed on it by ``dualad.taylor.apply``, the layer above.
 """
 from __future__ import annotations
 
-
 import numpy as np
 
 from dualad.core import rule_path
@@ -142,7 +141,6 @@ def _to_complex(c):
 
 
 def _series_of(p, order, tag):
-    if type(p) is Jet and p.tag == tag:
-        coeffs = p.coeffs[:order + 1]
-        return coeffs + [_zero_like(_primal(coeffs[0]))] * (order + 1 - len(coeffs))
-    return [p] + [_zero_like(_primal(p))] * order
+    """``_series``, padded with zeros where a jet of ``tag`` is shorter than ``order``."""
+    coeffs = _series(p, order, tag)
+    return coeffs + [_zero_like(_primal(coeffs[0]))] * (order + 1 - len(coeffs))

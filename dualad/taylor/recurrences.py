@@ -41,8 +41,7 @@ def _primal(x):
 # --- the classical recurrences -----------------------------------------------------------
 
 def _mul(a, b):
-    n = len(a)
-    return [sum_products(a, b, k, 0, k) for k in range(n)]
+    return [sum_products(a, b, k, 0, k) for k in range(len(a))]
 
 
 def sum_products(a, b, k, lo, hi):
@@ -118,8 +117,7 @@ def _pow_const(a, r, c0=None, odd=False):
     if integer is not None:
         r = integer
         if r == 0:
-            one = _zero_like(a[0]) + 1
-            return [one] + [_zero_like(a[0])] * (n - 1)
+            return _one(a)
         if r > 0:
             result, base, e = None, list(a), r
             while e:
@@ -129,8 +127,7 @@ def _pow_const(a, r, c0=None, odd=False):
                 if e:
                     base = _mul(base, base)
             return result
-        one = [_zero_like(a[0]) + 1] + [_zero_like(a[0])] * (n - 1)
-        return _div(one, _pow_const(a, -r))
+        return _div(_one(a), _pow_const(a, -r))
     if _is_mp(a[0]):
         r = rule_path.to_mpmath(r)   # r - (k - 1) at the working precision, not in double
 
@@ -153,6 +150,11 @@ def _pow_const(a, r, c0=None, odd=False):
     return _pow_at_zero(a, r, odd) if zero else regular()
 
 
+def _one(a):
+    """The series of the constant 1, as long as ``a`` and of its coefficients' type."""
+    return [_zero_like(a[0]) + 1] + [_zero_like(a[0])] * (len(a) - 1)
+
+
 def _integer_exponent(r):
     """r as an int when it is one (small enough for repeated squaring); else None."""
     if isinstance(r, numbers.Integral):
@@ -164,17 +166,6 @@ def _integer_exponent(r):
 
 def _is_mp(c) -> bool:
     return isinstance(_primal(c), (mpmath.mpf, mpmath.mpc))
-
-
-def _is_complex(c) -> bool:
-    """A complex coefficient: a complex number, mpc, or an array of complex dtype."""
-    c = _primal(c)
-    if isinstance(c, (complex, mpmath.mpc, np.complexfloating)):
-        return True
-    if isinstance(c, np.ndarray):
-        return c.dtype.kind == "c" or (c.dtype == object and any(
-            isinstance(v, (complex, mpmath.mpc)) for v in c.flat))
-    return False
 
 
 def _lanes_apart(special, regular, one_lane, *series):
@@ -205,7 +196,7 @@ def _pow_at_zero(a, r, odd=False):
     m = next((j for j in range(1, n) if a[j] != 0), None)
     if m is None:   # x is constant 0 up to this order
         return [zero if r > 0 else math.inf] + [zero] * (n - 1)
-    if not _is_complex(a[m]) and a[m] < 0:   # x leaves 0 downwards
+    if not rule_path.has_complex(_primal(a[m])) and a[m] < 0:   # x leaves 0 downwards
         if odd:   # cbrt(x) = -cbrt(-x)
             return [-c for c in _pow_at_zero([-c for c in a], r)]
         # no real x^r beside 0 (not the complex numbers Python's ** would give)
@@ -220,10 +211,9 @@ def _pow_at_zero(a, r, odd=False):
         if k < e:
             out.append(zero)
             continue
-        falling = 1.0
-        for i in range(k):
-            falling *= e - i
-        sign = math.copysign(1.0, falling) * (math.nan if _is_complex(inner[0]) else 1.0)
+        falling = math.prod(e - i for i in range(k))
+        sign = math.copysign(1.0, falling) * (math.nan if rule_path.has_complex(_primal(inner[0]))
+                                                  else 1.0)
         out.append(sign * math.inf)
     return out
 
@@ -285,8 +275,7 @@ _DIRECT = {
     table["tan"]: _tan, table["tanh"]: lambda a, c0: _tan(a, c0, True),
     table["cbrt"]: lambda a, c0: _pow_const(a, (_zero_like(a[0]) + 1) / 3, c0, odd=True),
     table["square"]: lambda a, c0: _mul(a, a),
-    table["reciprocal"]: lambda a, c0: _div(
-        [_zero_like(a[0]) + 1] + [_zero_like(a[0])] * (len(a) - 1), a),
+    table["reciprocal"]: lambda a, c0: _div(_one(a), a),
     table["neg"]: lambda a, c0: [-x for x in a], table["pos"]: lambda a, c0: list(a),
 }
 

@@ -75,34 +75,26 @@ def _out(y) -> np.ndarray:
     return np.atleast_1d(np.asarray(y, dtype=complex if np.iscomplexobj(y) else float)).ravel()
 
 
-def _forward(f, v, rebuild, h):
-    y0 = _out(f(rebuild(v)))
-    cols = []
-    for j in range(len(v)):
-        step = h * max(1.0, abs(v[j]))
-        w = v.copy()
-        w[j] += step
-        step = w[j] - v[j]          # the step that was actually taken (0 below one ulp)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            cols.append((_out(f(rebuild(w))) - y0) / step)
-    return np.stack(cols, axis=1)
-
-
-def _central(f, v, rebuild, h):
+def _difference(f, v, rebuild, h, central):
+    """Forward (x_j + step) or central (x_j +- step) differences, column j with the step
+    h max(1, |x_j|), divided by the step actually taken (0 below one ulp)."""
+    y0 = None if central else _out(f(rebuild(v)))
     cols = []
     for j in range(len(v)):
         step = h * max(1.0, abs(v[j]))
         wp, wm = v.copy(), v.copy()
         wp[j] += step
-        wm[j] -= step
+        if central:
+            wm[j] -= step
         with np.errstate(divide="ignore", invalid="ignore"):
-            cols.append((_out(f(rebuild(wp))) - _out(f(rebuild(wm)))) / (wp[j] - wm[j]))
+            cols.append((_out(f(rebuild(wp))) - (_out(f(rebuild(wm))) if central else y0))
+                        / (wp[j] - wm[j]))
     return np.stack(cols, axis=1)
 
 
 def _richardson(f, v, rebuild, h0=2.0 ** -4, levels=4):
     """Central differences at h0, h0/2, ... combined to cancel h^2, h^4, h^6."""
-    table = [_central(f, v, rebuild, h0 / 2 ** i) for i in range(levels)]
+    table = [_difference(f, v, rebuild, h0 / 2 ** i, True) for i in range(levels)]
     for k in range(1, levels):
         factor = 4.0 ** k
         table = [(factor * table[i + 1] - table[i]) / (factor - 1)
@@ -170,11 +162,9 @@ def _reference_columns(f, v, rebuild, kind, dps):
                 point = list(mp_v)
                 point[j] = s
                 tag0 = new_tag()
-                zeros = [Dual.__new__(Dual) for _ in point]
-                for d, t in zip(zeros, point):
-                    d.value, d.tangent, d.tag = t, mpmath.mpf(0), tag0
                 with running(tag0):
-                    out = _call_mp(f, zeros, rebuild, kind)
+                    out = _call_mp(f, _duals(point, [mpmath.mpf(0)] * len(point), tag0),
+                                   rebuild, kind)
                 return [o.value if isinstance(o, Dual) else mpmath.mpmathify(o) for o in out]
             try:
                 diff_columns.append([mpmath.diff(lambda s, i=i: f_mp(s)[i], mp_v[j])
@@ -191,15 +181,21 @@ def _mp_column(f, mp_v, j, direction, rebuild, kind):
     """Column j of the Jacobian at mpmath precision: f on duals seeded with ``direction``
     in entry j."""
     tag = new_tag()
-    args = [Dual.__new__(Dual) for _ in mp_v]
-    for i, (d, t) in enumerate(zip(args, mp_v)):
-        d.value, d.tangent, d.tag = t, direction if i == j else mpmath.mpf(0), tag
+    tangents = [direction if i == j else mpmath.mpf(0) for i in range(len(mp_v))]
     with running(tag):
-        y = _call_mp(f, args, rebuild, kind)
+        y = _call_mp(f, _duals(mp_v, tangents, tag), rebuild, kind)
     for yi in y:
         if not (isinstance(yi, Dual) or _is_number(yi)):
             raise TypeError(f"f returned {_describe(yi)}; expected numbers")
     return [_tangent(yi, tag) for yi in y]
+
+
+def _duals(values, tangents, tag):
+    """Duals of ``tag`` holding mpmath numbers (built directly: no conversion)."""
+    duals = [Dual.__new__(Dual) for _ in values]
+    for d, t, dt in zip(duals, values, tangents):
+        d.value, d.tangent, d.tag = t, dt, tag
+    return duals
 
 
 class NotHolomorphic(ValueError):
@@ -372,33 +368,34 @@ def check(f: Callable[..., Any], x, *, step: float | None = None, dps: int = 50)
     _outputs(f, x, v, rebuild, "check")
     ref, cross = _reference(f, v, rebuild, kind, dps)
     report = Report(x=x, reference=_shape(ref, kind), dps=dps)
-    methods: dict[str, Callable[[], Any]] = {
-        "AD (dualad)": lambda: _ad(f, x, v, kind),
-        "forward difference": lambda: _forward(f, v, rebuild, math.sqrt(EPS)),
-        "central difference": lambda: _central(f, v, rebuild, EPS ** (1 / 3)),
+
+    def differences(h, central):
+        return (lambda: _difference(f, v, rebuild, h, central)), h
+
+    # name -> (the method, its step, or None)
+    methods: dict[str, tuple[Callable[[], Any], float | None]] = {
+        "AD (dualad)": (lambda: _ad(f, x, v, kind), None),
+        "forward difference": differences(math.sqrt(EPS), False),
+        "central difference": differences(EPS ** (1 / 3), True),
     }
-    report.steps["forward difference"] = math.sqrt(EPS)
-    report.steps["central difference"] = EPS ** (1 / 3)
     if step is not None:
-        methods["forward difference, your step"] = lambda: _forward(f, v, rebuild, step)
-        methods["central difference, your step"] = lambda: _central(f, v, rebuild, step)
-        report.steps["forward difference, your step"] = step
-        report.steps["central difference, your step"] = step
-    methods["Richardson (central, 4 levels)"] = lambda: _richardson(f, v, rebuild)
+        methods["forward difference, your step"] = differences(step, False)
+        methods["central difference, your step"] = differences(step, True)
+    methods["Richardson (central, 4 levels)"] = (lambda: _richardson(f, v, rebuild), None)
     if np.iscomplexobj(v):
         report.notes["complex step"] = "x is complex: the step i h would move x itself"
     else:
-        methods["complex step"] = lambda: _complex_step(f, v, rebuild)
-        report.steps["complex step"] = 1e-20
-    for name, compute in methods.items():
+        methods["complex step"] = (lambda: _complex_step(f, v, rebuild), 1e-20)
+    for name, (compute, h) in methods.items():
         try:
             value = compute()
         except (TypeError, ValueError, ArithmeticError) as exc:
             reason = str(exc).splitlines()[0][:60]
             report.notes[name] = (f"f does not take complex input ({reason})"
                                   if name == "complex step" else f"f failed: {reason}")
-            report.steps.pop(name, None)
             continue
+        if h is not None:
+            report.steps[name] = h
         report.values[name] = _shape(value, kind)
         report.errors[name] = _errors(value, ref)
     if cross is not None:
@@ -516,8 +513,8 @@ def error_vs_step(f: Callable[..., Any], x: float, steps=None, dps: int = 50) ->
         def err(value):   # nan where the step is below one ulp of x
             value = float(value)
             return float(abs(mpmath.mpf(value) - reference)) if math.isfinite(value) else math.nan
-        forward = np.array([err(_forward(f, v, rebuild, h)[0, 0]) for h in steps])
-        central = np.array([err(_central(f, v, rebuild, h)[0, 0]) for h in steps])
+        forward = np.array([err(_difference(f, v, rebuild, h, False)[0, 0]) for h in steps])
+        central = np.array([err(_difference(f, v, rebuild, h, True)[0, 0]) for h in steps])
         ad_error = err(derivative(f, x))
     return StepSweep(steps, forward, central, ad_error, float(reference))
 

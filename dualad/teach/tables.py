@@ -9,7 +9,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-
 from dualad.table.rules import Rule
 
 __all__ = ["Trace", "Row"]
@@ -191,36 +190,27 @@ class Trace:
         except (TypeError, ValueError):
             return str(x)
 
-    def _tangent_formula(self, row: Row, dot: str) -> str:
+    def _tangent_formula(self, row: Row) -> str:
         if row.operation == "input":
             return "1" if row.index - 1 + len(self.inputs) == self.wrt else "0"
         terms = []
         for operand, text in zip(row.operands, row.partial_expressions()):
-            if not isinstance(operand, Row):
-                continue
-            name = f"{operand.name}{dot}" if dot == "" else _dotted(operand.name)
-            negative = text.startswith("-") and _balanced(text[1:])
-            if negative:
-                text = text[1:]
-            if text == "1":
-                term = name
-            else:
-                wrapped = text if _atomic(text) else f"({text})"
-                term = f"{wrapped}\u00b7{name}"
-            terms.append(("-" if negative else "+", term))
+            if isinstance(operand, Row):
+                negative, factor = _signed_factor(text)
+                name = _dotted(operand.name)
+                terms.append(("-" if negative else "+",
+                              f"{factor}\u00b7{name}" if factor else name))
         if not terms:
             return "0"
-        formula = ("-" if terms[0][0] == "-" else "") + terms[0][1]
-        for sign, term in terms[1:]:
-            formula += f" {sign} {term}"
-        return formula
+        return ("-" if terms[0][0] == "-" else "") + terms[0][1] + "".join(
+            f" {sign} {term}" for sign, term in terms[1:])
 
     def forward_lines(self) -> list[tuple[str, str, str, str]]:
         """(primal formula, primal value, tangent formula, tangent value) per row."""
         lines = []
         for row in self.rows:
             primal = f"{row.name} = {row.expression()}"
-            tangent = f"{_dotted(row.name)} = {self._tangent_formula(row, DOT)}"
+            tangent = f"{_dotted(row.name)} = {self._tangent_formula(row)}"
             lines.append((primal, self._fmt(row.value), tangent, self._fmt(row.tangent)))
         if isinstance(self.output, Row):
             lines.append((f"y = {self.output.name}", self._fmt(self.output.value),
@@ -244,12 +234,9 @@ class Trace:
                     continue
                 increment = accumulated[row.name] * partial
                 accumulated[operand.name] = accumulated.get(operand.name, 0.0) + increment
-                negative = text.startswith("-") and _balanced(text[1:])
-                magnitude = text[1:] if negative else text
-                factor = "" if magnitude == "1" else (
-                    f"\u00b7{magnitude}" if _atomic(magnitude) else f"\u00b7({magnitude})")
+                negative, factor = _signed_factor(text)
                 statement = (f"{_barred(operand.name)} {'-=' if negative else '+='} "
-                             f"{_barred(row.name)}{factor}")
+                             f"{_barred(row.name)}" + (f"\u00b7{factor}" if factor else ""))
                 lines.append((statement, self._fmt(accumulated[operand.name])))
         for row in self.inputs:
             lines.append((f"{_barred(row.label)} = {_barred(row.name)}",
@@ -261,8 +248,8 @@ class Trace:
 
     def to_text(self, reverse: bool = False, digits: int | None = None) -> str:
         """Griewank & Walther's layout: primal column | tangent column."""
-        if digits is not None:
-            saved, self.digits = self.digits, digits
+        saved = self.digits
+        self.digits = saved if digits is None else digits
         try:
             lines = self.forward_lines()
             w = [max(len(line[i]) for line in lines) for i in range(4)]
@@ -276,8 +263,7 @@ class Trace:
                     f"{s.ljust(ws)} = {v.rjust(wv)}" for s, v in rows)
             return text
         finally:
-            if digits is not None:
-                self.digits = saved
+            self.digits = saved
 
     def to_markdown(self, reverse: bool = False) -> str:
         lines = ["| step | primal | value | tangent | value |", "|---|---|---|---|---|"]
@@ -296,8 +282,7 @@ class Trace:
         for (p, v, t, tv), row in zip(self.forward_lines(), self.rows + [None]):
             step = _latex_name(row.name if row is not None else "y")
             out.append(f"${step}$ & ${_latex(p)}$ & {v} & ${_latex(t)}$ & {tv} \\\\")
-        out.append(r"\bottomrule")
-        out.append(r"\end{tabular}")
+        out += [r"\bottomrule", r"\end{tabular}"]
         if reverse:
             out += ["", r"\begin{tabular}{lr}", r"\toprule", r"adjoint step & value \\",
                     r"\midrule"]
@@ -319,8 +304,7 @@ class Trace:
                     out.append(f'  "{operand.name}" -> "{row.name}" '
                                f'[label="{text} = {self._fmt(partial)}"];')
         if isinstance(self.output, Row):
-            out.append('  "y" [shape=plaintext];')
-            out.append(f'  "{self.output.name}" -> "y";')
+            out += ['  "y" [shape=plaintext];', f'  "{self.output.name}" -> "y";']
         out.append("}")
         return "\n".join(out)
 
@@ -337,6 +321,15 @@ def _balanced(text: str) -> bool:
         if depth == 0 and ch in "+-" and i > 0:
             return False
     return True
+
+
+def _signed_factor(text: str) -> tuple[bool, str]:
+    """A partial as a factor: (whether it is negated, its magnitude: "" for 1, in
+    parentheses unless atomic)."""
+    negative = text.startswith("-") and _balanced(text[1:])
+    magnitude = text[1:] if negative else text
+    return negative, "" if magnitude == "1" else (
+        magnitude if _atomic(magnitude) else f"({magnitude})")
 
 
 def _dotted(name: str) -> str:
