@@ -246,7 +246,6 @@ def apply_reduction(rule, items):
 
 _ADD, _SUB, _MUL, _TRUEDIV, _POW = (table[n] for n in ("add", "sub", "mul", "truediv", "pow"))
 _NEG, _POS = table["neg"], table["pos"]
-_ARITHMETIC = (_ADD, _SUB, _MUL, _TRUEDIV)
 #: what a jet combines with as a constant ([c, 0, 0, ...]), besides other carriers
 _CONSTANTS = (numbers.Number, np.generic, np.ndarray, mpmath.mpf, mpmath.mpc)
 #: a plain number: times, over and to the power of a jet coefficient by coefficient
@@ -267,8 +266,10 @@ def _binary(rule, a, b):
         jet, other = b, a
     tag = jet.tag
     if type(other) is Jet and other.tag == tag:   # one pass: both series
-        n = min(len(a.coeffs), len(b.coeffs))
-        ca, cb = a.coeffs[:n], b.coeffs[:n]
+        ca, cb = a.coeffs, b.coeffs
+        if len(ca) != len(cb):
+            n = min(len(ca), len(cb))
+            ca, cb = ca[:n], cb[:n]
     else:
         if isinstance(other, Carrier):
             if other.tag != tag:
@@ -286,7 +287,7 @@ def _binary(rule, a, b):
                     return Jet([x / other for x in a.coeffs], tag)
                 if rule is _POW and not isinstance(other, complex):
                     return Jet(_pow_const(a.coeffs, other), tag)
-        if rule not in _ARITHMETIC:
+        if not (rule is _ADD or rule is _SUB or rule is _MUL or rule is _TRUEDIV):
             return apply_rule(rule, (a, b))   # a constant exponent stays one
         const = [other] + [_zero_like(_primal(other))] * (len(jet.coeffs) - 1)
         ca, cb = (jet.coeffs, const) if jet is a else (const, jet.coeffs)
