@@ -66,10 +66,8 @@ def _sequence_rule(rule: Rule, flavour: Flavour, std: Callable, split: bool) -> 
     if split:
         def fn(p, q, /):
             p, q = list(p), list(q)
-            if not (_has_dual(p) or _has_dual(q)):
-                return std(p, q)
-            if len(p) != len(q):
-                return std(p, q)  # raises the stdlib's ValueError
+            if not (_has_dual(p) or _has_dual(q)) or len(p) != len(q):
+                return std(p, q)  # unequal lengths: the stdlib's ValueError
             return _apply_any(rule, (*p, *q), flavour)
     else:
         def fn(iterable, /):
