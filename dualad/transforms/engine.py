@@ -197,14 +197,14 @@ def jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds=None,
         if not holomorphic:
             check_complex_inputs([leaf.value for leaf in leaves], False, who)
         n = offset if seeds is None else seeds.shape[1]
+        nested = all(leaf.nested_array for leaf in leaves)
         if chunk_size is not None:
             chunk = check_chunk(chunk_size, max(n, 1), who)
-        elif first is not None or seeds is not None or all(leaf.nested_array for leaf in leaves):
+        elif first is not None or seeds is not None or nested:
             chunk = max(n, 1)   # given seeds; or inside an outer pass: gathered, all at once
         else:   # a pass's tangents fill about CHUNK_BYTES
             chunk = max(1, min(n, CHUNK_BYTES // (8 * max(n, 1))))
-        budgeted = chunk == n and chunk_size is None and seeds is None and \
-            all(leaf.nested_array for leaf in leaves)
+        budgeted = chunk == n and chunk_size is None and seeds is None and nested
         try:
             columns, out_spec, aux = _passes(f, args, nums, leaves, in_spec, n, chunk, first,
                                              seeds, has_aux, who, budgeted)
