@@ -151,7 +151,7 @@ def _is_complex(v) -> bool:
 
 def tangent_of(y, tag: int, who: str, directions: int | None = None):
     """The tangent of tag ``tag`` in ``y`` (zero where ``y`` does not depend on it)."""
-    if isinstance(y, (DualArray, Dual)):
+    if isinstance(y, DualArray) or isinstance(y, Dual):
         if y.tag == tag:
             return y.tangent
         if _outer(y, tag):
@@ -170,7 +170,7 @@ def tangent_of(y, tag: int, who: str, directions: int | None = None):
 
 def primal_of(y, tag: int, who: str):
     """The primal of ``y`` with respect to tag ``tag``."""
-    if isinstance(y, (DualArray, Dual)):
+    if isinstance(y, DualArray) or isinstance(y, Dual):
         if y.tag == tag:
             return y.value
         if _outer(y, tag):
