@@ -76,9 +76,7 @@ ACTIVE: list[Precedence] = []
 
 def register(cls: type, *, apply_rule: Callable | None = None, scalar: bool = False,
              lift: Callable | None = None, precedence: Precedence | None = None) -> type:
-    """Register the carrier ``cls``: how it applies a rule, whether it is a scalar,
-    (for the array carrier) how a plain array becomes one (``lift``), and (for a kind
-    above the array layer) how the array layer defers to it (``precedence``)."""
+    """Register the carrier ``cls`` (the parameters: see the module's docstring)."""
     if not issubclass(cls, Carrier):
         raise TypeError(f"dualad: {cls.__name__} must derive from dualad.base.carriers.Carrier")
     if apply_rule is not None:

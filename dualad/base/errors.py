@@ -15,10 +15,7 @@ __all__ = ["DroppedDerivative", "check_callable", "plain_errors", "refusals"]
 
 class DroppedDerivative(TypeError):
     """float(), int() or complex() of a dual, refused: the derivative would be dropped.
-    (Its own class so that the transformations recognise it when compiled code swallowed
-    it and Python reported a SystemError instead, see ``transforms._seed.plain_errors``.)
-    Each one made is counted per thread, so that a refusal compiled code cleared without
-    a trace can still be found (``refusals``)."""
+    Its own class, and counted per thread (``refusals``), for ``plain_errors``."""
 
     def __init__(self, *args):
         super().__init__(*args)

@@ -205,26 +205,23 @@ def _log2_power(a, b):
 
 
 def _log2_factorial(n) -> float:
+    if not (_is_int(n) and n >= 0):
+        return 0.0   # the function itself refuses
     return _stdmath.lgamma(n + 1) / _stdmath.log(2) if n < 2 ** 53 else _stdmath.inf
 
 
-def _log2_comb(n, k) -> float:
+def _log2_choose(n, k, comb: bool) -> float:
+    """About log2 of comb(n, k), or of perm(n, k) = n! / (n - k)! (perm(n) = n!)."""
+    if k is None and not comb:
+        return _log2_factorial(n)
     if not (_is_int(n) and _is_int(k)) or not 0 <= k <= n:
         return 0.0   # the function itself refuses, or answers 0
-    k = min(k, n - k)
+    if comb:
+        k = min(k, n - k)
     if n < 2 ** 53:
-        return _log2_factorial(n) - _log2_factorial(k) - _log2_factorial(n - k)
-    return k * _stdmath.log2(n)   # C(n, k) <= n**k
-
-
-def _log2_perm(n, k=None) -> float:
-    if k is None:
-        return _log2_factorial(n) if _is_int(n) and n >= 0 else 0.0
-    if not (_is_int(n) and _is_int(k)) or not 0 <= k <= n:
-        return 0.0
-    if n < 2 ** 53:
-        return _log2_factorial(n) - _log2_factorial(n - k)
-    return k * _stdmath.log2(n)   # n! / (n - k)! <= n**k
+        return (_log2_factorial(n) - (_log2_factorial(k) if comb else 0.0)
+                - _log2_factorial(n - k))
+    return k * _stdmath.log2(n)   # C(n, k) and n! / (n - k)! are at most n**k
 
 
 def _is_int(v) -> bool:
@@ -234,9 +231,9 @@ def _is_int(v) -> bool:
 #: integer functions whose result outgrows their arguments: about log2 of the result (at
 #: most), known before it is computed (gcd and isqrt stay within their arguments)
 _GROWTH_BY_RULE = {
-    table["factorial"]: lambda n=0, *_: _log2_factorial(n) if _is_int(n) and n >= 0 else 0.0,
-    table["comb"]: lambda n=0, k=0, *_: _log2_comb(n, k),
-    table["perm"]: lambda n=0, k=None, *_: _log2_perm(n, k),
+    table["factorial"]: lambda n=0, *_: _log2_factorial(n),
+    table["comb"]: lambda n=0, k=0, *_: _log2_choose(n, k, comb=True),
+    table["perm"]: lambda n=0, k=None, *_: _log2_choose(n, k, comb=False),
     table["lcm"]: lambda *ns: float(sum(n.bit_length() for n in ns if _is_int(n))),
 }
 #: the same by the name an expression calls them (math's)

@@ -66,10 +66,8 @@ def _sequence_rule(rule: Rule, flavour: Flavour, std: Callable, split: bool) -> 
     if split:
         def fn(p, q, /):
             p, q = list(p), list(q)
-            if not (_has_dual(p) or _has_dual(q)):
-                return std(p, q)
-            if len(p) != len(q):
-                return std(p, q)  # raises the stdlib's ValueError
+            if not (_has_dual(p) or _has_dual(q)) or len(p) != len(q):
+                return std(p, q)  # unequal lengths: the stdlib's ValueError
             return _apply_any(rule, (*p, *q), flavour)
     else:
         def fn(iterable, /):
@@ -100,19 +98,6 @@ def _by_arity(unary: Callable, binary: Callable, std: Callable) -> Callable:
     return fn
 
 
-#: composite rule -> make(rule_function, std): the adapter building its drop-in function
-#: from the differentiable functions of other rules (``rule_function(table[...])``)
-_COMPOSITES: dict[Rule, Callable] = {}
-
-
-def _composite(rule: Rule) -> Callable:
-    def register(make):
-        _COMPOSITES[rule] = make
-        return make
-    return register
-
-
-@_composite(table["frexp"])
 def _frexp(rule_function: Callable, std: Callable) -> Callable:
     ldexp = rule_function(table["ldexp"])
 
@@ -125,7 +110,6 @@ def _frexp(rule_function: Callable, std: Callable) -> Callable:
     return frexp
 
 
-@_composite(table["modf"])
 def _modf(rule_function: Callable, std: Callable) -> Callable:
     def modf(x, /):
         if not _is_dual(x):
@@ -146,7 +130,6 @@ def _modf(rule_function: Callable, std: Callable) -> Callable:
     return modf
 
 
-@_composite(table["polar"])
 def _polar(rule_function: Callable, std: Callable) -> Callable:
     phase = rule_function(table["phase"])
 
@@ -158,13 +141,18 @@ def _polar(rule_function: Callable, std: Callable) -> Callable:
     return polar
 
 
-@_composite(table["prod"])
 def _prod(rule_function: Callable, std: Callable) -> Callable:
     # math.prod multiplies left to right with the objects' own `*`, so on duals it is
     # already the composition of the table's mul rule, with the same rounding.
     def prod(iterable, /, *, start=1):
         return std(iterable, start=start)
     return prod
+
+
+#: composite rule -> make(rule_function, std): the adapter building its drop-in function
+#: from the differentiable functions of other rules (``rule_function(table[...])``)
+_COMPOSITES: dict[Rule, Callable] = {table["frexp"]: _frexp, table["modf"]: _modf,
+                                     table["polar"]: _polar, table["prod"]: _prod}
 
 
 def build(std_module: ModuleType, flavour: Flavour) -> dict[str, Any]:

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-
 import numpy as np
 
 from dualad.arrays.array import DualArray, wrap
+from dualad.transforms.engine import _split_aux
 from dualad.transforms.pytrees import flatten, unflatten
 from dualad.core.rule_path import transformation_pass
 from dualad.base.tags import new_tag, running
@@ -47,12 +47,8 @@ def _jvp(f, primals, tangents, has_aux):
     args = [_seed_tree(p, t, tag, i) for i, (p, t) in enumerate(zip(primals, tangents))]
     with running(tag):
         out = f(*args)
-    aux = None
     if has_aux:
-        if not (isinstance(out, (tuple, list)) and len(out) == 2):
-            raise TypeError("jvp: with has_aux=True, f must return a pair (output, aux), got "
-                            f"{type(out).__name__}")
-        out, aux = out
+        out, aux = _split_aux(out, "jvp")
     result = (to_array(primal_of(out, tag, "jvp")), to_array(tangent_of(out, tag, "jvp")))
     if has_aux:
         return result + (_strip(aux, tag),)

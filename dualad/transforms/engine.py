@@ -21,7 +21,8 @@ from dualad.core.number import Dual, _make
 from dualad.core.rule_path import transformation_pass
 from dualad.base.tags import new_tag, running
 from dualad.transforms.seeding import (
-    _is_complex, as_array, as_scalar, check_chunk, is_array, primal_of, seed, tangent_of)
+    _innermost, _is_complex, as_array, as_scalar, check_chunk, is_array, primal_of, seed,
+    tangent_of)
 from dualad.transforms.pytrees import (
     flatten, flatten_args, is_scalar, is_vector, leaf_shape, unflatten)
 
@@ -91,33 +92,26 @@ class _Leaf:
             and _plain_inside(self.value)
 
     def seeded(self, start, stop, tag, seeds=None):
-        if seeds is None and _sparsity.detecting() and _sparsity.has_pattern(
-                [self.value] if self.kind != "vector" else self.value):
+        pattern = _sparsity.detecting() and _sparsity.has_pattern(
+            [self.value] if self.kind != "vector" else self.value)
+        if seeds is None and pattern:
             # inside a sparsity detection (a Hessian's): the seed at tangent level, whose
             # zero lanes are structural
             seeds = np.zeros((self.offset + self.size, stop))
             lo, hi = max(start, self.offset), min(stop, self.offset + self.size)
             seeds[np.arange(lo, hi), np.arange(lo, hi)] = 1.0
+        k = stop - start
         if seeds is not None:   # given seed directions (columns start:stop of a matrix)
             tangent = seeds[self.offset:self.offset + self.size, start:stop]
             if not tangent.any():
                 return self.value
-            if _sparsity.detecting() and _sparsity.has_pattern(
-                    [self.value] if self.kind != "vector" else self.value):
+            if pattern:
                 like = self.value if self.kind != "vector" else self.value[0]
                 tangent = _sparsity.tangent_seed(tangent, like)
-            k = stop - start
-            if self.kind == "array":
-                if not self.shape:
-                    return _make(_scalar_value(self.value), tangent[0], tag)
-                return _make_array(self.value, tangent.reshape(self.shape + (k,)), tag, k)
-            if self.kind == "scalar":
-                return seed(self.value, tangent[0], tag)
-            return type(self.value)(seed(v, tangent[i], tag) for i, v in enumerate(self.value))
+            return self._dual(tangent, k, tag)
         lo, hi = max(start, self.offset), min(stop, self.offset + self.size)
         if lo >= hi:
             return self.value  # no direction of this pass moves this leaf: a constant
-        k = stop - start
         if self.kind == "array" and self.shape and _plain_inside(self.value):
             # entry i moves along direction i - shift: gathered, for the whole leaf, a chunk
             # of it, or inside an outer differentiation (a nested array)
@@ -128,6 +122,10 @@ class _Leaf:
             rows = np.arange(lo - self.offset, hi - self.offset)
             tangent = np.zeros((self.size, k))
             tangent[rows, rows + self.offset - start] = 1.0
+        return self._dual(tangent, k, tag)
+
+    def _dual(self, tangent, k, tag):
+        """This leaf as a dual of ``tag`` whose k-tangents are the rows of ``tangent``."""
         if self.kind == "array":
             if not self.shape:
                 return _make(_scalar_value(self.value), tangent[0], tag)
@@ -146,21 +144,6 @@ def _plain_inside(v) -> bool:
 
 def _scalar_value(v):
     return v[()] if isinstance(v, (np.ndarray, DualArray)) else v
-
-
-def choose_chunk(n: int, out_hint: int | None = None) -> int:
-    per_column = 8 * max(n, out_hint or 0, 1)
-    return max(1, min(n, CHUNK_BYTES // per_column))
-
-
-def jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds=None,
-                holomorphic=False):
-    """The Jacobian of ``f`` at ``args``, f evaluated once per pass (see
-    ``elemental.transformation_pass``); with ``seeds`` (an (n, c) matrix) the product
-    J @ seeds instead. Complex inputs need ``holomorphic`` (see ``jacfwd``)."""
-    with transformation_pass():
-        return _jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds,
-                            holomorphic)
 
 
 def _complex_leaf(x) -> bool:
@@ -184,71 +167,68 @@ def check_complex_inputs(leaves, holomorphic, who):
 
 
 def _describe_leaf(x) -> str:
-    v = primal_of_leaf(x)
+    v = _innermost(x)
     if isinstance(v, np.ndarray):
         return f"array of shape {v.shape} and dtype {v.dtype}"
     return type(v).__name__
 
 
-def primal_of_leaf(x):
-    while isinstance(x, (Dual, DualArray)):
-        x = x.value
-    return x
-
-
-def _jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds=None,
-                 holomorphic=False):
-    first = None   # (tag, output) of a first chunk already run
-    if holomorphic and -len(args) <= min(nums) and max(nums) < len(args):
-        check_complex_inputs(flatten_args([args[i] for i in nums])[0], True, who)
-    if type(argnums) is int and seeds is None and not has_aux and chunk_size is None:
-        jac, first = _one_pass(f, args, argnums)   # the common case, without the bookkeeping
-        if jac is not None:
-            return jac
-    nums = _normalised_argnums(nums, argnums, len(args), who)
-    selected = [args[i] for i in nums]
-    raw_leaves, in_spec = flatten_args(selected)
-    leaves, offset = [], 0
-    for j, x in enumerate(raw_leaves):
-        leaf = _Leaf(x, offset, who, f"argument {nums[0]}" if len(raw_leaves) == 1
-                     else f"input leaf {j}")
-        leaves.append(leaf)
-        offset += leaf.size
-    if not holomorphic:
-        check_complex_inputs([leaf.value for leaf in leaves], False, who)
-    n = offset if seeds is None else seeds.shape[1]
-    if chunk_size is not None:
-        chunk = check_chunk(chunk_size, max(n, 1), who)
-    elif first is not None or seeds is not None or all(leaf.nested_array for leaf in leaves):
-        chunk = max(n, 1)   # given seeds; or inside an outer pass: gathered, all at once
-    else:
-        chunk = choose_chunk(n)
-    budgeted = chunk == n and chunk_size is None and seeds is None and \
-        all(leaf.nested_array for leaf in leaves)
-    try:
-        columns, out_spec, aux = _passes(f, args, nums, leaves, in_spec, n, chunk, first,
-                                         seeds, has_aux, who, budgeted)
-    except _TooWide:   # chunks whose full tangents, outer levels' included, fit the budget
-        per_column = sum(leaf.size * entries_per_number(leaf.value) for leaf in leaves)
-        chunk = max(1, min(n, ONE_PASS_BYTES // 8 // max(per_column, 1)))
-        columns, out_spec, aux = _passes(f, args, nums, leaves, in_spec, n, chunk, None,
-                                         seeds, has_aux, who, False)
-    jac_leaves = []
-    for j, parts in enumerate(columns):
-        if type(parts) is np.ndarray:
-            full = parts
-        else:
-            full = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
-        out_shape = np.shape(full)[:-1]
-        if seeds is not None:   # J @ seeds: one column per seed direction
-            jac_leaves.append(full)
-            continue
-        pieces = [np.reshape(full[..., leaf.offset:leaf.offset + leaf.size],
-                             out_shape + leaf.shape) for leaf in leaves]
-        per_arg = unflatten(in_spec, pieces)
-        jac_leaves.append(per_arg[0] if isinstance(argnums, int) else tuple(per_arg))
-    result = unflatten(out_spec, jac_leaves)
-    return (result, aux) if has_aux else result
+def jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds=None,
+                holomorphic=False):
+    """The Jacobian of ``f`` at ``args``, f evaluated once per pass (see
+    ``rule_path.transformation_pass``); with ``seeds`` (an (n, c) matrix) the product
+    J @ seeds instead. Complex inputs need ``holomorphic`` (see ``jacfwd``)."""
+    with transformation_pass():
+        first = None   # (tag, output) of a first chunk already run
+        if holomorphic and -len(args) <= min(nums) and max(nums) < len(args):
+            check_complex_inputs(flatten_args([args[i] for i in nums])[0], True, who)
+        if type(argnums) is int and seeds is None and not has_aux and chunk_size is None:
+            # the common case, without the bookkeeping
+            jac, first = _one_pass(f, args, argnums)
+            if jac is not None:
+                return jac
+        nums = _normalised_argnums(nums, argnums, len(args), who)
+        raw_leaves, in_spec = flatten_args([args[i] for i in nums])
+        leaves, offset = [], 0
+        for j, x in enumerate(raw_leaves):
+            leaves.append(_Leaf(x, offset, who, f"argument {nums[0]}" if len(raw_leaves) == 1
+                                else f"input leaf {j}"))
+            offset += leaves[-1].size
+        if not holomorphic:
+            check_complex_inputs([leaf.value for leaf in leaves], False, who)
+        n = offset if seeds is None else seeds.shape[1]
+        nested = all(leaf.nested_array for leaf in leaves)
+        if chunk_size is not None:
+            chunk = check_chunk(chunk_size, max(n, 1), who)
+        elif first is not None or seeds is not None or nested:
+            chunk = max(n, 1)   # given seeds; or inside an outer pass: gathered, all at once
+        else:   # a pass's tangents fill about CHUNK_BYTES
+            chunk = max(1, min(n, CHUNK_BYTES // (8 * max(n, 1))))
+        budgeted = chunk == n and chunk_size is None and seeds is None and nested
+        try:
+            columns, out_spec, aux = _passes(f, args, nums, leaves, in_spec, n, chunk, first,
+                                             seeds, has_aux, who, budgeted)
+        except _TooWide:   # chunks whose full tangents, outer levels' included, fit the budget
+            per_column = sum(leaf.size * entries_per_number(leaf.value) for leaf in leaves)
+            chunk = max(1, min(n, ONE_PASS_BYTES // 8 // max(per_column, 1)))
+            columns, out_spec, aux = _passes(f, args, nums, leaves, in_spec, n, chunk, None,
+                                             seeds, has_aux, who, False)
+        jac_leaves = []
+        for j, parts in enumerate(columns):
+            if type(parts) is np.ndarray:
+                full = parts
+            else:
+                full = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
+            out_shape = np.shape(full)[:-1]
+            if seeds is not None:   # J @ seeds: one column per seed direction
+                jac_leaves.append(full)
+                continue
+            pieces = [np.reshape(full[..., leaf.offset:leaf.offset + leaf.size],
+                                 out_shape + leaf.shape) for leaf in leaves]
+            per_arg = unflatten(in_spec, pieces)
+            jac_leaves.append(per_arg[0] if isinstance(argnums, int) else tuple(per_arg))
+        result = unflatten(out_spec, jac_leaves)
+        return (result, aux) if has_aux else result
 
 
 def _passes(f, args, nums, leaves, in_spec, n, chunk, first, seeds, has_aux, who,

@@ -8,13 +8,11 @@ import numpy as np
 
 from dualad.arrays.array import DualArray
 from dualad.core.rule_path import transformation_pass
-from dualad.core.number import Dual
 from dualad.base.tags import new_tag, running
 from dualad.transforms.engine import jacobian_at
-from dualad.transforms.seeding import check_chunk, check_chunk_size
 from dualad.transforms.seeding import (
-    _is_complex, as_scalar, as_vector, check_callable, is_array, is_sequence, one_like, pack_like,
-    plain_errors, seed, tangent_of)
+    _innermost, _is_complex, as_scalar, as_vector, check_callable, check_chunk, check_chunk_size,
+    is_array, is_sequence, one_like, pack_like, plain_errors, seed, tangent_of)
 
 
 def gradient(f: Callable[..., Any], x, chunk_size: int | None = None,
@@ -96,8 +94,8 @@ def _complex_gradient(scalar_f, x, values, chunk_size):
             return scalar_f(pack_like(x, [values[i] + (w[i] + 1j * w[n + i])
                                           for i in range(n)]))
     else:
-        n = int(np.prod(np.shape(x.value if isinstance(x, DualArray) else x)))
         shape = np.shape(x.value if isinstance(x, DualArray) else x)
+        n = int(np.prod(shape))
 
         def shifted(w):
             return scalar_f(x + np.reshape(w[:n] + 1j * w[n:], shape))
@@ -142,9 +140,7 @@ def _check_scalar(y, holomorphic=True):
         raise TypeError("gradient: f must return a scalar, got "
                         f"{type(y).__name__}; use jacfwd/jacobian for vector outputs")
     if not holomorphic and _is_complex(y):
-        v = y
-        while isinstance(v, (Dual, DualArray)):
-            v = v.value
+        v = _innermost(y)
         raise TypeError(f"gradient requires a real-valued f, but f returned a complex number "
                         f"({type(v).__name__} {v!r:.40}). For the complex derivative of a "
                         "holomorphic f pass holomorphic=True; for a complex-valued f use "

@@ -1,10 +1,5 @@
-"""``jacfwd``/``jacobian``: Jacobians column by column, chunk_size columns per pass.
-
-Each pass draws a fresh tag and seeds k basis directions e_j (a chunk of columns) into
-the flattened inputs; the outputs' k-tangents are k columns of the Jacobian. The result
-has shape ``out.shape + in.shape`` for every (output leaf, input leaf) pair, arranged as
-JAX's tree product: the output's structure, each leaf holding the input's structure.
-"""
+"""``jacfwd``/``jacobian``: Jacobians column by column, chunk_size columns per pass (the
+passes: ``dualad.transforms.engine``)."""
 from __future__ import annotations
 
 from typing import Any, Callable

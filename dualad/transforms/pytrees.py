@@ -28,8 +28,7 @@ def is_vector(x) -> bool:
 def flatten(tree):
     """(leaves, spec): leaves in order; ``spec`` rebuilds the structure."""
     leaves = []
-    spec = _flatten(tree, leaves)
-    return leaves, spec
+    return leaves, _flatten(tree, leaves)
 
 
 def _flatten(tree, leaves):
@@ -45,14 +44,11 @@ def _flatten(tree, leaves):
 def flatten_args(args):
     """Like ``flatten`` for a list of arguments, which is never itself a vector leaf."""
     leaves = []
-    spec = (list, None, [_flatten(a, leaves) for a in args])
-    return leaves, spec
+    return leaves, (list, None, [_flatten(a, leaves) for a in args])
 
 
 def unflatten(spec, leaves):
-    it = iter(leaves)
-    out = _unflatten(spec, it)
-    return out
+    return _unflatten(spec, iter(leaves))
 
 
 def _unflatten(spec, it):

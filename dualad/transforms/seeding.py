@@ -131,11 +131,16 @@ def _bad_output(y, who: str) -> TypeError:
 
 def _zero(value, directions: int | None):
     if directions is not None:
-        return np.zeros(directions, dtype=complex if _is_complex(value) else float)
+        return _zeros((), directions, _is_complex(value))
     v = _innermost(value)
     if isinstance(v, _MP):
         return mpmath.mpf(0)
     return 0j if _is_complex(v) else 0.0
+
+
+def _zeros(shape, directions: int | None, complex_: bool):
+    shape = shape + ((directions,) if directions is not None else ())
+    return np.zeros(shape, dtype=complex if complex_ else float)
 
 
 def _is_complex(v) -> bool:
@@ -146,55 +151,47 @@ def _is_complex(v) -> bool:
 
 def tangent_of(y, tag: int, who: str, directions: int | None = None):
     """The tangent of tag ``tag`` in ``y`` (zero where ``y`` does not depend on it)."""
-    if isinstance(y, DualArray):
+    if isinstance(y, DualArray) or isinstance(y, Dual):
         if y.tag == tag:
             return y.tangent
-        if finished(y.tag):
-            raise escaped(y.tag)
-        if y.tag < tag:
-            shape = y.shape + ((directions,) if directions is not None else ())
-            return np.zeros(shape, dtype=complex if _is_complex(y) else float)
-        return wrap(tangent_of(y.value, tag, who, directions),
-                    tangent_of(y.tangent, tag, who, directions), y.tag, y.k)
-    if isinstance(y, Dual):
-        if y.tag == tag:
-            return y.tangent
-        if finished(y.tag):
-            raise escaped(y.tag)
-        if y.tag < tag:
-            return _zero(y.value, directions)
+        if _outer(y, tag):
+            if isinstance(y, Dual):
+                return _zero(y.value, directions)
+            return _zeros(y.shape, directions, _is_complex(y))
         # a dual of a later tag leaked out of f: read our tangent inside it
-        return _make(tangent_of(y.value, tag, who, directions),
-                     tangent_of(y.tangent, tag, who, directions), y.tag)
+        return _rebuilt(y, tangent_of(y.value, tag, who, directions),
+                        tangent_of(y.tangent, tag, who, directions))
     if _is_number(y):
         return _zero(y, directions)
     if isinstance(y, np.ndarray) and y.dtype.kind in "biufc":
-        shape = y.shape + ((directions,) if directions is not None else ())
-        return np.zeros(shape, dtype=complex if y.dtype.kind == "c" else float)
+        return _zeros(y.shape, directions, y.dtype.kind == "c")
     return _map_structure(lambda leaf: tangent_of(leaf, tag, who, directions), y, who)
 
 
 def primal_of(y, tag: int, who: str):
     """The primal of ``y`` with respect to tag ``tag``."""
-    if isinstance(y, DualArray):
+    if isinstance(y, DualArray) or isinstance(y, Dual):
         if y.tag == tag:
             return y.value
-        if finished(y.tag):
-            raise escaped(y.tag)
-        if y.tag < tag:
+        if _outer(y, tag):
             return y
-        return wrap(primal_of(y.value, tag, who), primal_of(y.tangent, tag, who), y.tag, y.k)
-    if isinstance(y, Dual):
-        if y.tag == tag:
-            return y.value
-        if finished(y.tag):
-            raise escaped(y.tag)
-        if y.tag < tag:
-            return y
-        return _make(primal_of(y.value, tag, who), primal_of(y.tangent, tag, who), y.tag)
+        return _rebuilt(y, primal_of(y.value, tag, who), primal_of(y.tangent, tag, who))
     if _is_number(y) or (isinstance(y, np.ndarray) and y.dtype.kind in "biufc"):
         return y
     return _map_structure(lambda leaf: primal_of(leaf, tag, who), y, who)
+
+
+def _outer(y, tag: int) -> bool:
+    """The dual ``y`` (not of ``tag``) is of an outer pass, not a later one; refuse a finished."""
+    if finished(y.tag):
+        raise escaped(y.tag)
+    return y.tag < tag
+
+
+def _rebuilt(y, value, tangent):   # y's kind of dual, of y's tag
+    if isinstance(y, DualArray):
+        return wrap(value, tangent, y.tag, y.k)
+    return _make(value, tangent, y.tag)
 
 
 def _is_number(y) -> bool:

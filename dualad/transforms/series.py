@@ -12,9 +12,8 @@ from dualad.core.rule_path import to_mpmath
 from dualad.taylor.apply import Jet
 from dualad.taylor.recurrences import _zero_like
 from dualad.base.tags import escaped, finished, new_tag, running
-from dualad.transforms.seeding import check_order as _check_order
 from dualad.transforms.seeding import (
-    as_array, as_scalar, as_vector, check_callable, is_array, plain_errors, to_array)
+    as_array, as_scalar, as_vector, check_callable, check_order, is_array, plain_errors, to_array)
 
 
 def taylor(f: Callable[..., Any], x, n: int, direction=None) -> list:
@@ -38,7 +37,7 @@ def taylor(f: Callable[..., Any], x, n: int, direction=None) -> list:
     """
     check_callable(f, "taylor")
     f = plain_errors(f, "taylor")
-    n = _check_order(n, "taylor")
+    n = check_order(n, "taylor")
     tag = new_tag()
     seeded = _seed(x, n, tag, direction, "taylor")
     with running(tag):
@@ -54,7 +53,7 @@ def derivatives(f: Callable[..., Any], x, n: int, direction=None) -> list:
     [8.0, 12.0, 12.0, 6.0, 0.0]
     """
     check_callable(f, "derivatives")
-    n = _check_order(n, "derivatives")
+    n = check_order(n, "derivatives")
     coefficients = taylor(f, x, n, direction)
     return [_times(c, math.factorial(k)) for k, c in enumerate(coefficients)]
 
@@ -112,7 +111,7 @@ def _read(y, n, tag, who):
     if type(y) is Jet and y.tag == tag:
         coeffs = list(y.coeffs[:n + 1])
         return coeffs + [_zero_like(coeffs[0])] * (n + 1 - len(coeffs))
-    if type(y) is Jet or (isinstance(y, Carrier)):
+    if isinstance(y, Carrier):   # of another pass
         if finished(y.tag):
             raise escaped(y.tag)
         return [y] + [_zero_like(0.0)] * n

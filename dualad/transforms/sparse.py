@@ -13,10 +13,8 @@ from dualad.transforms.engine import jacobian_at
 from dualad.transforms.gradients import gradient_in
 
 
-def _input_size(x) -> tuple:
-    if isinstance(x, (list, tuple)):
-        return (len(x),)
-    return np.shape(x)
+def _input_size(x) -> int:
+    return len(x) if isinstance(x, (list, tuple)) else int(np.prod(np.shape(x)))
 
 
 class _Unkeyed(Exception):
@@ -114,7 +112,7 @@ def sparse_jacfwd(f: Callable[..., Any], argnums, has_aux, chunk_size, sparsity)
             raise ValueError(f"jacfwd: argnums={argnums} but f was called with {len(args)} "
                              "positional argument(s)")
         x = args[argnums]
-        in_size = int(np.prod(_input_size(x)))
+        in_size = _input_size(x)
         entry = plans.pattern(args, argnums % len(args), lambda: detect(
             lambda *a: _only_output(f(*a), has_aux), args, argnums, "jacfwd"))
         pattern = entry[0]
@@ -122,9 +120,8 @@ def sparse_jacfwd(f: Callable[..., Any], argnums, has_aux, chunk_size, sparsity)
             raise ValueError(f"jacfwd: the sparsity pattern has {pattern.shape[1]} columns but "
                              f"argument {argnums} has {in_size} entries")
         coloring = plans.colored(entry)
-        seeds = colouring.seed_matrix(coloring)
         result = jacobian_at(f, args, argnums, (argnums,), has_aux, chunk_size, "jacfwd",
-                             seeds=seeds)
+                             seeds=colouring.seed_matrix(coloring))
         compressed, aux = (result if has_aux else (result, None))
         compressed = np.reshape(compressed, (-1, coloring.count))
         if compressed.shape[0] != pattern.shape[0]:
@@ -158,14 +155,13 @@ def sparse_hessian(f: Callable[..., Any], argnums: int, sparsity):
         entry = plans.pattern(args, argnums % len(args),
                               lambda: detect(grad_in_x, args, argnums, "hessian"))
         pattern = entry[0]
-        n = int(np.prod(_input_size(x)))
+        n = _input_size(x)
         if pattern.shape != (n, n):
             raise ValueError(f"hessian: the sparsity pattern has shape {tuple(pattern.shape)} "
                              f"but the Hessian has shape ({n}, {n})")
         coloring = plans.colored(entry)
-        seeds = colouring.seed_matrix(coloring)
         compressed = jacobian_at(grad_in_x, args, argnums, (argnums,), False, None, "hessian",
-                                 seeds=seeds)
+                                 seeds=colouring.seed_matrix(coloring))
         return plans.recover(entry)(np.reshape(compressed, (n, coloring.count)))
 
     sparse_hessian_of_f.__name__ = f"sparse_hessian_of_{getattr(f, '__name__', 'f')}"

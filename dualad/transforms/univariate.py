@@ -5,9 +5,8 @@ from typing import Any, Callable
 
 from dualad.core.rule_path import transformation_pass
 from dualad.base.tags import new_tag, running
-from dualad.transforms.seeding import check_order
 from dualad.transforms.seeding import (
-    as_scalar, check_callable, one_like, plain_errors, seed, tangent_of, to_array)
+    as_scalar, check_callable, check_order, one_like, plain_errors, seed, tangent_of, to_array)
 
 
 def derivative(f: Callable[..., Any], x, n: int = 1):
