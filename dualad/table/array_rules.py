@@ -55,10 +55,7 @@ def tangent_or_zeros(t, value, k):
 
 
 def _dtype(value):
-    v = value
-    while hasattr(v, "tag"):
-        v = v.value
-    return complex if np.iscomplexobj(v) else float
+    return complex if np.iscomplexobj(_primal(value)) else float
 
 
 def reject(kwargs, who, allowed=()):
@@ -81,9 +78,9 @@ def _masked(t, a, kwargs, k, fill):
 
 def sum_jvp(args, kwargs, ans, tangents, k):
     """sum is linear: the tangent summed (an initial= value is a constant; where= masks)."""
-    a = args[0]
     reject(kwargs, "sum", allowed=("axis", "keepdims", "dtype", "initial", "where"))
-    return np.sum(_masked(tangents[0], a, kwargs, k, 0), axis=axes_of(kwargs.get("axis"), np.ndim(a)),
+    return np.sum(_masked(tangents[0], args[0], kwargs, k, 0),
+                  axis=axes_of(kwargs.get("axis"), np.ndim(args[0])),
                   keepdims=kwargs.get("keepdims", False), dtype=kwargs.get("dtype"))
 
 
@@ -438,9 +435,7 @@ def diag_jvp(args, kwargs, ans, tangents, k):
     n = np.shape(ans)[0]
     out = zeros((n, n), k, _dtype(v))
     idx = np.arange(np.shape(v)[0])
-    rows, cols = (idx, idx + offset) if offset >= 0 else (idx - offset, idx)
-    out = _scatter(out, (rows, cols), t)
-    return out
+    return _scatter(out, (idx, idx + offset) if offset >= 0 else (idx - offset, idx), t)
 
 
 def _scatter(out, index, values):
@@ -489,9 +484,7 @@ def dot_jvp(args, kwargs, ans, tangents, k):
     if np.ndim(a) == 0 or np.ndim(b) == 0:
         out = None
         if ta is not None:
-            out = ta * ex(b, k) if np.ndim(b) else ta * b
-            if np.ndim(b) and np.ndim(a) == 0 and k is not None:
-                out = ex(b, k) * ta
+            out = ex(b, k) * ta if np.ndim(b) and k is not None else ta * b
         if tb is not None:
             term = ex(a, k) * tb if np.ndim(a) else a * tb
             out = term if out is None else out + term
@@ -568,12 +561,9 @@ def einsum_jvp(args, kwargs, ans, tangents, k):
     for i, t in enumerate(tangents[1:]):
         if t is None:
             continue
-        if k is None:
-            spec = ",".join(inputs) + "->" + output
-        else:
-            ins = list(inputs)
-            ins[i] = ins[i] + free
-            spec = ",".join(ins) + "->" + output + free
+        free_i = "" if k is None else free   # the direction axis: t's last, the output's
+        spec = ",".join(s + free_i if j == i else s for j, s in enumerate(inputs)) + "->" + \
+            output + free_i
         ops = list(operands)
         ops[i] = t
         term = np.einsum(spec, *ops, optimize=optimize)

@@ -86,10 +86,6 @@ def f_exp2(x):
     return float(np.exp2(x))
 
 
-def f_log_base(x, base):
-    return math.log(x, base)
-
-
 def f_square(x):
     return x * x
 
@@ -243,50 +239,20 @@ def c_hypot(x, y):
     return cmath.sqrt(x * x + y * y)
 
 
-def c_sign(z):
-    """NumPy 2's complex sign: z/|z| (0 at 0), evaluated by NumPy so scalars and arrays agree."""
-    return complex(np.sign(np.complex128(z)))
+def _by_numpy(fn):
+    """The complex scalar kernel of NumPy's ``fn``: evaluated by NumPy, so that scalars
+    and arrays agree (nan handling included)."""
+    def kernel(*z):
+        return complex(fn(*map(np.complex128, z)))
+    return kernel
 
 
-def c_expm1(z):
-    """NumPy's complex expm1 (cmath has none): scalars and arrays agree."""
-    return complex(np.expm1(np.complex128(z)))
-
-
-def c_log1p(z):
-    """log(1 + z) to a few ulp in each part, as the array kernel ``np_log1p``."""
-    return complex(np_log1p(np.complex128(z)))
-
-
-def c_log2(z):
-    return complex(np.log2(np.complex128(z)))
-
-
-# NumPy orders complex numbers lexicographically (real part, then imaginary part); the
-# scalar kernels ask NumPy, so scalars and arrays agree (nan handling included).
-
-def c_maximum(x, y):
-    return complex(np.maximum(np.complex128(x), np.complex128(y)))
-
-
-def c_minimum(x, y):
-    return complex(np.minimum(np.complex128(x), np.complex128(y)))
-
-
-def c_fmax(x, y):
-    return complex(np.fmax(np.complex128(x), np.complex128(y)))
-
-
-def c_fmin(x, y):
-    return complex(np.fmin(np.complex128(x), np.complex128(y)))
-
-
-def c_rint(z):
-    return complex(np.rint(np.complex128(z)))
-
-
-def c_log_base(z, base):
-    return cmath.log(z, base)
+# sign: NumPy 2's z/|z| (0 at 0); expm1: cmath has none; log1p: to a few ulp in each part,
+# as the array kernel ``np_log1p`` (defined below). NumPy orders complex numbers
+# lexicographically (real part, then imaginary part) in maximum, minimum, fmax, fmin.
+c_sign, c_expm1, c_log2, c_rint = map(_by_numpy, (np.sign, np.expm1, np.log2, np.rint))
+c_maximum, c_minimum, c_fmax, c_fmin = map(_by_numpy, (np.maximum, np.minimum, np.fmax,
+                                                       np.fmin))
 
 
 def c_exp2(z):
@@ -294,10 +260,6 @@ def c_exp2(z):
 
 
 # --- mpmath --------------------------------------------------------------------------
-
-def mp_sign(x):
-    return mpmath.sign(x)
-
 
 def mp_heaviside(x, h0=0):
     if x > 0:
@@ -373,10 +335,6 @@ def mp_fmod(x, y):
     return x - y * mp_trunc(x / y)
 
 
-def mp_log_base(x, base):
-    return mpmath.log(x, base)
-
-
 def mp_hypot(*coordinates):
     if all(isinstance(c, mpmath.mpf) or isinstance(c, (int, float)) for c in coordinates):
         return mpmath.sqrt(mpmath.fsum(mpmath.mpf(c) ** 2 for c in coordinates))
@@ -391,16 +349,8 @@ def mp_ulp(x):
     return mpmath.mpf(math.ulp(float(x)))
 
 
-def mp_atan2(y, x):
-    return mpmath.atan2(y, x)
-
-
 def mp_rect(r, phi):
     return mpmath.mpc(r * mpmath.cos(phi), r * mpmath.sin(phi))
-
-
-def mp_phase(z):
-    return mpmath.arg(z)
 
 
 # --- NumPy -------------------------------------------------------------------------
@@ -503,6 +453,7 @@ def np_log1p(x, out=None):
 
 
 np_log1p.ufunc = np.log1p
+c_log1p = _by_numpy(np_log1p)
 
 
 def _square(v):
