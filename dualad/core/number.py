@@ -91,6 +91,16 @@ def _promote_tangent(tangent, value):
                     f"{type(tangent).__name__} {tangent!r:.60}")
 
 
+def _refusal(kind, as_pattern):
+    """``__float__``, ``__int__``, ``__complex__``: each would drop the derivative."""
+    def conversion(self):
+        if type(self.tangent) is _PatternRow:
+            _pattern_refuse(as_pattern, conversion=True)
+        raise DroppedDerivative(_LOSS.format(kind, kind))
+    conversion.__name__ = f"__{kind}__"
+    return conversion
+
+
 class Dual(Carrier):
     """A dual number ``value + tangent·ε``.
 
@@ -161,20 +171,9 @@ class Dual(Carrier):
 
     # --- conversions that would lose the derivative --------------------------------
 
-    def __float__(self):
-        if type(self.tangent) is _PatternRow:
-            _pattern_refuse("a float (float(), math.*: use ad.math or NumPy)", conversion=True)
-        raise DroppedDerivative(_LOSS.format("float", "float"))
-
-    def __int__(self):
-        if type(self.tangent) is _PatternRow:
-            _pattern_refuse("an int", conversion=True)
-        raise DroppedDerivative(_LOSS.format("int", "int"))
-
-    def __complex__(self):
-        if type(self.tangent) is _PatternRow:
-            _pattern_refuse("a complex (complex(), cmath.*: use ad.cmath or NumPy)", conversion=True)
-        raise DroppedDerivative(_LOSS.format("complex", "complex"))
+    __float__ = _refusal("float", "a float (float(), math.*: use ad.math or NumPy)")
+    __int__ = _refusal("int", "an int")
+    __complex__ = _refusal("complex", "a complex (complex(), cmath.*: use ad.cmath or NumPy)")
 
     def __index__(self):
         if type(self.tangent) is _PatternRow:

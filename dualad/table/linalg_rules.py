@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from dualad.table.array_rules import (
-    _dtype, _k_back, _k_batch, _matrix_with_k_axis, _primal, ex, zeros)
+    _arg, _dtype, _k_back, _k_batch, _matrix_with_k_axis, _primal, ex, zeros)
 
 
 def _mT(x):
@@ -188,7 +188,7 @@ def qr_jvp(args, kwargs, ans, tangents, k):
 
     M = Q^H dA R^{-1} and Omega = tril(M,-1) - tril(M,-1)^H + i Im diag(M), skew-Hermitian
     (LAPACK's R keeps a real diagonal)."""
-    mode = args[1] if len(args) > 1 else kwargs.get("mode", "reduced")
+    mode = _arg(args, kwargs, 1, "mode", "reduced")
     if mode not in ("reduced", "r"):
         raise TypeError(f"dualad: qr(mode={mode!r}) has no tangent rule; use mode='reduced'")
     a = args[0]
@@ -226,7 +226,7 @@ def eigh_jvp(args, kwargs, ans, tangents, k):
 
     F_ij = 1/(w_j - w_i), F_ii = 0 (the gauge Im(V^H dV)_ii = 0: eigenvectors are defined
     up to a phase); dA is the Hermitian matrix of the triangle numpy reads (UPLO)."""
-    uplo = args[1] if len(args) > 1 else kwargs.get("UPLO", "L")
+    uplo = _arg(args, kwargs, 1, "UPLO", "L")
     w, v = ans
     dA = _hermitian_from_triangle(tangents[0], k, uplo)
     vdv = _act_matrix(_matrix_act(_mH(v), dA, k), v, k)
@@ -241,11 +241,10 @@ def svd_jvp(args, kwargs, ans, tangents, k):
     dV = V (F o (S P + P^H S)) + (I - V V^H) dA^H U S^-1, F_ij = 1/(s_j^2 - s_i^2)
     (the gauge Im(V^H dV)_ii = 0; singular vectors are defined up to a common phase).
     ``hermitian=True`` reads the lower triangle, as numpy's eigh-based path does."""
-    full, compute_uv, hermitian = (
-        args[i] if len(args) > i else kwargs.get(name, default) for i, name, default in
-        ((1, "full_matrices", True), (2, "compute_uv", True), (3, "hermitian", False)))
-    a = args[0]
-    t = tangents[0]
+    a, t = args[0], tangents[0]
+    full = _arg(args, kwargs, 1, "full_matrices", True)
+    compute_uv = _arg(args, kwargs, 2, "compute_uv", True)
+    hermitian = _arg(args, kwargs, 3, "hermitian", False)
     if hermitian:
         t = _hermitian_from_triangle(t, k)
     if compute_uv:

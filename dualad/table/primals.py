@@ -45,12 +45,17 @@ def f_heaviside(x, h0=0.0):
     return math.nan
 
 
-def f_sigmoid(x):
-    # Two branches so that exp never overflows.
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
+def _sigmoid(exp, one):
+    def sigmoid(x):
+        # Two branches so that exp never overflows.
+        if x >= 0:
+            return one / (one + exp(-x))
+        e = exp(x)
+        return e / (one + e)
+    return sigmoid
+
+
+f_sigmoid, mp_sigmoid = _sigmoid(math.exp, 1.0), _sigmoid(mpmath.exp, 1)
 
 
 def f_sech(x):
@@ -267,13 +272,6 @@ def mp_heaviside(x, h0=0):
     if x < 0:
         return mpmath.mpf(0)
     return mpmath.mpf(h0)
-
-
-def mp_sigmoid(x):
-    if x >= 0:
-        return 1 / (1 + mpmath.exp(-x))
-    e = mpmath.exp(x)
-    return e / (1 + e)
 
 
 def mpc_sigmoid(z):

@@ -101,8 +101,8 @@ def _part(x, name):
     return getattr(x, name)
 
 
-def _over_modulus(num, r, k):
-    """``num / r``, and 0 where ``r`` is 0 (the convention abs'(0) = 0)."""
+def _over(num, r, k):
+    """``num / r``, and 0 where ``r`` is 0 (the conventions abs'(0) = 0, arg'(0) = 0)."""
     if getattr(r, "ndim", 0) == 0:   # numbers and scalar duals
         return num * 0 if r == 0 else num / r
     r = ar.ex(r, k)
@@ -113,7 +113,7 @@ def _over_modulus(num, r, k):
 def _abs_complex_jvp(vals, ans, tans, k=None):
     """d|z| = Re(conj(z) dz)/|z| (not holomorphic), 0 at z = 0."""
     (z,), (t,) = vals, tans
-    return _over_modulus(_part(ar.ex(z.conjugate(), k) * t, "real"), ans, k)
+    return _over(_part(ar.ex(z.conjugate(), k) * t, "real"), ans, k)
 
 
 def _sign_complex_jvp(vals, ans, tans, k=None):
@@ -121,7 +121,7 @@ def _sign_complex_jvp(vals, ans, tans, k=None):
     # With r = |z| and dr = Re(conj(s) dz): d(z/r) = dz/r - z dr/r^2; not holomorphic.
     (z,), (t,) = vals, tans
     s = ar.ex(ans, k)
-    return _over_modulus(t - s * _part(s.conjugate() * t, "real"), abs(z), k)
+    return _over(t - s * _part(s.conjugate() * t, "real"), abs(z), k)
 
 
 def _phase_complex_jvp(vals, ans, tans, k=None):
@@ -131,11 +131,7 @@ def _phase_complex_jvp(vals, ans, tans, k=None):
     # constant on each side (arg dz, arg -dz): both one-sided derivatives are 0, as for
     # sign z = e^{i arg z}. Lane by lane: a k-tangent holds several directions.
     (z,), (t,) = vals, tans
-    if getattr(z, "ndim", 0) == 0:   # numbers and scalar duals
-        return _part(t * 0 if z == 0 else t / z, "imag")
-    z = ar.ex(z, k)
-    zero = z == 0
-    return np.where(zero, 0.0, _part(t / np.where(zero, 1.0, z), "imag"))
+    return _part(_over(t, z, k), "imag")
 
 
 def _conjugate_jvp(vals, ans, tans):
