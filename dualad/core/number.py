@@ -5,9 +5,7 @@ direction, or a 1-D ``ndarray`` of k directions (multi-tangent, "vector mode"). 
 may be ints (promoted to float), floats, complex numbers, mpmath ``mpf``/``mpc`` or NumPy
 scalars; a value may itself be a dual of a lower tag (nested differentiation).
 
-This class is the hottest code in the package. Its operators handle the common case
-(same tag, numbers) inline and send everything else (mixed tags, NaN-guarded lanes,
-exotic operands) to ``dualad.core.rule_path.apply`` with the operator's rule from the table.
+Its operators, the hottest code in the package, are in ``dualad.core.operators``.
 
 >>> from dualad import Dual
 >>> x = Dual(3.0)            # tangent 1: d/dx

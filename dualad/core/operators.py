@@ -30,7 +30,6 @@ _DUNDER = {("+", 2): "add", ("-", 2): "sub", ("*", 2): "mul", ("/", 2): "truediv
            ("+", 1): "pos"}
 _OPERATORS = {_DUNDER[(r.symbol, r.arity)]: r for r in table if (r.symbol, r.arity) in _DUNDER}
 _ADD, _SUB, _MUL, _TRUEDIV, _POW = (_OPERATORS[n] for n in ("add", "sub", "mul", "truediv", "pow"))
-_FLOORDIV, _MOD = _OPERATORS["floordiv"], _OPERATORS["mod"]
 _ABS, _ROUND = table["abs"], table["round"]
 _finite, _apply, _OPERATOR, _GENERIC = finite, apply, OPERATOR, GENERIC
 

@@ -228,11 +228,8 @@ class Flavour:
         return fn
 
 
-OPERATOR = Flavour("operator")
-GENERIC = Flavour("generic")
-MATH = Flavour("math")
-CMATH = Flavour("cmath")
-NUMPY = Flavour("numpy")
+OPERATOR, GENERIC, MATH, CMATH, NUMPY = map(Flavour, ("operator", "generic", "math", "cmath",
+                                                    "numpy"))
 
 _numpy_scalars: dict = {}
 

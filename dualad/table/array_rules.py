@@ -78,7 +78,8 @@ def reject(kwargs, who, allowed=()):
 
 
 def _masked(t, a, kwargs, k, fill):
-    """The tangent with the entries that ``where=`` leaves out of a reduction set to ``fill``."""
+    """``t`` (a tangent of ``a``, or ``a``) with the entries that ``where=`` leaves out of a
+    reduction set to ``fill``."""
     where = kwargs.get("where")
     if where is None or where is True:
         return t
@@ -124,9 +125,7 @@ def prod_jvp(args, kwargs, ans, tangents, k):
     a = args[0]
     reject(kwargs, "prod", allowed=("axis", "keepdims", "dtype", "initial", "where"))
     axis = kwargs.get("axis")
-    where = kwargs.get("where")
-    if where is not None and where is not True:
-        a = np.where(np.broadcast_to(np.asarray(where, dtype=bool), np.shape(a)), a, 1)
+    a = _masked(a, a, kwargs, None, 1)   # entries left out are factors 1
     others = exclusive_products(a, axis)
     out = np.sum(ex(others, k) * _masked(tangents[0], a, kwargs, k, 0),
                  axis=axes_of(axis, np.ndim(a)), keepdims=kwargs.get("keepdims", False),

@@ -158,8 +158,7 @@ def _tril(t, offset, k):
     if k is None:
         return np.tril(t, offset)
     n, m = np.shape(t)[-3], np.shape(t)[-2]
-    mask = np.tri(n, m, offset, dtype=bool)
-    return np.where(mask[..., None], t, 0)
+    return np.where(np.tri(n, m, offset, dtype=bool)[..., None], t, 0)
 
 
 def cholesky_jvp(args, kwargs, ans, tangents, k):
@@ -179,8 +178,7 @@ def cholesky_jvp(args, kwargs, ans, tangents, k):
 
 def _diag_part(t, k):
     n = np.shape(t)[-2 if k is None else -3]
-    eye = np.eye(n, dtype=bool)
-    return np.where(eye if k is None else eye[..., None], t, 0)
+    return np.where(ex(np.eye(n, dtype=bool), k), t, 0)
 
 
 def qr_jvp(args, kwargs, ans, tangents, k):

@@ -99,33 +99,18 @@ def f_reciprocal(x):
     return 1 / x
 
 
-def f_maximum(x, y):
-    # NumPy's semantics: nan propagates (Python's max does not)
-    if x != x or y != y:
-        return x + y
-    return x if x >= y else y
+def _extremum(larger: bool, nan_propagates: bool):
+    """max/min (``larger``) of two floats with NumPy's semantics: nan propagates as in
+    np.maximum/minimum (Python's max does not), or is ignored as in np.fmax/fmin."""
+    def extremum(x, y):
+        if x != x or y != y:
+            return x + y if nan_propagates else (y if x != x else x)
+        return x if (x >= y if larger else x <= y) else y
+    return extremum
 
 
-def f_minimum(x, y):
-    if x != x or y != y:
-        return x + y
-    return x if x <= y else y
-
-
-def f_fmax(x, y):
-    if x != x:
-        return y
-    if y != y:
-        return x
-    return x if x >= y else y
-
-
-def f_fmin(x, y):
-    if x != x:
-        return y
-    if y != y:
-        return x
-    return x if x <= y else y
+f_maximum, f_minimum = _extremum(True, True), _extremum(False, True)
+f_fmax, f_fmin = _extremum(True, False), _extremum(False, False)
 
 
 def f_logaddexp(x, y):
@@ -168,10 +153,8 @@ def _mpc_extremum(larger: bool, nan_propagates: bool):
     return extremum
 
 
-mpc_maximum = _mpc_extremum(larger=True, nan_propagates=True)
-mpc_minimum = _mpc_extremum(larger=False, nan_propagates=True)
-mpc_fmax = _mpc_extremum(larger=True, nan_propagates=False)
-mpc_fmin = _mpc_extremum(larger=False, nan_propagates=False)
+mpc_maximum, mpc_minimum = _mpc_extremum(True, True), _mpc_extremum(False, True)
+mpc_fmax, mpc_fmin = _mpc_extremum(True, False), _mpc_extremum(False, False)
 
 
 def mp_logaddexp(x, y):

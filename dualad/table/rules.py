@@ -157,9 +157,7 @@ def _dist_jvp(vals, ans, tans):
         dt = tp if tq is None else (-tq if tp is None else tp - tq)
         term = (vals[i] - vals[n + i]) * dt
         total = term if total is None else total + term
-    if ans == 0:
-        return total * 0
-    return total / ans
+    return total * 0 if ans == 0 else total / ans
 
 
 def _sumprod_jvp(vals, ans, tans):
