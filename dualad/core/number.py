@@ -5,9 +5,7 @@ direction, or a 1-D ``ndarray`` of k directions (multi-tangent, "vector mode"). 
 may be ints (promoted to float), floats, complex numbers, mpmath ``mpf``/``mpc`` or NumPy
 scalars; a value may itself be a dual of a lower tag (nested differentiation).
 
-This class is the hottest code in the package. Its operators handle the common case
-(same tag, numbers) inline and send everything else (mixed tags, NaN-guarded lanes,
-exotic operands) to ``dualad.core.rule_path.apply`` with the operator's rule from the table.
+Its operators, the hottest code in the package, are in ``dualad.core.operators``.
 
 >>> from dualad import Dual
 >>> x = Dual(3.0)            # tangent 1: d/dx
@@ -91,6 +89,16 @@ def _promote_tangent(tangent, value):
                     f"{type(tangent).__name__} {tangent!r:.60}")
 
 
+def _refusal(kind, as_pattern):
+    """``__float__``, ``__int__``, ``__complex__``: each would drop the derivative."""
+    def conversion(self):
+        if type(self.tangent) is _PatternRow:
+            _pattern_refuse(as_pattern, conversion=True)
+        raise DroppedDerivative(_LOSS.format(kind, kind))
+    conversion.__name__ = f"__{kind}__"
+    return conversion
+
+
 class Dual(Carrier):
     """A dual number ``value + tangent·ε``.
 
@@ -161,20 +169,9 @@ class Dual(Carrier):
 
     # --- conversions that would lose the derivative --------------------------------
 
-    def __float__(self):
-        if type(self.tangent) is _PatternRow:
-            _pattern_refuse("a float (float(), math.*: use ad.math or NumPy)", conversion=True)
-        raise DroppedDerivative(_LOSS.format("float", "float"))
-
-    def __int__(self):
-        if type(self.tangent) is _PatternRow:
-            _pattern_refuse("an int", conversion=True)
-        raise DroppedDerivative(_LOSS.format("int", "int"))
-
-    def __complex__(self):
-        if type(self.tangent) is _PatternRow:
-            _pattern_refuse("a complex (complex(), cmath.*: use ad.cmath or NumPy)", conversion=True)
-        raise DroppedDerivative(_LOSS.format("complex", "complex"))
+    __float__ = _refusal("float", "a float (float(), math.*: use ad.math or NumPy)")
+    __int__ = _refusal("int", "an int")
+    __complex__ = _refusal("complex", "a complex (complex(), cmath.*: use ad.cmath or NumPy)")
 
     def __index__(self):
         if type(self.tangent) is _PatternRow:

@@ -30,18 +30,14 @@ _DUNDER = {("+", 2): "add", ("-", 2): "sub", ("*", 2): "mul", ("/", 2): "truediv
            ("+", 1): "pos"}
 _OPERATORS = {_DUNDER[(r.symbol, r.arity)]: r for r in table if (r.symbol, r.arity) in _DUNDER}
 _ADD, _SUB, _MUL, _TRUEDIV, _POW = (_OPERATORS[n] for n in ("add", "sub", "mul", "truediv", "pow"))
-_FLOORDIV, _MOD = _OPERATORS["floordiv"], _OPERATORS["mod"]
-_ABS, _ROUND, _FLOOR, _CEIL, _TRUNC = (table[n] for n in ("abs", "round", "floor", "ceil",
-                                                          "trunc"))
+_ABS, _ROUND = table["abs"], table["round"]
 _finite, _apply, _OPERATOR, _GENERIC = finite, apply, OPERATOR, GENERIC
 
 
 def _is_operand(x):
     """Numbers that combine with duals; anything else (a DualArray or an ndarray, which
     then handle the operation through NumPy's protocol) gets NotImplemented."""
-    if isinstance(x, (Dual, numbers.Number, mpmath.mpf, mpmath.mpc)):
-        return True
-    return type(x) in SCALARS
+    return isinstance(x, (Dual, numbers.Number, mpmath.mpf, mpmath.mpc)) or type(x) in SCALARS
 
 
 def _binary(rule, a, b):
@@ -194,16 +190,13 @@ def __round__(self, ndigits=None):
     return _apply(_ROUND, args, _GENERIC)
 
 
-def __floor__(self):
-    return _apply(_FLOOR, (self,), _GENERIC)
+def _constant(rule):   # math.floor(x), math.ceil(x), math.trunc(x)
+    def method(self):
+        return _apply(rule, (self,), _GENERIC)
+    return method
 
 
-def __ceil__(self):
-    return _apply(_CEIL, (self,), _GENERIC)
-
-
-def __trunc__(self):
-    return _apply(_TRUNC, (self,), _GENERIC)
+__floor__, __ceil__, __trunc__ = (_constant(table[n]) for n in ("floor", "ceil", "trunc"))
 
 
 def __neg__(self):
@@ -212,21 +205,6 @@ def __neg__(self):
 
 def __pos__(self):
     return self
-
-
-# --- the rest of the operator table: the rule path ----------------------------------------
-
-def _rule_path(rule, reflected):
-    if rule.arity == 1:
-        def operator(self):
-            return _apply(rule, (self,), _OPERATOR)
-    elif reflected:
-        def operator(self, other, modulo=None):
-            return NotImplemented if modulo is not None else _binary(rule, other, self)
-    else:
-        def operator(self, other, modulo=None):
-            return NotImplemented if modulo is not None else _binary(rule, self, other)
-    return operator
 
 
 #: the comparisons, by dunder stem: a carrier compares its primal (or its own way)
@@ -263,17 +241,13 @@ def install_operators(cls, binary, unary, compare=None) -> None:
 
 def install(cls) -> None:
     """Put the operators of the table on ``cls``: the fast paths above where they exist,
-    the rule path for the others."""
-    fast = globals()
-    for name, rule in _OPERATORS.items():
-        forms = [f"__{name}__"] + ([f"__r{name}__"] if rule.arity == 2 else [])
-        for form in forms:
-            method = fast.get(form) or _rule_path(rule, form.startswith("__r"))
-            method.__name__ = method.__qualname__ = form
-            setattr(cls, form, method)
-    for form in ("__divmod__", "__rdivmod__", "__abs__", "__round__", "__floor__", "__ceil__",
-                 "__trunc__"):
-        setattr(cls, form, fast[form])
+    the rule path for the others (``install_operators``)."""
+    for form in ("add radd sub rsub mul rmul truediv rtruediv pow neg pos divmod rdivmod abs "
+                 "round floor ceil trunc").split():
+        method = globals()[f"__{form}__"]
+        method.__name__ = method.__qualname__ = f"__{form}__"
+        setattr(cls, method.__name__, method)
+    install_operators(cls, _binary, lambda rule, x: _apply(rule, (x,), _OPERATOR))
 
 
 install(Dual)

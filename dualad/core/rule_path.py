@@ -89,10 +89,6 @@ def _inner(v):
     return v
 
 
-def is_complex_kind(key: str) -> bool:
-    return key.endswith("complex") or key.endswith("mpc")
-
-
 # --- mpmath values keep their precision against plain constants ---------------------
 
 def to_mpmath(v):
@@ -121,13 +117,9 @@ def promote_constants(rule: Rule, values):
     working precision instead of in double. Integer arguments (ldexp's i) stay ints."""
     if rule.kind not in ("smooth", "reduction"):
         return values
-    partials = rule.partials
-    out = list(values)
-    for i, v in enumerate(values):
-        if partials is not None and partials[0 if rule.variadic else i] is None:
-            continue
-        out[i] = to_mpmath(v)
-    return out
+    p = rule.partials
+    return [v if p is not None and p[0 if rule.variadic else i] is None else to_mpmath(v)
+            for i, v in enumerate(values)]
 
 
 def has_complex(x) -> bool:
@@ -146,7 +138,7 @@ def nonholomorphic(rule: Rule, key: str, tangents) -> bool:
     tangent is complex (a real x moved along i leaves the real line, where |x|, sign x
     are not the real rule's holomorphic extension)."""
     return rule.complex_jvp is not None and rule.jvp is None and (
-        is_complex_kind(key) or any(t is not None and has_complex(t) for t in tangents))
+        key.endswith(("complex", "mpc")) or any(t is not None and has_complex(t) for t in tangents))
 
 
 # --- namespaces in which the partial expressions are evaluated -------------------
@@ -236,11 +228,8 @@ class Flavour:
         return fn
 
 
-OPERATOR = Flavour("operator")
-GENERIC = Flavour("generic")
-MATH = Flavour("math")
-CMATH = Flavour("cmath")
-NUMPY = Flavour("numpy")
+OPERATOR, GENERIC, MATH, CMATH, NUMPY = map(Flavour, ("operator", "generic", "math", "cmath",
+                                                    "numpy"))
 
 _numpy_scalars: dict = {}
 

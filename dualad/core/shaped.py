@@ -14,20 +14,17 @@ import operator
 import numpy as np
 
 
-def _function_method(func, name):
-    def method(self, *args, **kwargs):
-        return func(self, *args, **kwargs)
-    method.__name__ = method.__qualname__ = name
-    method.__doc__ = f"``numpy.{func.__name__}(self, ...)``, as ``ndarray.{name}``."
-    return method
-
-
-def _in_place_method(func, name):
-    def method(self, *args, **kwargs):
-        self[...] = func(self, *args, **kwargs)
+def _function_method(func, name, in_place=False):
+    if in_place:
+        def method(self, *args, **kwargs):
+            self[...] = func(self, *args, **kwargs)
+    else:
+        def method(self, *args, **kwargs):
+            return func(self, *args, **kwargs)
     method.__name__ = method.__qualname__ = name
     method.__doc__ = (f"``self[...] = numpy.{func.__name__}(self, ...)``: in place, as "
-                      f"``ndarray.{name}``.")
+                      f"``ndarray.{name}``." if in_place else
+                      f"``numpy.{func.__name__}(self, ...)``, as ``ndarray.{name}``.")
     return method
 
 
@@ -187,7 +184,7 @@ for _name in ("all", "any", "argmax", "argmin", "argpartition", "argsort", "clip
     setattr(ValueShaped, _name, _function_method(getattr(np, _name), _name))
 ValueShaped.flatten = _function_method(np.ravel, "flatten")   # a new array, as ravel's
 for _name in ("sort", "partition"):
-    setattr(ValueShaped, _name, _in_place_method(getattr(np, _name), _name))
+    setattr(ValueShaped, _name, _function_method(getattr(np, _name), _name, in_place=True))
 for _op, _symbol in ((operator.add, "+="), (operator.sub, "-="), (operator.mul, "*="),
                      (operator.truediv, "/="), (operator.floordiv, "//="),
                      (operator.mod, "%="), (operator.pow, "**="), (operator.matmul, "@=")):

@@ -50,15 +50,22 @@ def axis_of(axis, ndim):
     return axis % ndim if ndim else axis
 
 
+def _arg(args, kwargs, i, name, default=None):
+    """The argument at position ``i`` of the call, or keyword ``name``."""
+    return args[i] if len(args) > i else kwargs.get(name, default)
+
+
+def _flat(t, k):
+    """A tangent with its value axes merged into one (the direction axis kept last)."""
+    return np.reshape(t, tshape((-1,), k))
+
+
 def tangent_or_zeros(t, value, k):
     return zeros(np.shape(value), k, _dtype(value)) if t is None else t
 
 
 def _dtype(value):
-    v = value
-    while hasattr(v, "tag"):
-        v = v.value
-    return complex if np.iscomplexobj(v) else float
+    return complex if np.iscomplexobj(_primal(value)) else float
 
 
 def reject(kwargs, who, allowed=()):
@@ -71,7 +78,8 @@ def reject(kwargs, who, allowed=()):
 
 
 def _masked(t, a, kwargs, k, fill):
-    """The tangent with the entries that ``where=`` leaves out of a reduction set to ``fill``."""
+    """``t`` (a tangent of ``a``, or ``a``) with the entries that ``where=`` leaves out of a
+    reduction set to ``fill``."""
     where = kwargs.get("where")
     if where is None or where is True:
         return t
@@ -81,9 +89,9 @@ def _masked(t, a, kwargs, k, fill):
 
 def sum_jvp(args, kwargs, ans, tangents, k):
     """sum is linear: the tangent summed (an initial= value is a constant; where= masks)."""
-    a = args[0]
     reject(kwargs, "sum", allowed=("axis", "keepdims", "dtype", "initial", "where"))
-    return np.sum(_masked(tangents[0], a, kwargs, k, 0), axis=axes_of(kwargs.get("axis"), np.ndim(a)),
+    return np.sum(_masked(tangents[0], args[0], kwargs, k, 0),
+                  axis=axes_of(kwargs.get("axis"), np.ndim(args[0])),
                   keepdims=kwargs.get("keepdims", False), dtype=kwargs.get("dtype"))
 
 
@@ -98,28 +106,17 @@ def mean_jvp(args, kwargs, ans, tangents, k):
                    keepdims=kwargs.get("keepdims", False), dtype=kwargs.get("dtype"), **extra)
 
 
-def _collapse(a, axis):
-    """Move the reduced axes of ``a`` to the end and merge them into one."""
-    ndim = np.ndim(a)
-    axes = axes_of(axis, ndim)
-    rest = [i for i in range(ndim) if i not in axes]
-    moved = np.transpose(a, rest + list(axes))
-    shape = np.shape(moved)[:len(rest)]
-    return np.reshape(moved, shape + (-1,)), axes, rest
-
-
 def exclusive_products(a, axis):
     """prod of all entries but one along ``axis`` (zero-safe: no division)."""
-    flat, axes, rest = _collapse(a, axis)
+    axes = axes_of(axis, np.ndim(a))
+    order = [i for i in range(np.ndim(a)) if i not in axes] + list(axes)
+    moved = np.transpose(a, order)   # the reduced axes last, merged into one
+    flat = np.reshape(moved, np.shape(moved)[:np.ndim(a) - len(axes)] + (-1,))
     ones = np.ones_like(flat[..., :1])
     left = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
     right = np.flip(np.cumprod(np.concatenate([ones, np.flip(flat, -1)[..., :-1]], axis=-1),
                                axis=-1), -1)
-    others = left * right
-    moved_shape = tuple(np.shape(a)[i] for i in rest) + tuple(np.shape(a)[i] for i in axes)
-    others = np.reshape(others, moved_shape)
-    inverse = np.argsort(rest + list(axes))
-    return np.transpose(others, tuple(inverse))
+    return np.transpose(np.reshape(left * right, np.shape(moved)), tuple(np.argsort(order)))
 
 
 def prod_jvp(args, kwargs, ans, tangents, k):
@@ -128,9 +125,7 @@ def prod_jvp(args, kwargs, ans, tangents, k):
     a = args[0]
     reject(kwargs, "prod", allowed=("axis", "keepdims", "dtype", "initial", "where"))
     axis = kwargs.get("axis")
-    where = kwargs.get("where")
-    if where is not None and where is not True:
-        a = np.where(np.broadcast_to(np.asarray(where, dtype=bool), np.shape(a)), a, 1)
+    a = _masked(a, a, kwargs, None, 1)   # entries left out are factors 1
     others = exclusive_products(a, axis)
     out = np.sum(ex(others, k) * _masked(tangents[0], a, kwargs, k, 0),
                  axis=axes_of(axis, np.ndim(a)), keepdims=kwargs.get("keepdims", False),
@@ -140,20 +135,16 @@ def prod_jvp(args, kwargs, ans, tangents, k):
 
 
 def cumsum_jvp(args, kwargs, ans, tangents, k):
-    a, t = args[0], tangents[0]
-    axis = kwargs.get("axis")
+    a, t, axis = args[0], tangents[0], kwargs.get("axis")
     if axis is None:
-        return np.cumsum(np.reshape(t, tshape((-1,), k)), axis=0)
+        return np.cumsum(_flat(t, k), axis=0)
     return np.cumsum(t, axis=axis_of(axis, np.ndim(a)))
 
 
 def cumprod_jvp(args, kwargs, ans, tangents, k):
-    a, t = args[0], tangents[0]
-    axis = kwargs.get("axis")
+    a, t, axis = args[0], tangents[0], kwargs.get("axis")
     if axis is None:
-        a = np.reshape(a, (-1,))
-        t = np.reshape(t, tshape((-1,), k))
-        axis = 0
+        a, t, axis = np.reshape(a, (-1,)), _flat(t, k), 0
     axis = axis_of(axis, np.ndim(a))
     # d ans_i = d ans_{i-1} * a_i + ans_{i-1} * t_i  (exact also when some a_i are 0)
     a_m = np.moveaxis(a, axis, 0)
@@ -258,14 +249,12 @@ def reshape_like_jvp(args, kwargs, ans, tangents, k):
     positions[...] = np.arange(p.size).reshape(p.shape)
     moved = np.ravel(positions, order=order) if order == "K" else np.reshape(
         positions, np.shape(ans), order=order)
-    flat = np.take(np.reshape(tangents[0], tshape((-1,), k)), np.ravel(moved), axis=0)
+    flat = np.take(_flat(tangents[0], k), np.ravel(moved), axis=0)
     return np.reshape(flat, tshape(np.shape(ans), k))
 
 
 def transpose_jvp(args, kwargs, ans, tangents, k):
-    a = args[0]
-    axes = args[1] if len(args) > 1 else kwargs.get("axes")
-    ndim = np.ndim(a)
+    axes, ndim = _arg(args, kwargs, 1, "axes"), np.ndim(args[0])
     axes = tuple(range(ndim))[::-1] if axes is None else tuple(ax % ndim for ax in axes)
     return np.transpose(tangents[0], axes + ((ndim,) if k is not None else ()))
 
@@ -289,79 +278,62 @@ def broadcast_to_jvp(args, kwargs, ans, tangents, k):
 
 
 def flip_jvp(args, kwargs, ans, tangents, k):
-    a = args[0]
-    axis = args[1] if len(args) > 1 else kwargs.get("axis")
-    return np.flip(tangents[0], axis=axes_of(axis, np.ndim(a)))
+    return np.flip(tangents[0], axis=axes_of(_arg(args, kwargs, 1, "axis"), np.ndim(args[0])))
 
 
 def roll_jvp(args, kwargs, ans, tangents, k):
-    a, shift = args[0], args[1]
-    axis = args[2] if len(args) > 2 else kwargs.get("axis")
-    t = tangents[0]
+    a, shift, axis, t = args[0], args[1], _arg(args, kwargs, 2, "axis"), tangents[0]
     if axis is None:
-        flat = np.roll(np.reshape(t, tshape((-1,), k)), shift, axis=0)
-        return np.reshape(flat, tshape(np.shape(a), k))
+        return np.reshape(np.roll(_flat(t, k), shift, axis=0), tshape(np.shape(a), k))
     ndim = np.ndim(a)
     axis = tuple(ax % ndim for ax in axis) if isinstance(axis, (tuple, list)) else axis % ndim
     return np.roll(t, shift, axis=axis)
 
 
 def concatenate_jvp(args, kwargs, ans, tangents, k):
-    arrays = args[0]
-    axis = args[1] if len(args) > 1 else kwargs.get("axis", 0)
+    arrays, axis = args[0], _arg(args, kwargs, 1, "axis", 0)
     ts = [tangent_or_zeros(t, a, k) for a, t in zip(arrays, tangents[0])]
     if axis is None:
-        return np.concatenate([np.reshape(t, tshape((-1,), k)) for t in ts], axis=0)
+        return np.concatenate([_flat(t, k) for t in ts], axis=0)
     return np.concatenate(ts, axis=axis_of(axis, np.ndim(arrays[0])))
 
 
 def stack_jvp(args, kwargs, ans, tangents, k):
-    arrays = args[0]
-    axis = args[1] if len(args) > 1 else kwargs.get("axis", 0)
-    ts = [tangent_or_zeros(t, a, k) for a, t in zip(arrays, tangents[0])]
-    return np.stack(ts, axis=axis_of(axis, np.ndim(ans)))
+    ts = [tangent_or_zeros(t, a, k) for a, t in zip(args[0], tangents[0])]
+    return np.stack(ts, axis=axis_of(_arg(args, kwargs, 1, "axis", 0), np.ndim(ans)))
 
 
 def split_jvp(args, kwargs, ans, tangents, k):
-    a, indices = args[0], args[1]
-    axis = args[2] if len(args) > 2 else kwargs.get("axis", 0)
-    return tuple(np.array_split(tangents[0], indices, axis=axis_of(axis, np.ndim(a))))
+    axis = axis_of(_arg(args, kwargs, 2, "axis", 0), np.ndim(args[0]))
+    return tuple(np.array_split(tangents[0], args[1], axis=axis))
 
 
 def take_jvp(args, kwargs, ans, tangents, k):
-    a, indices = args[0], args[1]
-    axis = args[2] if len(args) > 2 else kwargs.get("axis")
+    a, indices, axis, t = args[0], args[1], _arg(args, kwargs, 2, "axis"), tangents[0]
     mode = kwargs.get("mode", "raise")
-    t = tangents[0]
     if axis is None:
-        return np.reshape(np.take(np.reshape(t, tshape((-1,), k)), indices, axis=0, mode=mode),
-                          tshape(np.shape(ans), k))
+        return np.reshape(np.take(_flat(t, k), indices, axis=0, mode=mode), tshape(np.shape(ans), k))
     return np.take(t, indices, axis=axis_of(axis, np.ndim(a)), mode=mode)
 
 
 def take_along_axis_jvp(args, kwargs, ans, tangents, k):
-    a, indices = args[0], args[1]
-    axis = args[2] if len(args) > 2 else kwargs.get("axis")
-    t = tangents[0]
+    a, indices, axis, t = args[0], args[1], _arg(args, kwargs, 2, "axis"), tangents[0]
     if axis is None:
-        return np.reshape(np.take_along_axis(np.reshape(t, tshape((-1,), k)), ex(indices, k), 0),
+        return np.reshape(np.take_along_axis(_flat(t, k), ex(indices, k), 0),
                           tshape(np.shape(ans), k))
     return np.take_along_axis(t, ex(indices, k), axis=axis_of(axis, np.ndim(a)))
 
 
 def sort_jvp(args, kwargs, ans, tangents, k):
-    a = args[0]
-    axis = args[1] if len(args) > 1 else kwargs.get("axis", -1)
+    a, axis = args[0], _arg(args, kwargs, 1, "axis", -1)
     order = np.argsort(_primal(a), axis=axis, kind="stable")
     return take_along_axis_jvp((a, order, axis), {}, ans, tangents, k)
 
 
 def repeat_jvp(args, kwargs, ans, tangents, k):
-    a, repeats = args[0], args[1]
-    axis = args[2] if len(args) > 2 else kwargs.get("axis")
-    t = tangents[0]
+    a, repeats, axis, t = args[0], args[1], _arg(args, kwargs, 2, "axis"), tangents[0]
     if axis is None:
-        return np.repeat(np.reshape(t, tshape((-1,), k)), repeats, axis=0)
+        return np.repeat(_flat(t, k), repeats, axis=0)
     return np.repeat(t, repeats, axis=axis_of(axis, np.ndim(a)))
 
 
@@ -376,10 +348,8 @@ def tile_jvp(args, kwargs, ans, tangents, k):
 
 def diff_jvp(args, kwargs, ans, tangents, k):
     """diff is linear; constant prepend=/append= values put zeros beside the tangent."""
-    a = args[0]
-    n = args[1] if len(args) > 1 else kwargs.get("n", 1)
-    axis = axis_of(args[2] if len(args) > 2 else kwargs.get("axis", -1), np.ndim(a))
-    t = tangents[0]
+    a, n, t = args[0], _arg(args, kwargs, 1, "n", 1), tangents[0]
+    axis = axis_of(_arg(args, kwargs, 2, "axis", -1), np.ndim(a))
     before, after = kwargs.get("prepend"), kwargs.get("append")
     def constant(value):
         shape = np.shape(value)
@@ -414,10 +384,9 @@ def _diagonal_args(args, kwargs):
     """``offset``, ``axis1``, ``axis2`` of np.trace/np.diagonal, axes made non-negative so
     that they name the same axes of the tangent (whose k-axis comes last)."""
     ndim = np.ndim(args[0])
-    offset, axis1, axis2 = (args[i] if len(args) > i else kwargs.get(name, default)
-                            for i, name, default in ((1, "offset", 0), (2, "axis1", 0),
-                                                     (3, "axis2", 1)))
-    return dict(offset=offset, axis1=axis1 % ndim, axis2=axis2 % ndim)
+    return dict(offset=_arg(args, kwargs, 1, "offset", 0),
+                axis1=_arg(args, kwargs, 2, "axis1", 0) % ndim,
+                axis2=_arg(args, kwargs, 3, "axis2", 1) % ndim)
 
 
 def trace_jvp(args, kwargs, ans, tangents, k):
@@ -430,17 +399,13 @@ def diagonal_jvp(args, kwargs, ans, tangents, k):
 
 
 def diag_jvp(args, kwargs, ans, tangents, k):
-    v = args[0]
-    offset = args[1] if len(args) > 1 else kwargs.get("k", 0)
-    t = tangents[0]
+    v, offset, t = args[0], _arg(args, kwargs, 1, "k", 0), tangents[0]
     if np.ndim(v) == 2:
         return diagonal_jvp((v, offset, 0, 1), {}, ans, tangents, k)
     n = np.shape(ans)[0]
     out = zeros((n, n), k, _dtype(v))
     idx = np.arange(np.shape(v)[0])
-    rows, cols = (idx, idx + offset) if offset >= 0 else (idx - offset, idx)
-    out = _scatter(out, (rows, cols), t)
-    return out
+    return _scatter(out, (idx, idx + offset) if offset >= 0 else (idx - offset, idx), t)
 
 
 def _scatter(out, index, values):
@@ -478,8 +443,7 @@ def _tensordot_tangent(a, b, ta, tb, axes_a, axes_b, k):
 
 def tensordot_jvp(args, kwargs, ans, tangents, k):
     a, b = args[0], args[1]
-    axes = args[2] if len(args) > 2 else kwargs.get("axes", 2)
-    axes_a, axes_b = _tensordot_axes(np.ndim(a), np.ndim(b), axes)
+    axes_a, axes_b = _tensordot_axes(np.ndim(a), np.ndim(b), _arg(args, kwargs, 2, "axes", 2))
     return _tensordot_tangent(a, b, tangents[0], tangents[1], axes_a, axes_b, k)
 
 
@@ -489,9 +453,7 @@ def dot_jvp(args, kwargs, ans, tangents, k):
     if np.ndim(a) == 0 or np.ndim(b) == 0:
         out = None
         if ta is not None:
-            out = ta * ex(b, k) if np.ndim(b) else ta * b
-            if np.ndim(b) and np.ndim(a) == 0 and k is not None:
-                out = ex(b, k) * ta
+            out = ex(b, k) * ta if np.ndim(b) and k is not None else ta * b
         if tb is not None:
             term = ex(a, k) * tb if np.ndim(a) else a * tb
             out = term if out is None else out + term
@@ -568,12 +530,9 @@ def einsum_jvp(args, kwargs, ans, tangents, k):
     for i, t in enumerate(tangents[1:]):
         if t is None:
             continue
-        if k is None:
-            spec = ",".join(inputs) + "->" + output
-        else:
-            ins = list(inputs)
-            ins[i] = ins[i] + free
-            spec = ",".join(ins) + "->" + output + free
+        free_i = "" if k is None else free   # the direction axis: t's last, the output's
+        spec = ",".join(s + free_i if j == i else s for j, s in enumerate(inputs)) + "->" + \
+            output + free_i
         ops = list(operands)
         ops[i] = t
         term = np.einsum(spec, *ops, optimize=optimize)

@@ -27,8 +27,7 @@ def _partials(rule) -> str:
 
 def _real_partials(rule) -> str:
     if rule.kind == "array":
-        return f"tangent map `{rule.jvp.__name__}`: {rule.doc}" if rule.doc else \
-            f"tangent map `{rule.jvp.__name__}`"
+        return f"tangent map `{rule.jvp.__name__}`" + (f": {rule.doc}" if rule.doc else "")
     if rule.kind in _KIND:
         return _KIND[rule.kind]
     if rule.kind == "reduction" or rule.partials is None:
@@ -36,27 +35,18 @@ def _real_partials(rule) -> str:
     if rule.variadic:
         name = rule.params[0][1:]
         return f"∂/∂{name}ᵢ = `{rule.partials[0]}` (x = {name}ᵢ)"
-    parts = []
-    for param, expr in zip(rule.params, rule.partials):
-        parts.append(f"∂/∂{param} = `{expr}`" if expr is not None else f"{param}: integer")
-    return ", ".join(parts)
+    return ", ".join(f"∂/∂{param} = `{expr}`" if expr is not None else f"{param}: integer"
+                     for param, expr in zip(rule.params, rule.partials))
 
 
 def _where(rule) -> str:
     if rule.kind == "array":
-        names = [f"{_numpy_name(f)}" for f in rule.numpy_functions]
-        return ", ".join(names) if names else rule.name
-    places = []
-    if rule.symbol:
-        places.append(f"`{rule.symbol}`")
-    if rule.math:
-        places.append(f"math.{rule.math}")
-    if rule.cmath:
-        places.append(f"cmath.{rule.cmath}")
+        return ", ".join(map(_numpy_name, rule.numpy_functions)) or rule.name
+    places = [f"`{rule.symbol}`"] if rule.symbol else []
+    places += [f"{module}.{getattr(rule, module)}" for module in ("math", "cmath")
+               if getattr(rule, module)]
     places += [f"np.{name}" for name in rule.numpy_names]
-    if not places:
-        places.append(f"dualad.stdlib.differentiable.{rule.name}")
-    return ", ".join(places)
+    return ", ".join(places) or f"dualad.stdlib.differentiable.{rule.name}"
 
 
 def _numpy_name(func) -> str:

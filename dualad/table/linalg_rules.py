@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from dualad.table.array_rules import (
-    _dtype, _k_back, _k_batch, _matrix_with_k_axis, _primal, ex, zeros)
+    _arg, _dtype, _k_back, _k_batch, _matrix_with_k_axis, _primal, ex, zeros)
 
 
 def _mT(x):
@@ -35,12 +35,6 @@ def _mH(x):
 
 def _real(x):
     return np.real(x) if _is_complex(x) else x
-
-
-def _k_last_to_matrix_columns(t, k):
-    """(..., n, m, k) -> (..., n, m*k): k right-hand sides solved at once."""
-    shape = np.shape(t)
-    return np.reshape(t, shape[:-2] + (shape[-2] * shape[-1],))
 
 
 def _matrix_act(m, t, k):
@@ -78,35 +72,23 @@ def solve_jvp(args, kwargs, ans, tangents, k):
     """x = A^{-1} b:  dx = A^{-1} (db - dA x)."""
     a, b = args[0], args[1]
     ta, tb = tangents[0], tangents[1]
-    x = ans
     vector = np.ndim(b) == 1
-    rhs = None
-    if tb is not None:
-        rhs = tb
+    rhs = tb
     if ta is not None:
-        x_cols = x[..., None] if vector else x
-        dax = _act_matrix_vector(ta, x_cols, k)  # dA @ x with the directions kept last
+        dax = _act_matrix(ta, ans[..., None] if vector else ans, k)  # dA @ x, directions last
         if vector:
             dax = dax[..., 0, :] if k is not None else dax[..., 0]
         rhs = -dax if rhs is None else rhs - dax
-    if k is None:
+    if k is None or vector:   # a vector b: rhs (n, k) holds k right-hand sides
         return np.linalg.solve(a, rhs)
-    if vector:   # rhs (n, k): k right-hand sides
-        return np.linalg.solve(a, rhs)
-    shape = np.shape(rhs)
-    sol = np.linalg.solve(a, _k_last_to_matrix_columns(rhs, k))
-    return np.reshape(sol, shape)
-
-
-def _act_matrix_vector(ta, x, k):
-    """dA @ x for dA (..., n, n[, k]) and x (..., n, m)."""
-    return _act_matrix(ta, x, k)
+    shape = np.shape(rhs)   # (..., n, m, k) -> (..., n, m*k): k right-hand sides at once
+    return np.reshape(np.linalg.solve(a, np.reshape(rhs, shape[:-2] + (shape[-2] * shape[-1],))),
+                      shape)
 
 
 def inv_jvp(args, kwargs, ans, tangents, k):
     """dX = -X dA X."""
-    x = ans
-    return -_act_matrix(_matrix_act(x, tangents[0], k), x, k)
+    return -_act_matrix(_matrix_act(ans, tangents[0], k), ans, k)
 
 
 def _adjugate(a):
@@ -140,24 +122,22 @@ def _cofactors_transposed(a):
     return _mT(signs * np.linalg.det(minors))
 
 
+def _trace_product(m, t, k):
+    """tr(m dA) = sum_ij m_ji dA_ij for a matrix tangent dA (..., n, n[, k])."""
+    axis = -1 if k is None else -2
+    return np.sum(np.sum(ex(_mT(m), k) * t, axis=axis), axis=axis)
+
+
 def det_jvp(args, kwargs, ans, tangents, k):
     """d det A = tr(adj(A) dA)."""
-    adj = _adjugate(args[0])
-    t = tangents[0]
-    # sum_ij adj_ji dA_ij
-    return np.sum(np.sum(ex(_mT(adj), k) * t, axis=-1 if k is None else -2),
-                  axis=-1 if k is None else -2)
+    return _trace_product(_adjugate(args[0]), tangents[0], k)
 
 
 def slogdet_jvp(args, kwargs, ans, tangents, k):
     """d log|det A| = Re c, d sign = sign·i Im c, c = tr(A^{-1} dA) (d sign = 0 when real).
 
     The sign of a real determinant is piecewise constant; a complex one turns with Im c."""
-    a = args[0]
-    t = tangents[0]
-    inv = np.linalg.inv(a)
-    c = np.sum(np.sum(ex(_mT(inv), k) * t, axis=-1 if k is None else -2),
-               axis=-1 if k is None else -2)
+    c = _trace_product(np.linalg.inv(args[0]), tangents[0], k)
     sign = ans[0]
     if not _is_complex(c):
         return zeros(np.shape(sign), k, _dtype(sign)), c
@@ -178,8 +158,7 @@ def _tril(t, offset, k):
     if k is None:
         return np.tril(t, offset)
     n, m = np.shape(t)[-3], np.shape(t)[-2]
-    mask = np.tri(n, m, offset, dtype=bool)
-    return np.where(mask[..., None], t, 0)
+    return np.where(np.tri(n, m, offset, dtype=bool)[..., None], t, 0)
 
 
 def cholesky_jvp(args, kwargs, ans, tangents, k):
@@ -199,8 +178,7 @@ def cholesky_jvp(args, kwargs, ans, tangents, k):
 
 def _diag_part(t, k):
     n = np.shape(t)[-2 if k is None else -3]
-    eye = np.eye(n, dtype=bool)
-    return np.where(eye if k is None else eye[..., None], t, 0)
+    return np.where(ex(np.eye(n, dtype=bool), k), t, 0)
 
 
 def qr_jvp(args, kwargs, ans, tangents, k):
@@ -208,7 +186,7 @@ def qr_jvp(args, kwargs, ans, tangents, k):
 
     M = Q^H dA R^{-1} and Omega = tril(M,-1) - tril(M,-1)^H + i Im diag(M), skew-Hermitian
     (LAPACK's R keeps a real diagonal)."""
-    mode = args[1] if len(args) > 1 else kwargs.get("mode", "reduced")
+    mode = _arg(args, kwargs, 1, "mode", "reduced")
     if mode not in ("reduced", "r"):
         raise TypeError(f"dualad: qr(mode={mode!r}) has no tangent rule; use mode='reduced'")
     a = args[0]
@@ -234,30 +212,24 @@ def _vec_diag(v):
     return v[..., :, None] * np.eye(np.shape(v)[-1])
 
 
+def _inverse_gaps(w):
+    """F_ij = 1/(w_j - w_i), F_ii = 0 (an eigenvalue gap of 0 off the diagonal gives inf)."""
+    off = ~np.eye(np.shape(w)[-1], dtype=bool)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(off, 1.0 / np.where(off, w[..., None, :] - w[..., :, None], 1.0), 0.0)
+
+
 def eigh_jvp(args, kwargs, ans, tangents, k):
     """Hermitian A = V diag(w) V^H: dw = Re diag(V^H dA V), dV = V (F o V^H dA V).
 
     F_ij = 1/(w_j - w_i), F_ii = 0 (the gauge Im(V^H dV)_ii = 0: eigenvectors are defined
     up to a phase); dA is the Hermitian matrix of the triangle numpy reads (UPLO)."""
-    uplo = args[1] if len(args) > 1 else kwargs.get("UPLO", "L")
+    uplo = _arg(args, kwargs, 1, "UPLO", "L")
     w, v = ans
     dA = _hermitian_from_triangle(tangents[0], k, uplo)
     vdv = _act_matrix(_matrix_act(_mH(v), dA, k), v, k)
-    dw = _real(_matrix_diagonal(vdv, k))
-    gap = w[..., None, :] - w[..., :, None]
-    n = np.shape(w)[-1]
-    off = ~np.eye(n, dtype=bool)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        f = np.where(off, 1.0 / np.where(off, gap, 1.0), 0.0)
-    dv = _matrix_act(v, ex(f, k) * vdv, k)
-    return dw, dv
-
-
-def _svd_args(args, kwargs):
-    names = ("full_matrices", "compute_uv", "hermitian")
-    defaults = (True, True, False)
-    return [args[i + 1] if len(args) > i + 1 else kwargs.get(name, default)
-            for i, (name, default) in enumerate(zip(names, defaults))]
+    dv = _matrix_act(v, ex(_inverse_gaps(w), k) * vdv, k)
+    return _real(_matrix_diagonal(vdv, k)), dv
 
 
 def svd_jvp(args, kwargs, ans, tangents, k):
@@ -267,9 +239,10 @@ def svd_jvp(args, kwargs, ans, tangents, k):
     dV = V (F o (S P + P^H S)) + (I - V V^H) dA^H U S^-1, F_ij = 1/(s_j^2 - s_i^2)
     (the gauge Im(V^H dV)_ii = 0; singular vectors are defined up to a common phase).
     ``hermitian=True`` reads the lower triangle, as numpy's eigh-based path does."""
-    full, compute_uv, hermitian = _svd_args(args, kwargs)
-    a = args[0]
-    t = tangents[0]
+    a, t = args[0], tangents[0]
+    full = _arg(args, kwargs, 1, "full_matrices", True)
+    compute_uv = _arg(args, kwargs, 2, "compute_uv", True)
+    hermitian = _arg(args, kwargs, 3, "hermitian", False)
     if hermitian:
         t = _hermitian_from_triangle(t, k)
     if compute_uv:
@@ -285,12 +258,8 @@ def svd_jvp(args, kwargs, ans, tangents, k):
     ds = _real(_matrix_diagonal(p, k))
     if not compute_uv:
         return ds
-    s2 = s * s
     r = np.shape(s)[-1]
-    off = ~np.eye(r, dtype=bool)
-    gap = s2[..., None, :] - s2[..., :, None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        f = np.where(off, 1.0 / np.where(off, gap, 1.0), 0.0)
+    f = _inverse_gaps(s * s)
     sdiag = _vec_diag(s)
     ph = _tmH(p, k)
     inner_u = ex(f, k) * (_act_matrix(p, sdiag, k) + _matrix_act(sdiag, ph, k))
@@ -315,14 +284,11 @@ def svdvals_jvp(args, kwargs, ans, tangents, k):
 
 def pinv_jvp(args, kwargs, ans, tangents, k):
     """dA+ = -A+ dA A+ + A+ A+^H dA^H (I - A A+) + (I - A+ A) dA^H A+^H A+ (constant rank)."""
-    a = args[0]
-    x = ans
-    t = tangents[0]
+    a, x, t = args[0], ans, tangents[0]
     tT = _tmH(t, k)
     m, n = np.shape(a)[-2:]
-    term1 = -_act_matrix(_matrix_act(x, t, k), x, k)
     left = np.eye(m) - np.matmul(a, x)
     right = np.eye(n) - np.matmul(x, a)
-    term2 = _act_matrix(_matrix_act(np.matmul(x, _mH(x)), tT, k), left, k)
-    term3 = _act_matrix(_matrix_act(right, tT, k), np.matmul(_mH(x), x), k)
-    return term1 + term2 + term3
+    return (-_act_matrix(_matrix_act(x, t, k), x, k)
+            + _act_matrix(_matrix_act(np.matmul(x, _mH(x)), tT, k), left, k)
+            + _act_matrix(_matrix_act(right, tT, k), np.matmul(_mH(x), x), k))

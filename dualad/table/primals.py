@@ -45,12 +45,17 @@ def f_heaviside(x, h0=0.0):
     return math.nan
 
 
-def f_sigmoid(x):
-    # Two branches so that exp never overflows.
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
+def _sigmoid(exp, one):
+    def sigmoid(x):
+        # Two branches so that exp never overflows.
+        if x >= 0:
+            return one / (one + exp(-x))
+        e = exp(x)
+        return e / (one + e)
+    return sigmoid
+
+
+f_sigmoid, mp_sigmoid = _sigmoid(math.exp, 1.0), _sigmoid(mpmath.exp, 1)
 
 
 def f_sech(x):
@@ -86,10 +91,6 @@ def f_exp2(x):
     return float(np.exp2(x))
 
 
-def f_log_base(x, base):
-    return math.log(x, base)
-
-
 def f_square(x):
     return x * x
 
@@ -98,33 +99,18 @@ def f_reciprocal(x):
     return 1 / x
 
 
-def f_maximum(x, y):
-    # NumPy's semantics: nan propagates (Python's max does not)
-    if x != x or y != y:
-        return x + y
-    return x if x >= y else y
+def _extremum(larger: bool, nan_propagates: bool):
+    """max/min (``larger``) of two floats with NumPy's semantics: nan propagates as in
+    np.maximum/minimum (Python's max does not), or is ignored as in np.fmax/fmin."""
+    def extremum(x, y):
+        if x != x or y != y:
+            return x + y if nan_propagates else (y if x != x else x)
+        return x if (x >= y if larger else x <= y) else y
+    return extremum
 
 
-def f_minimum(x, y):
-    if x != x or y != y:
-        return x + y
-    return x if x <= y else y
-
-
-def f_fmax(x, y):
-    if x != x:
-        return y
-    if y != y:
-        return x
-    return x if x >= y else y
-
-
-def f_fmin(x, y):
-    if x != x:
-        return y
-    if y != y:
-        return x
-    return x if x <= y else y
+f_maximum, f_minimum = _extremum(True, True), _extremum(False, True)
+f_fmax, f_fmin = _extremum(True, False), _extremum(False, False)
 
 
 def f_logaddexp(x, y):
@@ -167,10 +153,8 @@ def _mpc_extremum(larger: bool, nan_propagates: bool):
     return extremum
 
 
-mpc_maximum = _mpc_extremum(larger=True, nan_propagates=True)
-mpc_minimum = _mpc_extremum(larger=False, nan_propagates=True)
-mpc_fmax = _mpc_extremum(larger=True, nan_propagates=False)
-mpc_fmin = _mpc_extremum(larger=False, nan_propagates=False)
+mpc_maximum, mpc_minimum = _mpc_extremum(True, True), _mpc_extremum(False, True)
+mpc_fmax, mpc_fmin = _mpc_extremum(True, False), _mpc_extremum(False, False)
 
 
 def mp_logaddexp(x, y):
@@ -243,50 +227,20 @@ def c_hypot(x, y):
     return cmath.sqrt(x * x + y * y)
 
 
-def c_sign(z):
-    """NumPy 2's complex sign: z/|z| (0 at 0), evaluated by NumPy so scalars and arrays agree."""
-    return complex(np.sign(np.complex128(z)))
+def _by_numpy(fn):
+    """The complex scalar kernel of NumPy's ``fn``: evaluated by NumPy, so that scalars
+    and arrays agree (nan handling included)."""
+    def kernel(*z):
+        return complex(fn(*map(np.complex128, z)))
+    return kernel
 
 
-def c_expm1(z):
-    """NumPy's complex expm1 (cmath has none): scalars and arrays agree."""
-    return complex(np.expm1(np.complex128(z)))
-
-
-def c_log1p(z):
-    """log(1 + z) to a few ulp in each part, as the array kernel ``np_log1p``."""
-    return complex(np_log1p(np.complex128(z)))
-
-
-def c_log2(z):
-    return complex(np.log2(np.complex128(z)))
-
-
-# NumPy orders complex numbers lexicographically (real part, then imaginary part); the
-# scalar kernels ask NumPy, so scalars and arrays agree (nan handling included).
-
-def c_maximum(x, y):
-    return complex(np.maximum(np.complex128(x), np.complex128(y)))
-
-
-def c_minimum(x, y):
-    return complex(np.minimum(np.complex128(x), np.complex128(y)))
-
-
-def c_fmax(x, y):
-    return complex(np.fmax(np.complex128(x), np.complex128(y)))
-
-
-def c_fmin(x, y):
-    return complex(np.fmin(np.complex128(x), np.complex128(y)))
-
-
-def c_rint(z):
-    return complex(np.rint(np.complex128(z)))
-
-
-def c_log_base(z, base):
-    return cmath.log(z, base)
+# sign: NumPy 2's z/|z| (0 at 0); expm1: cmath has none; log1p: to a few ulp in each part,
+# as the array kernel ``np_log1p`` (defined below). NumPy orders complex numbers
+# lexicographically (real part, then imaginary part) in maximum, minimum, fmax, fmin.
+c_sign, c_expm1, c_log2, c_rint = map(_by_numpy, (np.sign, np.expm1, np.log2, np.rint))
+c_maximum, c_minimum, c_fmax, c_fmin = map(_by_numpy, (np.maximum, np.minimum, np.fmax,
+                                                       np.fmin))
 
 
 def c_exp2(z):
@@ -295,23 +249,12 @@ def c_exp2(z):
 
 # --- mpmath --------------------------------------------------------------------------
 
-def mp_sign(x):
-    return mpmath.sign(x)
-
-
 def mp_heaviside(x, h0=0):
     if x > 0:
         return mpmath.mpf(1)
     if x < 0:
         return mpmath.mpf(0)
     return mpmath.mpf(h0)
-
-
-def mp_sigmoid(x):
-    if x >= 0:
-        return 1 / (1 + mpmath.exp(-x))
-    e = mpmath.exp(x)
-    return e / (1 + e)
 
 
 def mpc_sigmoid(z):
@@ -373,10 +316,6 @@ def mp_fmod(x, y):
     return x - y * mp_trunc(x / y)
 
 
-def mp_log_base(x, base):
-    return mpmath.log(x, base)
-
-
 def mp_hypot(*coordinates):
     if all(isinstance(c, mpmath.mpf) or isinstance(c, (int, float)) for c in coordinates):
         return mpmath.sqrt(mpmath.fsum(mpmath.mpf(c) ** 2 for c in coordinates))
@@ -391,16 +330,8 @@ def mp_ulp(x):
     return mpmath.mpf(math.ulp(float(x)))
 
 
-def mp_atan2(y, x):
-    return mpmath.atan2(y, x)
-
-
 def mp_rect(r, phi):
     return mpmath.mpc(r * mpmath.cos(phi), r * mpmath.sin(phi))
-
-
-def mp_phase(z):
-    return mpmath.arg(z)
 
 
 # --- NumPy -------------------------------------------------------------------------
@@ -503,6 +434,7 @@ def np_log1p(x, out=None):
 
 
 np_log1p.ufunc = np.log1p
+c_log1p = _by_numpy(np_log1p)
 
 
 def _square(v):

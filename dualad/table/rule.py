@@ -53,9 +53,7 @@ class Rule:
     at: tuple[tuple[Any, ...], ...] = ()           # in-domain real sample points (checker, docs)
     at_complex: tuple[tuple[Any, ...], ...] = ()   # complex sample points
     doc: str = ""
-
-    def __post_init__(self):
-        self._compiled = {}   # (i, backend key) -> compiled partial
+    _compiled: dict = field(default_factory=dict, init=False)   # (i, backend key) -> partial
 
     @property
     def arity(self) -> int | None:

@@ -34,6 +34,7 @@ from dualad.table import primals as k
 from dualad.table.rule import BACKENDS, Rule, RuleTable
 
 __all__ = ["Rule", "RuleTable", "table"]
+_math, _cmath = math, cmath   # the modules, where _rule's parameters take their names
 
 
 # --- building the table -------------------------------------------------------------
@@ -54,46 +55,30 @@ def _real(fn):
     return real
 
 
-def _resolve(name, math_name, cmath_name, mp, numpy, float_, complex_, mpc, op):
-    # Functions of real arguments (everything but the cmath-only ones) get a real mpmath
-    # variant that raises ValueError where mpmath would go complex, as ``math`` does.
-    real_valued = not (math_name is None and cmath_name is not None)
-    impl = {}
-    if op is not None:
-        return {b: op for b in BACKENDS}
-    if float_ is not None:
-        impl["float"] = float_
-    elif math_name is not None and hasattr(math, math_name):
-        impl["float"] = getattr(math, math_name)
-    if complex_ is not None:
-        impl["complex"] = complex_
-    elif cmath_name is not None:
-        impl["complex"] = getattr(cmath, cmath_name)
-    if mp is not None:
-        fn = getattr(mpmath, mp) if isinstance(mp, str) else mp
-        impl["mpf"] = _real(fn) if real_valued else fn
-        impl["mpc"] = mpc if mpc is not None else fn
-    if isinstance(numpy, str):
-        impl["numpy"] = getattr(np, numpy)
-    elif numpy is not None:
-        impl["numpy"] = numpy
-    return impl
-
-
 def _rule(name, params, *partials, kind="smooth", math=None, cmath=None, mp=None,
           numpy=None, float_=None, complex_=None, mpc=None, op=None, symbol=None,
           complex_args=True, jvp=None, complex_jvp=None, at=(), at_complex=(), doc="",
           ufuncs=(), methods=None, pattern=None):
-    params = tuple(params.split())
     numpy_names = (numpy,) if isinstance(numpy, str) else (
         tuple(numpy) if isinstance(numpy, tuple) else tuple(ufuncs))
-    numpy_name = numpy_names[0] if numpy_names else None
     # a kernel given as a function is the NumPy backend even where ``ufuncs`` names the
     # ufunc it stands for (np_hypot is variadic and takes complex numbers; np.hypot is not)
-    impl = _resolve(name, math, cmath, mp, numpy if callable(numpy) else numpy_name or numpy,
-                    float_, complex_, mpc, op)
-    return Rule(name=name, params=params, partials=tuple(partials) or None, kind=kind,
-                impl=impl, math=math, cmath=cmath, numpy_names=numpy_names,
+    if not callable(numpy):
+        numpy = getattr(np, numpy_names[0]) if numpy_names else None
+    if op is not None:
+        impl = dict.fromkeys(BACKENDS, op)
+    else:
+        impl = {"float": float_ if float_ is not None else getattr(_math, math or "", None),
+                "complex": complex_ if complex_ is not None else getattr(_cmath, cmath or "", None)}
+        if mp is not None:
+            # Functions of real arguments (all but the cmath-only ones) get a real mpmath
+            # variant that raises ValueError where mpmath would go complex, as ``math`` does.
+            fn = getattr(mpmath, mp) if isinstance(mp, str) else mp
+            impl["mpf"] = _real(fn) if math is not None or cmath is None else fn
+            impl["mpc"] = mpc if mpc is not None else fn
+        impl = {b: f for b, f in dict(impl, numpy=numpy).items() if f is not None}
+    return Rule(name=name, params=tuple(params.split()), partials=tuple(partials) or None,
+                kind=kind, impl=impl, math=math, cmath=cmath, numpy_names=numpy_names,
                 methods=dict(methods or {}), pattern=pattern, symbol=symbol,
                 complex_args=complex_args, jvp=jvp, complex_jvp=complex_jvp,
                 at=tuple(p if isinstance(p, tuple) else (p,) for p in at),
@@ -116,8 +101,8 @@ def _part(x, name):
     return getattr(x, name)
 
 
-def _over_modulus(num, r, k):
-    """``num / r``, and 0 where ``r`` is 0 (the convention abs'(0) = 0)."""
+def _over(num, r, k):
+    """``num / r``, and 0 where ``r`` is 0 (the conventions abs'(0) = 0, arg'(0) = 0)."""
     if getattr(r, "ndim", 0) == 0:   # numbers and scalar duals
         return num * 0 if r == 0 else num / r
     r = ar.ex(r, k)
@@ -128,7 +113,7 @@ def _over_modulus(num, r, k):
 def _abs_complex_jvp(vals, ans, tans, k=None):
     """d|z| = Re(conj(z) dz)/|z| (not holomorphic), 0 at z = 0."""
     (z,), (t,) = vals, tans
-    return _over_modulus(_part(ar.ex(z.conjugate(), k) * t, "real"), ans, k)
+    return _over(_part(ar.ex(z.conjugate(), k) * t, "real"), ans, k)
 
 
 def _sign_complex_jvp(vals, ans, tans, k=None):
@@ -136,7 +121,7 @@ def _sign_complex_jvp(vals, ans, tans, k=None):
     # With r = |z| and dr = Re(conj(s) dz): d(z/r) = dz/r - z dr/r^2; not holomorphic.
     (z,), (t,) = vals, tans
     s = ar.ex(ans, k)
-    return _over_modulus(t - s * _part(s.conjugate() * t, "real"), abs(z), k)
+    return _over(t - s * _part(s.conjugate() * t, "real"), abs(z), k)
 
 
 def _phase_complex_jvp(vals, ans, tans, k=None):
@@ -146,11 +131,7 @@ def _phase_complex_jvp(vals, ans, tans, k=None):
     # constant on each side (arg dz, arg -dz): both one-sided derivatives are 0, as for
     # sign z = e^{i arg z}. Lane by lane: a k-tangent holds several directions.
     (z,), (t,) = vals, tans
-    if getattr(z, "ndim", 0) == 0:   # numbers and scalar duals
-        return _part(t * 0 if z == 0 else t / z, "imag")
-    z = ar.ex(z, k)
-    zero = z == 0
-    return np.where(zero, 0.0, _part(t / np.where(zero, 1.0, z), "imag"))
+    return _part(_over(t, z, k), "imag")
 
 
 def _conjugate_jvp(vals, ans, tans):
@@ -176,9 +157,7 @@ def _dist_jvp(vals, ans, tans):
         dt = tp if tq is None else (-tq if tp is None else tp - tq)
         term = (vals[i] - vals[n + i]) * dt
         total = term if total is None else total + term
-    if ans == 0:
-        return total * 0
-    return total / ans
+    return total * 0 if ans == 0 else total / ans
 
 
 def _sumprod_jvp(vals, ans, tans):
@@ -192,10 +171,6 @@ def _sumprod_jvp(vals, ans, tans):
     return total
 
 
-def _mp_fsum(*x):
-    return mpmath.fsum(x)
-
-
 def _mp_dist(*x):
     n = len(x) // 2
     return mpmath.sqrt(mpmath.fsum((x[i] - x[n + i]) ** 2 for i in range(n)))
@@ -204,10 +179,6 @@ def _mp_dist(*x):
 def _mp_sumprod(*x):
     n = len(x) // 2
     return mpmath.fsum(x[i] * x[n + i] for i in range(n))
-
-
-def _mp_prod(*x):
-    return mpmath.fprod(x)
 
 
 _REAL = (0.3, -0.7, 1.9)
@@ -265,7 +236,7 @@ _RULES = [
     _rule("atan", "x", "1/(1 + x*x)", math="atan", cmath="atan", mp="atan", numpy="arctan",
           at=_REAL, at_complex=_CPLX),
     _rule("atan2", "y x", "x/hypot(x, y)/hypot(x, y)", "-y/hypot(x, y)/hypot(x, y)",
-          math="atan2", mp=k.mp_atan2, numpy="arctan2",
+          math="atan2", mp="atan2", numpy="arctan2",
           at=[(0.3, 1.2), (-1.1, -0.4), (2.0, -3.0)]),
     _rule("sinh", "x", "cosh(x)", math="sinh", cmath="sinh", mp="sinh", numpy="sinh",
           at=_REAL, at_complex=_CPLX),
@@ -301,7 +272,7 @@ _RULES = [
     _rule("log", "x", "1/x", math="log", cmath="log", mp="log", numpy="log",
           at=_POS, at_complex=_CPLX),
     _rule("log_base", "x base", "1/(x*log(base))", "-ans/(base*log(base))", math="log",
-          cmath="log", float_=k.f_log_base, complex_=k.c_log_base, mp=k.mp_log_base,
+          cmath="log", float_=math.log, complex_=cmath.log, mp="log",
           numpy=k.np_log_base, at=[(2.5, 10.0), (0.3, 2.0)], at_complex=[(1 + 1j, 3.0)],
           doc="log(x, base): the two-argument log"),
     _rule("log2", "x", "1/(x*ln2)", math="log2", complex_=k.c_log2, mp=k.mp_log2,
@@ -357,9 +328,9 @@ _RULES = [
           numpy="nextafter", at=[(1.3, 2.0)], doc="the float after x towards y (~ x)"),
 
     # reductions over sequences ---------------------------------------------------
-    _rule("fsum", "*x", kind="reduction", pattern="sum", math="fsum", float_=k.f_fsum, jvp=_fsum_jvp, mp=_mp_fsum,
-          at=[(0.1, 0.2, -0.3)], doc="exact sum of an iterable"),
-    _rule("prod", "*x", kind="composite", math="prod", mp=_mp_prod,
+    _rule("fsum", "*x", kind="reduction", pattern="sum", math="fsum", float_=k.f_fsum, jvp=_fsum_jvp,
+          mp=lambda *x: mpmath.fsum(x), at=[(0.1, 0.2, -0.3)], doc="exact sum of an iterable"),
+    _rule("prod", "*x", kind="composite", math="prod", mp=lambda *x: mpmath.fprod(x),
           at=[(1.3, -0.7, 2.0)], doc="product of an iterable (through the mul rule)"),
     _rule("dist", "*x", kind="reduction", math="dist", float_=k.f_dist, jvp=_dist_jvp, mp=_mp_dist,
           at=[(0.3, 1.2, -0.5, 2.0)], doc="Euclidean distance of two points p, q"),
@@ -404,7 +375,7 @@ _RULES = [
           doc="complex conjugate (real-linear, not holomorphic)"),
 
     # complex-only --------------------------------------------------------------------
-    _rule("phase", "z", "0", cmath="phase", float_=cmath.phase, mp=k.mp_phase,
+    _rule("phase", "z", "0", cmath="phase", float_=cmath.phase, mp="arg",
           numpy="angle", complex_jvp=_phase_complex_jvp, at=[1.3, -0.4], at_complex=_CPLX,
           doc="arg z (not holomorphic); on the reals 0 or pi, derivative 0"),
     _rule("rect", "r phi", "rect(1, phi)", "1j*ans", cmath="rect", float_=cmath.rect,
@@ -419,7 +390,7 @@ _RULES = [
     _rule("rint", "x", kind="constant", float_=k.f_round, complex_=k.c_rint, mp=k.mp_round,
           numpy="rint",
           at=[1.3], doc="NumPy's round to nearest integer"),
-    _rule("sign", "x", kind="constant", float_=k.f_sign, complex_=k.c_sign, mp=k.mp_sign,
+    _rule("sign", "x", kind="constant", float_=k.f_sign, complex_=k.c_sign, mp="sign",
           numpy="sign", complex_jvp=_sign_complex_jvp, at=[-1.3],
           doc="sign: constant on the reals; z/|z| on complex numbers (NumPy 2), not holomorphic"),
     _rule("heaviside", "x h0", kind="constant", float_=k.f_heaviside, mp=k.mp_heaviside,
