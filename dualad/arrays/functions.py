@@ -10,7 +10,8 @@ import numpy as np
 
 from dualad.base import fpe as _fpe
 from dualad.base.carriers import ACTIVE as _PRECEDING, Carrier
-from dualad.arrays.array import DualArray, _as_operand, _holds_dual, _make_array, _primal, wrap
+from dualad.arrays.array import (
+    DualArray, _as_operand, _holds_dual, _primal, as_dual_array, wrap)
 from dualad.arrays.dispatch import _HANDLERS, apply_array_rule, implements
 from dualad.arrays.elementwise import elementwise
 from dualad.table.array_rules import outer_compose
@@ -149,11 +150,7 @@ def _zeros_like_dual(a, dtype=None, shape=None):
     value = _zeros_like_dual(a.value, dtype, shape)
     if np.ndim(_primal(value)) == 0:
         return value
-    k = a.k if isinstance(a, DualArray) else (
-        np.shape(a.tangent)[-1] if np.ndim(a.tangent) else None)
-    tangent_shape = np.shape(_primal(value)) + ((k,) if k else ())
-    result = _make_array(value, np.zeros(tangent_shape,
-                                         dtype=np.result_type(_primal(value), float)), a.tag, k)
+    result = as_dual_array(value, a)
     result.owned = True
     return result
 
