@@ -208,16 +208,13 @@ def _fast_binary(rule, ufunc, a, b, nested=False):
                                        b.tangent if b_dual else None, ans, k), tag, k)
 
 
-def _fast_pow(a, b):
+def _fast_pow(a, b, nested=False):
     if not (type(a) is DualArray and type(b) in (int, float)):
         return None
-    if _plain(a.value):
-        return _fast_pow_values(a, b, True)
-    return _fpe.nested(_fast_pow_values, a, b, False)
-
-
-def _fast_pow_values(a, b, plain):
     va, k = a.value, a.k
+    plain = _plain(va)
+    if not (plain or nested):   # the values are duals of an outer differentiation
+        return _fpe.nested(_fast_pow, a, b, True)
     if b != 0:
         p = 2 * va if b == 2 else b * va ** (b - 1)
         if not finite(p):

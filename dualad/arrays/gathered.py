@@ -193,20 +193,16 @@ def _rescale(p, vals, checked=False):
     return _ex(p, 1) * vals if checked else lanes(p, vals, 1)
 
 
-def _gathered_unary(rule, ufunc, x):
+def _gathered_unary(rule, ufunc, x, nested=False):
     if rule.kind != "smooth" or rule.arity != 1 or rule.jvp is not None or \
             rule.complex_jvp is not None:
         return None
-    if not _plain(x.value):
-        return _fpe.nested(_gathered_unary_value, rule, ufunc, x, False)
-    return _gathered_unary_value(rule, ufunc, x, True)
-
-
-def _gathered_unary_value(rule, ufunc, x, plain):
     v = x.value
     kernel = _STAND_INS.get(ufunc, ufunc) if type(v) is np.ndarray else ufunc
-    if plain:
+    if _plain(v):
         ans = kernel(v)   # primal
+    elif not nested:   # the values are duals of an outer differentiation
+        return _fpe.nested(_gathered_unary, rule, ufunc, x, True)
     else:
         ans = _fpe.passing(kernel, v)
     if type(v) is np.ndarray:
@@ -330,16 +326,12 @@ def _constant_for(y, tag):
     return isinstance(y, (numbers.Number, np.generic))
 
 
-def _gathered_pow(a, b):
-    if not _plain(a.value):
-        return _fpe.nested(_gathered_pow_value, a, b, False)
-    return _gathered_pow_value(a, b, True)
-
-
-def _gathered_pow_value(a, b, plain):
+def _gathered_pow(a, b, nested=False):
     va = a.value
-    if plain:
+    if _plain(va):
         ans = _power(va, b)   # primal: power
+    elif not nested:   # the values are duals of an outer differentiation
+        return _fpe.nested(_gathered_pow, a, b, True)
     else:
         ans = _fpe.passing(_power, va, b)
     p = 2 * va if b == 2 else b * va ** (b - 1)
