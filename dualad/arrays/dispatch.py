@@ -137,7 +137,7 @@ def array_function(func, args, kwargs):
         return _PRECEDING[-1].function(func, args, kwargs)
     handler = _HANDLERS.get(func)
     if handler is None:
-        name = getattr(func, "__module__", "numpy").replace("numpy.", "numpy.")
+        name = getattr(func, "__module__", "numpy")
         raise TypeError(f"dualad: {name}.{func.__name__} has no tangent rule for dual numbers "
                         "(see the table of supported functions in the README)")
     return handler(*args, **kwargs)

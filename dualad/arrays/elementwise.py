@@ -8,10 +8,8 @@ binary form, see ``dualad.arrays.ufunc_rules``), ``_fast_unary`` (smooth one-arg
 rules) and ``_fast_pow`` (a power by a number); they keep k-tangents scaled
 (``dualad.arrays.scaled``) and hand gathered ones to ``dualad.arrays.gathered``.
 
-Installed on ``DualArray`` here: the operators of the rule table (``+ - * / ** // %``,
-their reflected forms, ``abs``, the comparisons, through
-``dualad.core.operators.install_operators``), ``__pow__`` and ``__neg__`` with their fast
-paths, ``__pos__``; and its carrier registration (how the table's rules apply to it).
+Installed on ``DualArray`` here: its operators (see ``dualad.arrays.array``) and its
+carrier registration (how the table's rules apply to it).
 
 The fast paths are among the hottest code in the package: measure before and after a
 change.

@@ -8,9 +8,7 @@ slices and reshapes keep the form, so a Hessian's inner tangents stay O(n·p) in
 O(n²). Every operation without a gathered path reads ``tangent``, which scatters once
 (``_scattered``, installed on ``DualArray``), within the pass's budget
 (``scatter_budget``): over it, ``GatheredTooWide`` has the pass run again in chunks.
-
-Installed on ``DualArray`` (dualad.arrays.array) here: ``_scattered`` (its tangent
-property calls it) and ``_gathered_item`` (its ``__getitem__`` does).
+``_scattered`` and ``_gathered_item`` are installed on ``DualArray`` here.
 """
 from __future__ import annotations
 
