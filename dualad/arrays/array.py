@@ -50,23 +50,12 @@ _new = object.__new__
 
 class DualArray(ValueShaped, Carrier):
     """An array of dual numbers: ``value`` (ndarray) and ``tangent`` (``value.shape`` for
-    one direction, ``value.shape + (k,)`` for k directions).
+    one direction, ``value.shape + (k,)`` for k directions). Not all its methods are
+    written here: see the module's docstring for those the modules above put on it."""
 
-    Not all its methods are written here (the modules that define them import this one):
-    the operators (``__add__`` ... ``__mod__``, reflected forms, ``__pow__``, ``__neg__``,
-    ``abs``, comparisons) are put on it by ``dualad.arrays.elementwise``;
-    ``__array_ufunc__`` and ``__array_function__`` by ``dualad.arrays.dispatch``;
-    ``_scattered`` and ``_gathered_item``, which ``tangent`` and ``__getitem__`` call for a
-    gathered tangent, by ``dualad.arrays.gathered``."""
-
-    # A k-tangent may be kept scaled, ``offset + scale[..., None] * scale_base`` (see
-    # dualad.arrays.scaled): chains of elementwise rules update the value-sized ``scale``
-    # and multiply the k-wide ``scale_base`` once, when the tangent is read.
-    # Or a k-tangent may be kept gathered: ``cols`` (ints) and ``vals``, both of shape
-    # ``value.shape + (p,)``, tangent[..., cols[..., j]] += vals[..., j]: each entry moves
-    # along at most p directions. An identity seed is gathered with p = 1, elementwise
-    # rules rescale ``vals``, sums of differently gathered operands append columns, so
-    # a Hessian's inner tangents stay O(n·p) instead of O(n²) (see ``gathered_seed``).
+    # A k-tangent may be kept scaled, ``offset + scale[..., None] * scale_base``
+    # (dualad.arrays.scaled), or gathered, ``cols`` and ``vals`` with tangent[...,
+    # cols[..., j]] += vals[..., j] (dualad.arrays.gathered); ``_tangent`` is then None.
     __slots__ = ("value", "_tangent", "tag", "k", "owned", "scale",
                  "scale_base", "offset", "cols", "vals")
     __array_priority__ = 20
@@ -122,8 +111,6 @@ class DualArray(ValueShaped, Carrier):
         self._tangent = t
         self.scale = self.scale_base = self.offset = None
         self.cols = self.vals = None
-
-    # --- NumPy protocols: __array_ufunc__ and __array_function__ are dispatch.py's -----
 
     def __array__(self, dtype=None, copy=None):
         raise TypeError("a DualArray cannot become a plain ndarray: its tangent would be lost. "
@@ -219,8 +206,6 @@ class DualArray(ValueShaped, Carrier):
         self.value = _store(self.value, index, value)
         t_index = _tangent_index(index, self.ndim) if k is not None else index
         self.tangent = _store(self.tangent, t_index, 0.0 if tangent is None else tangent)
-
-    # --- operators: installed by dualad.arrays.elementwise ----------------------------
 
 
 def _make_array(value, tangent, tag, k):
@@ -335,10 +320,12 @@ def writable_like(out, like):
 
 
 def as_dual_array(out, like):
-    """``out`` (a plain array) as a DualArray of ``like``'s tag, with zero tangent."""
+    """``out`` (a plain array, or a dual of an outer differentiation) as a DualArray of
+    ``like``'s tag, with zero tangent."""
     k = like.k if isinstance(like, DualArray) else _k_of(like.tangent)
-    return _make_array(out, np.zeros(np.shape(out) + ((k,) if k else ()),
-                                     dtype=np.result_type(out, float)), like.tag, k)
+    plain = _primal(out)
+    return _make_array(out, np.zeros(np.shape(plain) + ((k,) if k else ()),
+                                     dtype=np.result_type(plain, float)), like.tag, k)
 
 
 # --- splitting arguments at the outermost tag ----------------------------------------

@@ -75,21 +75,18 @@ def array_ufunc(ufunc, method, inputs, kwargs):
             result = _gathered_binary(rule, ufunc, inputs[0], inputs[1])
         if result is not None:
             return result
-    if method == "__call__" and not kwargs and getattr(_STATE, "in_pass", False):
-        rule = _UFUNC_BY_OBJECT.get(ufunc)
-        if rule is not None:
-            if len(inputs) == 1:
-                if type(inputs[0]) is DualArray:
-                    result = _fast_unary(rule, ufunc, inputs[0])
-                    if result is not None:
-                        return result
-            elif rule in _FORMS:
-                result = _fast_binary(rule, ufunc, inputs[0], inputs[1])
-                if result is not None:
-                    return result
     name = ufunc.__name__
     out = kwargs.pop("out", None)
-    if method == "__call__" and ufunc in _HANDLERS:   # np.matmul is a ufunc
+    result = None
+    if method == "__call__" and not kwargs and getattr(_STATE, "in_pass", False):
+        rule = _UFUNC_RULES.get(name)   # the fast paths (scipy.special's ufuncs too)
+        if rule is not None and len(inputs) == 1 and type(inputs[0]) is DualArray:
+            result = _fast_unary(rule, ufunc, inputs[0])
+        elif rule is not None and len(inputs) == 2 and rule in _FORMS:
+            result = _fast_binary(rule, ufunc, *inputs)
+    if result is not None:
+        pass
+    elif method == "__call__" and ufunc in _HANDLERS:   # np.matmul is a ufunc
         result = _HANDLERS[ufunc](*inputs, **kwargs)
     elif method == "__call__":
         if name in _ON_PRIMAL:
@@ -108,13 +105,7 @@ def array_ufunc(ufunc, method, inputs, kwargs):
                 # singular points (np.log(Dual(0.0)) is -inf with NumPy's warning, not
                 # math's ValueError); it keeps mpmath values
                 return rule_path.NUMPY.functions.get(rule.name, rule)(*inputs)
-            result = None
-            if len(inputs) == 1 and type(inputs[0]) is DualArray and rule_path.in_pass():
-                result = _fast_unary(rule, ufunc, inputs[0])
-            elif len(inputs) == 2 and rule in _FORMS and rule_path.in_pass():
-                result = _fast_binary(rule, ufunc, *inputs)
-            if result is None:
-                result = elementwise(rule, ufunc, inputs)
+            result = elementwise(rule, ufunc, inputs)
     elif (name, method) in _METHODS:   # reduce, accumulate
         result = _reduction(_METHODS[name, method], f"{name}.{method}", inputs[0], kwargs)
     elif method == "outer" and name in _UFUNC_RULES:
@@ -146,7 +137,7 @@ def array_function(func, args, kwargs):
         return _PRECEDING[-1].function(func, args, kwargs)
     handler = _HANDLERS.get(func)
     if handler is None:
-        name = getattr(func, "__module__", "numpy").replace("numpy.", "numpy.")
+        name = getattr(func, "__module__", "numpy")
         raise TypeError(f"dualad: {name}.{func.__name__} has no tangent rule for dual numbers "
                         "(see the table of supported functions in the README)")
     return handler(*args, **kwargs)
@@ -164,8 +155,6 @@ def apply_array_rule(rule, func, args, kwargs, sequence=False):
     else:
         args = tuple(_as_operand(a) for a in args)
         tag = _outer_tag(args)
-        if tag < 0:
-            return func(*args, **kwargs)
         k = _directions(args, tag)
         split = [_split(x, tag) for x in args]
         values = tuple(v for v, _ in split)

@@ -8,10 +8,8 @@ binary form, see ``dualad.arrays.ufunc_rules``), ``_fast_unary`` (smooth one-arg
 rules) and ``_fast_pow`` (a power by a number); they keep k-tangents scaled
 (``dualad.arrays.scaled``) and hand gathered ones to ``dualad.arrays.gathered``.
 
-Installed on ``DualArray`` here: the operators of the rule table (``+ - * / ** // %``,
-their reflected forms, ``abs``, the comparisons, through
-``dualad.core.operators.install_operators``), ``__pow__`` and ``__neg__`` with their fast
-paths, ``__pos__``; and its carrier registration (how the table's rules apply to it).
+Installed on ``DualArray`` here: its operators (see ``dualad.arrays.array``) and its
+carrier registration (how the table's rules apply to it).
 
 The fast paths are among the hottest code in the package: measure before and after a
 change.
@@ -71,7 +69,7 @@ def _elementwise_values(rule, ufunc, values, tangents, key, tag, k):
         ans = _fpe.passing(ufunc, *values)
     else:
         ans = _STAND_INS.get(ufunc, ufunc)(*values)   # primal
-    shape = _tshape(np.shape(ans), k)
+    shape = np.shape(ans) if k is None else np.shape(ans) + (k,)
     if rule.complex_jvp is not None and (rule_path.nonholomorphic(rule, key, tangents) or any(
             rule_path.has_complex(v) for v in values)):
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -102,20 +100,6 @@ def _sum_of_terms(rule, values, ans, tangents, key, k):
     return tangent
 
 
-def _tshape(shape, k):
-    return shape if k is None else shape + (k,)
-
-
-def _binary(rule, ufunc, a, b):
-    if isinstance(a, (list, tuple)):
-        a = _as_array_operand(a)
-    if isinstance(b, (list, tuple)):
-        b = _as_array_operand(b)
-    if not (_operand(a) and _operand(b)):
-        return NotImplemented
-    return elementwise(rule, ufunc, (a, b))
-
-
 def _operand(x):
     return isinstance(x, (Dual, DualArray, np.ndarray, numbers.Number, np.generic)) or \
         type(x) in _PRECEDENCE   # a traced constant inside a sparsity detection
@@ -127,14 +111,14 @@ def _operand(x):
 # partial is not finite, so that the rule path applies the lane rule.
 
 def _operator(rule, a, b):
-    """``a (op) b`` for a binary operator rule (``+ - * / ** // %``): the gathered and the
-    fast paths first for a rule with a binary form."""
+    """``a (op) b`` for a binary operator rule (``+ - * / ** // %``) by the rule path: the
+    gathered and the fast paths first for a rule with a binary form."""
     ufunc = _UFUNCS[rule]
+    if isinstance(a, (list, tuple)):
+        a = _as_array_operand(a)
+    if isinstance(b, (list, tuple)):
+        b = _as_array_operand(b)
     if rule in _FORMS:
-        if isinstance(a, (list, tuple)):
-            a = _as_array_operand(a)
-        if isinstance(b, (list, tuple)):
-            b = _as_array_operand(b)
         if (type(a) is DualArray and a.cols is not None) or (
                 type(b) is DualArray and b.cols is not None):
             out = _gathered_binary(rule, ufunc, a, b)
@@ -144,7 +128,9 @@ def _operator(rule, a, b):
             out = _fast_binary(rule, ufunc, a, b)
             if out is not None:
                 return out
-    return _binary(rule, ufunc, a, b)
+    if not (_operand(a) and _operand(b)):
+        return NotImplemented
+    return elementwise(rule, ufunc, (a, b))
 
 
 def _t_sum(va, ta, vb, tb, ans, k):
@@ -174,10 +160,6 @@ def _t_quotient(va, ta, vb, tb, ans, k):
         p = -ans / vb
         return _into(np.multiply, tb, _ex(p, k)) if finite(p) else lanes(p, tb, k)
     return (ta - _ex(ans, k) * tb) / _ex(vb, k)
-
-
-# Large float64 results go into recycled buffers (see dualad.base.buffers): a fresh array of
-# megabytes costs more in page faults than the arithmetic that fills it. ``own``: the
 
 
 _TANGENT = {"sum": _t_sum, "difference": _t_difference, "product": _t_product,
@@ -224,16 +206,13 @@ def _fast_binary(rule, ufunc, a, b, nested=False):
                                        b.tangent if b_dual else None, ans, k), tag, k)
 
 
-def _fast_pow(a, b):
+def _fast_pow(a, b, nested=False):
     if not (type(a) is DualArray and type(b) in (int, float)):
         return None
-    if _plain(a.value):
-        return _fast_pow_values(a, b, True)
-    return _fpe.nested(_fast_pow_values, a, b, False)
-
-
-def _fast_pow_values(a, b, plain):
     va, k = a.value, a.k
+    plain = _plain(va)
+    if not (plain or nested):   # the values are duals of an outer differentiation
+        return _fpe.nested(_fast_pow, a, b, True)
     if b != 0:
         p = 2 * va if b == 2 else b * va ** (b - 1)
         if not finite(p):
@@ -311,15 +290,13 @@ def _compare(op, a, b):
 
 
 def __pow__(self, other):
-    if isinstance(other, (list, tuple)):
-        other = _as_array_operand(other)
     if self.cols is not None and type(other) in (int, float) and other != 0:
         return _gathered_pow(self, other)
     if rule_path.in_pass():
         out = _fast_pow(self, other)
         if out is not None:
             return out
-    return _binary(_POW, np.power, self, other)
+    return _operator(_POW, self, other)
 
 
 def __neg__(self):

@@ -10,7 +10,8 @@ import numpy as np
 
 from dualad.base import fpe as _fpe
 from dualad.base.carriers import ACTIVE as _PRECEDING, Carrier
-from dualad.arrays.array import DualArray, _as_operand, _holds_dual, _make_array, _primal, wrap
+from dualad.arrays.array import (
+    DualArray, _as_operand, _holds_dual, _primal, as_dual_array, wrap)
 from dualad.arrays.dispatch import _HANDLERS, apply_array_rule, implements
 from dualad.arrays.elementwise import elementwise
 from dualad.table.array_rules import outer_compose
@@ -149,11 +150,7 @@ def _zeros_like_dual(a, dtype=None, shape=None):
     value = _zeros_like_dual(a.value, dtype, shape)
     if np.ndim(_primal(value)) == 0:
         return value
-    k = a.k if isinstance(a, DualArray) else (
-        np.shape(a.tangent)[-1] if np.ndim(a.tangent) else None)
-    tangent_shape = np.shape(_primal(value)) + ((k,) if k else ())
-    result = _make_array(value, np.zeros(tangent_shape,
-                                         dtype=np.result_type(_primal(value), float)), a.tag, k)
+    result = as_dual_array(value, a)
     result.owned = True
     return result
 
@@ -424,21 +421,17 @@ def norm(x, ord=None, axis=None, keepdims=False):
             return red(sums, axis=(ax0, ax1), keepdims=keepdims) if keepdims else red(
                 np.squeeze(sums, axis=ax0), axis=ax1 - (ax1 > ax0))
         raise ValueError(f"dualad: invalid norm order {ord!r} for matrices")
-    ax = axis
     if ord in (None, 2):
         return _two_norm(x, ord, axis, keepdims)
-    if ord == np.inf:
-        return np.max(np.abs(x), axis=ax, keepdims=keepdims)
-    if ord == -np.inf:
-        return np.min(np.abs(x), axis=ax, keepdims=keepdims)
-    if ord == 1:
-        return np.sum(np.abs(x), axis=ax, keepdims=keepdims)
+    if ord in (np.inf, -np.inf, 1):
+        reduce = np.sum if ord == 1 else (np.max if ord > 0 else np.min)
+        return reduce(np.abs(x), axis=axis, keepdims=keepdims)
     if ord == 0:
-        return np.sum(_primal(x) != 0, axis=ax, keepdims=keepdims).astype(float)
+        return np.sum(_primal(x) != 0, axis=axis, keepdims=keepdims).astype(float)
     if ord > 0:
         primal = _fpe.evaluate("norm", np.linalg.norm, p, ord, axis, keepdims)
-        return _with_primal(primal, _p_norm(x, ord, ax, keepdims))
-    return np.sum(np.abs(x) ** ord, axis=ax, keepdims=keepdims) ** (1.0 / ord)
+        return _with_primal(primal, _p_norm(x, ord, axis, keepdims))
+    return np.sum(np.abs(x) ** ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
 
 
 def _to_last(x, axes):

@@ -8,9 +8,7 @@ slices and reshapes keep the form, so a Hessian's inner tangents stay O(n·p) in
 O(n²). Every operation without a gathered path reads ``tangent``, which scatters once
 (``_scattered``, installed on ``DualArray``), within the pass's budget
 (``scatter_budget``): over it, ``GatheredTooWide`` has the pass run again in chunks.
-
-Installed on ``DualArray`` (dualad.arrays.array) here: ``_scattered`` (its tangent
-property calls it) and ``_gathered_item`` (its ``__getitem__`` does).
+``_scattered`` and ``_gathered_item`` are installed on ``DualArray`` here.
 """
 from __future__ import annotations
 
@@ -193,20 +191,16 @@ def _rescale(p, vals, checked=False):
     return _ex(p, 1) * vals if checked else lanes(p, vals, 1)
 
 
-def _gathered_unary(rule, ufunc, x):
+def _gathered_unary(rule, ufunc, x, nested=False):
     if rule.kind != "smooth" or rule.arity != 1 or rule.jvp is not None or \
             rule.complex_jvp is not None:
         return None
-    if not _plain(x.value):
-        return _fpe.nested(_gathered_unary_value, rule, ufunc, x, False)
-    return _gathered_unary_value(rule, ufunc, x, True)
-
-
-def _gathered_unary_value(rule, ufunc, x, plain):
     v = x.value
     kernel = _STAND_INS.get(ufunc, ufunc) if type(v) is np.ndarray else ufunc
-    if plain:
+    if _plain(v):
         ans = kernel(v)   # primal
+    elif not nested:   # the values are duals of an outer differentiation
+        return _fpe.nested(_gathered_unary, rule, ufunc, x, True)
     else:
         ans = _fpe.passing(kernel, v)
     if type(v) is np.ndarray:
@@ -330,16 +324,12 @@ def _constant_for(y, tag):
     return isinstance(y, (numbers.Number, np.generic))
 
 
-def _gathered_pow(a, b):
-    if not _plain(a.value):
-        return _fpe.nested(_gathered_pow_value, a, b, False)
-    return _gathered_pow_value(a, b, True)
-
-
-def _gathered_pow_value(a, b, plain):
+def _gathered_pow(a, b, nested=False):
     va = a.value
-    if plain:
+    if _plain(va):
         ans = _power(va, b)   # primal: power
+    elif not nested:   # the values are duals of an outer differentiation
+        return _fpe.nested(_gathered_pow, a, b, True)
     else:
         ans = _fpe.passing(_power, va, b)
     p = 2 * va if b == 2 else b * va ** (b - 1)

@@ -18,16 +18,8 @@ from dualad.table.rules import table
 F64 = np.dtype(np.float64)
 
 
-def _ufunc_rules():
-    rules = {}
-    for rule in table:
-        for name in rule.numpy_names:
-            rules[name] = rule
-    return rules
-
-
 #: ufunc name -> rule
-UFUNC_RULES = _ufunc_rules()
+UFUNC_RULES = {name: rule for rule in table for name in rule.numpy_names}
 #: ufunc -> rule
 UFUNC_BY_OBJECT = {getattr(np, name): rule for name, rule in UFUNC_RULES.items()
                    if isinstance(getattr(np, name, None), np.ufunc)}
@@ -105,11 +97,9 @@ def ex(v, k):
 
 
 # Large float64 results go into recycled buffers (see dualad.base.buffers): a fresh array
-# of megabytes costs more in page faults than the arithmetic that fills it. ``own``: the
-# first operand is a temporary of the caller's, to be written over.
-
-def into(ufunc, big, other, own=False):
-    return _buffers.binary(ufunc, big, other, own)
+# of megabytes costs more in page faults than the arithmetic that fills it. into(ufunc,
+# big, other, own): ``own``, the first operand is a temporary of the caller's, written over.
+into = _buffers.binary
 
 
 def negative(x):
