@@ -51,7 +51,7 @@ class PatternBranchError(TypeError):
 class PatternConversionError(PatternBranchError, DroppedDerivative):
     """float()/int()/complex() of a pattern value: refused as any look at a value, and a
     ``DroppedDerivative`` as a dual's is, so that a refusal compiled code swallowed (and
-    Python reported as SystemError) is recognised (``transforms._seed.plain_errors``)."""
+    Python reported as SystemError) is recognised (``dualad.base.errors.plain_errors``)."""
 
 
 def refuse(what: str, conversion: bool = False):
