@@ -58,7 +58,7 @@ def _real(fn):
 def _rule(name, params, *partials, kind="smooth", math=None, cmath=None, mp=None,
           numpy=None, float_=None, complex_=None, mpc=None, op=None, symbol=None,
           complex_args=True, jvp=None, complex_jvp=None, at=(), at_complex=(), doc="",
-          ufuncs=(), methods=None, pattern=None):
+          ufuncs=(), methods=None, pattern=None, scipy=()):
     numpy_names = (numpy,) if isinstance(numpy, str) else (
         tuple(numpy) if isinstance(numpy, tuple) else tuple(ufuncs))
     # a kernel given as a function is the NumPy backend even where ``ufuncs`` names the
@@ -79,6 +79,7 @@ def _rule(name, params, *partials, kind="smooth", math=None, cmath=None, mp=None
         impl = {b: f for b, f in dict(impl, numpy=numpy).items() if f is not None}
     return Rule(name=name, params=tuple(params.split()), partials=tuple(partials) or None,
                 kind=kind, impl=impl, math=math, cmath=cmath, numpy_names=numpy_names,
+                scipy=(scipy,) if isinstance(scipy, str) else tuple(scipy),
                 methods=dict(methods or {}), pattern=pattern, symbol=symbol,
                 complex_args=complex_args, jvp=jvp, complex_jvp=complex_jvp,
                 at=tuple(p if isinstance(p, tuple) else (p,) for p in at),
@@ -266,9 +267,9 @@ _RULES = [
     _rule("exp", "x", "ans", math="exp", cmath="exp", mp="exp", numpy="exp",
           at=_REAL, at_complex=_CPLX),
     _rule("exp2", "x", "ans*ln2", math="exp2", float_=None if hasattr(math, "exp2") else k.f_exp2,
-          complex_=k.c_exp2, mp=k.mp_exp2, numpy="exp2", at=_REAL),
+          complex_=k.c_exp2, mp=k.mp_exp2, numpy="exp2", scipy="exp2", at=_REAL),
     _rule("expm1", "x", "exp(x)", math="expm1", complex_=k.c_expm1, mp="expm1", numpy="expm1",
-          at=_REAL + (-40.0,), at_complex=_CPLX),
+          scipy="expm1", at=_REAL + (-40.0,), at_complex=_CPLX),
     _rule("log", "x", "1/x", math="log", cmath="log", mp="log", numpy="log",
           at=_POS, at_complex=_CPLX),
     _rule("log_base", "x base", "1/(x*log(base))", "-ans/(base*log(base))", math="log",
@@ -280,31 +281,32 @@ _RULES = [
     _rule("log10", "x", "1/(x*ln10)", math="log10", cmath="log10", mp="log10",
           numpy="log10", at=_POS, at_complex=_CPLX),
     _rule("log1p", "x", "1/(1 + x)", math="log1p", complex_=k.c_log1p, mp="log1p",
-          numpy=k.np_log1p, ufuncs=("log1p",), at=(-0.7, 0.3, 4.0), at_complex=_CPLX,
+          numpy=k.np_log1p, ufuncs=("log1p",), scipy="log1p", at=(-0.7, 0.3, 4.0), at_complex=_CPLX,
           doc="log(1 + x); on complex numbers to a few ulp (NumPy's log(1 + z) is not)"),
     _rule("sqrt", "x", "0.5/ans", math="sqrt", cmath="sqrt", mp="sqrt", numpy="sqrt",
           at=_POS, at_complex=_CPLX),
     _rule("cbrt", "x", "1/(3*ans*ans)", math="cbrt",
           float_=None if hasattr(math, "cbrt") else k.f_cbrt, mp=k.mp_cbrt, mpc=mpmath.cbrt,
-          numpy="cbrt", at=(0.3, -8.0, 27.5)),
+          numpy="cbrt", scipy="cbrt", at=(0.3, -8.0, 27.5)),
 
     # special functions ------------------------------------------------------------
-    _rule("erf", "x", "2*exp(-x*x)/sqrt(pi)", math="erf", mp="erf", numpy=k.np_erf, at=_REAL),
-    _rule("erfc", "x", "-2*exp(-x*x)/sqrt(pi)", math="erfc", mp="erfc", numpy=k.np_erfc,
+    _rule("erf", "x", "2*exp(-x*x)/sqrt(pi)", math="erf", mp="erf", numpy=k.np_erf, scipy="erf",
           at=_REAL),
+    _rule("erfc", "x", "-2*exp(-x*x)/sqrt(pi)", math="erfc", mp="erfc", numpy=k.np_erfc,
+          scipy="erfc", at=_REAL),
     _rule("gamma", "x", "ans*digamma(x)", math="gamma", mp="gamma", numpy=k.np_gamma,
-          at=(0.3, 2.5, -1.5, 6.2)),
+          scipy="gamma", at=(0.3, 2.5, -1.5, 6.2)),
     _rule("lgamma", "x", "digamma(x)", math="lgamma", mp=k.mp_lgamma, numpy=k.np_lgamma,
-          at=(0.3, 2.5, -1.5, 16.2), doc="log|gamma(x)|"),
+          scipy="gammaln", at=(0.3, 2.5, -1.5, 16.2), doc="log|gamma(x)| (scipy.special.gammaln)"),
     _rule("digamma", "x", "polygamma(1, x)", float_=k.f_digamma, mp="digamma",
-          numpy=k.np_digamma, at=(0.3, 2.5, -1.5), doc="psi(x) = gamma'(x)/gamma(x)"),
+          numpy=k.np_digamma, scipy=("digamma", "psi"), at=(0.3, 2.5, -1.5), doc="psi(x) = gamma'(x)/gamma(x)"),
     _rule("polygamma", "n x", None, "polygamma(n + 1, x)", float_=k.f_polygamma,
           mp="polygamma", numpy=k.np_polygamma, at=[(1, 0.3), (2, 2.5), (1, -1.5)],
           doc="the n-th derivative of digamma; n is an integer"),
 
     # the seeds' activations ------------------------------------------------------
     _rule("sigmoid", "x", "ans*sigmoid(-x)", float_=k.f_sigmoid, complex_=k.c_sigmoid,
-          mp=k.mp_sigmoid, mpc=k.mpc_sigmoid, numpy=k.np_sigmoid, at=(-2.0, 0.0, 0.5, 30.0),
+          mp=k.mp_sigmoid, mpc=k.mpc_sigmoid, numpy=k.np_sigmoid, scipy="expit", at=(-2.0, 0.0, 0.5, 30.0),
           at_complex=[0.3 + 0.2j], doc="logistic sigmoid 1/(1 + e^-x) (alias: logistic)"),
     _rule("softplus", "x", "sigmoid(x)", float_=k.f_softplus, complex_=k.c_softplus,
           mp=k.mp_softplus, mpc=k.mpc_softplus, numpy=k.np_softplus, at=(-30.0, -1.0, 0.0, 2.0),
@@ -492,7 +494,13 @@ _ARRAY_RULES = [
 _PRIMAL_ONLY = ("greater", "greater_equal", "less", "less_equal", "equal", "not_equal",
                 "logical_and", "logical_or", "logical_xor", "logical_not", "signbit", "isnat")
 
+try:   # SciPy is optional: without it its ufuncs are not there to look up
+    from scipy import special as _special
+except ImportError:  # pragma: no cover - exercised only without scipy
+    _special = None
+
 table = RuleTable(_RULES + _ARRAY_RULES, primal_only=_PRIMAL_ONLY + tuple(
     r.math for r in _RULES if r.kind == "predicate" and isinstance(getattr(np, r.math, None),
-                                                                  np.ufunc)))
+                                                                  np.ufunc)),
+    modules=(("numpy", np, "numpy_names"), ("scipy.special", _special, "scipy")))
 assert all(isinstance(getattr(np, name), np.ufunc) for name in table.primal_only)
