@@ -157,3 +157,45 @@ def test_complex_where_scipy_takes_complex():
 def test_real_only_scipy_ufunc_refuses_complex():
     with pytest.raises(TypeError):
         special.gammaln(ad.Dual(0.3 + 0.4j, 1.0))
+
+
+def test_bessel_first_order_at_zero():
+    # j1'(0) = i1'(0) = i1e'(0) = 1/2 (the series x/2 + ...), the partials' 0/0 avoided
+    for f in (special.j1, special.i1, special.i1e):
+        assert f(ad.Dual(0.0, 1.0)).tangent == 0.5
+        assert np.array_equal(f(ad.DualArray(np.zeros(2), np.ones(2))).tangent, [0.5, 0.5])
+
+
+def test_bessel_third_derivative_taylor():
+    with mpmath.workdps(30):
+        expected = float(mpmath.diff(lambda t: mpmath.besselj(0, t), 1.3, 3))
+    assert ad.derivative(special.j0, 1.3, n=3) == pytest.approx(expected, rel=1e-12)
+    with mpmath.workdps(30):
+        expected = float(mpmath.diff(lambda t: mpmath.log(mpmath.beta(t, 2.5)), 0.7, 3))
+    assert ad.derivative(lambda a: special.betaln(a, 2.5), 0.7, n=3) == \
+        pytest.approx(expected, rel=1e-12)
+
+
+def test_log_ndtr_far_in_the_tail():
+    out = special.log_ndtr(ad.Dual(-40.0, 1.0))
+    with mpmath.workdps(30):
+        expected = float(mpmath.diff(lambda t: mpmath.log(mpmath.ncdf(t)), -40))
+    assert out.value == special.log_ndtr(-40.0)
+    assert out.tangent == pytest.approx(expected, rel=1e-12)
+
+
+def test_complex_erfcx_on_a_dual_array():
+    z = np.array([0.3 + 0.4j, -1.0 + 0.5j])
+    out = special.erfcx(ad.DualArray(z, np.ones(2)))
+    assert np.array_equal(out.value, special.erfcx(z))
+    with mpmath.workdps(30):
+        expected = [complex(mpmath.diff(lambda t: mpmath.exp(t * t) * mpmath.erfc(t),
+                                        mpmath.mpc(v))) for v in z]
+    np.testing.assert_allclose(out.tangent, expected, rtol=1e-12)
+
+
+def test_real_only_bessel_refuses_complex():
+    with pytest.raises(TypeError):
+        special.j0(ad.Dual(0.3 + 0.4j, 1.0))
+    with pytest.raises(TypeError):
+        special.j0(ad.DualArray(np.array([0.3 + 0.4j]), np.ones(1)))
