@@ -199,3 +199,20 @@ def test_real_only_bessel_refuses_complex():
         special.j0(ad.Dual(0.3 + 0.4j, 1.0))
     with pytest.raises(TypeError):
         special.j0(ad.DualArray(np.array([0.3 + 0.4j]), np.ones(1)))
+
+
+def test_elliptic_partials_at_zero_are_nan_not_a_wrong_number():
+    # K'(0) = pi/8 is the limit of 0/0 in the table's partial: nan, never a guess
+    for f in (special.ellipk, special.ellipe):
+        out = f(ad.Dual(0.0, 1.0))
+        assert out.value == f(0.0) and np.isnan(out.tangent)
+
+
+def test_complex_loggamma_is_the_principal_branch():
+    z = -1.5 + 0.5j
+    out = special.loggamma(ad.Dual(z, 1.0))
+    assert out.value == special.loggamma(z)
+    with mpmath.workdps(30):
+        assert abs(complex(mpmath.loggamma(z)) - out.value) < 1e-13
+        expected = complex(mpmath.digamma(z))
+    assert abs(out.tangent - expected) <= 1e-12 * abs(expected)

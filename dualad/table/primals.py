@@ -569,6 +569,26 @@ def mp_ndtri(p):
     return mpmath.sqrt(2) * mpmath.erfinv(2 * p - 1)
 
 
+def mp_rel_entr(x, y):
+    return x * mpmath.log(x / y) if x != 0 else x * 0
+
+
+def mp_kl_div(x, y):
+    return (x * mpmath.log(x / y) if x != 0 else x * 0) - x + y
+
+
+def mp_exp10(x):
+    return mpmath.power(10, x)
+
+
+def mp_sindg(x):
+    return mpmath.sin(x * mpmath.pi / 180)
+
+
+def mp_cosdg(x):
+    return mpmath.cos(x * mpmath.pi / 180)
+
+
 def mp_betaln(a, b):
     return mpmath.log(abs(mpmath.beta(a, b)))
 
@@ -609,6 +629,14 @@ f_erfcinv, np_erfcinv = _special_kernels("erfcinv", _mp64_of(mp_erfcinv))
 f_ndtr, np_ndtr = _special_kernels("ndtr", _mp64_of(mpmath.ncdf))
 f_log_ndtr, np_log_ndtr = _special_kernels("log_ndtr", _mp64_of(mp_log_ndtr))
 f_ndtri, np_ndtri = _special_kernels("ndtri", _mp64_of(mp_ndtri))
+f_rel_entr, np_rel_entr = _special_kernels("rel_entr", _mp64_of(mp_rel_entr))
+f_kl_div, np_kl_div = _special_kernels("kl_div", _mp64_of(mp_kl_div))
+f_exp10, np_exp10 = _special_kernels("exp10", _mp64_of(mp_exp10))
+f_sindg, np_sindg = _special_kernels("sindg", _mp64_of(mp_sindg))
+f_cosdg, np_cosdg = _special_kernels("cosdg", _mp64_of(mp_cosdg))
+f_loggamma, np_loggamma = _special_kernels("loggamma", _mp64_of(mpmath.loggamma))
+f_ellipk, np_ellipk = _special_kernels("ellipk", _mp64_of(mpmath.ellipk))
+f_ellipe, np_ellipe = _special_kernels("ellipe", _mp64_of(mpmath.ellipe))
 f_beta, np_beta = _special_kernels("beta", _mp64_of(mpmath.beta))
 f_betaln, np_betaln = _special_kernels("betaln", _mp64_of(mp_betaln))
 f_j0, np_j0 = _special_kernels("j0", _mp64_of(mp_j0))
