@@ -24,8 +24,7 @@ from dualad.arrays.elementwise import _fast_binary, _fast_unary, elementwise
 from dualad.arrays.gathered import (
     _concatenate_gathered, _gathered_binary, _gathered_sum, _gathered_unary, _is_gathered)
 from dualad.arrays.ufunc_rules import (
-    FORMS as _FORMS, METHODS as _METHODS, UFUNC_BY_OBJECT as _UFUNC_BY_OBJECT,
-    UFUNC_RULES as _UFUNC_RULES)
+    FORMS as _FORMS, METHODS as _METHODS, UFUNC_BY_OBJECT as _UFUNC_BY_OBJECT)
 from dualad.core import rule_path
 from dualad.base import fpe as _fpe
 from dualad.base.carriers import ACTIVE as _PRECEDING, Carrier
@@ -33,7 +32,10 @@ from dualad.core.number import Dual
 from dualad.table.rules import table
 
 _STATE = rule_path._state
-_ON_PRIMAL = table.primal_only
+_ON_PRIMAL = table.primal_only_ufuncs
+#: the ufuncs of the table that are not NumPy's own (scipy.special's): on scalar duals of
+#: floats their primal is the ufunc's, bit for bit, not the rule's float kernel
+_FOREIGN = frozenset(u for u in _UFUNC_BY_OBJECT if not table.ufunc_name(u).startswith("numpy."))
 
 
 # --- __array_ufunc__ --------------------------------------------------------------------
@@ -75,11 +77,10 @@ def array_ufunc(ufunc, method, inputs, kwargs):
             result = _gathered_binary(rule, ufunc, inputs[0], inputs[1])
         if result is not None:
             return result
-    name = ufunc.__name__
     out = kwargs.pop("out", None)
     result = None
     if method == "__call__" and not kwargs and getattr(_STATE, "in_pass", False):
-        rule = _UFUNC_RULES.get(name)   # the fast paths (scipy.special's ufuncs too)
+        rule = _UFUNC_BY_OBJECT.get(ufunc)   # the fast paths (scipy.special's ufuncs too)
         if rule is not None and len(inputs) == 1 and type(inputs[0]) is DualArray:
             result = _fast_unary(rule, ufunc, inputs[0])
         elif rule is not None and len(inputs) == 2 and rule in _FORMS:
@@ -89,26 +90,30 @@ def array_ufunc(ufunc, method, inputs, kwargs):
     elif method == "__call__" and ufunc in _HANDLERS:   # np.matmul is a ufunc
         result = _HANDLERS[ufunc](*inputs, **kwargs)
     elif method == "__call__":
-        if name in _ON_PRIMAL:
+        if ufunc in _ON_PRIMAL:
             unwrap = _PRECEDING[-1].primal if _PRECEDING else _primal
             result = ufunc(*[unwrap(x) for x in inputs], **kwargs)
         else:
             if kwargs:
-                raise TypeError(f"dualad: numpy.{name} with keyword arguments {sorted(kwargs)} "
-                                "has no tangent rule")
-            rule = _UFUNC_RULES.get(name)
+                raise TypeError(f"dualad: {table.ufunc_name(ufunc)} with keyword arguments "
+                                f"{sorted(kwargs)} has no tangent rule")
+            rule = _UFUNC_BY_OBJECT.get(ufunc)
             if rule is None:
-                raise TypeError(f"dualad: numpy.{name} has no tangent rule for dual numbers "
-                                "(add one with dualad.defjvp)")
+                raise TypeError(f"dualad: {table.ufunc_name(ufunc)} has no tangent rule for "
+                                "dual numbers (add one with dualad.defjvp)")
             if not any(isinstance(x, (np.ndarray, DualArray)) for x in inputs):
                 # scalars only (np.sin(dual)): the scalar path with NumPy's semantics at
                 # singular points (np.log(Dual(0.0)) is -inf with NumPy's warning, not
-                # math's ValueError); it keeps mpmath values
-                return rule_path.NUMPY.functions.get(rule.name, rule)(*inputs)
+                # math's ValueError); it keeps mpmath values. SciPy's ufuncs compute their
+                # own primal (scipy.special.gamma(Dual(2.5)) is scipy's Γ(2.5))
+                if ufunc not in _FOREIGN or rule_path.kind_of(
+                        [_primal(x) for x in inputs]).split(":")[-1] not in ("float", "complex"):
+                    return rule_path.NUMPY.functions.get(rule.name, rule)(*inputs)
             result = elementwise(rule, ufunc, inputs)
-    elif (name, method) in _METHODS:   # reduce, accumulate
-        result = _reduction(_METHODS[name, method], f"{name}.{method}", inputs[0], kwargs)
-    elif method == "outer" and name in _UFUNC_RULES:
+    elif (ufunc, method) in _METHODS:   # reduce, accumulate
+        result = _reduction(_METHODS[ufunc, method], f"{ufunc.__name__}.{method}", inputs[0],
+                            kwargs)
+    elif method == "outer" and ufunc in _UFUNC_BY_OBJECT:
         a, b = inputs
         a_ndim = np.ndim(_primal(a))
         b_ndim = np.ndim(_primal(b))
@@ -116,11 +121,13 @@ def array_ufunc(ufunc, method, inputs, kwargs):
         b = b[(None,) * a_ndim + (Ellipsis,)] if b_ndim else b
         result = ufunc(a, b)
     else:
-        raise TypeError(f"dualad: numpy.{name}.{method} has no tangent rule for dual numbers")
+        raise TypeError(f"dualad: {table.ufunc_name(ufunc)}.{method} has no tangent rule for "
+                        "dual numbers")
     if out is not None:
         target = out[0] if isinstance(out, tuple) else out
         if not isinstance(target, DualArray):
-            raise TypeError(f"dualad: numpy.{name}(..., out=ndarray) would drop the tangent; "
+            raise TypeError(f"dualad: {table.ufunc_name(ufunc)}(..., out=ndarray) would drop "
+                            "the tangent; "
                             "let NumPy allocate the result")
         target[...] = result
         return target

@@ -70,6 +70,8 @@ def _elementwise_values(rule, ufunc, values, tangents, key, tag, k):
     else:
         ans = _STAND_INS.get(ufunc, ufunc)(*values)   # primal
     shape = np.shape(ans) if k is None else np.shape(ans) + (k,)
+    if (key == "complex" or key == "float") and key not in rule.impl:
+        key = "numpy"   # scalars of a kind only the NumPy kernel takes (scipy's complex gamma)
     if rule.complex_jvp is not None and (rule_path.nonholomorphic(rule, key, tangents) or any(
             rule_path.has_complex(v) for v in values)):
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -18,17 +18,14 @@ from dualad.table.rules import table
 F64 = np.dtype(np.float64)
 
 
-#: ufunc name -> rule
-UFUNC_RULES = {name: rule for rule in table for name in rule.numpy_names}
-#: ufunc -> rule
-UFUNC_BY_OBJECT = {getattr(np, name): rule for name, rule in UFUNC_RULES.items()
-                   if isinstance(getattr(np, name, None), np.ufunc)}
+#: ufunc object -> rule (NumPy's and scipy.special's: keyed by the object, never by name)
+UFUNC_BY_OBJECT = table.ufuncs
 #: NumPy kernels of the table that compute a ufunc's primal on plain arrays in its place
 #: (``kernel.ufunc``): np.log1p's complex values, which NumPy computes as log(1 + z)
 STAND_INS = {kernel.ufunc: kernel for kernel in (rule.impl.get("numpy") for rule in table)
              if getattr(kernel, "ufunc", None) is not None}
-#: (ufunc name, method) -> the array function computing it: ("add", "reduce") -> np.sum
-METHODS = {(name, method): func for name, rule in UFUNC_RULES.items()
+#: (ufunc, method) -> the array function computing it: (np.add, "reduce") -> np.sum
+METHODS = {(ufunc, method): func for ufunc, rule in UFUNC_BY_OBJECT.items()
            for method, func in rule.methods.items()}
 NUMPY_NAMESPACE = rule_path.namespace("numpy")
 

@@ -24,28 +24,28 @@ from dualad.sparse.patterns import (
 
 
 def _pattern_ufunc(ufunc, method, inputs, kwargs):
-    name = ufunc.__name__
+    name = table.ufunc_name(ufunc)
     if kwargs.get("out") is not None:
-        raise TypeError(f"dualad: numpy.{name}(..., out=...) is not supported on pattern duals")
+        raise TypeError(f"dualad: {name}(..., out=...) is not supported on pattern duals")
     if method == "__call__":
-        if name in _ON_PRIMAL:   # a predicate of the values: a condition (see condition())
+        if ufunc in _ON_PRIMAL:   # a predicate of the values: a condition (see condition())
             if kwargs:
-                raise TypeError(f"dualad: numpy.{name} with keyword arguments is not "
+                raise TypeError(f"dualad: {name} with keyword arguments is not "
                                 "supported on pattern duals")
             if len(inputs) == 1:
                 return condition(lambda a, _: ufunc(a), inputs[0], None)
             return condition(ufunc, *inputs)
         if ufunc is np.matmul:
             return _bilinear(np.matmul, inputs, kwargs)
-        rule = _UFUNC_RULES.get(name)
+        rule = _UFUNC_RULES.get(ufunc)
         if rule is None:
-            raise TypeError(f"dualad: numpy.{name} has no rule; its sparsity is unknown")
+            raise TypeError(f"dualad: {name} has no rule; its sparsity is unknown")
         return _elementwise(rule, ufunc, inputs)
-    rule = _UFUNC_RULES.get(name)
+    rule = _UFUNC_RULES.get(ufunc)
     if method == "reduce" and rule is not None and "reduce" in rule.methods:
         return rule.methods["reduce"](inputs[0], axis=kwargs.get("axis", 0),
                                       keepdims=kwargs.get("keepdims", False))
-    raise TypeError(f"dualad: numpy.{name}.{method} is not supported on pattern duals")
+    raise TypeError(f"dualad: {name}.{method} is not supported on pattern duals")
 
 
 def _pattern_function(func, args, kwargs):

@@ -358,8 +358,8 @@ def _union(parts, m, n):
     return _empty(m, n) if out is None else out
 
 
-_UFUNC_RULES = {name: rule for rule in table for name in rule.numpy_names}
-_ON_PRIMAL = table.primal_only
+_UFUNC_RULES = table.ufuncs   # by the ufunc object (scipy.special's too)
+_ON_PRIMAL = table.primal_only_ufuncs
 
 
 def _tag_of(items):

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
+import numpy as np
+
 __all__ = ["BACKENDS", "Rule", "RuleTable"]
 
 #: Backends a rule can be evaluated on: the kind of its primal values.
@@ -36,6 +38,7 @@ class Rule:
     math: str | None = None          # the name it has in the standard ``math`` module
     cmath: str | None = None         # ... and in ``cmath``
     numpy_names: tuple[str, ...] = ()       # every NumPy ufunc name that maps to it
+    scipy: tuple[str, ...] = ()      # the scipy.special ufuncs it implements (by name)
     numpy_functions: tuple[Callable, ...] = ()  # array functions (kind "array") it covers
     methods: dict[str, Callable] = field(default_factory=dict)  # its ufunc's methods as
     #                                  array functions: {"reduce": np.sum} (np.add.reduce)
@@ -119,15 +122,57 @@ class RuleTable:
 
     ``primal_only``: the NumPy ufuncs (by name) that are functions of the primal alone,
     with bool results and no tangent (comparisons, logical functions, ``isfinite``,
-    ``signbit``, ...): every carrier hands them its primal."""
+    ``signbit``, ...): every carrier hands them its primal.
 
-    def __init__(self, rules: list[Rule], primal_only: tuple[str, ...] = ()):
+    ``modules``: ``(prefix, module, field)`` for each module whose ufuncs rules name, e.g.
+    ``("numpy", np, "numpy_names")``, ``("scipy.special", scipy.special, "scipy")`` (a
+    module that is not installed is None and contributes nothing). ``ufuncs`` maps each
+    ufunc *object* to its rule: scipy.special.gamma and a same-named NumPy ufunc are two
+    keys, and NumPy's aliases (np.abs is np.absolute) one."""
+
+    def __init__(self, rules: list[Rule], primal_only: tuple[str, ...] = (),
+                 modules: tuple = ()):
         self.primal_only = frozenset(primal_only)
         self._rules = {}
         for rule in rules:
             if rule.name in self._rules:
                 raise ValueError(f"rule {rule.name!r} is defined twice")
             self._rules[rule.name] = rule
+        self._modules = tuple((prefix, module) for prefix, module, _ in modules
+                              if module is not None)
+        #: ufunc object -> its rule
+        self.ufuncs: dict[np.ufunc, Rule] = {}
+        #: ufunc object -> the name it is known by ("numpy.sin", "scipy.special.gamma")
+        self._ufunc_names: dict[np.ufunc, str] = {}
+        for prefix, module, attr in modules:
+            if module is None:
+                continue
+            for rule in rules:
+                for name in getattr(rule, attr):
+                    ufunc = getattr(module, name, None)
+                    if not isinstance(ufunc, np.ufunc):
+                        if module is np:   # np.round, np.i0: functions, not ufuncs
+                            continue
+                        raise ValueError(f"{prefix}.{name} (rule {rule.name!r}) is not a ufunc")
+                    if self.ufuncs.setdefault(ufunc, rule) is not rule:
+                        raise ValueError(f"{prefix}.{name} has two rules: "
+                                         f"{self.ufuncs[ufunc].name!r} and {rule.name!r}")
+                    self._ufunc_names.setdefault(ufunc, f"{prefix}.{name}")
+        #: the primal-only ufuncs as objects (np.less, np.isnan, ...)
+        self.primal_only_ufuncs = frozenset(getattr(np, name) for name in self.primal_only)
+
+    def ufunc_name(self, ufunc) -> str:
+        """The name ``ufunc`` is known by, for messages: its module (NumPy or SciPy, whose
+        ufuncs say ``__module__ = None``) and name, e.g. "scipy.special.struve"."""
+        known = self._ufunc_names.get(ufunc)
+        if known is not None:
+            return known
+        name = getattr(ufunc, "__name__", repr(ufunc))
+        for prefix, module in (("numpy", np),) + self._modules:
+            if getattr(module, name, None) is ufunc:
+                return f"{prefix}.{name}"
+        module = getattr(ufunc, "__module__", None)
+        return f"{module}.{name}" if module else f"the ufunc {name}"
 
     def __iter__(self) -> Iterator[Rule]:
         return iter(self._rules.values())

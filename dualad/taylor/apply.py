@@ -173,8 +173,8 @@ def _partial(rule, i, args, ans, ns, key):
 
 # --- NumPy support ------------------------------------------------------------------------
 
-_UFUNC_RULES = {name: r for r in table for name in r.numpy_names}
-_ON_PRIMAL = table.primal_only
+_UFUNC_RULES = table.ufuncs   # by the ufunc object (scipy.special's too)
+_ON_PRIMAL = table.primal_only_ufuncs
 #: the array functions of the table's linear rules: applied coefficient by coefficient
 #: (np.where's rule dispatches by hand, without numpy_functions)
 _LINEAR = {func for r in table if r.linear for func in r.numpy_functions} | {np.where}
@@ -329,15 +329,15 @@ def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
     if method == "__call__" and not kwargs:
         if ufunc is np.matmul:
             return self.__array_function__(np.matmul, (), inputs, {})
-        if ufunc.__name__ in _ON_PRIMAL:
+        if ufunc in _ON_PRIMAL:
             return ufunc(*[_primal(x) for x in inputs])
-        rule = _UFUNC_RULES.get(ufunc.__name__)
+        rule = _UFUNC_RULES.get(ufunc)
         if rule is not None:
             return apply_rule(rule, inputs, rule_path.NUMPY)
     # reduce, accumulate, keyword arguments, a ufunc without a rule: the dual layer's
     return through_duals(getattr(ufunc, method), inputs, kwargs,
-                         f"numpy.{ufunc.__name__}" + (f".{method}" if method != "__call__"
-                                                      else ""))
+                         table.ufunc_name(ufunc) + (f".{method}" if method != "__call__"
+                                                    else ""))
 
 
 def __array_function__(self, func, types, args, kwargs):

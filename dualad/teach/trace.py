@@ -70,7 +70,7 @@ class Traced(Carrier):
         # 0, which a complex value cannot); any other (np.greater, ...) runs NumPy's object
         # loop, as on an object array of traced values.
         rule = _UFUNC_RULES.get(ufunc) if method == "__call__" and not kwargs else None
-        if method == "__call__" and ufunc.__name__ in table.primal_only:   # np.isnan, np.less, ...
+        if method == "__call__" and ufunc in table.primal_only_ufuncs:   # np.isnan, np.less, ...
             return ufunc(*[x.value if isinstance(x, Traced) else x for x in inputs], **kwargs)
         if rule is None or any(isinstance(x, np.ndarray) for x in inputs):
             return getattr(ufunc, method)(*[_boxed(x) for x in inputs], **kwargs)
@@ -114,8 +114,7 @@ def _boxed(x):
 
 
 #: NumPy ufunc -> the rule it implements
-_UFUNC_RULES = {getattr(np, name): rule for rule in table for name in rule.numpy_names
-                if isinstance(getattr(np, name, None), np.ufunc)}
+_UFUNC_RULES = table.ufuncs   # by the ufunc object (scipy.special's too)
 
 
 # NumPy calls x.sin(), x.exp(), ... on arrays of objects: one method per unary ufunc rule.
