@@ -216,3 +216,44 @@ def test_complex_loggamma_is_the_principal_branch():
         assert abs(complex(mpmath.loggamma(z)) - out.value) < 1e-13
         expected = complex(mpmath.digamma(z))
     assert abs(out.tangent - expected) <= 1e-12 * abs(expected)
+
+
+def test_bessel_order_is_not_differentiated():
+    with pytest.raises(TypeError, match="'v' is not differentiated"):
+        special.jv(ad.Dual(0.5, 1.0), 1.3)
+    with pytest.raises(TypeError, match="'v' is not differentiated"):
+        special.kv(ad.DualArray(np.array([0.5]), np.ones(1)), 1.3)
+    with pytest.raises(TypeError, match="'a' is not differentiated"):
+        special.gammainc(ad.Dual(2.5, 1.0), 1.3)
+
+
+def test_incomplete_gamma_and_beta_at_the_ends():
+    # P(1, x) = 1 - e^-x: P' = e^-x, P'' = -e^-x, also at x = 0 (where log(x) is -inf)
+    assert special.gammainc(1.0, ad.Dual(0.0, 1.0)).tangent == 1.0
+    assert ad.derivative(lambda x: special.gammainc(1.0, x), 0.0, n=2) == -1.0
+    assert special.gammaincc(1.0, ad.Dual(0.0, 1.0)).tangent == -1.0
+    # I_x(2, 1) = x^2, I_x(1, 1) = x
+    assert special.betainc(2.0, 1.0, ad.Dual(1.0, 1.0)).tangent == pytest.approx(2.0, rel=1e-15)
+    assert special.betainc(1.0, 1.0, ad.Dual(0.0, 1.0)).tangent == pytest.approx(1.0, rel=1e-15)
+
+
+def test_series_with_a_non_integer_order():
+    # the order is fixed; the series in x against mpmath
+    with mpmath.workdps(30):
+        expected = float(mpmath.diff(lambda t: mpmath.besselj(0.5, t), 1.3, 3))
+    assert ad.derivative(lambda x: special.jv(0.5, x), 1.3, n=3) == \
+        pytest.approx(expected, rel=1e-12)
+    with mpmath.workdps(30):
+        expected = float(mpmath.diff(
+            lambda t: mpmath.gammainc(2.5, 0, t, regularized=True), 1.3, 3))
+    assert ad.derivative(lambda x: special.gammainc(2.5, x), 1.3, n=3) == \
+        pytest.approx(expected, rel=1e-12)
+
+
+def test_incomplete_gamma_outside_its_domain_is_nan():
+    # scipy: P(a, x) is nan for a < 0 (mpmath continues it analytically); so is its tangent
+    for f in (special.gammainc, special.gammaincc):
+        out = f(-1.5, ad.Dual(2.0, 1.0))
+        assert np.isnan(out.value) and np.isnan(out.tangent)
+    out = special.betainc(-0.5, 2.0, ad.Dual(0.3, 1.0))
+    assert np.isnan(out.value) and np.isnan(out.tangent)

@@ -13,6 +13,13 @@ ORDER = 6
 DPS = 50
 
 
+def _fixed_float(rule, point):
+    """Whether an argument that is not differentiated (partial None: jv's order v,
+    gammainc's a) is a float at ``point``: the series here move every float argument."""
+    return rule.partials is not None and not rule.variadic and any(
+        p is None and isinstance(a, float) for p, a in zip(rule.partials, point))
+
+
 def _taylor_cases(complex_=False):
     cases = []
     for rule in ad.rules:
@@ -23,6 +30,8 @@ def _taylor_cases(complex_=False):
         for point in (rule.at_complex if complex_ else rule.at):
             if any(isinstance(a, int) and not isinstance(a, bool) for a in point):
                 continue   # integer arguments (ldexp's i, polygamma's n) stay fixed
+            if _fixed_float(rule, point):
+                continue
             cases.append((rule, point))
     return cases
 
@@ -158,7 +167,7 @@ def _array_cases():
         if rule.kind != "smooth" or rule.jvp is not None or rule.name not in GENERIC_FUNCTIONS:
             continue
         points = [p for p in rule.at if len(p) == len(rule.at[0])] if rule.at else []
-        if not points:
+        if not points or any(_fixed_float(rule, p) for p in points):
             continue
         entries = {"generic": GENERIC_FUNCTIONS[rule.name]}
         for name in rule.numpy_names:

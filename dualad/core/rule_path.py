@@ -114,12 +114,14 @@ def promote_constants(rule: Rule, values):
     """The values of a rule applied at mpmath precision with plain constants among them
     (``s ** (1/3)``, ``atan2(s, 0.3)``): the constants become mpmath numbers, so that the
     primal, the partials (``y - 1``, ``x*x + y*y``) and Taylor recurrences run at the
-    working precision instead of in double. Integer arguments (ldexp's i) stay ints."""
+    working precision instead of in double. Integer arguments (ldexp's i) stay ints; a
+    float among the arguments that are not differentiated (gammainc's a, jv's order) is
+    promoted too, for the partials that are functions of it (lgamma(a))."""
     if rule.kind not in ("smooth", "reduction"):
         return values
     p = rule.partials
-    return [v if p is not None and p[0 if rule.variadic else i] is None else to_mpmath(v)
-            for i, v in enumerate(values)]
+    return [v if p is not None and p[0 if rule.variadic else i] is None and
+            not isinstance(v, float) else to_mpmath(v) for i, v in enumerate(values)]
 
 
 def has_complex(x) -> bool:
@@ -416,8 +418,9 @@ def _integer_arguments(rule, args):
             try:
                 out[i] = a.__index__()
             except TypeError:
-                raise TypeError(f"{rule.name}(): argument {rule.params[i]!r} is an integer "
-                                "argument and cannot carry a derivative") from None
+                raise TypeError(f"{rule.name}(): argument {rule.params[i]!r} is not "
+                                "differentiated (an integer argument, or an order) and cannot "
+                                "carry a derivative") from None
     return tuple(out)
 
 
@@ -454,8 +457,8 @@ def partial(rule: Rule, i: int, values, ans, key: str):
     """The value of the i-th partial of ``rule`` at ``values``."""
     if rule.partials is None or rule.partials[0 if rule.variadic else i] is None:
         name = rule.params[i] if i < len(rule.params) else f"#{i}"
-        raise TypeError(f"{rule.name}(): argument {name!r} is an integer argument and "
-                        "cannot carry a derivative")
+        raise TypeError(f"{rule.name}(): argument {name!r} is not differentiated (an "
+                        "integer argument, or an order) and cannot carry a derivative")
     fn = rule.partial(i, namespace(key), key)
     if key.endswith(_MP_KEYS):
         values = promote_constants(rule, values)

@@ -589,6 +589,26 @@ def mp_cosdg(x):
     return mpmath.cos(x * mpmath.pi / 180)
 
 
+def mp_gammainc(a, x):
+    return mpmath.gammainc(a, 0, x, regularized=True)
+
+
+def mp_gammaincc(a, x):
+    return mpmath.gammainc(a, x, mpmath.inf, regularized=True)
+
+
+def mp_betainc(a, b, x):
+    return mpmath.betainc(a, b, 0, x, regularized=True)
+
+
+def mp_ive(v, x):
+    return mpmath.exp(-abs(x)) * mpmath.besseli(v, x)
+
+
+def mp_kve(v, x):
+    return mpmath.exp(x) * mpmath.besselk(v, x)
+
+
 def mp_betaln(a, b):
     return mpmath.log(abs(mpmath.beta(a, b)))
 
@@ -637,6 +657,15 @@ f_cosdg, np_cosdg = _special_kernels("cosdg", _mp64_of(mp_cosdg))
 f_loggamma, np_loggamma = _special_kernels("loggamma", _mp64_of(mpmath.loggamma))
 f_ellipk, np_ellipk = _special_kernels("ellipk", _mp64_of(mpmath.ellipk))
 f_ellipe, np_ellipe = _special_kernels("ellipe", _mp64_of(mpmath.ellipe))
+f_gammainc, np_gammainc = _special_kernels("gammainc", _mp64_of(mp_gammainc))
+f_gammaincc, np_gammaincc = _special_kernels("gammaincc", _mp64_of(mp_gammaincc))
+f_betainc, np_betainc = _special_kernels("betainc", _mp64_of(mp_betainc))
+f_jv, np_jv = _special_kernels("jv", _mp64_of(mpmath.besselj))
+f_yv, np_yv = _special_kernels("yv", _mp64_of(mpmath.bessely))
+f_iv, np_iv = _special_kernels("iv", _mp64_of(mpmath.besseli))
+f_ive, np_ive = _special_kernels("ive", _mp64_of(mp_ive))
+f_kv, np_kv = _special_kernels("kv", _mp64_of(mpmath.besselk))
+f_kve, np_kve = _special_kernels("kve", _mp64_of(mp_kve))
 f_beta, np_beta = _special_kernels("beta", _mp64_of(mpmath.beta))
 f_betaln, np_betaln = _special_kernels("betaln", _mp64_of(mp_betaln))
 f_j0, np_j0 = _special_kernels("j0", _mp64_of(mp_j0))

@@ -344,12 +344,47 @@ _RULES = [
           numpy=k.np_loggamma, scipy="loggamma", at=(0.3, 2.5, 16.2),
           doc="the principal branch of log Gamma (nan for real x < 0, as SciPy's; on "
               "complex numbers through scipy.special.loggamma, first order)"),
+    _rule("gammainc", "a x", None, "where(a < 0, nan, where(x == 0, x**(a - 1)*exp(-x - "
+          "lgamma(a)), exp((a - 1)*log(x) - x - lgamma(a))))", float_=k.f_gammainc, mp=k.mp_gammainc,
+          numpy=k.np_gammainc, scipy="gammainc", at=[(2.5, 1.3), (0.5, 0.2), (1, 3.0)],
+          doc="regularized lower incomplete gamma P(a, x) (a >= 0, nan below, as "
+              "SciPy's); a is not differentiated"),
+    _rule("gammaincc", "a x", None, "where(a < 0, nan, -where(x == 0, x**(a - 1)*exp(-x - "
+          "lgamma(a)), exp((a - 1)*log(x) - x - lgamma(a))))", float_=k.f_gammaincc, mp=k.mp_gammaincc,
+          numpy=k.np_gammaincc, scipy="gammaincc", at=[(2.5, 1.3), (0.5, 0.2), (1, 3.0)],
+          doc="regularized upper incomplete gamma Q(a, x) = 1 - P(a, x); a is not "
+              "differentiated"),
+    _rule("betainc", "a b x", None, None, "where(a < 0, nan, where(b < 0, nan, where(x*(1 - x) "
+          "== 0, x**(a - 1)*(1 - x)**(b - 1)/beta(a, b), exp((a - 1)*log(x) + (b - 1)*log1p(-x) "
+          "- betaln(a, b)))))",
+          float_=k.f_betainc, mp=k.mp_betainc, numpy=k.np_betainc, scipy="betainc",
+          at=[(2.5, 1.5, 0.3), (0.5, 3.0, 0.8)],
+          doc="regularized incomplete beta I_x(a, b) (a, b >= 0, nan below, as SciPy's); "
+              "a, b are not differentiated"),
     _rule("beta", "a b", "ans*(digamma(a) - digamma(a + b))", "ans*(digamma(b) - digamma(a + b))",
           float_=k.f_beta, mp="beta", numpy=k.np_beta, scipy="beta",
           at=[(0.7, 2.5), (3.0, 1.5)], doc="B(a, b) = Gamma(a) Gamma(b)/Gamma(a + b)"),
     _rule("betaln", "a b", "digamma(a) - digamma(a + b)", "digamma(b) - digamma(a + b)",
           float_=k.f_betaln, mp=k.mp_betaln, numpy=k.np_betaln, scipy="betaln",
           at=[(0.7, 2.5), (3.0, 1.5), (-0.5, 2.2)], doc="log|B(a, b)|"),
+    _rule("jv", "v x", None, "(jv(v - 1, x) - jv(v + 1, x))/2", float_=k.f_jv, mp="besselj",
+          numpy=k.np_jv, scipy="jv", at=[(0.5, 1.3), (2, 7.5), (-1.5, 2.0)],
+          doc="Bessel function of the first kind of real order v (not differentiated)"),
+    _rule("yv", "v x", None, "(yv(v - 1, x) - yv(v + 1, x))/2", float_=k.f_yv, mp="bessely",
+          numpy=k.np_yv, scipy="yv", at=[(0.5, 1.3), (2, 7.5), (-1.5, 2.0)],
+          doc="... of the second kind (x > 0)"),
+    _rule("iv", "v x", None, "(iv(v - 1, x) + iv(v + 1, x))/2", float_=k.f_iv, mp="besseli",
+          numpy=k.np_iv, scipy="iv", at=[(0.5, 1.3), (2, 7.5), (-1.5, 2.0)],
+          doc="modified Bessel function of the first kind of real order v"),
+    _rule("ive", "v x", None, "(ive(v - 1, x) + ive(v + 1, x))/2 - sign(x)*ans",
+          float_=k.f_ive, mp=k.mp_ive, numpy=k.np_ive, scipy="ive",
+          at=[(0.5, 1.3), (2, 7.5), (-1.5, 2.0)], doc="exp(-|x|) iv(v, x)"),
+    _rule("kv", "v x", None, "-(kv(v - 1, x) + kv(v + 1, x))/2", float_=k.f_kv, mp="besselk",
+          numpy=k.np_kv, scipy="kv", at=[(0.5, 1.3), (2, 7.5), (-1.5, 2.0)],
+          doc="modified Bessel function of the second kind of real order v (x > 0)"),
+    _rule("kve", "v x", None, "ans - (kve(v - 1, x) + kve(v + 1, x))/2", float_=k.f_kve,
+          mp=k.mp_kve, numpy=k.np_kve, scipy="kve", at=[(0.5, 1.3), (2, 7.5), (-1.5, 2.0)],
+          doc="exp(x) kv(v, x)"),
     _rule("exp10", "x", "ans*ln10", float_=k.f_exp10, mp=k.mp_exp10, numpy=k.np_exp10,
           scipy="exp10", at=_REAL, doc="10**x"),
     _rule("sindg", "x", "pi/180*cosdg(x)", float_=k.f_sindg, mp=k.mp_sindg, numpy=k.np_sindg,
