@@ -141,6 +141,5 @@ _PRECEDENCE = _carriers.Precedence(
     elementwise=_elementwise, compare=compare, primal=shallow_primal, observed=observed,
     writable=constant_like)
 
-
 _carriers.register(PatternArray, apply_rule=_carriers.RULE_HANDLERS[_arrays.DualArray],
                    precedence=_PRECEDENCE)

@@ -320,7 +320,6 @@ _STRUCTURES = {"select": _select, "reduce": _reduce, "scan": _lines(True, None),
                "sort": _lines(False, -1), "where": _where, "diff": _diff, "trace": _trace,
                "bilinear": _products, "dense": _products}
 
-
 _ARRAY_RULES = {f: r for r in table if r.kind == "array" for f in r.numpy_functions}
 
 

@@ -413,7 +413,6 @@ def _elementwise(rule, ufunc, inputs):
 #: "product" x*y: either factor; "quotient" x/y: t / v is zero with t)
 _ZERO_WITH = {"product": lambda inputs: inputs, "quotient": lambda inputs: inputs[:1]}
 
-
 _LINEAR = {}
 
 

@@ -23,7 +23,6 @@ from dualad.base import buffers as _buffers
 # fixed, so it is safe from threads and from users who change ``mpmath.mp.dps``.
 _mp64 = MPContext()
 
-
 _mp64.prec = 64
 
 
@@ -112,7 +111,6 @@ def _extremum(larger: bool, nan_propagates: bool):
 
 f_maximum, f_minimum = _extremum(True, True), _extremum(False, True)
 
-
 f_fmax, f_fmin = _extremum(True, False), _extremum(False, False)
 
 
@@ -157,7 +155,6 @@ def _mpc_extremum(larger: bool, nan_propagates: bool):
 
 
 mpc_maximum, mpc_minimum = _mpc_extremum(True, True), _mpc_extremum(False, True)
-
 
 mpc_fmax, mpc_fmin = _mpc_extremum(True, False), _mpc_extremum(False, False)
 
@@ -242,7 +239,6 @@ def _by_numpy(fn):
 # as the array kernel ``np_log1p`` (defined below). NumPy orders complex numbers
 # lexicographically (real part, then imaginary part) in maximum, minimum, fmax, fmin.
 c_sign, c_expm1, c_log2, c_rint = map(_by_numpy, (np.sign, np.expm1, np.log2, np.rint))
-
 
 c_maximum, c_minimum, c_fmax, c_fmin = map(_by_numpy, (np.maximum, np.minimum, np.fmax,
                                                        np.fmin))
@@ -432,7 +428,6 @@ def np_log1p(x, out=None):
 
 
 np_log1p.ufunc = np.log1p
-
 
 c_log1p = _by_numpy(np_log1p)
 

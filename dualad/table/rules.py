@@ -556,45 +556,51 @@ def _array(name, params, jvp, *functions, pattern, linear=False, doc=""):
                 doc=doc or (jvp.__doc__ or "").strip().split("\n")[0])
 
 
+
+def _linear_map(name, params, jvp, *functions, pattern="select", doc=""):
+    """An array function linear in its array arguments (a selection, a shape, a sum): its
+    tangent is the same function of the tangents, applied coefficient by coefficient in
+    Taylor mode."""
+    return _array(name, params, jvp, *functions, pattern=pattern, linear=True, doc=doc)
+
 _la = np.linalg
 _ARRAY_RULES = [
     # reductions
-    _array("np.sum", "a", ar.sum_jvp, np.sum, pattern="reduce", linear=True),
-    _array("np.mean", "a", ar.mean_jvp, np.mean, pattern="reduce", linear=True),
-    _array("np.prod", "a", ar.prod_jvp, np.prod, doc="zero-safe: exclusive products, no division", pattern="reduce"),
-    _array("np.cumsum", "a", ar.cumsum_jvp, np.cumsum, pattern="scan", linear=True),
+    _linear_map("np.sum", "a", ar.sum_jvp, np.sum, pattern="reduce"),
+    _linear_map("np.mean", "a", ar.mean_jvp, np.mean, pattern="reduce"),
+    _array("np.prod", "a", ar.prod_jvp, np.prod, pattern="reduce",
+           doc="zero-safe: exclusive products, no division"),
+    _linear_map("np.cumsum", "a", ar.cumsum_jvp, np.cumsum, pattern="scan"),
     _array("np.cumprod", "a", ar.cumprod_jvp, np.cumprod, pattern="scan"),
     _array("np.max", "a", ar.max_jvp, np.max, np.amax, np.min, np.amin, pattern="reduce"),
     _array("np.linalg.norm", "x", ar.two_norm_jvp, pattern="reduce",
            doc="the 2-norm and Frobenius norm, scaled as hypot (other orders: compositions)"),
     # selection
-    _array("np.where", "condition x y", ar.where_jvp, pattern="where", linear=True),
+    _linear_map("np.where", "condition x y", ar.where_jvp, pattern="where"),
     _array("np.sort", "a", ar.sort_jvp, np.sort, pattern="sort"),
-    _array("np.take", "a indices", ar.take_jvp, np.take, pattern="select", linear=True),
-    _array("np.take_along_axis", "a indices", ar.take_along_axis_jvp, np.take_along_axis,
-           pattern="select", linear=True),
+    _linear_map("np.take", "a indices", ar.take_jvp, np.take),
+    _linear_map("np.take_along_axis", "a indices", ar.take_along_axis_jvp, np.take_along_axis),
     # shapes
-    _array("np.reshape", "a", ar.reshape_like_jvp, np.reshape, np.ravel, np.squeeze,
-           np.expand_dims, np.atleast_1d, np.atleast_2d, np.atleast_3d,
-           doc="reshape, ravel, squeeze, expand_dims, atleast_*d: the tangent reshaped",
-           pattern="select", linear=True),
-    _array("np.transpose", "a", ar.transpose_jvp, np.transpose, pattern="select", linear=True),
-    _array("np.swapaxes", "a axis1 axis2", ar.swapaxes_jvp, np.swapaxes, pattern="select", linear=True),
-    _array("np.moveaxis", "a source destination", ar.moveaxis_jvp, np.moveaxis, pattern="select", linear=True),
-    _array("np.broadcast_to", "a shape", ar.broadcast_to_jvp, np.broadcast_to, pattern="select", linear=True),
-    _array("np.flip", "a", ar.flip_jvp, np.flip, pattern="select", linear=True),
-    _array("np.roll", "a shift", ar.roll_jvp, np.roll, pattern="select", linear=True),
-    _array("np.concatenate", "arrays", ar.concatenate_jvp, np.concatenate, pattern="select", linear=True),
-    _array("np.stack", "arrays", ar.stack_jvp, np.stack, pattern="select", linear=True),
-    _array("np.split", "a indices", ar.split_jvp, np.split, np.array_split, pattern="select", linear=True),
-    _array("np.repeat", "a repeats", ar.repeat_jvp, np.repeat, pattern="select", linear=True),
-    _array("np.tile", "a reps", ar.tile_jvp, np.tile, pattern="select", linear=True),
-    _array("np.diff", "a", ar.diff_jvp, np.diff, pattern="diff", linear=True),
-    _array("np.trace", "a", ar.trace_jvp, np.trace, pattern="trace", linear=True),
-    _array("np.diagonal", "a", ar.diagonal_jvp, np.diagonal, pattern="select", linear=True),
-    _array("np.diag", "v", ar.diag_jvp, np.diag, pattern="select", linear=True),
-    _array("np.tril", "m", ar.tril_jvp, np.tril, pattern="select", linear=True),
-    _array("np.triu", "m", ar.triu_jvp, np.triu, pattern="select", linear=True),
+    _linear_map("np.reshape", "a", ar.reshape_like_jvp, np.reshape, np.ravel, np.squeeze,
+                np.expand_dims, np.atleast_1d, np.atleast_2d, np.atleast_3d,
+                doc="reshape, ravel, squeeze, expand_dims, atleast_*d: the tangent reshaped"),
+    _linear_map("np.transpose", "a", ar.transpose_jvp, np.transpose),
+    _linear_map("np.swapaxes", "a axis1 axis2", ar.swapaxes_jvp, np.swapaxes),
+    _linear_map("np.moveaxis", "a source destination", ar.moveaxis_jvp, np.moveaxis),
+    _linear_map("np.broadcast_to", "a shape", ar.broadcast_to_jvp, np.broadcast_to),
+    _linear_map("np.flip", "a", ar.flip_jvp, np.flip),
+    _linear_map("np.roll", "a shift", ar.roll_jvp, np.roll),
+    _linear_map("np.concatenate", "arrays", ar.concatenate_jvp, np.concatenate),
+    _linear_map("np.stack", "arrays", ar.stack_jvp, np.stack),
+    _linear_map("np.split", "a indices", ar.split_jvp, np.split, np.array_split),
+    _linear_map("np.repeat", "a repeats", ar.repeat_jvp, np.repeat),
+    _linear_map("np.tile", "a reps", ar.tile_jvp, np.tile),
+    _linear_map("np.diff", "a", ar.diff_jvp, np.diff, pattern="diff"),
+    _linear_map("np.trace", "a", ar.trace_jvp, np.trace, pattern="trace"),
+    _linear_map("np.diagonal", "a", ar.diagonal_jvp, np.diagonal),
+    _linear_map("np.diag", "v", ar.diag_jvp, np.diag),
+    _linear_map("np.tril", "m", ar.tril_jvp, np.tril),
+    _linear_map("np.triu", "m", ar.triu_jvp, np.triu),
     # products
     _array("np.dot", "a b", ar.dot_jvp, np.dot, pattern="bilinear"),
     _array("np.inner", "a b", ar.inner_jvp, np.inner, pattern="bilinear"),

@@ -126,18 +126,13 @@ def _bessel(fn, order, scaled=None):
 
 mp_j0, mp_j1 = _bessel(mpmath.besselj, 0), _bessel(mpmath.besselj, 1)
 
-
 mp_y0, mp_y1 = _bessel(mpmath.bessely, 0), _bessel(mpmath.bessely, 1)
-
 
 mp_i0, mp_i1 = _bessel(mpmath.besseli, 0), _bessel(mpmath.besseli, 1)
 
-
 mp_i0e, mp_i1e = _bessel(mpmath.besseli, 0, "i"), _bessel(mpmath.besseli, 1, "i")
 
-
 mp_k0, mp_k1 = _bessel(mpmath.besselk, 0), _bessel(mpmath.besselk, 1)
-
 
 mp_k0e, mp_k1e = _bessel(mpmath.besselk, 0, "k"), _bessel(mpmath.besselk, 1, "k")
 
@@ -152,125 +147,84 @@ def _mp64_of(fn):
 
 f_logit, np_logit = _special_kernels("logit", _mp64_of(mp_logit))
 
-
 f_log_expit, np_log_expit = _special_kernels("log_expit", _mp64_of(mp_log_expit))
-
 
 f_xlogy, np_xlogy = _special_kernels("xlogy", _mp64_of(mp_xlogy))
 
-
 f_xlog1py, np_xlog1py = _special_kernels("xlog1py", _mp64_of(mp_xlog1py))
-
 
 f_entr, np_entr = _special_kernels("entr", _mp64_of(mp_entr))
 
-
 f_erfcx, np_erfcx = _special_kernels("erfcx", _mp64_of(mp_erfcx))
-
 
 f_erfinv, np_erfinv = _special_kernels("erfinv", _mp64_of(mpmath.erfinv))
 
-
 f_erfcinv, np_erfcinv = _special_kernels("erfcinv", _mp64_of(mp_erfcinv))
-
 
 f_ndtr, np_ndtr = _special_kernels("ndtr", _mp64_of(mpmath.ncdf))
 
-
 f_log_ndtr, np_log_ndtr = _special_kernels("log_ndtr", _mp64_of(mp_log_ndtr))
-
 
 f_ndtri, np_ndtri = _special_kernels("ndtri", _mp64_of(mp_ndtri))
 
-
 f_rel_entr, np_rel_entr = _special_kernels("rel_entr", _mp64_of(mp_rel_entr))
-
 
 f_kl_div, np_kl_div = _special_kernels("kl_div", _mp64_of(mp_kl_div))
 
-
 f_exp10, np_exp10 = _special_kernels("exp10", _mp64_of(mp_exp10))
-
 
 f_sindg, np_sindg = _special_kernels("sindg", _mp64_of(mp_sindg))
 
-
 f_cosdg, np_cosdg = _special_kernels("cosdg", _mp64_of(mp_cosdg))
-
 
 f_loggamma, np_loggamma = _special_kernels("loggamma", _mp64_of(mpmath.loggamma))
 
-
 f_ellipk, np_ellipk = _special_kernels("ellipk", _mp64_of(mpmath.ellipk))
-
 
 f_ellipe, np_ellipe = _special_kernels("ellipe", _mp64_of(mpmath.ellipe))
 
-
 f_gammainc, np_gammainc = _special_kernels("gammainc", _mp64_of(mp_gammainc))
-
 
 f_gammaincc, np_gammaincc = _special_kernels("gammaincc", _mp64_of(mp_gammaincc))
 
-
 f_betainc, np_betainc = _special_kernels("betainc", _mp64_of(mp_betainc))
-
 
 f_jv, np_jv = _special_kernels("jv", _mp64_of(mpmath.besselj))
 
-
 f_yv, np_yv = _special_kernels("yv", _mp64_of(mpmath.bessely))
-
 
 f_iv, np_iv = _special_kernels("iv", _mp64_of(mpmath.besseli))
 
-
 f_ive, np_ive = _special_kernels("ive", _mp64_of(mp_ive))
-
 
 f_kv, np_kv = _special_kernels("kv", _mp64_of(mpmath.besselk))
 
-
 f_kve, np_kve = _special_kernels("kve", _mp64_of(mp_kve))
-
 
 f_beta, np_beta = _special_kernels("beta", _mp64_of(mpmath.beta))
 
-
 f_betaln, np_betaln = _special_kernels("betaln", _mp64_of(mp_betaln))
-
 
 f_j0, np_j0 = _special_kernels("j0", _mp64_of(mp_j0))
 
-
 f_j1, np_j1 = _special_kernels("j1", _mp64_of(mp_j1))
-
 
 f_y0, np_y0 = _special_kernels("y0", _mp64_of(mp_y0))
 
-
 f_y1, np_y1 = _special_kernels("y1", _mp64_of(mp_y1))
-
 
 f_i0, np_i0 = _special_kernels("i0", _mp64_of(mp_i0))
 
-
 f_i1, np_i1 = _special_kernels("i1", _mp64_of(mp_i1))
-
 
 f_i0e, np_i0e = _special_kernels("i0e", _mp64_of(mp_i0e))
 
-
 f_i1e, np_i1e = _special_kernels("i1e", _mp64_of(mp_i1e))
-
 
 f_k0, np_k0 = _special_kernels("k0", _mp64_of(mp_k0))
 
-
 f_k1, np_k1 = _special_kernels("k1", _mp64_of(mp_k1))
 
-
 f_k0e, np_k0e = _special_kernels("k0e", _mp64_of(mp_k0e))
-
 
 f_k1e, np_k1e = _special_kernels("k1e", _mp64_of(mp_k1e))
