@@ -21,7 +21,9 @@ above it (they import this one, never the reverse) put the rest on the class:
 - ``dualad.arrays.gathered``: gathered tangents (``_scattered``, ``_gathered_item``: the
   tangent property and ``__getitem__`` call them for a gathered dual);
 - ``dualad.arrays.scaled``: lazily scaled tangents (this module reads them out with it);
-- ``dualad.arrays.dispatch``: ``__array_ufunc__`` and ``__array_function__``.
+- ``dualad.arrays.dispatch``: ``__array_ufunc__`` and ``__array_function__``;
+- ``dualad.arrays.objects``: ``__array__`` (``np.asarray(x)`` is an object array of
+  scalar duals; a numeric dtype refuses).
 
 >>> import numpy as np, dualad as ad
 >>> x = ad.DualArray([0.0, 1.0], [1.0, 1.0])
@@ -111,12 +113,6 @@ class DualArray(ValueShaped, Carrier):
         self._tangent = t
         self.scale = self.scale_base = self.offset = None
         self.cols = self.vals = None
-
-    def __array__(self, dtype=None, copy=None):
-        raise TypeError("a DualArray cannot become a plain ndarray: its tangent would be lost. "
-                        "Keep the computation in NumPy functions (which accept DualArrays), "
-                        "use x.value for the primal, or build results with np.zeros_like(x), "
-                        "np.stack or np.concatenate instead of np.array([...]) / out[i] = ...")
 
     # --- array attributes -----------------------------------------------------------
 

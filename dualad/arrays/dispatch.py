@@ -20,6 +20,7 @@ import numpy as np
 from dualad.arrays.array import (
     DualArray, _as_array_operand, _as_operand, _directions, _holds_dual, _make_array,
     _outer_tag, _plain, _primal, _split, wrap)
+from dualad.arrays import objects as _objects
 from dualad.arrays.elementwise import _fast_binary, _fast_unary, elementwise
 from dualad.arrays.gathered import (
     _concatenate_gathered, _gathered_binary, _gathered_sum, _gathered_unary, _is_gathered)
@@ -64,8 +65,12 @@ def array_ufunc(ufunc, method, inputs, kwargs):
         inputs = tuple(_as_array_operand(x) if type(x) in (list, tuple) else x
                        for x in inputs)
     if any(type(x) is np.ndarray and x.dtype == object for x in inputs):
-        # an array of objects (e.g. of duals): NumPy's object loops, element by element
-        return getattr(ufunc, method)(*[_as_object(x) for x in inputs], **kwargs)
+        # an array of duals as objects (np.array([d1, d2])) becomes a DualArray; one that
+        # does not convert goes to NumPy's object loops, element by element
+        inputs = tuple(_objects.as_operand(x) for x in inputs)
+        if any(type(x) is np.ndarray and x.dtype == object for x in inputs):
+            return getattr(ufunc, method)(*[_objects.to_objects(x) if type(x) is DualArray
+                                            else _as_object(x) for x in inputs], **kwargs)
     if _PRECEDING and _PRECEDING[-1].claims(inputs):
         return _PRECEDING[-1].ufunc(ufunc, method, inputs, kwargs)
     if method == "__call__" and not kwargs and any(_is_gathered(x) for x in inputs):
@@ -153,14 +158,14 @@ def array_function(func, args, kwargs):
 def apply_array_rule(rule, func, args, kwargs, sequence=False):
     """Apply an array rule: primal by ``func`` on the values, tangent by ``rule.jvp``."""
     if sequence:
-        items = [_as_operand(x) for x in args[0]]
+        items = [_objects.as_operand(_as_operand(x)) for x in args[0]]
         tag = _outer_tag(items)
         k = _directions(items, tag)
         split = [_split(x, tag) for x in items]
         values = ([v for v, _ in split],) + tuple(args[1:])
         tangents = [[t for _, t in split]] + [None] * (len(args) - 1)
     else:
-        args = tuple(_as_operand(a) for a in args)
+        args = tuple(_objects.as_operand(_as_operand(a)) for a in args)
         tag = _outer_tag(args)
         k = _directions(args, tag)
         split = [_split(x, tag) for x in args]

@@ -39,6 +39,7 @@ from dualad.base.carriers import RULE_HANDLERS, register as _register_carrier
 from dualad.core.rule_path import finite, kind_of, lanes
 from dualad.core.number import Dual
 from dualad.core.operators import install_operators
+from dualad.arrays import objects as _objects
 from dualad.table.rules import table
 
 _STATE = rule_path._state
@@ -47,6 +48,9 @@ def elementwise(rule, ufunc, inputs):
     """Apply an elementwise rule to arrays/duals; tangents broadcast like the values."""
     if _PRECEDING and _PRECEDING[-1].claims(inputs):
         return _PRECEDING[-1].elementwise(rule, ufunc, inputs)
+    if any(_is_objects(x) for x in inputs):
+        raise TypeError("dualad: an object array reached an elementwise rule; convert it "
+                        "with dualad.arrays.objects.as_operand first")   # a bug, not input
     tag = _outer_tag(inputs)
     k = _directions(inputs, tag)
     values, tangents = [], []
@@ -102,6 +106,10 @@ def _sum_of_terms(rule, values, ans, tangents, key, k):
     return tangent
 
 
+def _is_objects(x):
+    return type(x) is np.ndarray and x.dtype == object
+
+
 def _operand(x):
     return isinstance(x, (Dual, DualArray, np.ndarray, numbers.Number, np.generic)) or \
         type(x) in _PRECEDENCE   # a traced constant inside a sparsity detection
@@ -120,6 +128,10 @@ def _operator(rule, a, b):
         a = _as_array_operand(a)
     if isinstance(b, (list, tuple)):
         b = _as_array_operand(b)
+    if _is_objects(a) or _is_objects(b):   # np.array([d1, d2]): back to a DualArray
+        a, b = _objects.as_operand(a), _objects.as_operand(b)
+        if _is_objects(a) or _is_objects(b):
+            return ufunc(a, b)   # NumPy's object loop (dualad.arrays.dispatch)
     if rule in _FORMS:
         if (type(a) is DualArray and a.cols is not None) or (
                 type(b) is DualArray and b.cols is not None):
@@ -292,6 +304,8 @@ def _compare(op, a, b):
 
 
 def __pow__(self, other):
+    if _is_objects(other):
+        return _operator(_POW, self, other)
     if self.cols is not None and type(other) in (int, float) and other != 0:
         return _gathered_pow(self, other)
     if rule_path.in_pass():

@@ -197,17 +197,9 @@ class Dual(Carrier):
         return _make(self.value.conjugate(), self.tangent.conjugate(), self.tag)
 
     # --- NumPy: ufuncs and array functions on scalar duals (np.sin(d), ndarray * d) are
-    # installed by dualad.arrays.dispatch; a Dual never becomes an ndarray element ------------
-
-    def __array__(self, dtype=None, copy=None):
-        # NumPy hands a list of duals to dualad only element by element, here: a NumPy
-        # function given a list (np.zeros_like(x), np.sum(x), with x = [Dual, ...])
-        # dispatches on the list, which is no dual, and converts it with np.asarray.
-        raise TypeError("a Dual cannot become an ndarray element: its tangent would be lost. "
-                        "Use np.stack([...]) instead of np.array([...]), or d.value. A NumPy "
-                        "function given a list or tuple of duals sees a plain sequence and "
-                        "converts it: stack it first (np.zeros_like(np.stack(x)), "
-                        "np.sum(np.stack(x))), or give a constant directly (np.zeros(len(x)))")
+    # installed by dualad.arrays.dispatch; np.array([d1, d2]) is an object array of duals,
+    # and the methods its element-by-element loops call (d.sin()) are installed by
+    # dualad.arrays.objects ----------------------------------------------------------
 
     # --- display -------------------------------------------------------------------
 
@@ -250,7 +242,7 @@ _LOSS = ("{}() of a Dual would drop its derivative. Use d.value for the primal v
          "array from the input instead, y = np.zeros_like(x) (x the array the transformation "
          "passed to f), or collect the entries in a list and np.stack them. Compiled code "
          "that needs plain floats (scipy.optimize.brentq, for example) cannot carry a "
-         "derivative either")
+         "derivative either: dualad.scipy has drop-ins for such SciPy functions")
 
 
 def _make(value, tangent, tag):
