@@ -291,7 +291,11 @@ def elementwise_cases() -> list[Elementwise]:
             real = tuple(p for p in rule.at if len(p) == nin)
             cplx = tuple(p for p in rule.at_complex if len(p) == nin) or \
                 tuple(_complex_point(p) for p in real)
-            cplx = tuple(tuple(complex(a) if not _is_int(a) else a for a in p) for p in cplx)
+            # the differentiated arguments are complex; an order or tolerance (no partial)
+            # keeps the type it has at the point
+            fixed = {i for i, d in enumerate(rule.partials or ()) if d is None}
+            cplx = tuple(tuple(complex(a) if not _is_int(a) and i not in fixed else a
+                               for i, a in enumerate(p)) for p in cplx)
             for domain, points in (("real", real), ("complex", cplx)):
                 if not points or not (_defined(plain, points[0]) if domain == "real"
                                       else _complex_domain(rule, entry, plain, points)):

@@ -18,6 +18,11 @@ def test_readme_table_of_primitives_is_current():
     assert readme_with_table(README) == README, "run: python scripts/update_readme.py"
 
 
+def test_readme_support_list_is_current():
+    from dualad.cli.support import readme_with_support_list
+    assert readme_with_support_list(README) == README, "run: python scripts/update_readme.py"
+
+
 def test_readme_lists_every_rule():
     for rule in ad.rules:
         assert f"| `{rule.name}` |" in README

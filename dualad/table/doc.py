@@ -46,7 +46,8 @@ def _where(rule) -> str:
     places += [f"{module}.{getattr(rule, module)}" for module in ("math", "cmath")
                if getattr(rule, module)]
     places += [f"np.{name}" for name in rule.numpy_names]
-    places += [f"scipy.special.{name}" for name in rule.scipy]
+    places += [f"scipy.special.{name if isinstance(name, str) else name[0]}"
+               for name in rule.scipy]
     return ", ".join(places) or f"dualad.stdlib.differentiable.{rule.name}"
 
 

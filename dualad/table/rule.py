@@ -117,6 +117,20 @@ class Rule:
         return f"<rule {self.name}({', '.join(self.params)}) {self.kind}{': ' + body if body else ''}>"
 
 
+def _public_and_ufunc(module, entry):
+    """(public name, ufunc object) of one of a rule's module entries: a name
+    (``"gamma"``: ``module.gamma``) or a pair (public name, dotted path inside ``module``)
+    for a ufunc that a public Python function of the module calls with its argument as it
+    is (``("zeta", "_ufuncs._riemann_zeta")``: scipy.special.zeta(s) is that ufunc of s)."""
+    if isinstance(entry, str):
+        return entry, getattr(module, entry, None)
+    public, path = entry
+    obj = module
+    for part in path.split("."):
+        obj = getattr(obj, part, None)
+    return public, obj
+
+
 class RuleTable:
     """The table: iterable, and indexable by rule name.
 
@@ -148,8 +162,8 @@ class RuleTable:
             if module is None:
                 continue
             for rule in rules:
-                for name in getattr(rule, attr):
-                    ufunc = getattr(module, name, None)
+                for entry in getattr(rule, attr):
+                    name, ufunc = _public_and_ufunc(module, entry)
                     if not isinstance(ufunc, np.ufunc):
                         if module is np:   # np.round, np.i0: functions, not ufuncs
                             continue
@@ -171,6 +185,8 @@ class RuleTable:
         for prefix, module in (("numpy", np),) + self._modules:
             if getattr(module, name, None) is ufunc:
                 return f"{prefix}.{name}"
+            if getattr(getattr(module, "_ufuncs", None), name, None) is ufunc:
+                return f"{prefix}._ufuncs.{name}"   # scipy.special._ufuncs._lambertw
         module = getattr(ufunc, "__module__", None)
         return f"{module}.{name}" if module else f"the ufunc {name}"
 

@@ -23,15 +23,18 @@ def _mp64_float(fn):
 
 
 def _special_kernels(name, mp64):
-    """(float kernel, NumPy kernel) of scipy.special.<name>; ``mp64`` is the fallback."""
-    ufunc = getattr(_special, name, None) if _special is not None else None
+    """(float kernel, NumPy kernel) of scipy.special.<name> (a dotted name for a ufunc of
+    ``scipy.special._ufuncs``); ``mp64`` is the fallback."""
+    ufunc = _special
+    for part in name.split("."):
+        ufunc = getattr(ufunc, part, None)
     if ufunc is None:  # pragma: no cover - exercised only without scipy
         f = _mp64_float(mp64)
         return f, _vectorized(f)
 
     def f(*args):
         return float(ufunc(*args))
-    f.__name__ = name
+    f.__name__ = name.rpartition(".")[2]
     return f, ufunc
 
 
@@ -228,3 +231,123 @@ f_k1, np_k1 = _special_kernels("k1", _mp64_of(mp_k1))
 f_k0e, np_k0e = _special_kernels("k0e", _mp64_of(mp_k0e))
 
 f_k1e, np_k1e = _special_kernels("k1e", _mp64_of(mp_k1e))
+
+
+# zeta ------------------------------------------------------------------------
+
+def mp_zetad(n, s, q):
+    """The n-th derivative in s of the Hurwitz zeta function zeta(s, q) (mpmath's)."""
+    return mpmath.zeta(s, q, int(n))
+
+
+def mp_riemann_zeta(s):
+    return mpmath.zeta(s)
+
+
+def mp_hurwitz_zeta(s, q):
+    return mpmath.zeta(s, q)
+
+
+def _mp_float(fn, prec=80):
+    """``fn`` (mpmath) as a float kernel: evaluated with guard bits, rounded once."""
+    def kernel(*args):
+        with mpmath.workprec(prec):
+            try:
+                out = fn(*[a if isinstance(a, int) else mpmath.mpf(a) for a in args])
+            except (ValueError, ZeroDivisionError):
+                return math.nan
+        return float(out) if not isinstance(out, mpmath.mpc) else math.nan
+    return kernel
+
+
+def f_zetad(n, s, q):
+    return _mp_float(mp_zetad)(int(n), s, q)
+
+
+np_zetad = _vectorized(f_zetad)
+
+f_zeta, np_zeta = _special_kernels("_ufuncs._riemann_zeta", _mp64_of(mp_riemann_zeta))
+
+f_hurwitz_zeta, np_hurwitz_zeta = _special_kernels("_ufuncs._zeta", _mp64_of(mp_hurwitz_zeta))
+
+
+# spherical Bessel functions: z**(-1/2) times the Bessel function of order n + 1/2 --------
+
+def _spherical(fn, parity):
+    """sqrt(pi/(2z)) fn(n + 1/2, z), extended to z < 0 by ``parity`` (the sign of f(-z) is
+    parity(n) times f(z)), and its value at 0 (1 for n = 0, else 0; kn is infinite)."""
+    def f(n, z):
+        if z == 0:
+            return mpmath.mpf(1 if n == 0 else 0)
+        if z < 0:
+            return parity(n) * f(n, -z)
+        return mpmath.sqrt(mpmath.pi / (2 * z)) * fn(n + mpmath.mpf(1) / 2, z)
+    return f
+
+
+mp_spherical_jn = _spherical(mpmath.besselj, lambda n: (-1) ** n)
+
+mp_spherical_yn = _spherical(mpmath.bessely, lambda n: (-1) ** (n + 1))
+
+mp_spherical_in = _spherical(mpmath.besseli, lambda n: (-1) ** n)
+
+mp_spherical_kn = _spherical(mpmath.besselk, lambda n: mpmath.nan)
+
+
+def _derivative_in_z(fn):
+    return lambda n, z: mpmath.diff(lambda t: fn(n, t), z)
+
+
+mp_spherical_jn_d = _derivative_in_z(mp_spherical_jn)
+
+mp_spherical_yn_d = _derivative_in_z(mp_spherical_yn)
+
+mp_spherical_in_d = _derivative_in_z(mp_spherical_in)
+
+mp_spherical_kn_d = _derivative_in_z(mp_spherical_kn)
+
+f_spherical_jn, np_spherical_jn = _special_kernels("_ufuncs._spherical_jn",
+                                                   _mp64_of(mp_spherical_jn))
+
+f_spherical_yn, np_spherical_yn = _special_kernels("_ufuncs._spherical_yn",
+                                                   _mp64_of(mp_spherical_yn))
+
+f_spherical_in, np_spherical_in = _special_kernels("_ufuncs._spherical_in",
+                                                   _mp64_of(mp_spherical_in))
+
+f_spherical_kn, np_spherical_kn = _special_kernels("_ufuncs._spherical_kn",
+                                                   _mp64_of(mp_spherical_kn))
+
+f_spherical_jn_d, np_spherical_jn_d = _special_kernels("_ufuncs._spherical_jn_d",
+                                                       _mp64_of(mp_spherical_jn_d))
+
+f_spherical_yn_d, np_spherical_yn_d = _special_kernels("_ufuncs._spherical_yn_d",
+                                                       _mp64_of(mp_spherical_yn_d))
+
+f_spherical_in_d, np_spherical_in_d = _special_kernels("_ufuncs._spherical_in_d",
+                                                       _mp64_of(mp_spherical_in_d))
+
+f_spherical_kn_d, np_spherical_kn_d = _special_kernels("_ufuncs._spherical_kn_d",
+                                                       _mp64_of(mp_spherical_kn_d))
+
+
+# Lambert W: scipy.special.lambertw(z, k=0, tol=1e-8) calls the ufunc _lambertw(z, k, tol),
+# which computes in complex numbers (its only loops are complex): a real z gives a complex
+# result, as in SciPy.
+
+def mp_lambertw(z, k, tol):
+    return mpmath.lambertw(z, int(k))
+
+
+def c_lambertw(z, k, tol):
+    return complex(_lambertw_ufunc(z, k, tol))
+
+
+_lambertw_ufunc = getattr(getattr(_special, "_ufuncs", None), "_lambertw", None)
+if _lambertw_ufunc is None:  # pragma: no cover - exercised only without scipy
+    def c_lambertw(z, k, tol):   # noqa: F811
+        with mpmath.workprec(64):
+            return complex(mpmath.lambertw(z, int(k)))
+    np_lambertw = _vectorized(c_lambertw)
+else:
+    np_lambertw = _lambertw_ufunc
