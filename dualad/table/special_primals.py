@@ -351,3 +351,34 @@ if _lambertw_ufunc is None:  # pragma: no cover - exercised only without scipy
     np_lambertw = _vectorized(c_lambertw)
 else:
     np_lambertw = _lambertw_ufunc
+
+
+# Airy functions: scipy.special.airy(z) returns (Ai, Ai', Bi, Bi') from one ufunc with four
+# outputs; the table has one rule per output (dualad.scipy.special.airy returns the four)
+
+def _airy_output(i):
+    airy = getattr(_special, "airy", None)
+    mp = (lambda z: mpmath.airyai(z), lambda z: mpmath.airyai(z, derivative=1),
+          lambda z: mpmath.airybi(z), lambda z: mpmath.airybi(z, derivative=1))[i]
+    if airy is None:  # pragma: no cover - exercised only without scipy
+        f = _mp64_float(mp)
+        return mp, f, f, _vectorized(f)
+
+    def f(z):
+        return float(airy(z)[i])
+
+    def c(z):
+        return complex(airy(z)[i])
+
+    def np_(z):
+        return airy(z)[i]
+    return mp, f, c, np_
+
+
+mp_airy_ai, f_airy_ai, c_airy_ai, np_airy_ai = _airy_output(0)
+
+mp_airy_aip, f_airy_aip, c_airy_aip, np_airy_aip = _airy_output(1)
+
+mp_airy_bi, f_airy_bi, c_airy_bi, np_airy_bi = _airy_output(2)
+
+mp_airy_bip, f_airy_bip, c_airy_bip, np_airy_bip = _airy_output(3)
