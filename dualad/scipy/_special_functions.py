@@ -7,7 +7,7 @@ derivatives, scalars and arrays.
 
 >>> import dualad as ad
 >>> from dualad.scipy._special_functions import spherical_jn   # dualad.scipy.special's
->>> round(ad.derivative(lambda z: spherical_jn(1, z), 0.0), 15)   # j1'(0) = 1/3
+>>> float(round(ad.derivative(lambda z: spherical_jn(1, z), 0.0), 15))   # j1'(0) = 1/3
 0.333333333333333
 """
 from __future__ import annotations
