@@ -142,3 +142,19 @@ def test_binary_object_loops_carry_the_tangent_or_refuse(ufunc):
         assert "not supported for the input types" in str(e)
         return
     _assert_same_duals(got, want)
+
+
+def test_jacobian_of_a_jacobian_of_an_array_built_from_duals():
+    # J(x) = d/dy [y0 x0 x1, y1 x0^2] = diag(x0 x1, x0^2); its derivative by hand
+    x = np.array([1.0, 3.0])
+    got = ad.jacfwd(lambda u: ad.jacfwd(
+        lambda y: np.array([y[0] * u[0] * u[1], y[1] * u[0] ** 2]))(u))(x)
+    expected = np.zeros((2, 2, 2))
+    expected[0, 0] = [x[1], x[0]]
+    expected[1, 1] = [2 * x[0], 0.0]
+    np.testing.assert_array_equal(got, expected)
+    # an entry constant in the inner pass beside one that is not
+    got = ad.jacfwd(lambda u: ad.jacfwd(lambda y: np.array([y[0] * u[0], y[1]]))(u))(x)
+    expected = np.zeros((2, 2, 2))
+    expected[0, 0, 0] = 1.0
+    np.testing.assert_array_equal(got, expected)

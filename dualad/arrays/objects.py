@@ -112,7 +112,11 @@ def _stacked(items, shape):
         if out.dtype.kind in "iu":
             out = out.astype(float)
         return out.reshape(shape) if out.dtype.kind in "fc" else None
-    if any(isinstance(v, np.ndarray) for v in items):
+    if any(isinstance(v, (np.ndarray, DualArray)) for v in items):
+        # k-tangents, some of them dual arrays of an inner tag (nested passes): one stack
+        if all(isinstance(v, (np.ndarray, DualArray)) for v in items) and \
+                len({np.shape(v) for v in items}) == 1:
+            return np.stack(items).reshape(shape)
         return None
     inner = np.empty(len(items), dtype=object)
     inner[:] = items

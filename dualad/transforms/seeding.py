@@ -16,6 +16,7 @@ import mpmath
 import numpy as np
 
 from dualad.arrays.array import DualArray, wrap
+from dualad.arrays.objects import from_objects, holds_duals
 from dualad.base.carriers import Carrier
 from dualad.core.rule_path import to_mpmath
 from dualad.base.errors import check_callable, plain_errors  # noqa: F401  (used by the front ends)
@@ -151,6 +152,7 @@ def _is_complex(v) -> bool:
 
 def tangent_of(y, tag: int, who: str, directions: int | None = None):
     """The tangent of tag ``tag`` in ``y`` (zero where ``y`` does not depend on it)."""
+    y = _from_objects(y)
     if isinstance(y, DualArray) or isinstance(y, Dual):
         if y.tag == tag:
             return y.tangent
@@ -170,6 +172,7 @@ def tangent_of(y, tag: int, who: str, directions: int | None = None):
 
 def primal_of(y, tag: int, who: str):
     """The primal of ``y`` with respect to tag ``tag``."""
+    y = _from_objects(y)
     if isinstance(y, DualArray) or isinstance(y, Dual):
         if y.tag == tag:
             return y.value
@@ -179,6 +182,16 @@ def primal_of(y, tag: int, who: str):
     if _is_number(y) or (isinstance(y, np.ndarray) and y.dtype.kind in "biufc"):
         return y
     return _map_structure(lambda leaf: primal_of(leaf, tag, who), y, who)
+
+
+def _from_objects(y):
+    """An object array of duals (``np.array([d1, d2])`` in f) as the DualArray it stands
+    for, so its tangents are read in one piece; anything else as it is."""
+    if type(y) is np.ndarray and y.dtype == object and holds_duals(y):
+        converted = from_objects(y)
+        if converted is not None:
+            return converted
+    return y
 
 
 def _outer(y, tag: int) -> bool:
