@@ -133,13 +133,12 @@ def as_duals(y):
     """A list of duals, or an object array of them (``np.array([d1, d2])`` in user
     code), as a DualArray; plain numbers as they are."""
     if type(y) in (list, tuple):
-        y = np.array(y, dtype=object)
-        if not holds_duals(y):
-            return np.array(y.tolist())
-    if type(y) is np.ndarray and y.dtype == object:
+        return np.stack([as_duals(v) for v in y]) if y else np.array(y)
+    if type(y) is np.ndarray and y.dtype == object and holds_duals(y):
         converted = from_objects(y)
-        if converted is not None:
-            return converted
+        if converted is None:   # entries whose tangents differ in kind (nested passes)
+            converted = np.reshape(np.stack(list(y.flat)), y.shape)
+        return converted
     return y
 
 
