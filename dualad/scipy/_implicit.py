@@ -85,14 +85,20 @@ def primal_function(f, who):
 def perturbation_order(y) -> int:
     """The total order of perturbation ``y`` carries: the number of differentiations
     (tags) among its duals, a jet of order n counting n; 0 for plain numbers."""
+    return sum(v for k, v in _degrees(y).items() if k != "jet")
+
+
+def _degrees(y) -> dict:
+    """tag -> the order of perturbation of that tag in ``y`` (1 for a dual, n for a jet)."""
     degrees: dict[int, int] = {}
     _collect(y, degrees)
-    return sum(degrees.values())
+    return degrees
 
 
 def _collect(y, degrees):
     if isinstance(y, Jet):
         degrees[y.tag] = max(degrees.get(y.tag, 0), y.order)
+        degrees.setdefault("jet", y.tag)
         for c in y.coeffs:
             _collect(c, degrees)
     elif isinstance(y, (Dual, DualArray)):
@@ -157,10 +163,17 @@ def solution(residual, x_star, who: str, kind: str = "system", *, converged=True
     (x an array, F_x a full Jacobian). Where the residual carries duals, an unconverged
     solve (``converged`` false, SciPy's ``message``) raises ``NotConvergedError``, and
     ``refuse()``, if given, may raise where the theorem does not apply (an active bound)."""
-    r = as_duals(residual(x_star))
+    try:
+        r = as_duals(residual(x_star))
+    except TypeError as exc:   # a jet met the array duals of the gradient (minimize)
+        if "Jet" not in str(exc):
+            raise
+        raise _no_jets(who) from exc
     order = perturbation_order(r)
     if order == 0:
         return x_star
+    if kind != "scalar" and "jet" in _degrees(r):
+        raise _no_jets(who)
     if not converged:
         raise NotConvergedError(
             f"{who}: SciPy's solve did not converge ({message}), and tangents at an "
@@ -174,6 +187,14 @@ def solution(residual, x_star, who: str, kind: str = "system", *, converged=True
             r = as_duals(residual(x))
         x = x - _newton_step(residual, x, with_zero_primal(r), who, kind)
     return with_primal(x, x_star)
+
+
+def _no_jets(who):
+    return NotImplementedError(
+        f"{who}: Taylor mode (ad.derivative with n >= 2, ad.taylor) through the solve of an "
+        "array problem is not supported (jets and array duals do not mix); nest "
+        "first-order derivatives instead (ad.derivative(lambda p: ad.derivative(f, p), p), "
+        "ad.hessian)")
 
 
 def _newton_step(residual, x, r, who, kind):
