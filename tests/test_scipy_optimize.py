@@ -410,3 +410,14 @@ def test_the_drop_in_forwards_every_other_name_to_scipy():
 def test_taylor_mode_through_an_array_solve_is_refused_with_the_way_out(solve):
     with pytest.raises(NotImplementedError, match="nest first-order derivatives"):
         ad.derivative(solve, 0.5, n=2)
+
+
+def test_sparsity_detection_through_a_solve_is_refused():
+    # a pattern holds for every value; a solve iterates on values
+    system = lambda p: optimize.fsolve(lambda x: [x[0] + x[1] - p[0], x[0] - x[1] - p[1]],  # noqa
+                                       [0.0, 0.0])
+    with pytest.raises(TypeError, match="cannot solve on a"):
+        ad.jacobian_sparsity(system, np.ones(2))
+    with pytest.raises(TypeError, match="cannot solve on a pattern dual"):
+        ad.jacobian_sparsity(lambda p: optimize.brentq(lambda x: x**3 + p[0] * x - p[1],
+                                                       0.0, 10.0), np.ones(2))

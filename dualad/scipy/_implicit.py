@@ -29,6 +29,7 @@ from dualad.arrays.array import DualArray, _make_array
 from dualad.arrays.objects import from_objects, holds_duals
 from dualad.base.carriers import Carrier
 from dualad.core.number import Dual, _make
+from dualad.sparse.patterns import PatternRow
 from dualad.taylor.apply import Jet
 from dualad.transforms import derivative, jacfwd, jvp
 
@@ -49,7 +50,7 @@ def primal(y):
     replaced by its primal: what SciPy may see."""
     if isinstance(y, (Dual, DualArray, Jet)):
         while isinstance(y, Carrier):
-            if not isinstance(y, (Dual, DualArray, Jet)):
+            if not isinstance(y, (Dual, DualArray, Jet)) or type(y.tangent) is PatternRow:
                 raise _unsupported(y)
             y = y.value
         return y
@@ -65,9 +66,12 @@ def primal(y):
 
 
 def _unsupported(y):
-    return TypeError(f"dualad.scipy.optimize: cannot solve on a {type(y).__name__} (a "
-                     "sparsity pattern or trace value holds no numbers SciPy could iterate "
-                     "on); the solvers need duals or plain numbers")
+    kind = "pattern dual" if type(getattr(y, "tangent", None)) is PatternRow else \
+        type(y).__name__
+    return TypeError(f"dualad.scipy.optimize: cannot solve on a {kind} (a sparsity pattern "
+                     "holds for every value, and a solve depends on the values it iterates "
+                     "on; a trace value holds no numbers SciPy could iterate on); give the "
+                     "sparsity pattern by hand, or compute the Jacobian densely")
 
 
 def primal_function(f, who):
