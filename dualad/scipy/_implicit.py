@@ -50,7 +50,8 @@ def primal(y):
     replaced by its primal: what SciPy may see."""
     if isinstance(y, (Dual, DualArray, Jet)):
         while isinstance(y, Carrier):
-            if not isinstance(y, (Dual, DualArray, Jet)) or type(y.tangent) is PatternRow:
+            if not isinstance(y, (Dual, DualArray, Jet)) or \
+                    type(getattr(y, "tangent", None)) is PatternRow:
                 raise _unsupported(y)
             y = y.value
         return y
