@@ -18,6 +18,15 @@ perturbation in all (m nested differentiations, or a Taylor jet of order m) need
 The primal of each residual is set to exactly zero: the tangents are those of the root
 of ``F(x, p) - F(x*, p̄)``, which SciPy's ``x*`` solves exactly; the result's primal is
 SciPy's ``x*`` unchanged.
+
+Tags: every tangent of the result comes from evaluating ``F`` on the caller's duals, so
+the result carries the caller's tags and nothing else (the Jacobian's tag has finished
+when the step is taken, and none of its duals remain). That tag is drawn after every
+running one, so it is the outer level inside its pass and the caller's duals are
+constants of it: ``F_x`` at fixed ``p``, free of perturbation confusion; a dual of a
+finished differentiation in the closure is refused where it meets another, as anywhere
+in dualad. The number of steps is read off ``F(x*, p)`` (the tags in it, the order of a
+jet), so it counts the caller's differentiations whichever way they came in.
 """
 from __future__ import annotations
 

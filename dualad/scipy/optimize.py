@@ -83,10 +83,6 @@ def _plain_if_callable(f):
     return primal_function(f, "function") if callable(f) else f
 
 
-def _first(y):
-    return y[0]
-
-
 # --- scalar roots ------------------------------------------------------------------------
 
 def _bracketing(name):
