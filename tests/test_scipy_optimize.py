@@ -294,12 +294,19 @@ def richardson(difference, h):
 def test_least_squares_sensitivities_match_central_differences_of_scipy_solves(loss):
     # SciPy's solves stop at a gradient of ~1e-9 (x to ~3e-10): differences with a step
     # of 1e-2, extrapolated (Richardson), keep both their truncation and the solve's
-    # error near 1e-7 (absolute) for the first derivative, 3e-6 for the second
+    # error near 1e-7 (absolute)
     q = 0.2
     x = lambda r: fit(r, loss, so).x   # noqa: E731
     first = richardson(lambda h: (x(q + h) - x(q - h)) / (2 * h), 1e-2)
     np.testing.assert_allclose(ad.derivative(lambda r: fit(r, loss).x, q), first, rtol=1e-5,
                                atol=2e-7)
+
+
+@pytest.mark.parametrize("loss", ["linear", "soft_l1", "cauchy", "arctan"])
+def test_least_squares_second_order_sensitivities_match_second_differences(loss):
+    # (huber's solves stop too far from the minimum for second differences)
+    q = 0.2
+    x = lambda r: fit(r, loss, so).x   # noqa: E731
     second = richardson(lambda h: (x(q + h) - 2 * x(q) + x(q - h)) / h**2, 4e-2)
     x2 = ad.derivative(lambda r: ad.derivative(lambda s: fit(s, loss).x, r), q)
     np.testing.assert_allclose(x2, second, rtol=1e-3, atol=3e-6)
