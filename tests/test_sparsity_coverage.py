@@ -122,7 +122,6 @@ COMPOSED_CASES = {
     np.around: [C("decimals", X((4,)), 1)],
     np.compress: [C("rows", [True, False, True], X((3, 2)), axis=0)],
     np.partition: [C("kth", X((5,), "spaced"), 2), C("axis", X((3, 4), "spaced"), 1, axis=0)],
-    np.linalg.lstsq: [C("tall", X((4, 3)), X((4,)))],
     np.linalg.eigvalsh: [C("lower", X((3, 3), "hermitian"))],
     np.linalg.matrix_power: [C("cube", X((3, 3)), 3), C("inverse", X((3, 3), "wellcond"), -2)],
     np.linalg.multi_dot: [C("three", [X((2, 3)), X((3, 3)), X((3, 2))])],

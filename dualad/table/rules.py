@@ -32,6 +32,8 @@ from dualad.table import array_rules as ar
 from dualad.table import linalg_rules as la
 from dualad.table import primals as k
 from dualad.table import special_primals as sk
+from dualad.table import spectral_rules as fr
+from dualad.table import statistics_rules as st
 from dualad.table.rule import BACKENDS, Rule, RuleTable
 
 __all__ = ["Rule", "RuleTable", "table"]
@@ -619,6 +621,26 @@ _ARRAY_RULES = [
     *([_array("np.linalg.svdvals", "x", la.svdvals_jvp, _la.svdvals, pattern="dense")]
       if hasattr(_la, "svdvals") else []),   # NumPy >= 2.0
     _array("np.linalg.pinv", "a", la.pinv_jvp, _la.pinv, pattern="dense"),
+]
+
+# --- issue 14: np.fft, signals, interpolation, fits, order statistics, eig (numpy1) ------
+_ARRAY_RULES += [
+    *[_linear_map(f"np.fft.{f.__name__}", "a", fr.transform_jvp(f), f, pattern="dense")
+      for f in fr.ONE_AXIS + fr.SEVERAL_AXES],
+    *[_linear_map(f"np.fft.{f.__name__}", "x", fr.shift_jvp(f), f)
+      for f in (np.fft.fftshift, np.fft.ifftshift)],
+    _array("np.convolve", "a v", st.convolve_jvp, np.convolve, pattern="bilinear"),
+    _array("np.correlate", "a v", st.correlate_jvp, np.correlate, pattern="bilinear"),
+    _array("np.gradient", "f", st.gradient_jvp, np.gradient, pattern="dense"),
+    _array("np.interp", "x xp fp", st.interp_jvp, np.interp, pattern="dense"),
+    _array("np.vander", "x", st.vander_jvp, np.vander, pattern="dense"),
+    _array("np.polyfit", "x y", st.polyfit_jvp, np.polyfit, pattern="dense"),
+    _array("np.nan_to_num", "x", st.nan_to_num_jvp, np.nan_to_num, pattern="select"),
+    *[_array(f"np.{f.__name__}", "a", st.order_statistic_jvp(f), f, pattern="dense")
+      for f in st.ORDER_STATISTICS],
+    _array("np.linalg.lstsq", "a b", la.lstsq_jvp, _la.lstsq, pattern="dense"),
+    _array("np.linalg.eig", "a", la.eig_jvp, _la.eig, pattern="dense"),
+    _array("np.linalg.eigvals", "a", la.eigvals_jvp, _la.eigvals, pattern="dense"),
 ]
 
 #: NumPy ufuncs of the primal alone besides the predicate rules' own (isfinite, isinf, isnan)
