@@ -100,6 +100,8 @@ def interp_jvp(args, kwargs, ans, tangents, k):
     left, right, period = kwargs.get("left"), kwargs.get("right"), kwargs.get("period")
     if period is not None:   # as NumPy: everything modulo the period, xp sorted, wrapped
         period = abs(period)
+        # NumPy reads x and xp as float64 here (a complex one loses its imaginary part)
+        x, xp, tx, txp = (None if v is None else np.real(v) for v in (x, xp, tx, txp))
         x, xp = x % period, xp % period
         order = np.argsort(_primal(xp), kind="stable")
         xp, fp = np.take(xp, order), np.take(fp, order)
