@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from dualad.table.array_rules import (
-    _arg, _dtype, _k_back, _k_batch, _matrix_with_k_axis, _primal, ex, zeros)
+    _arg, _dtype, _k_back, _k_batch, _matrix_with_k_axis, _primal, as_array, ex, zeros)
 
 
 def _mT(x):
@@ -329,7 +329,7 @@ def lstsq_jvp(args, kwargs, ans, tangents, k):
     """Full rank: dx by the pinv rule applied to b (see ``least_squares_tangent``);
     d residuals = 2 Re sum(conj(r) dr), dr = db - dA x - A dx; ds as svdvals'. A
     rank-deficient A is refused: its solution jumps as the rank changes."""
-    a, b = args[0], args[1]
+    a, b = as_array(args[0]), as_array(args[1])
     ta, tb = tangents[0], tangents[1]
     x, residuals, rank, s = ans
     m, n = np.shape(a)[-2:]
@@ -361,7 +361,7 @@ def _distinct(w, who, what):
     """Refuse a repeated eigenvalue (two equal to 64 ulp of the largest |w|)."""
     pw = np.asarray(_primal(w))
     n = pw.shape[-1]
-    gaps = np.abs(pw[..., :, None] - pw[..., None, :]) + np.eye(n) * np.inf
+    gaps = np.where(np.eye(n, dtype=bool), np.inf, np.abs(pw[..., :, None] - pw[..., None, :]))
     tol = 64 * np.finfo(float).eps * max(1.0, float(np.max(np.abs(pw), initial=0.0)))
     if np.any(gaps <= tol):
         i, j = np.argwhere(gaps <= tol)[0][-2:]

@@ -19,7 +19,7 @@ import warnings
 
 import numpy as np
 
-from dualad.table.array_rules import _arg, _primal, ex, tshape, zeros
+from dualad.table.array_rules import _arg, _primal, as_array, ex, tshape, zeros
 from dualad.table.linalg_rules import least_squares_tangent
 
 __all__ = ["convolve_jvp", "correlate_jvp", "gradient_jvp", "interp_jvp", "polyfit_jvp",
@@ -95,7 +95,7 @@ def interp_jvp(args, kwargs, ans, tangents, k):
     dy = (1 - w) dfp_j + w dfp_j+1 + s (dx - (1 - w) dxp_j - w dxp_j+1), s the segment's
     slope. At a knot the segment to its right is taken (at the last knot, the last
     segment); beyond the ends y is ``left``/``right`` (default fp_0, fp_-1)."""
-    x, xp, fp = args
+    x, xp, fp = (as_array(v) for v in args)
     tx, txp, tfp = tangents
     left, right, period = kwargs.get("left"), kwargs.get("right"), kwargs.get("period")
     if period is not None:   # as NumPy: everything modulo the period, xp sorted, wrapped
@@ -164,7 +164,7 @@ def polyfit_jvp(args, kwargs, ans, tangents, k):
     """The least-squares coefficients c of min |W (V(x) c - y)| (full rank): the tangent of
     x = B+ z (``least_squares_tangent``) with B = W V(x)/scale, z = W y, where V's columns
     are scaled as NumPy scales them (a constant, which leaves the minimiser unchanged)."""
-    x, y = args[0], args[1]
+    x, y = as_array(args[0]), as_array(args[1])
     for key in ("full", "cov"):
         if kwargs.get(key):
             raise TypeError(f"dualad: numpy.polyfit with {key}={kwargs[key]!r} has no tangent "
