@@ -413,7 +413,8 @@ def dual_hessian(case: Elementwise, direction):
 class X:
     """A differentiable array argument: its shape and the kind of values it needs."""
     shape: tuple
-    kind: str = "any"   # any | spaced | wellcond | spd | hermitian | distinct_sv | sorted | midpoints
+    kind: str = "any"   # any | spaced | wellcond | spd | hermitian | distinct_sv | sorted |
+    #                     midpoints
 
 
 @dataclass(eq=False)
