@@ -226,10 +226,24 @@ def test_median_of_data_holding_nan_is_nan_with_a_nan_tangent():
     assert np.isnan(tangent)
 
 
-def test_median_tie_follows_the_stable_sort():
-    # sorted stably, [1, 1, 3] keeps the tied entries in index order: the median is the
-    # second of them (position 1), so its tangent is that entry's
-    np.testing.assert_array_equal(ad.gradient(np.median, np.array([1.0, 1.0, 3.0])), [0, 1, 0])
+def test_tied_entries_share_the_tangent():
+    # the median of (x, x, 3) is x: moving one x up leaves it, moving it down moves it;
+    # as at np.max's ties, the tied entries share the tangent equally
+    np.testing.assert_array_equal(ad.gradient(np.median, np.array([1.0, 1.0, 3.0])),
+                                  [0.5, 0.5, 0])
+    # quantile 0.75 of (0, 2, 2, 2, 5) lands on the tied 2s: a third each, by hand
+    got = ad.gradient(lambda a: np.quantile(a, 0.75), np.array([2.0, 0.0, 2.0, 5.0, 2.0]))
+    np.testing.assert_allclose(got, [1 / 3, 0, 1 / 3, 0, 1 / 3], rtol=1e-15)
+    # a tie away from the selected entries changes nothing: the weights of positions 2, 3
+    got = ad.gradient(lambda a: np.quantile(a, 0.6), np.array([1.0, 1.0, 3.0, 4.0, 7.0]))
+    np.testing.assert_allclose(got, [0, 0, 0.6, 0.4, 0], rtol=1e-14)
+
+
+def test_ties_along_an_axis_with_many_directions():
+    a = np.array([[1.0, 3.0, 1.0, 0.0], [2.0, 2.0, 2.0, 5.0]])
+    got = ad.jacobian(lambda v: np.nanmedian(v, axis=1), a)   # by hand: the mean of ties
+    np.testing.assert_allclose(got[0], [[0.5, 0, 0.5, 0], [0, 0, 0, 0]])
+    np.testing.assert_allclose(got[1], [[0, 0, 0, 0], [1 / 3, 1 / 3, 1 / 3, 0]])
 
 
 def test_median_of_complex_entries():

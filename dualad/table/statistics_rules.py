@@ -6,12 +6,15 @@ Order statistics are piecewise linear in the data: for every ``method=`` NumPy o
 the result is (1 - g) s_j + g s_{j+1} of the sorted data s, with j and g fixed by the
 sample size and q alone. The tangent takes the same weights of the tangents sorted
 alike. The weights are read off NumPy itself: the same function of the sorted
-*positions* 0, 1, ..., n-1 returns j + g. At a tie the sort is stable (tied entries in
-their index order), so the tangent is that of the entry NumPy's stable sort puts there.
+*positions* 0, 1, ..., n-1 returns j + g. Tied entries share the tangent equally (the
+mean of their tangents), as at np.max's ties: the median of (x, x, 3) moves with the
+mean of the two x's tangents.
 
 >>> import numpy as np, dualad as ad
 >>> ad.gradient(lambda x: np.median(x), np.array([3.0, 1.0, 2.0, 5.0])).tolist()
 [0.5, 0.0, 0.5, 0.0]
+>>> ad.gradient(np.median, np.array([1.0, 1.0, 3.0])).tolist()   # a tie: shared
+[0.5, 0.5, 0.0]
 """
 from __future__ import annotations
 
@@ -248,9 +251,10 @@ def order_statistic_jvp(func):
         sort = np.argsort(values, axis=-1, kind="stable")
         line = len(rest)
         ts = np.take_along_axis(tm, sort if k is None else sort[..., None], axis=line)
+        ordered = np.take_along_axis(values, sort, axis=-1)
         probe = np.broadcast_to(np.arange(size, dtype=float), shape)
         if ignores_nan:
-            probe = np.where(np.isnan(np.take_along_axis(values, sort, axis=-1)), np.nan, probe)
+            probe = np.where(np.isnan(ordered), np.nan, probe)
         extra = {key: kwargs[key] for key in ("method", "interpolation") if key in kwargs}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)   # all-nan lines: the primal's
@@ -263,14 +267,29 @@ def order_statistic_jvp(func):
         j = np.clip(np.floor(position).astype(np.intp), 0, size - 1)
         g = position - j
         j1 = np.minimum(j + 1, size - 1)
-        pick = (lambda i: i) if k is None else (lambda i: i[..., None])
-        out = ex(1 - g, k) * np.take_along_axis(ts, pick(j), axis=line) + \
-            ex(g, k) * np.take_along_axis(ts, pick(j1), axis=line)
+        at = _tied_mean(ts, ordered, line, k)
+        out = ex(1 - g, k) * at(j) + ex(g, k) * at(j1)
         out = np.where(ex(missing | np.isnan(np.moveaxis(np.reshape(
             np.asarray(_primal(ans)), (count,) + shape[:-1]), 0, -1)), k), np.nan, out)
         out = np.moveaxis(out, line, 0)                                        # (Q,) + rest
         return np.reshape(out, tshape(np.shape(_primal(ans)), k))
     jvp.__name__ = f"{func.__name__}_jvp"
     jvp.__doc__ = (f"{func.__name__} is piecewise linear: the same weights of the tangents "
-                   "sorted as the data (stable at ties)")
+                   "sorted as the data (tied entries share their tangent)")
     return jvp
+
+
+def _tied_mean(ts, ordered, line, k):
+    """``at(j)``: the sorted tangents ``ts`` at positions ``j`` (..., Q) along axis ``line``,
+    each the mean over the entries tied with it (equal values share the tangent, as at
+    np.max's ties); without ties, the entries themselves."""
+    if not np.any(ordered[..., 1:] == ordered[..., :-1]):
+        return lambda j: np.take_along_axis(ts, j if k is None else j[..., None], axis=line)
+    group = np.concatenate([np.zeros(ordered.shape[:-1] + (1,), dtype=np.intp),
+                            np.cumsum(ordered[..., 1:] != ordered[..., :-1], axis=-1)], axis=-1)
+
+    def at(j):
+        same = group[..., None, :] == np.take_along_axis(group, j, axis=-1)[..., :, None]
+        total = np.sum(np.where(ex(same, k), np.expand_dims(ts, line), 0), axis=line + 1)
+        return total / ex(np.sum(same, axis=-1), k)   # exact: only the group's entries
+    return at
