@@ -571,7 +571,10 @@ ARRAY_CASES.update({
                 C("ends", X((4,), "midpoints"), np.array([-2.0, -1.5, -0.9]), X((3,)),
                   left=-1.0),
                 C("period", X((4,), "midpoints"), np.array([0.1, 0.9, 2.0, 2.7]), X((4,)),
-                  period=3.0)],
+                  period=3.0),
+                # only the values move: complex values at real points
+                C("values", np.array([-2.65, -1.2, 0.3, 1.5]), np.array([-3.0, -1.0, 0.0, 1.0]),
+                  X((4,)), right=0.5)],
     np.vander: [C("default", X((4,))), C("N-increasing", X((3,)), 5, True)],
     np.polyfit: [C("deg2", X((6,), "spaced"), X((6,)), 2),
                  C("weights", X((5,), "spaced"), X((5, 2)), 1,

@@ -4,6 +4,7 @@ behaviours the generated conformance suite does not reach (conventions at ties a
 nan entries, refusals, every quantile method, eigenvector phases, Taylor mode), each
 against central differences of the plain NumPy call or a hand-derived formula.
 """
+import mpmath
 import numpy as np
 import pytest
 
@@ -331,3 +332,20 @@ def test_eigvals_second_order():
 def test_a_repeated_eigenvalue_is_refused(func, what):
     with pytest.raises(ValueError, match=f"repeated eigenvalue.*no {what} tangent"):
         ad.jacobian(func, np.diag([2.0, 2.0, 1.0]))
+
+
+# --- Taylor mode (non-linear maps: through nested duals) --------------------------------
+
+def test_taylor_of_eigvals_against_mpmath():
+    # eigenvalues of [[1, s], [0.5, 3]] are 2 -+ sqrt(1 + s/2), by hand
+    a, e = np.array([[1.0, 0.0], [0.5, 3.0]]), np.array([[0.0, 1.0], [0.0, 0.0]])
+    got = np.array(ad.taylor(lambda s: np.linalg.eigvals(a + s * e), 0.2, 3))
+    for col, sign in enumerate((-1, 1)):
+        want = mpmath.taylor(lambda s: 2 + sign * mpmath.sqrt(1 + s / 2), 0.2, 3)
+        np.testing.assert_allclose(got[:, col], np.array(want, dtype=float), rtol=1e-12)
+
+
+def test_taylor_of_interp_in_its_point_and_values():
+    # s * (3 - (7/3) s) on the segment [0, 1.5] at s = 0.5, by hand
+    got = ad.taylor(lambda s: np.interp(s, XP, FP * s), 0.5, 3)
+    np.testing.assert_allclose(got, [0.5 * (3 - 7 / 6), 3 - 7 / 3, -7 / 3, 0.0], atol=1e-14)
