@@ -372,6 +372,8 @@ def _distinct(w, who, what):
 
 def _eig_parts(a, w, v, ta, k):
     """P = V^-1 dA V (..., n, n[, k]) of the eigendecomposition A = V diag(w) V^-1."""
+    if type(ta) is np.ndarray and type(v) is np.ndarray and ta.dtype != v.dtype:
+        ta = ta.astype(np.result_type(ta, v))   # matmul of mixed dtypes skips BLAS
     return _matrix_act(np.linalg.inv(v), _act_matrix(ta, v, k), k)
 
 
