@@ -177,7 +177,7 @@ def polyfit_jvp(args, kwargs, ans, tangents, k):
     w = kwargs.get("w")
     tx, ty = tangents
     vector = np.ndim(_primal(y)) == 1
-    weight = 1.0 if w is None else np.asarray(w)[:, None]
+    weight = 1.0 if w is None else np.asarray(w)[:, None]   # W, on the rows
     lhs = np.vander(x, order) * weight
     scale = np.sqrt(np.sum(np.abs(np.asarray(_primal(lhs))) ** 2, axis=0))
     b = lhs / scale
@@ -185,20 +185,16 @@ def polyfit_jvp(args, kwargs, ans, tangents, k):
     if rank < order:
         raise ValueError(f"dualad: numpy.polyfit of degree {deg} on {np.shape(_primal(x))[0]} "
                          f"points of rank {rank} has no tangent: the fit is rank deficient")
-    z = y * (weight if not vector else (1.0 if w is None else np.asarray(w)))
-    zm = z[:, None] if vector else z
-    c = ans[:, None] if vector else ans
-    cm = c * scale[:, None]
-    tb = None
+    column = (lambda v: v[:, None]) if vector else (lambda v: v)   # y as a matrix (m, p)
+    zm = column(y) * weight
+    cm = column(ans) * scale[:, None]   # the solution of the scaled problem
+    tb = tz = None
     if tx is not None:
         d = _vander_derivative(x, order, False) * weight / scale
         tb = ex(d, k) * (tx[:, None] if k is None else tx[:, None, :])
-    tz = None
     if ty is not None:
-        wz = 1.0 if w is None else np.asarray(w)[:, None]
-        tz = ty[:, None] if vector and k is None else (
-            ty[:, None, :] if vector else ty)
-        tz = tz * (wz if k is None else ex(wz, k)) if w is not None else tz
+        tz = (ty[:, None] if k is None else ty[:, None, :]) if vector else ty
+        tz = tz * ex(weight, k) if w is not None else tz
     dc = least_squares_tangent(b, zm, cm, np.linalg.pinv(b), tb, tz, k)
     dc = dc / ex(scale[:, None], k)
     return (dc[:, 0] if k is None else dc[:, 0, :]) if vector else dc
