@@ -123,6 +123,16 @@ def test_interp_in_its_knots():
     np.testing.assert_allclose(ad.jacobian(f, XP), central(f, XP), atol=1e-7)
 
 
+def test_interp_periodic_in_points_knots_and_values_at_second_order():
+    xq = np.array([0.2, 1.7, 3.1, -0.6, 5.3])
+    z = np.array([0.0, 1.0, 2.5, 3.3, 2.0, -1.0, 0.5, 1.5])   # xp, then fp
+    f = lambda v: np.interp(xq + 0.3 * v[0], v[:4] - 0.05 * v[5], v[4:], period=4.0)
+    np.testing.assert_allclose(ad.jacobian(f, z), central(f, z), atol=1e-8)
+    g = lambda v: np.sum(f(v) ** 2)
+    want = central(lambda v: central(g, v, 1e-4), z, 1e-4)
+    np.testing.assert_allclose(ad.hessian(g)(z), want, atol=1e-5)
+
+
 def test_interp_slope_at_a_knot_is_the_segment_to_its_right():
     # slopes (by hand): [-1, 0]: 2, [0, 1.5]: -7/3, [1.5, 2]: 5; at 0 the right one, at the
     # last knot 2.0 the last segment's, beyond the ends 0

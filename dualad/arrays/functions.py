@@ -484,7 +484,6 @@ def multi_dot(arrays, *, out=None):
     return result
 
 
-
 # --- arguments that would change an input's primal behind its tangent (issue 14) -----
 
 def _refuse_in_place(func, key, value, advice):
