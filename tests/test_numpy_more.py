@@ -91,6 +91,12 @@ def test_correlate_conjugates_its_second_argument():
     np.testing.assert_allclose(tangent, np.correlate(a, dv, "full"), atol=1e-14)   # linear
 
 
+def test_convolve_with_a_scalar_in_many_directions():
+    # NumPy reads a scalar as a 1-element sequence: d/dc convolve(c, v) = v (by hand)
+    got = ad.jacobian(lambda c: np.convolve(c[0] * c[1], [1.0, 2.0]), np.array([2.0, 3.0]))
+    np.testing.assert_array_equal(got, [[3.0, 2.0], [6.0, 4.0]])
+
+
 def test_gradient_with_a_dual_spacing():
     f = np.array([0.5, 2.0, 1.0, 4.0, 3.5])
     # np.gradient(f, h) = np.gradient(f, 1)/h, so d/dh = -np.gradient(f, 1)/h^2 (by hand)
@@ -272,6 +278,16 @@ def test_quantile_weights_and_overwrite_input_are_refused():
     with pytest.raises(TypeError, match="overwrite_input=True"):
         ad.gradient(lambda v: np.median(v, overwrite_input=True), a)
     np.testing.assert_array_equal(a, kept)
+
+
+def test_a_dual_q_is_refused_by_name():
+    with pytest.raises(TypeError, match="numpy.quantile with a dual q="):
+        ad.derivative(lambda q: np.quantile(DATA[0], q), 0.3)
+
+
+def test_polyfit_with_dual_weights_is_refused_by_name():
+    with pytest.raises(TypeError, match="numpy.polyfit with a dual w="):
+        ad.derivative(lambda c: np.polyfit(np.arange(3.0), np.ones(3), 1, w=c * np.ones(3)), 1.0)
 
 
 # --- nan_to_num ---------------------------------------------------------------------------

@@ -40,7 +40,7 @@ def _bilinear_1d(func, default_mode):
         def each(p, q, moving):   # one direction at a time: NumPy's functions are 1-D
             if k is None:
                 return func(p, q, mode=mode)
-            pick = (lambda j: (p[:, j], q)) if moving == 0 else (lambda j: (p, q[:, j]))
+            pick = (lambda j: (p[..., j], q)) if moving == 0 else (lambda j: (p, q[..., j]))
             return np.stack([func(*pick(j), mode=mode) for j in range(k)], axis=-1)
         out = None
         if tangents[0] is not None:
