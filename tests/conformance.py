@@ -417,7 +417,8 @@ def dual_hessian(case: Elementwise, direction):
 class X:
     """A differentiable array argument: its shape and the kind of values it needs."""
     shape: tuple
-    kind: str = "any"   # any | spaced | wellcond | spd | hermitian | distinct_sv
+    kind: str = "any"   # any | spaced | wellcond | spd | hermitian | distinct_sv | sorted |
+    #                     midpoints
 
 
 @dataclass(eq=False)
@@ -537,8 +538,78 @@ ARRAY_CASES: dict[Callable, list[Call]] = {
 }
 
 
+# --- issue 14: np.fft, signals, interpolation, fits, order statistics, eig (numpy1) ------
+
+def _eig_post(out):
+    # eigenvalues and |v_ij|^2: invariant under each eigenvector's phase (sign, for real)
+    w, v = out
+    return w, _abs2(v)
+
+
+_fft = np.fft
+_SPACED = X((3, 4), "spaced")
+ARRAY_CASES.update({
+    _fft.fft: [C("default", X((5,))), C("n-axis-norm", X((3, 4)), 6, 0, "ortho")],
+    _fft.ifft: [C("default", X((4,))), C("n-axis", X((3, 4)), 3, axis=0, norm="forward")],
+    _fft.rfft: [C("default", X((6,))), C("n-axis", X((3, 5)), 4, axis=0, norm="ortho")],
+    _fft.irfft: [C("default", X((4,))), C("n-axis", X((3, 4)), 5, axis=0)],
+    _fft.hfft: [C("default", X((4,))), C("n-norm", X((2, 4)), 7, norm="ortho")],
+    _fft.ihfft: [C("default", X((5,))), C("n", X((2, 5)), 4)],
+    _fft.fft2: [C("default", X((3, 4))), C("s-axes", X((2, 3, 4)), (4, 2), (0, 2))],
+    _fft.ifft2: [C("default", X((3, 4))), C("norm", X((2, 3, 4)), norm="ortho")],
+    _fft.rfft2: [C("default", X((3, 4))), C("s-axes", X((2, 3, 4)), (3, 4), (2, 0))],
+    _fft.irfft2: [C("default", X((3, 4))), C("s-axes", X((3, 4)), (4, 5), (0, 1))],
+    _fft.fftn: [C("default", X((2, 3, 2))), C("s-axes", X((3, 4)), (4,), (1,), "backward")],
+    _fft.ifftn: [C("default", X((2, 3))), C("axes", X((2, 3, 2)), axes=(0, 2))],
+    _fft.rfftn: [C("default", X((2, 3, 4))), C("s-axes", X((3, 4)), (2, 6), (1, 0))],
+    _fft.irfftn: [C("default", X((2, 3))), C("s-axes", X((3, 4)), (3, 6), (0, 1))],
+    _fft.fftshift: [C("all", X((3, 4))), C("axes", X((3, 4)), 1)],
+    _fft.ifftshift: [C("all", X((5,))), C("axes", X((3, 4)), (0,))],
+    np.convolve: [C("full", X((5,)), X((3,))), C("same", X((4,)), X((4,)), "same"),
+                  C("constant", X((5,)), np.array([0.5, -1.0, 2.0]), mode="valid")],
+    np.correlate: [C("valid", X((5,)), X((3,))), C("full", X((3,)), X((5,)), "full")],
+    np.gradient: [C("1d", X((5,))), C("spacing-axis", X((3, 4)), 0.5, axis=1),
+                  C("edge2", X((4, 5)), 1.0, 2.0, edge_order=2),
+                  C("coordinates", X((5,)), np.array([0.0, 0.5, 1.5, 2.0, 3.0]))],
+    np.interp: [C("inside", X((4,), "midpoints"), X((6,), "sorted"), X((6,))),
+                C("ends", X((4,), "midpoints"), np.array([-2.0, -1.5, -0.9]), X((3,)),
+                  left=-1.0),
+                C("period", X((4,), "midpoints"), np.array([0.1, 0.9, 2.0, 2.7]), X((4,)),
+                  period=3.0),
+                # only the values move: complex values at real points
+                C("values", np.array([-2.65, -1.2, 0.3, 1.5]), np.array([-3.0, -1.0, 0.0, 1.0]),
+                  X((4,)), right=0.5)],
+    np.vander: [C("default", X((4,))), C("N-increasing", X((3,)), 5, True)],
+    np.polyfit: [C("deg2", X((6,), "spaced"), X((6,)), 2),
+                 C("weights", X((5,), "spaced"), X((5, 2)), 1,
+                   w=np.array([1.0, 2.0, 0.5, 1.0, 3.0]))],
+    np.nan_to_num: [C("finite", X((4,))), C("keywords", X((3,)), nan=1.0, posinf=2.0)],
+    np.median: [C("all", _SPACED), C("axis", _SPACED, axis=0), C("even", X((4,), "spaced"))],
+    np.quantile: [C("linear", X((5,), "spaced"), 0.3),
+                  C("q-axis", _SPACED, [0.2, 0.9], axis=1),
+                  C("median_unbiased", X((6,), "spaced"), 0.4, method="median_unbiased"),
+                  C("nearest-keepdims", X((3, 5), "spaced"), 0.6, axis=1, method="nearest",
+                    keepdims=True)],
+    np.percentile: [C("50", X((5,), "spaced"), 50),
+                    C("weibull", _SPACED, [10, 75], axis=0, method="weibull")],
+    np.nanmedian: [C("all", _SPACED), C("axis", _SPACED, axis=1)],
+    np.nanquantile: [C("axis", _SPACED, [0.25, 0.5], axis=0),
+                     C("hazen", X((5,), "spaced"), 0.7, method="hazen")],
+    np.nanpercentile: [C("axis", _SPACED, 30, axis=1, method="midpoint")],
+    np.linalg.lstsq: [C("tall", X((5, 3)), X((5,)), post=lambda out: (out[0], out[1], out[3])),
+                      C("matrix", X((5, 2)), X((5, 3)), None,
+                        post=lambda out: (out[0], out[1], out[3])),
+                      C("wide", X((2, 4)), X((2,)), post=lambda out: (out[0], out[3]))],
+    np.linalg.eig: [C("3x3", X((3, 3), "wellcond"), post=_eig_post),
+                    C("batched", X((2, 3, 3), "wellcond"), post=_eig_post)],
+    np.linalg.eigvals: [C("3x3", X((3, 3), "wellcond")), C("4x4", X((4, 4)))],
+})
+
+
 def function_name(fn) -> str:
     module = getattr(fn, "__module__", "") or ""
+    if module.endswith("fft"):
+        return "np.fft." + fn.__name__
     return ("np.linalg." if module.endswith("linalg") else "np.") + fn.__name__
 
 
@@ -587,6 +658,11 @@ def _values(spec: X, dtype: str, rng):
             value = (q * np.arange(1.0, 3.0 * n, 3.0)) @ np.conj(np.swapaxes(q, -1, -2))
             value = (value + np.conj(np.swapaxes(value, -1, -2))) / 2
         tangent = (tangent + np.conj(np.swapaxes(tangent, -1, -2))) / 2
+    elif spec.kind in ("sorted", "midpoints"):
+        # increasing, 0.7 apart (knots of np.interp); "midpoints": halfway between them
+        real = np.arange(int(np.prod(shape))).reshape(shape) * 0.7 - 3.0
+        value = real + (0.35 if spec.kind == "midpoints" else 0.0) + \
+            (1j * rng.normal(size=shape) if dtype == "complex" else 0)
     elif spec.kind == "distinct_sv":
         m, k = shape[-2], shape[-1]
         u, _ = np.linalg.qr(normal((m, m)))

@@ -323,6 +323,61 @@ FORMS = {
                     call(np.linalg.pinv, rtol=1e-12)]),
 }
 
+
+# issue 14 (numpy1): np.fft, signals, interpolation, fits, order statistics, eig
+_FFT = np.fft
+FORMS.update({
+    "fft": (X, [call(_FFT.fft, 4, 0), call(_FFT.fft, n=4, axis=0),
+                call(_FFT.fft, a="X", norm="ortho")]),
+    "fft one axis": (X, [call(_FFT.ifft, 2, 0, "forward"), call(_FFT.rfft, axis=0),
+                         call(_FFT.irfft, n=4), call(_FFT.hfft, 3, norm="ortho"),
+                         call(_FFT.ihfft, a="X", n=4)]),
+    "fft2": (X, [call(_FFT.fft2, (2, 4), (0, 1)), call(_FFT.fft2, s=(2, 4), axes=(0, 1)),
+                 call(_FFT.ifft2, a="X", norm="ortho"), call(_FFT.rfft2, axes=(1, 0)),
+                 call(_FFT.irfft2, s=(2, 4))]),
+    "fftn": (X, [call(_FFT.fftn, (2, 3), (1, 0)), call(_FFT.fftn, s=(2, 3), axes=(1, 0)),
+                 call(_FFT.ifftn, axes=(0,)), call(_FFT.rfftn, a="X"),
+                 call(_FFT.irfftn, axes=[1])]),
+    "fftshift": (X, [call(_FFT.fftshift, 1), call(_FFT.fftshift, axes=1),
+                     call(_FFT.ifftshift, x="X"), call(_FFT.ifftshift, axes=(0, 1))]),
+    "convolve": (VEC, [call(np.convolve, [1.0, -2.0]),
+                       call(np.convolve, v=[1.0, -2.0], mode="same"),
+                       lambda x: np.convolve(a=[0.5, 1.0, 2.0, -1.0], v=x),
+                       call(np.correlate, [1.0, -2.0], "full"),
+                       call(np.correlate, v=[1.0, 0.5], mode="valid"),
+                       lambda x: np.correlate(x, x, "same")]),
+    "gradient": (X, [lambda x: flat(np.gradient(x, 0.5, 2.0)),
+                     lambda x: flat(np.gradient(x, axis=(1, 0))),
+                     call(np.gradient, 0.5, axis=1, edge_order=2),
+                     call(np.gradient, [0.0, 1.0, 3.0], axis=-1)]),
+    "interp": (VEC, [lambda x: np.interp(x, [-2.0, 0.0, 1.0, 3.0], [1.0, 2.0, -1.0, 0.5]),
+                     lambda x: np.interp(x=x, xp=[-2.0, 0.0, 1.0, 3.0], fp=[1.0, 2.0, -1.0, 0.5],
+                                         left=0.0, right=1.0),
+                     lambda x: np.interp(0.5, [-1.5, 1.0, 2.5], x),
+                     lambda x: np.interp([0.2, 1.7], [0.0, 1.0, 2.5], x, period=4.0),
+                     lambda x: np.interp([0.1, 0.9], np.sort(x), [1.0, 3.0, 2.0])]),
+    "vander": (VEC, [call(np.vander, 4), call(np.vander, N=4, increasing=True),
+                     call(np.vander, x="X")]),
+    "polyfit": (VEC, [lambda x: np.polyfit(x, [1.0, 2.0, -1.0], 1),
+                      lambda x: np.polyfit(x=[0.0, 1.0, 2.0], y=x, deg=1),
+                      lambda x: np.polyfit([0.0, 1.0, 2.0], x, 1, w=[1.0, 2.0, 0.5]),
+                      lambda x: np.polyfit(x, x ** 2, deg=2)]),
+    "nan_to_num": (X, [call(np.nan_to_num), call(np.nan_to_num, nan=1.0),
+                       call(np.nan_to_num, x="X", copy=True, posinf=1.0)]),
+    "median": (X, [call(np.median, 1), call(np.median, axis=0),
+                   call(np.median, a="X", keepdims=True), call(np.nanmedian, axis=1),
+                   call(np.nanmedian, a="X")]),
+    "quantile": (X, [call(np.quantile, 0.3, 1), call(np.quantile, q=[0.3, 0.8], axis=1),
+                     call(np.quantile, a="X", q=0.5, method="lower"),
+                     call(np.percentile, 40, 0), call(np.percentile, q=40, axis=0, method="hazen"),
+                     call(np.nanquantile, 0.2, axis=1), call(np.nanpercentile, q=[20, 70])]),
+    "lstsq": (TALL, [lambda x: np.linalg.lstsq(x, RHS)[0],
+                     lambda x: flat(np.linalg.lstsq(a=x, b=RHS, rcond=None)[:2]),
+                     lambda x: np.linalg.lstsq(SQUARE, x[:, 0])[0]]),
+    "eig": (SQUARE, [lambda x: flat(np.linalg.eig(x)), lambda x: np.linalg.eig(a=x).eigenvalues,
+                     call(np.linalg.eigvals), call(np.linalg.eigvals, a="X")]),
+})
+
 FORM_CASES = [(name, i) for name, (_, forms) in FORMS.items() for i in range(len(forms))]
 
 

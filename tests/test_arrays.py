@@ -333,8 +333,8 @@ def test_fancy_and_boolean_indexing_and_ellipsis():
 # --- errors: no object arrays, no dropped tangents -----------------------------------
 
 def test_numpy_function_without_a_rule_names_it():
-    with pytest.raises(TypeError, match=r"numpy\.fft\.fft"):
-        ad.jacfwd(np.fft.fft)(np.ones(4))
+    with pytest.raises(TypeError, match=r"numpy\.linalg\.cond"):   # np.fft.fft has one now
+        ad.jacfwd(np.linalg.cond)(np.eye(2))
     with pytest.raises(TypeError, match="bitwise_and"):
         ad.jacfwd(lambda x: np.bitwise_and(x, x))(np.ones(2))
 

@@ -122,7 +122,6 @@ COMPOSED_CASES = {
     np.around: [C("decimals", X((4,)), 1)],
     np.compress: [C("rows", [True, False, True], X((3, 2)), axis=0)],
     np.partition: [C("kth", X((5,), "spaced"), 2), C("axis", X((3, 4), "spaced"), 1, axis=0)],
-    np.linalg.lstsq: [C("tall", X((4, 3)), X((4,)))],
     np.linalg.eigvalsh: [C("lower", X((3, 3), "hermitian"))],
     np.linalg.matrix_power: [C("cube", X((3, 3)), 3), C("inverse", X((3, 3), "wellcond"), -2)],
     np.linalg.multi_dot: [C("three", [X((2, 3)), X((3, 3)), X((3, 2))])],
@@ -411,11 +410,11 @@ def test_the_methods_of_a_pattern_array_follow_the_functions():
 def test_a_composition_that_hands_the_pattern_back_is_refused(monkeypatch):
     # a composition written for dual arrays only, that takes a pattern for a constant and
     # calls NumPy with it again (as np.real did): refused by name, no RecursionError
-    def nan_to_num(x, *args, **kwargs):
-        return x if isinstance(x, DualArray) else np.nan_to_num(x, *args, **kwargs)
-    monkeypatch.setitem(_HANDLERS, np.nan_to_num, nan_to_num)
-    with pytest.raises(TypeError, match="numpy.nan_to_num has no sparsity rule"):
-        ad.jacobian_sparsity(lambda x: np.nan_to_num(x), X0)
+    def unwrap(p, *args, **kwargs):
+        return p if isinstance(p, DualArray) else np.unwrap(p, *args, **kwargs)
+    monkeypatch.setitem(_HANDLERS, np.unwrap, unwrap)
+    with pytest.raises(TypeError, match="numpy.unwrap has no sparsity rule"):
+        ad.jacobian_sparsity(lambda x: np.unwrap(x), X0)
 
 
 @pytest.mark.parametrize("f, name", [

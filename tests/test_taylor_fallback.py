@@ -151,8 +151,8 @@ def test_out_argument_on_jets_is_refused():
 
 def test_a_function_without_a_first_order_rule_is_refused_by_that_layer():
     # the fallback answers what the first-order layer answers: its own refusal
-    with pytest.raises(TypeError, match="numpy.linalg.eig has no tangent rule"):
-        ad.derivative(lambda t: np.linalg.eig(_matrix(t))[0][0], X0, 2)
+    with pytest.raises(TypeError, match="numpy.linalg.cond has no tangent rule"):
+        ad.derivative(lambda t: np.linalg.cond(_matrix(t)), X0, 2)
 
 
 def test_complex_x_through_det():

@@ -461,23 +461,6 @@ def _p_norm(x, order, axis, keepdims):
     return np.where(_primal(total) == 0, 0.0 * total, scale * safe ** (1.0 / order))
 
 
-@implements(np.linalg.lstsq)
-def lstsq(a, b, rcond=None):
-    """Least squares for a full-rank matrix: x = pinv(A) b; residuals |b - A x|^2."""
-    pa, pb = _primal(a), _primal(b)
-    _, _, rank, _ = np.linalg.lstsq(pa, pb, rcond=rcond)
-    x = np.matmul(np.linalg.pinv(a), b)
-    s = np.linalg.svd(a, compute_uv=False)
-    m, n = np.shape(pa)
-    if rank == n and m > n:
-        r = b - np.matmul(a, x)
-        residuals = np.sum(np.real(r * np.conjugate(r)) if np.iscomplexobj(r) else r * r, axis=0)
-        residuals = np.reshape(residuals, (1,)) if np.ndim(_primal(residuals)) == 0 else residuals
-    else:
-        residuals = np.empty((0,))
-    return x, residuals, rank, s
-
-
 @implements(np.linalg.eigvalsh)
 def eigvalsh(a, UPLO="L"):
     return np.linalg.eigh(a, UPLO=UPLO)[0]
@@ -500,3 +483,24 @@ def multi_dot(arrays, *, out=None):
         result = np.dot(result, m)
     return result
 
+
+# --- arguments that would change an input's primal behind its tangent (issue 14) -----
+
+def _refuse_in_place(func, key, value, advice):
+    """``func`` refuses ``key=value`` before NumPy runs: it would rewrite the dual input's
+    primal in place (reorder it, replace entries) while its tangent stays as it was."""
+    handler, signature = _HANDLERS[func], inspect.signature(func)
+
+    def guarded(*args, **kwargs):
+        given = signature.bind_partial(*args, **kwargs).arguments
+        if key in given and bool(given[key]) == value:
+            raise TypeError(f"dualad: numpy.{func.__name__} with {key}={value!r} would change "
+                            f"the input's primal in place behind its tangent; {advice}")
+        return handler(*args, **kwargs)
+    _HANDLERS[func] = guarded
+
+
+for _func in (np.median, np.quantile, np.percentile, np.nanmedian, np.nanquantile,
+              np.nanpercentile):
+    _refuse_in_place(_func, "overwrite_input", True, "leave overwrite_input=False")
+_refuse_in_place(np.nan_to_num, "copy", False, "use x = np.nan_to_num(x)")

@@ -55,15 +55,10 @@ def polygamma(n, x):
     return _RULES["polygamma"](np.asarray(n) if np.ndim(n) else n, dual)
 
 
-#: name -> (rule of the function, rule of its derivative, sign of f(-z)/f(z) for even n)
-_SPHERICAL = {"spherical_jn": ("spherical_jn", "spherical_jn_d", 1),
-              "spherical_yn": ("spherical_yn", "spherical_yn_d", -1),
-              "spherical_in": ("spherical_in", "spherical_in_d", 1),
-              "spherical_kn": ("spherical_kn", "spherical_kn_d", None)}
-
-
-def _spherical(name):
-    rule, rule_d, sign_n_even = _SPHERICAL[name]
+def _spherical(name, rule, rule_d, sign_n_even):
+    """The drop-in for scipy.special.<name>: the table's rules ``rule`` (the function) and
+    ``rule_d`` (its derivative); ``sign_n_even``: the sign of f(-z)/f(z) for even n (None:
+    no real reflection)."""
     scipy_fn = getattr(_scipy_special, name)
 
     def fn(n, z, derivative=False):
@@ -96,10 +91,10 @@ def _spherical(name):
     return fn
 
 
-spherical_jn = _spherical("spherical_jn")
-spherical_yn = _spherical("spherical_yn")
-spherical_in = _spherical("spherical_in")
-spherical_kn = _spherical("spherical_kn")
+spherical_jn = _spherical("spherical_jn", "spherical_jn", "spherical_jn_d", 1)
+spherical_yn = _spherical("spherical_yn", "spherical_yn", "spherical_yn_d", -1)
+spherical_in = _spherical("spherical_in", "spherical_in", "spherical_in_d", 1)
+spherical_kn = _spherical("spherical_kn", "spherical_kn", "spherical_kn_d", None)
 
 
 def airy(z):

@@ -206,6 +206,11 @@ def _unit(x, axes):
     return np.where(zero, 0.0 * u, u / np.where(zero, 1.0, length))
 
 
+def as_array(x):
+    """A constant argument as NumPy reads it (a list as an array); a dual as it is."""
+    return x if hasattr(x, "tag") or isinstance(x, np.ndarray) else np.asarray(x)
+
+
 def _primal(x):
     while hasattr(x, "tag"):
         x = x.value

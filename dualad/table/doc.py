@@ -53,7 +53,7 @@ def _where(rule) -> str:
 
 def _numpy_name(func) -> str:
     module = getattr(func, "__module__", "numpy") or "numpy"
-    prefix = "np.linalg." if "linalg" in module else "np."
+    prefix = "np.linalg." if "linalg" in module else "np.fft." if "fft" in module else "np."
     return prefix + func.__name__
 
 

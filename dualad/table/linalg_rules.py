@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from dualad.table.array_rules import (
-    _arg, _dtype, _k_back, _k_batch, _matrix_with_k_axis, _primal, ex, zeros)
+    _arg, _dtype, _k_back, _k_batch, _matrix_with_k_axis, _primal, as_array, ex, zeros)
 
 
 def _mT(x):
@@ -292,3 +292,116 @@ def pinv_jvp(args, kwargs, ans, tangents, k):
     return (-_act_matrix(_matrix_act(x, t, k), x, k)
             + _act_matrix(_matrix_act(np.matmul(x, _mH(x)), tT, k), left, k)
             + _act_matrix(_matrix_act(right, tT, k), np.matmul(_mH(x), x), k))
+
+
+# --- least squares and the general eigenproblem (issue 14) ----------------------------
+
+
+def _as_columns(v, t, k):
+    """A vector right-hand side (m,) and its tangent as one column (m, 1[, k])."""
+    return v[..., None], (None if t is None else (t[..., None] if k is None else t[:, None, :]))
+
+
+def least_squares_tangent(a, b, x, pinv, ta, tb, k):
+    """The tangent of x = A+ b (constant rank: full column rank, or full row rank):
+
+    dx = A+ (db - dA x) + A+ A+^H dA^H r + (I - A+ A) dA^H A+^H x,  r = b - A x,
+
+    the pinv rule applied to b. ``b`` and ``x`` are matrices (..., m, p) / (..., n, p);
+    ``ta`` (..., m, n[, k]) and ``tb`` (..., m, p[, k]) may be None."""
+    rhs = tb
+    if ta is not None:
+        dax = _act_matrix(ta, x, k)
+        rhs = -dax if rhs is None else rhs - dax
+    dx = _matrix_act(pinv, rhs, k)
+    if ta is not None:
+        tah = _tmH(ta, k)
+        r = b - np.matmul(a, x)
+        dx = dx + _matrix_act(np.matmul(pinv, _mH(pinv)), _act_matrix(tah, r, k), k)
+        m, n = np.shape(a)[-2:]
+        if m < n:   # full row rank: the null space of A moves too
+            null = np.eye(n) - np.matmul(pinv, a)
+            dx = dx + _matrix_act(null, _act_matrix(tah, np.matmul(_mH(pinv), x), k), k)
+    return dx
+
+
+def lstsq_jvp(args, kwargs, ans, tangents, k):
+    """Full rank: dx by the pinv rule applied to b (see ``least_squares_tangent``);
+    d residuals = 2 Re sum(conj(r) dr), dr = db - dA x - A dx; ds as svdvals'. A
+    rank-deficient A is refused: its solution jumps as the rank changes."""
+    a, b = as_array(args[0]), as_array(args[1])
+    ta, tb = tangents[0], tangents[1]
+    x, residuals, rank, s = ans
+    m, n = np.shape(a)[-2:]
+    if rank < min(m, n):
+        raise ValueError(f"dualad: numpy.linalg.lstsq of a rank-deficient matrix (rank "
+                         f"{rank} < min(m, n) = {min(m, n)}, shape {np.shape(a)}) has no "
+                         "tangent: the least-squares solution is not differentiable where "
+                         "the rank changes")
+    vector = np.ndim(b) == 1
+    bm, tbm = _as_columns(b, tb, k) if vector else (b, tb)
+    xm = x[..., None] if vector else x
+    dx = least_squares_tangent(a, bm, xm, np.linalg.pinv(a), ta, tbm, k)
+    dres = None
+    if np.size(_primal(residuals)):
+        r = bm - np.matmul(a, xm)
+        dr = _matrix_act(a, dx, k)
+        if ta is not None:
+            dr = dr + _act_matrix(ta, xm, k)
+        dr = -dr if tbm is None else tbm - dr
+        dres = 2 * np.sum(_real(ex(_conj(r), k) * dr), axis=0)
+    if vector:
+        dx = dx[..., 0] if k is None else dx[..., 0, :]
+    ds = svd_jvp((a,), {"compute_uv": False}, s, [ta], k) if ta is not None else \
+        zeros(np.shape(s), k)
+    return dx, dres, None, ds
+
+
+def _distinct(w, who, what):
+    """Refuse a repeated eigenvalue (two equal to 64 ulp of the largest |w|)."""
+    pw = np.asarray(_primal(w))
+    n = pw.shape[-1]
+    gaps = np.where(np.eye(n, dtype=bool), np.inf, np.abs(pw[..., :, None] - pw[..., None, :]))
+    tol = 64 * np.finfo(float).eps * max(1.0, float(np.max(np.abs(pw), initial=0.0)))
+    if np.any(gaps <= tol):
+        i, j = np.argwhere(gaps <= tol)[0][-2:]
+        raise ValueError(f"dualad: numpy.linalg.{who} of a matrix with a repeated eigenvalue "
+                         f"(w[{i}] = w[{j}] = {pw[..., i].ravel()[0]!r}) has no {what} "
+                         "tangent: only distinct eigenvalues are differentiable")
+
+
+def _eig_parts(a, w, v, ta, k):
+    """P = V^-1 dA V (..., n, n[, k]) of the eigendecomposition A = V diag(w) V^-1."""
+    if type(ta) is np.ndarray and type(v) is np.ndarray and ta.dtype != v.dtype:
+        ta = ta.astype(np.result_type(ta, v))   # matmul of mixed dtypes skips BLAS
+    return _matrix_act(np.linalg.inv(v), _act_matrix(ta, v, k), k)
+
+
+def eig_jvp(args, kwargs, ans, tangents, k):
+    """A = V diag(w) V^-1 (distinct w): dw = diag(P), dV = V (F o P), P = V^-1 dA V,
+    F_ij = 1/(w_j - w_i); then each column is kept at norm 1 (dv_i -= Re(v_i^H dv_i) v_i)
+    and, complex, its largest entry real (LAPACK's normalisation), so that dV is the
+    derivative of NumPy's own eigenvectors."""
+    a, ta = args[0], tangents[0]
+    w, v = ans
+    _distinct(w, "eig", "eigenvector")
+    p = _eig_parts(a, w, v, ta, k)
+    dw = _matrix_diagonal(p, k)
+    dv = _matrix_act(v, ex(_inverse_gaps(w), k) * p, k)
+    column = (lambda u: u[..., None, :]) if k is None else (lambda u: u[..., None, :, :])
+    rows = -2 if k is None else -3
+    dv = dv - ex(v, k) * column(_real(np.sum(ex(_conj(v), k) * dv, axis=rows)))
+    if _is_complex(v) or _is_complex(dv):
+        largest = np.argmax(np.abs(_primal(v)), axis=-2)[..., None, :]     # (..., 1, n)
+        vm = np.real(np.take_along_axis(v, largest, axis=-2))
+        dvm = np.take_along_axis(dv, largest if k is None else largest[..., None], axis=rows)
+        dv = dv - 1j * ex(v, k) * (np.imag(dvm) / ex(vm, k))
+    return dw, dv
+
+
+def eigvals_jvp(args, kwargs, ans, tangents, k):
+    """Distinct eigenvalues: dw = diag(V^-1 dA V), V from np.linalg.eig."""
+    a = args[0]
+    _distinct(ans, "eigvals", "eigenvalue")
+    _, v = np.linalg.eig(a)
+    return _matrix_diagonal(_eig_parts(a, ans, v, tangents[0], k), k)

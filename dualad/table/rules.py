@@ -32,6 +32,8 @@ from dualad.table import array_rules as ar
 from dualad.table import linalg_rules as la
 from dualad.table import primals as k
 from dualad.table import special_primals as sk
+from dualad.table import spectral_rules as fr
+from dualad.table import statistics_rules as st
 from dualad.table.rule import BACKENDS, Rule, RuleTable
 
 __all__ = ["Rule", "RuleTable", "table"]
@@ -689,6 +691,40 @@ _ARRAY_RULES = [
     *([_array("np.linalg.svdvals", "x", la.svdvals_jvp, _la.svdvals, pattern="dense")]
       if hasattr(_la, "svdvals") else []),   # NumPy >= 2.0
     _array("np.linalg.pinv", "a", la.pinv_jvp, _la.pinv, pattern="dense"),
+]
+
+# --- issue 14: np.fft, signals, interpolation, fits, order statistics, eig (numpy1) ------
+_ARRAY_RULES += [
+    *[_linear_map(f"np.fft.{f.__name__}", "a", fr.transform_jvp(f), f, pattern="dense")
+      for f in fr.ONE_AXIS + fr.SEVERAL_AXES],
+    *[_linear_map(f"np.fft.{f.__name__}", "x", fr.shift_jvp(f), f)
+      for f in (np.fft.fftshift, np.fft.ifftshift)],
+    _array("np.convolve", "a v", st.convolve_jvp, np.convolve, pattern="bilinear"),
+    _array("np.correlate", "a v", st.correlate_jvp, np.correlate, pattern="bilinear"),
+    _array("np.gradient", "f", st.gradient_jvp, np.gradient, pattern="dense",
+           doc="linear in f: the gradient of the tangent (same spacing, axes, edge_order); "
+               "a dual scalar spacing h adds -ans/h dh"),
+    _array("np.interp", "x xp fp", st.interp_jvp, np.interp, pattern="dense",
+           doc="piecewise linear: the segment's weights of dfp and dxp, its slope times dx "
+               "(at a knot the segment to its right)"),
+    _array("np.vander", "x", st.vander_jvp, np.vander, pattern="dense",
+           doc="dV_ij = p_j x_i^(p_j - 1) dx_i, p_j the power of column j"),
+    _array("np.polyfit", "x y", st.polyfit_jvp, np.polyfit, pattern="dense",
+           doc="the least-squares tangent of the (weighted) Vandermonde fit, full rank; "
+               "full=/cov= refused"),
+    _array("np.nan_to_num", "x", st.nan_to_num_jvp, np.nan_to_num, pattern="select",
+           doc="finite entries keep their tangent, replaced ones get 0 (real and imaginary "
+               "parts apart)"),
+    *[_array(f"np.{f.__name__}", "a", st.order_statistic_jvp(f), f, pattern="dense")
+      for f in st.ORDER_STATISTICS],
+    _array("np.linalg.lstsq", "a b", la.lstsq_jvp, _la.lstsq, pattern="dense",
+           doc="full rank: dx by the pinv rule applied to b; residuals and singular values "
+               "alike"),
+    _array("np.linalg.eig", "a", la.eig_jvp, _la.eig, pattern="dense",
+           doc="distinct eigenvalues: dw = diag(P), dV = V (F o P), P = V^-1 dA V, NumPy's "
+               "normalisation of V kept"),
+    _array("np.linalg.eigvals", "a", la.eigvals_jvp, _la.eigvals, pattern="dense",
+           doc="distinct eigenvalues: dw = diag(V^-1 dA V)"),
 ]
 
 #: NumPy ufuncs of the primal alone besides the predicate rules' own (isfinite, isinf, isnan)
