@@ -35,6 +35,12 @@ def tags_in(x, found: set | None = None) -> set:
     elif type(x) is np.ndarray and x.dtype == object:
         for v in x.flat:
             tags_in(v, found)
+    elif isinstance(x, Carrier):
+        raise TypeError(
+            f"dualad.scipy: a {type(x).__name__} reached a SciPy drop-in, which follows "
+            "dual numbers (Dual, DualArray) only; Taylor jets (ad.derivative with n >= 2, "
+            "ad.taylor), traces and sparsity detection cannot go through SciPy's "
+            "integrators. For second derivatives use ad.hessian or nest ad.derivative")
     return found
 
 
