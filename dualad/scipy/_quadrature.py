@@ -215,3 +215,96 @@ def quad_vec(f, a, b, epsabs=1e-200, epsrel=1e-08, norm="2", cache_size=100e6,
     if np.any(da != 0):
         t = t - _outer(value_of(a_p), da)
     return (_join(result[0], t, tag, k),) + tuple(result[1:])
+
+
+# --- the sampled rules ------------------------------------------------------------------
+
+def _lanes_first(t):
+    """A tangent with lanes last (shape + (K,)) as K arrays along a leading axis."""
+    return np.moveaxis(t, -1, 0)
+
+
+def _sampled(rule, who, y, x, dx, axis, extra, bilinear_in_x):
+    """``rule(y, x=x, dx=dx, axis=axis, **extra)`` with derivatives: linear in y, and
+    (``bilinear_in_x``) in the sample points x; homogeneous of degree 1 in dx."""
+    y = operand(y)
+    x = None if x is None else operand(x)
+    found = tags_in((y, x, dx))
+    tag = _outermost(found)
+    if tag is None:
+        return rule(y, x=x, dx=dx, axis=axis, **extra)
+    if x is not None and not bilinear_in_x and tags_in(x):
+        raise NotImplementedError(f"{who}: a dual x is not supported (Simpson's weights "
+                                  "depend on the spacings nonlinearly); a dual y or dx is")
+    for name, v in extra.items():
+        refuse_duals(v, who, name)
+    K, k = _lanes((y, x, dx), tag)
+    yp, xp, dxp = primal(y, tag), None if x is None else primal(x, tag), primal(dx, tag)
+    value = _sampled(rule, who, yp, xp, dxp, axis, extra, bilinear_in_x)
+    shape = np.shape(_all_primal(yp, tags_in(yp)))
+    if not -len(shape) <= axis < len(shape):
+        raise ValueError(f"{who}: axis {axis} is out of bounds for y of shape {shape}")
+    axis = axis - len(shape) if axis >= 0 else axis   # the same axis with lanes in front
+    t = None
+    if isinstance(y, (Dual, DualArray)) and y.tag == tag:
+        ty = _split(y, tag, K, k)[1]
+        x_lanes = xp if xp is None or np.ndim(_all_primal(xp, tags_in(xp))) == 1 else \
+            np.broadcast_to(xp, (K,) + shape)
+        t = np.moveaxis(_sampled(rule, who, _lanes_first(ty), x_lanes, dxp, axis, extra,
+                                 bilinear_in_x), 0, -1)
+    if isinstance(x, (Dual, DualArray)) and x.tag == tag:
+        tx = _lanes_first(_split(x, tag, K, k)[1])
+        if np.ndim(_all_primal(xp, tags_in(xp))) == 1 and len(shape) > 1:
+            along = [1] * len(shape)
+            along[axis] = shape[axis]
+            tx = np.reshape(tx, (K,) + tuple(along))
+        tx = np.broadcast_to(tx, (K,) + shape)
+        part = _sampled(rule, who, np.broadcast_to(yp, (K,) + shape), tx, 1.0, axis,
+                        extra, bilinear_in_x)
+        part = np.moveaxis(part, 0, -1)
+        t = part if t is None else t + part
+    if x is None and isinstance(dx, Dual) and dx.tag == tag:
+        unit = _sampled(rule, who, yp, None, 1.0, axis, extra, bilinear_in_x)
+        part = _outer(unit, _split(dx, tag, K, k)[1])
+        t = part if t is None else t + part
+    if t is None:   # the tag was in dx while x was given: dx is ignored, as by SciPy
+        return value
+    return _join(value, t, tag, k)
+
+
+def trapezoid(y, x=None, dx=1.0, axis=-1):
+    """``scipy.integrate.trapezoid`` with derivatives in ``y``, ``x`` and ``dx`` (the
+    rule is bilinear in y and the sample points).
+
+    >>> import numpy as np, dualad as ad
+    >>> from dualad.scipy.integrate import trapezoid
+    >>> ad.gradient(lambda y: trapezoid(y, dx=0.5), np.ones(3))
+    array([0.25, 0.5 , 0.25])
+    """
+    return _sampled(_si.trapezoid, "trapezoid", y, x, dx, axis, {}, True)
+
+
+def cumulative_trapezoid(y, x=None, dx=1.0, axis=-1, initial=None):
+    """``scipy.integrate.cumulative_trapezoid`` with derivatives in ``y``, ``x``, ``dx``.
+
+    >>> import numpy as np, dualad as ad
+    >>> from dualad.scipy.integrate import cumulative_trapezoid
+    >>> ad.jacfwd(lambda y: cumulative_trapezoid(y, initial=0))(np.ones(3))
+    array([[0. , 0. , 0. ],
+           [0.5, 0.5, 0. ],
+           [0.5, 1. , 0.5]])
+    """
+    return _sampled(_si.cumulative_trapezoid, "cumulative_trapezoid", y, x, dx, axis,
+                    {"initial": initial}, True)
+
+
+def simpson(y, *, x=None, dx=1.0, axis=-1):
+    """``scipy.integrate.simpson`` with derivatives in ``y`` and ``dx`` (the rule is
+    linear in y and homogeneous in dx); a dual ``x`` is refused.
+
+    >>> import numpy as np, dualad as ad
+    >>> from dualad.scipy.integrate import simpson
+    >>> ad.gradient(lambda y: simpson(y, dx=1.0), np.ones(3)) * 3
+    array([1., 4., 1.])
+    """
+    return _sampled(_si.simpson, "simpson", y, x, dx, axis, {}, False)

@@ -9,6 +9,8 @@ as duals of the caller's differentiation:
 - ``trapezoid``, ``simpson``, ``cumulative_trapezoid``: linear in ``y``; dual ``x`` too.
 """
 from dualad.scipy._ivp import DualOdeSolution, solve_ivp
-from dualad.scipy._quadrature import quad, quad_vec
+from dualad.scipy._quadrature import (
+    cumulative_trapezoid, quad, quad_vec, simpson, trapezoid)
 
-__all__ = ["solve_ivp", "DualOdeSolution", "quad", "quad_vec"]
+__all__ = ["solve_ivp", "DualOdeSolution", "quad", "quad_vec", "trapezoid", "simpson",
+           "cumulative_trapezoid"]
