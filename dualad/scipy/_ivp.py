@@ -78,8 +78,7 @@ def solve_ivp(fun, t_span, y0, method="RK45", t_eval=None, dense_output=False,
                              dense_output=dense_output, events=events,
                              vectorized=vectorized, args=args, **options)
     return _sensitivities(fun, (t0, tf), y0, method, t_eval, dense_output, events,
-                          vectorized, call_args, plain_args, options, tag,
-                          primal(probe, tag))
+                          vectorized, call_args, plain_args, options, tag, probe)
 
 
 def _all_primal(x, tags):
@@ -157,16 +156,16 @@ class _Problem:
 
     def f_y(self, t, y):
         """df/dy at plain (t, y): dualad's jacfwd, the closure's tangents dropped."""
-        J = jacfwd(lambda v: _call(self.fun, t, v, self.plain_args, self.vectorized))(y)
+        J = jacfwd(lambda v: _call(self.fun, t, v, self.plain_args, self.vectorized),
+                   holomorphic=np.iscomplexobj(y))(y)
         return plain_value(primal(operand(J), self.tag), WHO, "the Jacobian of fun")
 
 
 def _sensitivities(fun, t_span, y0, method, t_eval, dense_output, events, vectorized, args,
-                   plain_args, options, tag, f0):
+                   plain_args, options, tag, probe):
     t0, tf = t_span
-    k = lanes((t0, tf, y0, args, t_eval), tag)
-    if k == "unset":
-        k = lanes(fun(primal(t0, tag), primal(y0, tag), *args), tag)
+    k = lanes((t0, tf, y0, args, t_eval, probe), tag)
+    f0 = plain_value(primal(probe, tag), WHO, "fun's output")
     K = 1 if k in (None, "unset") else k
     k = None if k == "unset" else k
     y0p = plain_value(primal(y0, tag), WHO, "y0")
@@ -215,8 +214,7 @@ def _augmented_options(problem, method, options):
     def jac(t, z):
         y = z[:n]
         if user_jac is None:
-            J = problem.f_y(t, y.real if problem.dtype.kind == "c" and
-                            not np.iscomplexobj(y) else y)
+            J = problem.f_y(t, y)
         elif callable(user_jac):
             J = user_jac(t, y, *problem.plain_args)
             refuse_duals(J, WHO, "the output of jac")

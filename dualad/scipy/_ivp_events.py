@@ -63,7 +63,7 @@ def event_tangents(res, problem, events):
         times, states = res.t_events[i], res.y_events[i]
         if times.size == 0:
             t_events.append(times)
-            y_events.append(states[:, :n])
+            y_events.append(states if states.ndim < 2 else states[:, :n])
             continue
         dt = np.zeros((times.size, K))
         dy = np.zeros((times.size, n, K))
