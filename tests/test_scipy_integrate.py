@@ -188,6 +188,43 @@ def test_user_jac_and_lsoda_bands_and_atol_per_state():
     assert np.allclose(sol.y.tangent[:, -1], expected, atol=1e-7)
 
 
+def second_central(F, v):
+    return central(lambda q: central(F, q, 1e-5), v, 1e-4)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_hessian_through_solve_ivp(method):
+    tol = dict(rtol=1e-8, atol=1e-10) if method == "RK23" else TIGHT
+    p = np.array([1.3, 2.0])
+    H = ad.hessian(lambda q: di.solve_ivp(lambda t, y: q[0] * y * (1 - y / q[1]), (0, 2),
+                                          [0.1], method=method, **tol).y[0, -1])(p)
+    expected = second_central(lambda q: logistic(2.0, q[0], q[1]), p)
+    assert np.allclose(H, expected, rtol=0, atol=2e-6 if method == "RK23" else 1e-6)
+
+
+def test_second_order_in_end_time_events_and_dense_output():
+    def y_at(k, T):   # y = exp(-kT)
+        return di.solve_ivp(lambda t, y: -k * y, (0, T), [1.0], **TIGHT).y[0, -1]
+    d_TT = ad.derivative(lambda T: ad.derivative(lambda S: y_at(0.7, S), T), 2.0)
+    d_kT = ad.derivative(lambda k: ad.derivative(lambda S: y_at(k, S), 2.0), 0.7)
+    assert abs(d_TT - 0.49 * np.exp(-1.4)) < 1e-9
+    assert abs(d_kT - (1.4 - 1) * np.exp(-1.4)) < 1e-9
+
+    def crossing(q):
+        return di.solve_ivp(lambda t, y: q[0] * y * (1 - y / q[1]), (0, 10), [0.1],
+                            events=lambda t, y: y[0] - q[2], **TIGHT).t_events[0][0]
+    p = np.array([1.3, 2.0, 1.0])
+    assert np.allclose(ad.hessian(crossing)(p), second_central(lambda q: event_time(*q), p),
+                       atol=1e-6)
+
+    def dense(q):
+        return di.solve_ivp(lambda t, y: q[0] * y * (1 - y / q[1]), (0, 3), [0.1],
+                            dense_output=True, **TIGHT).sol(2.5)[0]
+    p = p[:2]
+    assert np.allclose(ad.hessian(dense)(p),
+                       second_central(lambda q: logistic(2.5, q[0], q[1]), p), atol=1e-6)
+
+
 def test_refusals_name_the_problem():
     p = ad.Dual(1.0)
     with pytest.raises(TypeError, match="jac"):
@@ -195,9 +232,9 @@ def test_refusals_name_the_problem():
                      jac=lambda t, y: -p * np.eye(1))
     with pytest.raises(TypeError, match="rtol"):
         di.solve_ivp(lambda t, y: -p * y, (0, 1), [1.0], rtol=ad.Dual(1e-6))
-    with pytest.raises(NotImplementedError, match="nested differentiation"):
-        ad.hessian(lambda q: di.solve_ivp(lambda t, y: -q[0] * y, (0, 1), [1.0]).y[0, -1])(
-            np.array([1.0]))
+    with pytest.raises(TypeError, match="Taylor jets"):
+        ad.derivative(lambda q: di.solve_ivp(lambda t, y: -q * y, (0, 1), [1.0]).y[0, -1],
+                      1.0, n=2)
     def branchy(t, y):   # plain at t0, where dualad looks for the closure's duals
         return -y if t == 0 else -p * y
     with pytest.raises(TypeError, match="at every t"):

@@ -11,6 +11,10 @@ A point whose time moves (the end ``t_span[1]``, a dual ``t_eval``, an event) ad
 ``f(t, y(t)) t'``. The implicit methods get the Jacobian of the augmented system,
 block diagonal with ``f_y`` (dualad's jacfwd, one pass) in each block; the block
 ``f_yy S`` it leaves out changes only SciPy's Newton matrix, not the answer.
+
+Nested differentiation (``ad.hessian`` of a function that calls ``solve_ivp``) is the
+same construction once per level: the augmented system of the outermost differentiation
+carries the duals of the next one, and is solved by this same function, down to SciPy.
 """
 from __future__ import annotations
 
@@ -19,9 +23,11 @@ import scipy.integrate as _si
 import scipy.sparse as _sparse
 
 from dualad.arrays.array import DualArray, _make_array
+from dualad.base.carriers import Carrier
 from dualad.core.number import Dual
 from dualad.scipy._ivp_duals import (
-    dual_of, lanes, operand, outer_tag, plain_value, primal, refuse_duals, tangent, tags_in)
+    all_primal, dual_of, lanes, operand, outer_tag, plain_value, primal, refuse_duals,
+    tangent, tags_in)
 from dualad.scipy._ivp_events import event_tangents, wrapped_events
 from dualad.transforms.jacobians import jacfwd
 
@@ -31,7 +37,7 @@ except ImportError:   # pragma: no cover
     from scipy.optimize import OptimizeResult as OdeResult
 
 WHO = "solve_ivp"
-_IMPLICIT = ("Radau", "BDF", "LSODA")
+_IMPLICIT = (_si.Radau, _si.BDF, _si.LSODA)
 
 
 def solve_ivp(fun, t_span, y0, method="RK45", t_eval=None, dense_output=False,
@@ -58,33 +64,62 @@ def solve_ivp(fun, t_span, y0, method="RK45", t_eval=None, dense_output=False,
         except TypeError:
             raise TypeError(f"{WHO}: args must be a tuple of extra arguments for fun, got "
                             f"{type(args).__name__}") from None
-    call_args = () if args is None else args
+    for name in ("rtol", "atol", "first_step", "max_step", "min_step", "jac", "jac_sparsity"):
+        if name in options and not callable(options[name]):
+            refuse_duals(options[name], WHO, name)
+    return _solve(fun, t_span, y0, method, t_eval, dense_output, events, vectorized,
+                  () if args is None else args, options, None)
+
+
+def _solve(fun, t_span, y0, method, t_eval, dense_output, events, vectorized, args, options,
+           f_y):
+    """One level: SciPy's call without duals; else the augmented system of the outermost
+    differentiation, solved by ``_solve`` again (the next level, or SciPy). ``f_y(t, y)``:
+    the plain Jacobian of the original f, from the level above (None at the top)."""
     try:
         t0, tf = t_span
     except (TypeError, ValueError):
         raise ValueError(f"{WHO}: t_span must be a pair (t0, tf), got {t_span!r:.60}") from None
     y0 = operand(y0)
-    found = tags_in((t0, tf, y0, call_args, t_eval))
-    plain_args = _all_primal(call_args, found)
-    y0p, t0p = _all_primal(y0, found), _all_primal(t0, found)
-    probe = _call(fun, t0p, plain_value(y0p, WHO, "y0"), plain_args, vectorized)
+    found = tags_in((t0, tf, y0, args, t_eval))
+    plain_args = all_primal(args, found)
+    probe = _call(fun, all_primal(t0, found), plain_value(all_primal(y0, found), WHO, "y0"),
+                  plain_args, vectorized)
     found |= tags_in(probe)
     tag = outer_tag(found, WHO)
-    for name in ("rtol", "atol", "first_step", "max_step", "min_step", "jac", "jac_sparsity"):
-        if name in options and not callable(options[name]):
-            refuse_duals(options[name], WHO, name)
     if tag is None:   # nothing to differentiate: SciPy's call, fun's output checked
+        if f_y is not None:   # the innermost level of a sensitivity solve
+            options = f_y.options(method, options, np.size(y0))
         return _si.solve_ivp(_checked(fun), t_span, y0, method=method, t_eval=t_eval,
                              dense_output=dense_output, events=events,
-                             vectorized=vectorized, args=args, **options)
-    return _sensitivities(fun, (t0, tf), y0, method, t_eval, dense_output, events,
-                          vectorized, call_args, plain_args, options, tag, probe)
-
-
-def _all_primal(x, tags):
-    for tag in sorted(tags, reverse=True):
-        x = primal(x, tag)
-    return x
+                             vectorized=vectorized, args=args or None, **options)
+    nested = len(found) > 1
+    k = lanes((t0, tf, y0, args, t_eval, probe), tag)
+    problem = _Problem(fun, np.size(all_primal(y0, found)), k, tag, args,
+                       primal(args, tag), vectorized, nested, found)
+    y0p = primal(y0, tag)
+    if np.ndim(all_primal(y0p, found)) != 1:
+        raise ValueError(f"{WHO}: y0 must be 1-dimensional, got shape {np.shape(y0p)}")
+    t0p, tfp = primal(t0, tag), primal(tf, tag)
+    f0 = problem.f(t0p, y0p) if nested else plain_value(primal(probe, tag), WHO, "fun")
+    S0 = tangent(y0, tag, problem.K, WHO, "y0")
+    t0_moves = tangent(t0, tag, problem.K, WHO, "t_span[0]").reshape(problem.K)
+    if tags_in(t0_moves) or np.any(t0_moves != 0):
+        S0 = S0 - _outer(f0, t0_moves)
+    z0 = np.concatenate([y0p, S0.T.reshape(-1)])
+    if f_y is None:   # the top level: the Jacobian for implicit methods, of plain floats
+        f_y = _StateJacobian(problem.user_f_y(options) if "jac" in options else
+                             problem.f_y, problem.n)
+    options = dict(options)
+    options.pop("jac", None)
+    options.pop("jac_sparsity", None)   # the Jacobian is given: nothing to finite-difference
+    atol = options.get("atol")
+    if atol is not None and np.ndim(atol) == 1:   # per state: the same for its tangents
+        options["atol"] = np.tile(np.asarray(atol, dtype=float), problem.K + 1)
+    t_eval_p = None if t_eval is None else primal(operand(t_eval), tag)
+    res = _solve(problem.rhs, (t0p, tfp), z0, method, t_eval_p, dense_output,
+                 wrapped_events(events, problem), False, (), options, f_y)
+    return _result(res, problem, t_span, t_eval, events)
 
 
 def _call(fun, t, y, args, vectorized):
@@ -111,13 +146,23 @@ def _checked(fun):
     return plain_fun
 
 
-class _Problem:
-    """The augmented system of one sensitivity solve: sizes, the tag, the RHS."""
+def _outer(column, row):
+    """column[:, None] * row[None, :], for plain arrays and duals alike."""
+    if not (isinstance(column, Carrier) or isinstance(row, Carrier)):
+        return np.outer(column, row)
+    return np.reshape(column, (-1, 1)) * np.reshape(row, (1, -1))
 
-    def __init__(self, fun, n, K, k, tag, args, plain_args, vectorized, dtype):
-        self.fun, self.n, self.K, self.k, self.tag = fun, n, K, k, tag
-        self.args, self.plain_args, self.vectorized, self.dtype = args, plain_args, \
-            vectorized, dtype
+
+class _Problem:
+    """The augmented system of one level: sizes, the tag followed, the RHS; ``nested``
+    when the state carries duals of other (inner, lower-tagged) differentiations too."""
+
+    def __init__(self, fun, n, k, tag, args, primal_args, vectorized, nested, tags):
+        self.fun, self.n, self.tag = fun, n, tag
+        self.k = None if k == "unset" else k   # "unset": only the closure carries the tag
+        self.K = 1 if self.k is None else self.k
+        self.args, self.primal_args, self.vectorized = args, primal_args, vectorized
+        self.nested, self.tags = nested, tags
 
     def rhs(self, t, z):
         """[f, f_y S + f_p p'] from one dual evaluation of f."""
@@ -125,111 +170,69 @@ class _Problem:
         S = z[n:].reshape(K, n).T
         y = _make_array(z[:n], S if self.k is not None else S[:, 0], self.tag, self.k)
         out = _call(self.fun, t, y, self.args, self.vectorized)
-        value, slope = self.split(out, t)
-        dz = np.empty(n * (K + 1), dtype=np.result_type(value.dtype, slope.dtype, self.dtype))
-        dz[:n] = value
-        dz[n:] = slope.T.reshape(-1)
-        return dz
-
-    def split(self, out, t):
-        tag = self.tag
-        if type(out) is DualArray and out.tag == tag:
+        if type(out) is DualArray and out.tag == self.tag:
             value, slope = out.value, out.tangent
             if self.k is None:
                 slope = slope[:, None]
         else:
-            slope = tangent(out, tag, self.K, WHO, "fun's output")
-            value = primal(out, tag)
-        if not (type(value) is np.ndarray and value.dtype != object):
+            value, slope = primal(out, self.tag), tangent(out, self.tag, K, WHO, "fun")
+        if not self.nested:
             value = plain_value(value, WHO, f"fun's output at t={t!r}")
-        if value.shape != (self.n,) or type(slope) is not np.ndarray or slope.dtype == object:
-            if value.size == self.n and type(slope) is np.ndarray and slope.dtype != object:
-                return value.reshape(self.n), slope.reshape(self.n, self.K)
-            raise ValueError(f"{WHO}: fun returned shape {value.shape} at t={t!r}; expected "
-                             f"({self.n},), the shape of y0, with plain tangents")
-        return value, slope
+        if np.shape(value) != (n,):
+            raise ValueError(f"{WHO}: fun returned shape {np.shape(value)} at t={t!r}; "
+                             f"expected ({n},), the shape of y0")
+        return np.concatenate([value, slope.T.reshape(-1)])
 
     def f(self, t, y):
-        """The primal f(t, y) (plain y)."""
-        out = _call(self.fun, t, y, self.plain_args, self.vectorized)
-        return plain_value(primal(out, self.tag), WHO, "fun's output").reshape(self.n)
+        """f(t, y) with the tangents of this level dropped."""
+        out = primal(_call(self.fun, t, y, self.primal_args, self.vectorized), self.tag)
+        return np.reshape(out if self.nested else plain_value(out, WHO, "fun"), self.n)
 
     def f_y(self, t, y):
-        """df/dy at plain (t, y): dualad's jacfwd, the closure's tangents dropped."""
-        J = jacfwd(lambda v: _call(self.fun, t, v, self.plain_args, self.vectorized),
+        """df/dy at plain (t, y): dualad's jacfwd, every tangent of the closure dropped."""
+        args = all_primal(self.args, self.tags)
+        J = jacfwd(lambda v: _call(self.fun, t, v, args, self.vectorized),
                    holomorphic=np.iscomplexobj(y))(y)
-        return plain_value(primal(operand(J), self.tag), WHO, "the Jacobian of fun")
+        return plain_value(all_primal(operand(J), self.tags), WHO, "the Jacobian of fun")
 
+    def user_f_y(self, options):
+        user_jac = options["jac"]
+        if not callable(user_jac):
+            return lambda t, y: user_jac
+        args = all_primal(self.args, self.tags)
 
-def _sensitivities(fun, t_span, y0, method, t_eval, dense_output, events, vectorized, args,
-                   plain_args, options, tag, probe):
-    t0, tf = t_span
-    k = lanes((t0, tf, y0, args, t_eval, probe), tag)
-    f0 = plain_value(primal(probe, tag), WHO, "fun's output")
-    K = 1 if k in (None, "unset") else k
-    k = None if k == "unset" else k
-    y0p = plain_value(primal(y0, tag), WHO, "y0")
-    if y0p.ndim != 1:
-        raise ValueError(f"{WHO}: y0 must be 1-dimensional, got shape {y0p.shape}")
-    n = y0p.size
-    t0p, tfp = (float(np.real(plain_value(primal(t, tag), WHO, "t_span")))
-                if not np.iscomplexobj(primal(t, tag)) else primal(t, tag) for t in t_span)
-    S0 = tangent(y0, tag, K, WHO, "y0") - np.outer(f0.reshape(n), _time_tangent(t0, tag, K))
-    dtype = np.result_type(y0p.dtype, S0.dtype, f0.dtype)
-    problem = _Problem(fun, n, K, k, tag, args, plain_args, vectorized, dtype)
-    z0 = np.concatenate([y0p.astype(dtype), S0.T.reshape(-1).astype(dtype)])
-    t_eval_p = None if t_eval is None else plain_value(primal(operand(t_eval), tag), WHO,
-                                                       "t_eval")
-    options = _augmented_options(problem, method, options)
-    aug_events = wrapped_events(events, problem)
-    res = _si.solve_ivp(problem.rhs, (t0p, tfp), z0, method=method, t_eval=t_eval_p,
-                        dense_output=dense_output, events=aug_events, **options)
-    return _result(res, problem, t_span, t_eval, events)
-
-
-def _time_tangent(t, tag, K):
-    return tangent(t, tag, K, WHO, "t_span").reshape(K)
-
-
-def _augmented_options(problem, method, options):
-    """SciPy's options for the augmented system: atol per state repeated for its
-    tangents; for the implicit methods the block-diagonal Jacobian."""
-    options = dict(options)
-    n, K = problem.n, problem.K
-    atol = options.get("atol")
-    if atol is not None and np.ndim(atol) == 1:
-        if np.size(atol) != n:
-            raise ValueError(f"{WHO}: atol has shape {np.shape(atol)}; expected a number or "
-                             f"shape ({n},)")
-        options["atol"] = np.tile(np.asarray(atol, dtype=float), K + 1)
-    implicit = method in _IMPLICIT or (isinstance(method, type) and issubclass(
-        method, (_si.Radau, _si.BDF, _si.LSODA)))
-    if not implicit:
-        return options
-    user_jac = options.pop("jac", None)
-    options.pop("jac_sparsity", None)   # the Jacobian is given: nothing to finite-difference
-    band = options.get("lband"), options.get("uband")
-    lsoda = method == "LSODA" or (isinstance(method, type) and issubclass(method, _si.LSODA))
-
-    def jac(t, z):
-        y = z[:n]
-        if user_jac is None:
-            J = problem.f_y(t, y)
-        elif callable(user_jac):
-            J = user_jac(t, y, *problem.plain_args)
+        def f_y(t, y):
+            J = user_jac(t, y, *args)
             refuse_duals(J, WHO, "the output of jac")
-        else:
-            J = user_jac
-        if band != (None, None):
-            return np.tile(_packed(_dense(J), *band), (1, K + 1))
-        if _sparse.issparse(J) or (n * (K + 1) > 400 and not lsoda):
-            return _sparse.block_diag([_sparse.csc_matrix(J)] * (K + 1), format="csc")
-        return np.kron(np.eye(K + 1), np.asarray(J))
+            return J
+        return f_y
 
-    if user_jac is not None and not callable(user_jac):
-        refuse_duals(user_jac, WHO, "jac")
-    options["jac"] = jac
-    return options
+
+class _StateJacobian:
+    """df/dy of the original f on plain floats (size n), for the innermost level."""
+
+    def __init__(self, f_y, n):
+        self.f_y, self.n = f_y, n
+
+    def options(self, method, options, N):
+        """SciPy's options for an implicit method on the augmented system of N states: its
+        Jacobian block diagonal with f_y in each block, f_yy S left out."""
+        if not (method in ("Radau", "BDF", "LSODA") or
+                (isinstance(method, type) and issubclass(method, _IMPLICIT))):
+            return options
+        band = options.get("lband"), options.get("uband")
+        lsoda = method == "LSODA" or (isinstance(method, type) and
+                                      issubclass(method, _si.LSODA))
+        n, blocks = self.n, N // self.n
+
+        def jac(t, z):
+            J = self.f_y(t, z[:n])
+            if band != (None, None):
+                return np.tile(_packed(_dense(J), *band), (1, blocks))
+            if _sparse.issparse(J) or (N > 400 and not lsoda):
+                return _sparse.block_diag([_sparse.csc_matrix(J)] * blocks, format="csc")
+            return np.kron(np.eye(blocks), np.asarray(J))
+        return dict(options, jac=jac)
 
 
 def _dense(J):
@@ -247,29 +250,50 @@ def _packed(J, lband, uband):
     return packed
 
 
+def _moving_rows(moving):
+    """The indices of the rows of ``moving`` (m, K) with a nonzero (or dual) tangent."""
+    if isinstance(moving, np.ndarray) and moving.dtype != object:
+        return list(np.flatnonzero(np.any(moving != 0, axis=1)))
+    return [i for i in range(len(moving)) if tags_in(moving[i]) or np.any(moving[i] != 0)]
+
+
+def _with_moving_times(S, Y, times, moving, problem):
+    """S (n, m, K) plus f(t_i, y_i) t_i' in each column i whose time moves."""
+    rows = _moving_rows(moving)
+    if not rows:
+        return S
+    if not (problem.nested or tags_in(moving)):
+        S = S.copy()
+        for i in rows:
+            S[:, i, :] += np.outer(problem.f(times[i], Y[:, i]), moving[i])
+        return S
+    columns = [S[:, i, :] + _outer(problem.f(times[i], Y[:, i]), moving[i]) if i in rows
+               else S[:, i, :] for i in range(np.shape(S)[1])]
+    return np.stack(columns, axis=1)
+
+
 def _result(res, problem, t_span, t_eval, events):
     n, K, k, tag = problem.n, problem.K, problem.k, problem.tag
-    m = res.t.size
+    m = np.size(res.t)
     Y = res.y[:n]
-    S = res.y[n:].reshape(K, n, m).transpose(1, 2, 0).copy()   # (n, m, K)
-    # the time of each output point moves: with t_span's ends, t_eval, a terminal event
-    moving = np.zeros((m, K))
-    t_events = y_events = None
+    S = np.transpose(np.reshape(res.y[n:], (K, n, m)), (1, 2, 0))   # (n, m, K)
+    t_events = y_events = terminal = None
     if events is not None and res.t_events is not None:
-        t_events, y_events, terminal_tangent = event_tangents(res, problem, events)
-    if t_eval is None:
-        if m:
-            moving[0] = _time_tangent(t_span[0], tag, K)
-            moving[-1] = (terminal_tangent if res.status == 1 and terminal_tangent is not
-                          None else _time_tangent(t_span[1], tag, K))
+        t_events, y_events, terminal = event_tangents(res, problem, events)
+    if t_eval is None:   # the ends of t_span move, or the time of a terminal event
+        start = tangent(t_span[0], tag, K, WHO, "t_span[0]").reshape(K)
+        end = terminal if res.status == 1 and terminal is not None else \
+            tangent(t_span[1], tag, K, WHO, "t_span[1]").reshape(K)
+        zero = np.zeros(K)
+        moving = [start if i == 0 else end if i == m - 1 else zero for i in range(m)]
+        moving = np.array(moving) if not tags_in(moving) else moving
     else:
-        moving[:] = tangent(operand(t_eval), tag, K, WHO, "t_eval")[:m]
-    for i in np.flatnonzero(np.any(moving != 0, axis=1)):
-        S[:, i, :] += np.outer(problem.f(res.t[i], Y[:, i]), moving[i])
+        moving = tangent(operand(t_eval), tag, K, WHO, "t_eval")[:m]
+    S = _with_moving_times(S, Y, res.t, moving, problem)
     out = OdeResult(res)
     out.y = dual_of(Y, S, tag, k)
-    if np.any(moving != 0):
-        out.t = dual_of(res.t, moving, tag, k)
+    if _moving_rows(moving):
+        out.t = dual_of(res.t, np.stack(list(moving)) if m else np.zeros((0, K)), tag, k)
     if t_events is not None:
         out.t_events, out.y_events = t_events, y_events
     if res.sol is not None:
@@ -290,18 +314,16 @@ class DualOdeSolution:
         p = self._problem
         tag, n, K = p.tag, p.n, p.K
         t = operand(t)
-        tp = plain_value(primal(t, tag), "OdeSolution", "t")
+        tp = primal(t, tag)
         z = self.augmented(tp)
         Y = z[:n]
-        S = z[n:].reshape((K, n) + z.shape[1:])
-        S = np.moveaxis(S, 0, -1).copy()   # (n, [m,] K)
+        S = np.moveaxis(np.reshape(z[n:], (K, n) + np.shape(z)[1:]), 0, -1)   # (n, [m,] K)
         moving = tangent(t, tag, K, "OdeSolution", "t")
-        if np.any(moving != 0):
-            if Y.ndim == 1:
-                S += np.outer(p.f(tp, Y), moving)
-            else:
-                for i in np.flatnonzero(np.any(moving != 0, axis=1)):
-                    S[:, i, :] += np.outer(p.f(tp[i], Y[:, i]), moving[i])
+        if np.ndim(Y) == 1:
+            if tags_in(moving) or np.any(moving != 0):
+                S = S + _outer(p.f(tp, Y), moving)
+        else:
+            S = _with_moving_times(S, Y, tp, moving, p)
         return dual_of(Y, S, tag, p.k)
 
 

@@ -45,18 +45,20 @@ def tags_in(x, found: set | None = None) -> set:
 
 
 def outer_tag(found: set, who: str):
-    """The one tag of ``found`` (None when empty); duals of a finished differentiation
-    and of two differentiations at once (nested, as in ``ad.hessian``) are refused."""
+    """The outermost tag of ``found`` (the largest: the innermost differentiation
+    running, whose duals hold those of the others), None when empty; a dual of a
+    finished differentiation is refused."""
     for tag in found:
         if finished(tag):
             raise escaped(tag)
-    if len(found) > 1:
-        raise NotImplementedError(
-            f"{who}: its inputs carry duals of {len(found)} differentiations at once "
-            "(nested differentiation, e.g. ad.hessian of a function that calls "
-            f"{who}); dualad's {who} gives first-order sensitivities only. Take the "
-            "second derivative by central differences of the first-order ones")
-    return next(iter(found)) if found else None
+    return max(found) if found else None
+
+
+def all_primal(x, tags):
+    """``x`` with the duals of every tag in ``tags`` replaced by their primals."""
+    for tag in sorted(tags, reverse=True):
+        x = primal(x, tag)
+    return x
 
 
 def operand(x):
@@ -118,13 +120,9 @@ def tangent(x, tag, K: int, who: str, name: str) -> np.ndarray:
     direction is K = 1); zero where ``x`` does not carry ``tag``."""
     x = operand(x)
     if isinstance(x, (Dual, DualArray)) and x.tag == tag:
-        t = np.asarray(x.tangent)
-        shape = np.shape(x.value)
-        return t.reshape(shape + (K,))
-    if isinstance(x, Carrier):
-        raise TypeError(f"{who}: {name} carries a dual of another differentiation "
-                        f"(tag {x.tag}) than the one being followed (tag {tag})")
-    value = np.asarray(x)
+        t = x.tangent if isinstance(x.tangent, Carrier) else np.asarray(x.tangent)
+        return np.reshape(t, np.shape(all_primal(x.value, tags_in(x.value))) + (K,))
+    value = np.asarray(all_primal(x, tags_in(x)))
     return np.zeros(value.shape + (K,), dtype=np.result_type(value.dtype, float))
 
 

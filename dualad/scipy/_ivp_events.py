@@ -18,7 +18,7 @@ import numpy as np
 from dualad.arrays.array import _make_array
 from dualad.base.tags import new_tag, running
 from dualad.core.number import Dual, _make
-from dualad.scipy._ivp_duals import dual_of, plain_value, primal, tangent
+from dualad.scipy._ivp_duals import dual_of, operand, plain_value, primal, tangent
 
 WHO = "solve_ivp"
 
@@ -35,8 +35,8 @@ def wrapped_events(events, problem):
     n, tag = problem.n, problem.tag
     for g in _as_list(events):
         def event(t, z, g=g):
-            out = primal(g(t, z[:n], *problem.plain_args), tag)
-            return plain_value(out, WHO, "an event's value")[()]
+            out = primal(operand(g(t, z[:n], *problem.primal_args)), tag)
+            return out if problem.nested else plain_value(out, WHO, "an event's value")[()]
         for name in ("terminal", "direction"):
             if hasattr(g, name):
                 setattr(event, name, getattr(g, name))
@@ -48,10 +48,13 @@ def _rate_along(g, t, y, f, problem):
     """d/ds g(t + s, y + s f): g's rate of change along the trajectory at (t, y)."""
     along = new_tag()
     with running(along):
-        out = g(_make(t, 1.0, along), _make_array(y, f, along, None), *problem.plain_args)
+        out = operand(g(_make(t, 1.0, along), _make_array(y, f, along, None),
+                        *problem.primal_args))
     rate = out.tangent if isinstance(out, Dual) and out.tag == along else 0.0
-    rate = plain_value(primal(rate, problem.tag), WHO, "the rate of an event function")
-    return rate[()]
+    rate = primal(rate, problem.tag)
+    if problem.nested:
+        return rate
+    return plain_value(rate, WHO, "the rate of an event function")[()]
 
 
 def event_tangents(res, problem, events):
@@ -61,25 +64,26 @@ def event_tangents(res, problem, events):
     t_events, y_events, terminal = [], [], None
     for i, g in enumerate(_as_list(events)):
         times, states = res.t_events[i], res.y_events[i]
-        if times.size == 0:
+        if np.size(times) == 0:
             t_events.append(times)
-            y_events.append(states if states.ndim < 2 else states[:, :n])
+            y_events.append(states if np.ndim(states) < 2 else states[:, :n])
             continue
-        dt = np.zeros((times.size, K))
-        dy = np.zeros((times.size, n, K))
-        for j, (t_e, z_e) in enumerate(zip(times, states)):
+        dt, dy = [], []
+        for j in range(len(times)):
+            t_e, z_e = times[j], states[j]
             y_e, S_e = z_e[:n], z_e[n:].reshape(K, n).T
             f_e = problem.f(t_e, y_e)
-            moved = g(t_e, _make_array(y_e, S_e if k is not None else S_e[:, 0], tag, k),
-                      *problem.args)
+            moved = operand(g(t_e, _make_array(y_e, S_e if k is not None else S_e[:, 0], tag,
+                                               k), *problem.args))
             dg = tangent(moved, tag, K, WHO, f"event {i}'s value").reshape(K)
             rate = _rate_along(g, t_e, y_e, f_e, problem)
             if rate == 0:
                 raise ValueError(f"{WHO}: event {i} at t={t_e!r} is met tangentially (its "
                                  "rate of change along the solution is 0), so its time has "
                                  "no derivative")
-            dt[j] = -dg / rate
-            dy[j] = S_e + np.outer(f_e, dt[j])
+            dt.append(-dg / rate)
+            dy.append(S_e + np.reshape(f_e, (n, 1)) * np.reshape(dt[-1], (1, K)))
+        dt, dy = np.stack(dt), np.stack(dy)
         t_events.append(dual_of(times, dt, tag, k))
         y_events.append(dual_of(states[:, :n], dy, tag, k))
         if res.status == 1 and getattr(g, "terminal", False) and times[-1] == res.t[-1]:
