@@ -323,9 +323,22 @@ def test_trapezoids_in_x_first_and_second_order(name):
     assert np.allclose(H, expected, atol=1e-5)
 
 
-def test_simpson_refuses_a_dual_x():
-    with pytest.raises(NotImplementedError, match="dual x"):
-        ad.jacfwd(lambda x: di.simpson(np.sin(X), x=x))(X)
+@pytest.mark.parametrize("n", [2, 3, 4, 7])
+def test_simpson_in_x_first_and_second_order(n):   # odd and even n (Cartwright's end)
+    x = np.cumsum(np.random.default_rng(n).uniform(0.1, 1.0, n))
+    J = ad.jacfwd(lambda v: di.simpson(np.cos(x), x=v))(x)
+    assert np.allclose(J, central(lambda v: si.simpson(np.cos(x), x=v), x, 1e-6), atol=1e-8)
+    H = ad.hessian(lambda v: di.simpson(np.sin(v), x=v))(x)
+    expected = central(lambda q: central(lambda v: si.simpson(np.sin(v), x=v), q, 1e-5), x,
+                       1e-4)
+    assert np.allclose(H, expected, atol=1e-6)
+    assert di.simpson(np.cos(x), x=ad.DualArray(x)).value == si.simpson(np.cos(x), x=x)
+
+
+def test_simpson_in_x_along_an_axis():
+    x = np.cumsum(np.random.default_rng(5).uniform(0.1, 1.0, 3))
+    J = ad.jacfwd(lambda v: di.simpson(Y2, x=v, axis=0))(x)
+    assert np.allclose(J, central(lambda v: si.simpson(Y2, x=v, axis=0), x, 1e-6), atol=1e-8)
 
 
 def test_example_runs():

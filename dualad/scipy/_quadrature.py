@@ -13,8 +13,9 @@ Infinite limits work when they are plain; a dual limit must be finite.
 
 ``trapezoid`` and ``cumulative_trapezoid`` are bilinear in ``(y, x)`` (and ``dx``):
 their tangent is the rule applied to ``(y', x)`` plus the rule applied to ``(y, x')``.
-``simpson`` is linear in ``y``; a dual ``x`` (its weights depend on the spacings) is
-refused.
+``simpson`` is linear in ``y`` and homogeneous in ``dx``; its x-tangent (the weights
+depend on the spacings nonlinearly) comes from SciPy's formula written with NumPy
+operations on the dual x.
 """
 from __future__ import annotations
 
@@ -24,24 +25,11 @@ import numpy as np
 import scipy.integrate as _si
 
 from dualad.arrays.array import DualArray, _make_array
-from dualad.base.tags import escaped, finished
 from dualad.core.number import Dual, _make
-from dualad.scipy._ivp_duals import lanes, operand, primal, refuse_duals, tags_in
+from dualad.scipy._ivp_duals import (
+    all_primal, lanes, operand, outer_tag, primal, refuse_duals, tags_in)
 
 __all__ = ["quad", "quad_vec", "trapezoid", "simpson", "cumulative_trapezoid"]
-
-
-def _outermost(found):
-    for tag in found:
-        if finished(tag):
-            raise escaped(tag)
-    return max(found) if found else None
-
-
-def _all_primal(x, found):
-    for tag in sorted(found, reverse=True):
-        x = primal(x, tag)
-    return x
 
 
 def _probe_point(a, b):
@@ -75,7 +63,7 @@ def _split(out, tag, K, k):
             t = np.expand_dims(t, -1) if not isinstance(t, (Dual, DualArray)) else \
                 np.stack([t], axis=-1)
         return out.value, t
-    zeros = np.zeros(np.shape(_all_primal(out, tags_in(out))) + (K,))
+    zeros = np.zeros(np.shape(all_primal(out, tags_in(out))) + (K,))
     return out, zeros
 
 
@@ -83,7 +71,7 @@ def _join(value, t, tag, k):
     """A dual of tag from a primal and a tangent with K lanes (lanes dropped for k None)."""
     if k is None:
         t = t[..., 0]
-    if np.ndim(_all_primal(value, tags_in(value))) == 0:
+    if np.ndim(all_primal(value, tags_in(value))) == 0:
         if isinstance(value, np.ndarray):
             value = value[()]
         if isinstance(t, np.ndarray) and t.ndim == 0:
@@ -101,7 +89,7 @@ def _limit(x, tag, K, name, who):
     value = primal(x, tag)
     t = np.zeros(K) if not (isinstance(x, Dual) and x.tag == tag) else \
         np.reshape(x.tangent, K) if not isinstance(x.tangent, Dual) else np.stack([x.tangent])
-    if np.any(t != 0) and math.isinf(float(np.real(_all_primal(value, tags_in(value))))):
+    if np.any(t != 0) and math.isinf(float(np.real(all_primal(value, tags_in(value))))):
         raise ValueError(f"{who}: {name} is an infinite dual limit; an infinite limit must "
                          "be a plain number")
     return value, t
@@ -132,10 +120,10 @@ def quad(func, a, b, args=(), full_output=0, epsabs=1.49e-8, epsrel=1.49e-8, lim
                    points=points, weight=weight, wvar=wvar, wopts=wopts, maxp1=maxp1,
                    limlst=limlst, complex_func=complex_func)
     found = tags_in((a, b, args))
-    ap, bp = _all_primal(a, found), _all_primal(b, found)
-    probe = func(_probe_point(float(ap), float(bp)), *_all_primal(args, found))
+    ap, bp = all_primal(a, found), all_primal(b, found)
+    probe = func(_probe_point(float(ap), float(bp)), *all_primal(args, found))
     found |= tags_in(probe)
-    tag = _outermost(found)
+    tag = outer_tag(found, who)
     if tag is None:
         return _si.quad(func, a, b, args, **options)
     K, k = _lanes((a, b, args, probe), tag)
@@ -191,10 +179,10 @@ def quad_vec(f, a, b, epsabs=1e-200, epsrel=1e-08, norm="2", cache_size=100e6,
                    limit=limit, workers=workers, points=points, quadrature=quadrature,
                    full_output=full_output)
     found = tags_in((a, b, args))
-    ap, bp = _all_primal(a, found), _all_primal(b, found)
-    probe = f(_probe_point(float(ap), float(bp)), *_all_primal(args, found))
+    ap, bp = all_primal(a, found), all_primal(b, found)
+    probe = f(_probe_point(float(ap), float(bp)), *all_primal(args, found))
     found |= tags_in(probe)
-    tag = _outermost(found)
+    tag = outer_tag(found, who)
     if tag is None:
         return _si.quad_vec(f, a, b, args=args, **options)
     K, k = _lanes((a, b, args, probe), tag)
@@ -230,31 +218,31 @@ def _sampled(rule, who, y, x, dx, axis, extra, bilinear_in_x):
     y = operand(y)
     x = None if x is None else operand(x)
     found = tags_in((y, x, dx))
-    tag = _outermost(found)
+    tag = outer_tag(found, who)
     if tag is None:
         return rule(y, x=x, dx=dx, axis=axis, **extra)
-    if x is not None and not bilinear_in_x and tags_in(x):
-        raise NotImplementedError(f"{who}: a dual x is not supported (Simpson's weights "
-                                  "depend on the spacings nonlinearly); a dual y or dx is")
     for name, v in extra.items():
         refuse_duals(v, who, name)
     K, k = _lanes((y, x, dx), tag)
     yp, xp, dxp = primal(y, tag), None if x is None else primal(x, tag), primal(dx, tag)
     value = _sampled(rule, who, yp, xp, dxp, axis, extra, bilinear_in_x)
-    shape = np.shape(_all_primal(yp, tags_in(yp)))
+    shape = np.shape(all_primal(yp, tags_in(yp)))
     if not -len(shape) <= axis < len(shape):
         raise ValueError(f"{who}: axis {axis} is out of bounds for y of shape {shape}")
     axis = axis - len(shape) if axis >= 0 else axis   # the same axis with lanes in front
     t = None
     if isinstance(y, (Dual, DualArray)) and y.tag == tag:
         ty = _split(y, tag, K, k)[1]
-        x_lanes = xp if xp is None or np.ndim(_all_primal(xp, tags_in(xp))) == 1 else \
+        x_lanes = xp if xp is None or np.ndim(all_primal(xp, tags_in(xp))) == 1 else \
             np.broadcast_to(xp, (K,) + shape)
         t = np.moveaxis(_sampled(rule, who, _lanes_first(ty), x_lanes, dxp, axis, extra,
                                  bilinear_in_x), 0, -1)
-    if isinstance(x, (Dual, DualArray)) and x.tag == tag:
+    if isinstance(x, (Dual, DualArray)) and x.tag == tag and not bilinear_in_x:
+        part = _split(_simpson_weights_applied(yp, x, axis), tag, K, k)[1]
+        t = part if t is None else t + part
+    elif isinstance(x, (Dual, DualArray)) and x.tag == tag:
         tx = _lanes_first(_split(x, tag, K, k)[1])
-        if np.ndim(_all_primal(xp, tags_in(xp))) == 1 and len(shape) > 1:
+        if np.ndim(all_primal(xp, tags_in(xp))) == 1 and len(shape) > 1:
             along = [1] * len(shape)
             along[axis] = shape[axis]
             tx = np.reshape(tx, (K,) + tuple(along))
@@ -299,8 +287,8 @@ def cumulative_trapezoid(y, x=None, dx=1.0, axis=-1, initial=None):
 
 
 def simpson(y, *, x=None, dx=1.0, axis=-1):
-    """``scipy.integrate.simpson`` with derivatives in ``y`` and ``dx`` (the rule is
-    linear in y and homogeneous in dx); a dual ``x`` is refused.
+    """``scipy.integrate.simpson`` with derivatives in ``y``, ``x`` and ``dx`` (the rule
+    is linear in y and homogeneous in dx; in x, see ``_simpson_weights_applied``).
 
     >>> import numpy as np, dualad as ad
     >>> from dualad.scipy.integrate import simpson
@@ -308,3 +296,40 @@ def simpson(y, *, x=None, dx=1.0, axis=-1):
     array([1., 4., 1.])
     """
     return _sampled(_si.simpson, "simpson", y, x, dx, axis, {}, False)
+
+
+def _safe_quotient(num, den):
+    """num / den, 0 where den is 0 (SciPy's ``np.true_divide(..., where=den != 0)``)."""
+    nonzero = all_primal(den, tags_in(den)) != 0
+    return np.where(nonzero, num / np.where(nonzero, den, 1.0), 0.0)
+
+
+def _simpson_weights_applied(y, x, axis):
+    """SciPy's composite Simpson rule for irregular spacing (its ``simpson`` with ``x``,
+    Cartwright's correction for an even number of points included) written with NumPy
+    operations that carry duals: the x-tangent of ``simpson(y, x=x)`` for a dual x and
+    plain y. Its primal agrees with SciPy's to rounding (a test checks); the primal
+    returned to the user is SciPy's own."""
+    y = np.moveaxis(y, axis, -1)
+    x = x if np.ndim(all_primal(x, tags_in(x))) == 1 else np.moveaxis(x, axis, -1)
+    n = np.shape(all_primal(y, tags_in(y)))[-1]
+    h = np.diff(x, axis=-1)
+
+    def basic(stop):   # SciPy's _basic_simpson from 0 to stop, step 2
+        h0, h1 = h[..., 0:stop:2], h[..., 1:stop + 1:2]
+        hsum, hprod = h0 + h1, h0 * h1
+        ratio = _safe_quotient(h0, h1)
+        tmp = hsum / 6.0 * (y[..., 0:stop:2] * (2.0 - _safe_quotient(1.0, ratio))
+                            + y[..., 1:stop + 1:2] * (hsum * _safe_quotient(hsum, hprod))
+                            + y[..., 2:stop + 2:2] * (2.0 - ratio))
+        return np.sum(tmp, axis=-1)
+
+    if n % 2 == 1:
+        return basic(n - 2)
+    if n == 2:
+        return 0.5 * h[..., -1] * (y[..., -1] + y[..., -2])
+    h_2, h_1 = h[..., -2], h[..., -1]
+    alpha = _safe_quotient(2 * h_1 ** 2 + 3 * h_2 * h_1, 6 * (h_1 + h_2))
+    beta = _safe_quotient(h_1 ** 2 + 3.0 * h_2 * h_1, 6 * h_2)
+    eta = _safe_quotient(h_1 ** 3, 6 * h_2 * (h_2 + h_1))
+    return basic(n - 3) + alpha * y[..., -1] + beta * y[..., -2] - eta * y[..., -3]
