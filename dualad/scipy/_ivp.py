@@ -55,7 +55,7 @@ def solve_ivp(fun, t_span, y0, method="RK45", t_eval=None, dense_output=False,
     >>> def y_end(k):   # y' = -k y, y(0) = 1: y(2) = exp(-2k), d/dk = -2 exp(-2k)
     ...     return solve_ivp(lambda t, y: -k * y, (0.0, 2.0), [1.0], rtol=1e-10,
     ...                      atol=1e-12).y[0, -1]
-    >>> round(ad.derivative(y_end, 0.5), 8), round(-2 * np.exp(-1.0), 8)
+    >>> round(ad.derivative(y_end, 0.5), 8), round(-2 * float(np.exp(-1.0)), 8)
     (-0.73575888, -0.73575888)
     """
     if args is not None:
