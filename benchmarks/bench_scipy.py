@@ -10,7 +10,11 @@ written with ordinary NumPy. For each method, measured in this run: one primal s
 differences (6 plain solves), as ratios to the primal; and the digits to which each
 Jacobian agrees with a reference (the sensitivity solve with DOP853 at rtol=1e-13, itself
 checked against central differences of plain solves at rtol=1e-12). Target (issue 14):
-sensitivities <= 4x one primal solve.
+sensitivities <= 4x one primal solve. Also printed, what bounds the ratio: the
+right-hand side calls of the primal and of the sensitivity solve (whose error control
+sees the tangents, so it takes more steps) and the time per call (solve time / calls,
+SciPy's own work per step included; one call on duals costs the per-operation overhead
+of DualArray on 10-element arrays).
 
 Run:  python benchmarks/bench_scipy.py
 """
@@ -74,14 +78,19 @@ def main():
     print(f"reference vs central differences at rtol=1e-12: {digits(central, reference):.1f} "
           "digits")
     print(f"{'method':8s} {'primal':>10s} {'AD sens.':>10s} {'FD (6)':>10s} "
-          f"{'AD digits':>10s} {'FD digits':>10s}")
+          f"{'AD digits':>10s} {'FD digits':>10s} {'RHS calls':>14s} {'us per call':>14s}")
     for method in METHODS:
         t_primal = best(lambda: final_state(P, method))
         t_ad = best(lambda: sensitivities(method))
         t_fd = best(lambda: forward_differences(method))
+        calls = (si.solve_ivp(chain, T_SPAN, Y0, method=method, args=(P,), **TOL).nfev,
+                 di.solve_ivp(chain, T_SPAN, Y0, method=method, args=(ad.DualArray(
+                     P, np.eye(P.size)),), **TOL).nfev)
         print(f"{method:8s} {t_primal * 1e3:8.2f}ms {t_ad / t_primal:9.2f}x {t_fd / t_primal:9.2f}x"
               f" {digits(sensitivities(method), reference):10.1f}"
-              f" {digits(forward_differences(method), reference):10.1f}")
+              f" {digits(forward_differences(method), reference):10.1f}"
+              f" {calls[0]:>6d} {calls[1]:>6d}"
+              f" {t_primal / calls[0] * 1e6:6.1f} {t_ad / calls[1] * 1e6:6.1f}")
 
 
 if __name__ == "__main__":
