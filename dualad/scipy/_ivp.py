@@ -115,6 +115,9 @@ def _solve(fun, t_span, y0, method, t_eval, dense_output, events, vectorized, ar
     options.pop("jac_sparsity", None)   # the Jacobian is given: nothing to finite-difference
     atol = options.get("atol")
     if atol is not None and np.ndim(atol) == 1:   # per state: the same for its tangents
+        if np.size(atol) != problem.n:
+            raise ValueError(f"{WHO}: atol has shape {np.shape(atol)}; expected a number or "
+                             f"shape ({problem.n},), one per state")
         options["atol"] = np.tile(np.asarray(atol, dtype=float), problem.K + 1)
     t_eval_p = None if t_eval is None else primal(operand(t_eval), tag)
     res = _solve(problem.rhs, (t0p, tfp), z0, method, t_eval_p, dense_output,
