@@ -267,6 +267,23 @@ def test_quad_infinite_limits_and_refused_infinite_dual_limit():
         di.quad(lambda x: np.exp(-x * x), 0, ad.Dual(np.inf))
 
 
+def test_quad_complex_integrand():
+    # d/dp ∫_0^1 exp(i p x) dx = ∫_0^1 i x exp(i p x) dx, by parts at p = 2
+    d = ad.derivative(lambda p: di.quad(lambda x: np.exp(1j * p * x), 0, 1,
+                                        complex_func=True)[0], 2.0)
+    expected = 1j * (np.exp(2j) / 2j + (np.exp(2j) - 1) / 4)
+    assert abs(d - expected) < 1e-10
+
+
+def test_quad_and_solve_ivp_refusals():
+    with pytest.raises(ValueError, match="weight"):
+        di.quad(lambda x: x, 0, ad.Dual(1.0), weight="cos", wvar=1.0)
+    with pytest.raises(TypeError, match="wvar"):
+        di.quad(lambda x: x, 0, 1, weight="cos", wvar=ad.Dual(1.0))
+    with pytest.raises(ValueError, match="atol"):
+        di.solve_ivp(lambda t, y: -ad.Dual(1.0) * y, (0, 1), [1.0, 2.0], atol=[1e-9])
+
+
 def test_quad_weight_and_second_order():
     d = ad.derivative(lambda a: di.quad(lambda x: np.exp(-a * x), 0, 3, weight="cos",
                                         wvar=2.0)[0], 0.5)
