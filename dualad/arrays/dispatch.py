@@ -366,7 +366,9 @@ def _concatenate_full(arrays, axis=0, **kwargs):
     if kwargs or axis != 0 or not rule_path.in_pass() or type(arrays) not in (list, tuple):
         return None
     if any(type(x) in (list, tuple) and _holds_dual(x) for x in arrays):
-        return None
+        arrays = [_stacked_scalars(x) if type(x) in (list, tuple) else x for x in arrays]
+        if any(x is None for x in arrays):
+            return None
     tag = k = None
     for x in arrays:
         if type(x) is DualArray:
@@ -388,6 +390,27 @@ def _concatenate_full(arrays, axis=0, **kwargs):
             values.append(v)
             tangents.append(np.zeros(v.shape + (k,), dtype=np.result_type(v, float)))
     return _make_array(np.concatenate(values), np.concatenate(tangents), tag, k)
+
+
+def _stacked_scalars(items):
+    """A list of scalar duals of one tag (float values, k-tangents) and plain floats, as
+    ``np.concatenate((flux, [d * y[-1]]))`` writes it, as one DualArray (what np.stack
+    makes of it, directly); None for anything else (then the rule path)."""
+    tag = k = None
+    for x in items:
+        if type(x) is Dual:
+            t = x.tangent
+            if type(x.value) is not float or type(t) is not np.ndarray or t.ndim != 1 or (
+                    tag is not None and (x.tag != tag or t.shape[0] != k)):
+                return None
+            tag, k = x.tag, t.shape[0]
+        elif type(x) is not float and type(x) is not int:
+            return None
+    if tag is None:
+        return None
+    values = np.array([x.value if type(x) is Dual else float(x) for x in items])
+    tangents = np.array([x.tangent if type(x) is Dual else np.zeros(k) for x in items])
+    return _make_array(values, tangents, tag, k)
 
 
 def _concatenate(*args, **kwargs):

@@ -182,6 +182,8 @@ _TANGENT = {"sum": _t_sum, "difference": _t_difference, "product": _t_product,
 
 def _fast_binary(rule, ufunc, a, b, nested=False):
     ca, cb = type(a), type(b)
+    if (ca is Dual and cb is DualArray) or (ca is DualArray and cb is Dual):
+        return _fast_scalar_binary(rule, ufunc, a, b)
     if ca is DualArray:
         if cb is DualArray:
             if b.tag != a.tag or b.k != a.k or b.value.shape != a.value.shape:
@@ -218,6 +220,30 @@ def _fast_binary(rule, ufunc, a, b, nested=False):
             return _scaled(ans, *parts, tag, k)
     return _make_array(ans, tangent_of(va, a.tangent if a_dual else None, vb,
                                        b.tangent if b_dual else None, ans, k), tag, k)
+
+
+def _fast_scalar_binary(rule, ufunc, a, b):
+    """A plain-valued DualArray (op) a scalar Dual of its tag with a float value (a
+    parameter times a state): the scalar's tangent, shape (k,), broadcasts along the
+    array's k-tangent as its value does along the array. The rule path's tangent, without
+    its generic dispatch; None (the rule path) for any other kind of operand."""
+    array, scalar = (a, b) if type(a) is DualArray else (b, a)
+    va = array.value
+    if scalar.tag != array.tag or type(va) is not np.ndarray or va.dtype != _F64 or \
+            type(scalar.value) is not float:
+        return None
+    k, t = array.k, scalar.tangent
+    if not (type(t) is float if k is None else
+            type(t) is np.ndarray and t.shape == (k,) and t.dtype == _F64):
+        return None
+    v = scalar.value
+    a_value, b_value = (va, v) if array is a else (v, va)
+    ans = _into(ufunc, a_value, b_value)   # primal
+    form = _FORMS[rule]
+    if not _lanes_safe(form, a_value, b_value, ans, True, True):
+        return _fpe.nested(elementwise, rule, ufunc, (a, b))
+    ta, tb = (array.tangent, t) if array is a else (t, array.tangent)
+    return _make_array(ans, _TANGENT[form](a_value, ta, b_value, tb, ans, k), array.tag, k)
 
 
 def _fast_pow(a, b, nested=False):

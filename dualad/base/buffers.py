@@ -32,6 +32,9 @@ import numpy as np
 from dualad.base import fpe as _fpe
 
 MIN_BYTES = 1 << 20
+#: ``binary`` leaves results smaller than this to NumPy (no writing over a temporary): a
+#: fresh small array comes from the heap, cheaper than the checks that would place it
+SMALL_BYTES = 1 << 14
 CAPACITY = 64 << 20
 
 _F64 = np.dtype(np.float64)
@@ -312,6 +315,9 @@ def binary(ufunc, a, b, a_temporary=False, b_temporary=False):
     an array of that shape, or one with a trailing length-1 axis), or of ``b``'s shape
     when ``a`` is a number."""
     ta, tb = type(a), type(b)
+    if (ta is not np.ndarray or a.nbytes < SMALL_BYTES) and (
+            tb is not np.ndarray or b.nbytes < SMALL_BYTES):
+        return ufunc(a, b)   # small: NumPy's allocation costs less than choosing a buffer
     if ta is np.ndarray and a.dtype == _F64:
         if tb is np.ndarray:
             if b.dtype != _F64:
