@@ -1,0 +1,67 @@
+"""How a SciPy drop-in carries tangents: SciPy computes the primal, a tangent map the rest.
+
+``dual_call(scipy_func, jvp, arrays, options)`` is ``scipy_func(*arrays, **options)``
+when no array holds duals, bit for bit SciPy. Otherwise the arrays are split at the
+outermost differentiation (``dualad.arrays.dispatch.apply_array_rule``, as for NumPy's
+array functions): the primal is the same call on the values (which, under nested
+differentiation, are duals of an inner one: the call recurses until SciPy sees plain
+arrays), and the tangent is ``jvp(values, options, ans, tangents, k)``, a tangent map with
+the signature of ``dualad.table.array_rules``. The maps are written with NumPy functions
+and the drop-ins themselves, so they run again on inner duals: second order is nesting.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from dualad.arrays.array import DualArray
+from dualad.arrays.dispatch import apply_array_rule
+from dualad.arrays import objects as _objects
+from dualad.base.carriers import Carrier
+from dualad.core.number import Dual
+
+__all__ = ["dual_call", "holds_duals", "no_overwrite"]
+
+
+class _TangentMap:
+    """What ``apply_array_rule`` reads of a rule: its tangent map."""
+
+    __slots__ = ("jvp",)
+
+    def __init__(self, jvp):
+        self.jvp = jvp
+
+
+def holds_duals(value, who: str = "dualad.scipy") -> bool:
+    """Whether ``value`` is a ``Dual``/``DualArray``, or a list, tuple or object array with
+    one inside. Another carrier (a sparsity pattern, a Taylor jet, a traced value) has no
+    path through SciPy here and is refused by name."""
+    if isinstance(value, (Dual, DualArray)):
+        return True
+    if isinstance(value, Carrier):
+        raise TypeError(f"{who}: an argument of type {type(value).__name__} has no path "
+                        "through SciPy; the SciPy drop-ins carry forward-mode duals "
+                        "(Dual, DualArray) only")
+    if type(value) in (list, tuple):
+        return any(holds_duals(v, who) for v in value)
+    if type(value) is np.ndarray and value.dtype == object:
+        return _objects.holds_duals(value)
+    return False
+
+
+def no_overwrite(options: dict) -> dict:
+    """``options`` with every ``overwrite_*`` flag off: SciPy must not write into the
+    value arrays of duals (they may be shared with other duals)."""
+    return {key: (False if key.startswith("overwrite_") else v) for key, v in options.items()}
+
+
+def dual_call(scipy_func, jvp, arrays, options, name=None):
+    """``scipy_func(*arrays, **options)``, its result carrying tangents by ``jvp`` where
+    ``arrays`` hold duals (see the module's docstring)."""
+    who = f"dualad.scipy.{name or scipy_func.__name__}"
+    if not any(holds_duals(a, who) for a in arrays):
+        return scipy_func(*arrays, **options)
+
+    def primal(*values, **kw):
+        return dual_call(scipy_func, jvp, values, kw, name)
+    primal.__name__ = name or scipy_func.__name__
+    return apply_array_rule(_TangentMap(jvp), primal, tuple(arrays), no_overwrite(options))
