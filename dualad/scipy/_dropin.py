@@ -18,6 +18,8 @@ from dualad.arrays.dispatch import apply_array_rule
 from dualad.arrays import objects as _objects
 from dualad.base.carriers import Carrier
 from dualad.core.number import Dual
+from dualad.taylor.fallback import through_duals
+from dualad.taylor.jet import Jet
 
 __all__ = ["dual_call", "holds_duals", "no_overwrite"]
 
@@ -32,20 +34,26 @@ class _TangentMap:
 
 
 def holds_duals(value, who: str = "dualad.scipy") -> bool:
-    """Whether ``value`` is a ``Dual``/``DualArray``, or a list, tuple or object array with
-    one inside. Another carrier (a sparsity pattern, a Taylor jet, a traced value) has no
-    path through SciPy here and is refused by name."""
-    if isinstance(value, (Dual, DualArray)):
+    """Whether ``value`` is a ``Dual``/``DualArray`` or a Taylor ``Jet``, or a list, tuple
+    or object array with one inside. Another carrier (a sparsity pattern, a traced value)
+    has no path through SciPy here and is refused by name."""
+    if isinstance(value, (Dual, DualArray, Jet)):
         return True
     if isinstance(value, Carrier):
         raise TypeError(f"{who}: an argument of type {type(value).__name__} has no path "
-                        "through SciPy; the SciPy drop-ins carry forward-mode duals "
-                        "(Dual, DualArray) only")
+                        "through SciPy; the SciPy drop-ins carry duals (Dual, DualArray, "
+                        "and Taylor jets through nested duals) only")
     if type(value) in (list, tuple):
         return any(holds_duals(v, who) for v in value)
     if type(value) is np.ndarray and value.dtype == object:
         return _objects.holds_duals(value)
     return False
+
+
+def _holds_jet(value) -> bool:
+    if isinstance(value, Jet):
+        return True
+    return type(value) in (list, tuple) and any(_holds_jet(v) for v in value)
 
 
 def no_overwrite(options: dict) -> dict:
@@ -57,11 +65,20 @@ def no_overwrite(options: dict) -> dict:
 def dual_call(scipy_func, jvp, arrays, options, name=None):
     """``scipy_func(*arrays, **options)``, its result carrying tangents by ``jvp`` where
     ``arrays`` hold duals (see the module's docstring)."""
-    who = f"dualad.scipy.{name or scipy_func.__name__}"
+    name = name or scipy_func.__name__
+    who = f"dualad.scipy.{_submodule(scipy_func)}.{name}"
     if not any(holds_duals(a, who) for a in arrays):
         return scipy_func(*arrays, **options)
 
     def primal(*values, **kw):
         return dual_call(scipy_func, jvp, values, kw, name)
-    primal.__name__ = name or scipy_func.__name__
+    primal.__name__ = name
+    if any(_holds_jet(a) for a in arrays):   # Taylor mode: the series from nested duals
+        return through_duals(primal, tuple(arrays), options, who)
     return apply_array_rule(_TangentMap(jvp), primal, tuple(arrays), no_overwrite(options))
+
+
+def _submodule(func) -> str:
+    """'linalg' for scipy.linalg._basic.solve or dualad.scipy.linalg._cho_solve."""
+    parts = (getattr(func, "__module__", None) or "scipy.?").split(".")
+    return parts[2] if parts[0] == "dualad" and len(parts) > 2 else parts[min(1, len(parts) - 1)]

@@ -94,6 +94,9 @@ def eigh_jvp(args, kwargs, ans, tangents, k):
     if only_values:
         return dw
     dv = dv[..., columns] if k is None else dv[..., columns, :]
+    if subset:   # SciPy's subset driver may give other phases than the full problem's V
+        overlap = np.sum(np.conjugate(_primal(v)[..., columns]) * _primal(ans[1]), axis=-2)
+        dv = dv * ex((overlap / np.abs(overlap))[..., None, :], k)
     return dw, dv
 
 

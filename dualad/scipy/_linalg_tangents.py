@@ -88,8 +88,22 @@ def solve_jvp(args, kwargs, x, tangents, k):
 
 def inv_jvp(args, kwargs, ans, tangents, k):
     """dX = -X dA X (NumPy's rule), dA the matrix ``assume_a`` reads."""
-    da = structured(tangents[0], kwargs.get("assume_a"), kwargs.get("lower", False), k)
-    return la.inv_jvp(args, kwargs, ans, (da,), k)
+    assume_a = kwargs.get("assume_a")
+    da = structured(tangents[0], assume_a, kwargs.get("lower", False), k)
+    if assume_a != "diagonal":
+        return la.inv_jvp(args, kwargs, ans, (da,), k)
+    n = np.shape(_primal(ans))[-1]   # d(1/a_ii) = -da_ii / a_ii^2 on the diagonal
+    diagonal = np.eye(n, dtype=bool)
+    squares = np.where(diagonal, ans * ans, 0)
+    rest = tangents[0] if _diagonal_inv_keeps_the_rest() else 0   # in place: A's entries
+    return np.where(ex(diagonal, k), -ex(squares, k) * da, rest)
+
+
+def _diagonal_inv_keeps_the_rest() -> bool:
+    """Whether SciPy's inv(assume_a='diagonal') leaves the entries off the diagonal as
+    they are (SciPy 1.17 does): they are then A's own, with A's tangent."""
+    import scipy.linalg
+    return scipy.linalg.inv(np.array([[1.0, 2.0], [0.0, 1.0]]), assume_a="diagonal")[0, 1] == 2
 
 
 def _op(t, trans, k):
