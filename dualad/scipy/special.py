@@ -59,14 +59,13 @@ def _logsumexp_jvp(args, kwargs, ans, tangents, k):
     keepdims, return_sign = kwargs.get("keepdims", False), kwargs.get("return_sign", False)
     out, sign = ans if return_sign else (ans, None)
     with np.errstate(invalid="ignore", over="ignore"):
-        weights = np.exp(a - _with_axes(out, axes, keepdims))
+        weights = ex(np.exp(a - _with_axes(out, axes, keepdims)), k)
     total = 0
-    if ta is not None:
-        da = ta if b is None else np.where(ex(np.asarray(_primal(b)) == 0, k), 0,
-                                           ex(b, k) * ta)   # b = 0: a is left out
-        total = total + ex(weights, k) * da
-    if tb is not None:
-        total = total + ex(weights, k) * tb
+    if ta is not None:   # where b = 0, a is left out (also an infinite a)
+        total = weights * ta if b is None else np.where(
+            ex(np.asarray(_primal(b)) == 0, k), 0, weights * ex(b, k) * ta)
+    if tb is not None:   # lanes that do not move b stay 0 (no 0 * inf)
+        total = total + np.where(np.asarray(_primal(tb)) == 0, 0, weights * tb)
     ratio = np.sum(np.broadcast_to(total, shape + ((k,) if k else ())), axis=axes,
                    keepdims=keepdims)
     if not return_sign:
