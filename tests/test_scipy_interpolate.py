@@ -196,3 +196,8 @@ def test_plain_data_gives_scipys_objects():
     assert isinstance(spline.derivative(), si.PPoly)
     assert isinstance(interpolate.make_interp_spline(X, Y), si.BSpline)
     assert isinstance(interpolate.interp1d(X, Y), si.interp1d)
+
+
+def test_module_docstring_examples_run():
+    import doctest
+    assert doctest.testmod(interpolate).failed == 0

@@ -179,6 +179,24 @@ def test_expm_of_a_batch():
     assert_tangent(lambda m: linalg.solve(m, W), lambda m: sl.solve(m, W), a, e)
 
 
+def test_factors_and_matrix_functions_of_a_batch():
+    a = 0.5 * RNG.standard_normal((2, N, N))
+    s = a @ np.swapaxes(a, -1, -2) + N * np.eye(N)
+    e = RNG.standard_normal((2, N, N))
+    rhs = RNG.standard_normal((2, N, 2))
+    assert_tangent(lambda m: linalg.lu_solve(linalg.lu_factor(m), rhs),
+                   lambda m: sl.lu_solve(sl.lu_factor(m), rhs), a, e)
+    assert_tangent(lambda m: linalg.cho_solve(linalg.cho_factor(m), rhs),
+                   lambda m: sl.cho_solve(sl.cho_factor(m), rhs), s, e)
+    for f, g in [(linalg.sqrtm, sl.sqrtm), (linalg.logm, sl.logm), (linalg.eigvalsh, sl.eigvalsh)]:
+        assert_tangent(f, g, s, e)
+
+
+def test_module_docstring_examples_run():
+    import doctest
+    assert doctest.testmod(linalg).failed == 0
+
+
 # --- solvers read what SciPy's solver reads --------------------------------------------
 
 STRUCTURES = [None, "gen", "sym", "her", "pos", "diagonal", "tridiagonal", "banded",

@@ -126,3 +126,8 @@ def test_scipys_softmax_runs_on_duals_element_by_element():
     jac = ad.jacobian(lambda v: ss.softmax(v), A[0])
     s = ss.softmax(A[0])
     assert np.allclose(jac, np.diag(s) - np.outer(s, s), atol=1e-15)
+
+
+def test_module_docstring_examples_run():
+    import doctest
+    assert doctest.testmod(special).failed == 0

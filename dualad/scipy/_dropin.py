@@ -70,12 +70,19 @@ def dual_call(scipy_func, jvp, arrays, options, name=None):
     if not any(holds_duals(a, who) for a in arrays):
         return scipy_func(*arrays, **options)
 
+    listed = []   # SciPy's batched factorizations return lists: tuples for the rule
+
     def primal(*values, **kw):
-        return dual_call(scipy_func, jvp, values, kw, name)
+        ans = dual_call(scipy_func, jvp, values, kw, name)
+        if type(ans) is list:
+            listed.append(True)
+            return tuple(ans)
+        return ans
     primal.__name__ = name
     if any(_holds_jet(a) for a in arrays):   # Taylor mode: the series from nested duals
         return through_duals(primal, tuple(arrays), options, who)
-    return apply_array_rule(_TangentMap(jvp), primal, tuple(arrays), no_overwrite(options))
+    result = apply_array_rule(_TangentMap(jvp), primal, tuple(arrays), no_overwrite(options))
+    return list(result) if listed else result
 
 
 def _submodule(func) -> str:

@@ -141,7 +141,7 @@ def cho_factor_jvp(args, kwargs, ans, tangents, k):
     """c holds the factor in one triangle (NumPy's Cholesky rule gives its tangent) and
     A's own entries in the other (their tangent is A's)."""
     c, lower = ans
-    ta = tangents[0]
+    ta, lower = tangents[0], bool(np.all(lower))   # a batch: one flag per matrix, all equal
     factor = np.tril(c) if lower else np.triu(c)
     dfactor = la.cholesky_jvp(args, {"upper": not lower}, factor, (ta,), k)
     return np.where(ex(_triangle(np.shape(_primal(c))[-1], lower), k), dfactor, ta), None
@@ -150,7 +150,7 @@ def cho_factor_jvp(args, kwargs, ans, tangents, k):
 def cho_solve_jvp(args, kwargs, x, tangents, k):
     """x = A^{-1} b with A = L L^H (or U^H U) from c: dA = dL L^H + L dL^H."""
     c, b = args
-    tc, lower = tangents[0], kwargs["lower"]
+    tc, lower = tangents[0], bool(np.all(kwargs["lower"]))
     da = None
     if tc is not None:
         f = np.tril(c) if lower else np.triu(c)
@@ -158,7 +158,7 @@ def cho_solve_jvp(args, kwargs, x, tangents, k):
         da = (_act_matrix(df, _mH(f), k) + _matrix_act(f, _tmH(df, k), k)) if lower else \
             (_act_matrix(_tmH(df, k), f, k) + _matrix_act(_mH(f), df, k))
     options = {key: v for key, v in kwargs.items() if key != "lower"}
-    return solve_tangent(lambda r: _linalg().cho_solve((c, lower), r, **options), da, x,
+    return solve_tangent(lambda r: _linalg().cho_solve((c, kwargs["lower"]), r, **options), da, x,
                          tangents[1], k, np.ndim(_primal(b)) == 1)
 
 
