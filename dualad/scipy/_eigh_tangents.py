@@ -8,16 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from dualad.scipy._linalg_tangents import DROP_INS
 from dualad.table import linalg_rules as la
 from dualad.table.array_rules import _primal, ex
 from dualad.table.linalg_rules import (
     _act_matrix, _hermitian_from_triangle, _inverse_gaps, _is_complex, _matrix_act,
     _matrix_diagonal, _mH, _real)
-
-
-def _linalg():
-    from dualad.scipy import linalg
-    return linalg
 
 
 def _clusters(w):
@@ -73,7 +69,7 @@ def eigh_jvp(args, kwargs, ans, tangents, k):
     if only_values or subset:
         full = {key: v for key, v in kwargs.items()
                 if key not in ("eigvals_only", "subset_by_index", "subset_by_value")}
-        w_all, v = _linalg().eigh(a, b, **full)
+        w_all, v = DROP_INS.eigh(a, b, **full)
     else:
         w_all, v = ans
     w = ans if only_values else ans[0]
@@ -150,7 +146,7 @@ def lstsq_jvp(args, kwargs, ans, tangents, k):
     x, residues, rank, s = ans
     pa = np.asarray(_primal(a))
     cond = kwargs.get("cond")
-    a_pinv, pinv_rank = _linalg().pinv(a, atol=0.0, rtol=np.finfo(pa.dtype).eps
+    a_pinv, pinv_rank = DROP_INS.pinv(a, atol=0.0, rtol=np.finfo(pa.dtype).eps
                                        if cond is None else cond, return_rank=True)
     if pinv_rank != rank:
         raise ValueError(f"dualad.scipy.linalg.lstsq: the rank of a is ambiguous ({rank} "

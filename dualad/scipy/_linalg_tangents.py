@@ -9,6 +9,8 @@ nested differentiation the same map runs on inner duals.
 """
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 
 from dualad.table import linalg_rules as la
@@ -18,9 +20,10 @@ from dualad.table.linalg_rules import (
     _tril)
 
 
-def _linalg():
-    from dualad.scipy import linalg   # the drop-ins (imported late: they import this)
-    return linalg
+#: the drop-ins of dualad.scipy.linalg, which it hands over when it is imported (it imports
+#: this module, not the reverse): the maps solve through them, so that under nested
+#: differentiation each solve is itself differentiated
+DROP_INS = SimpleNamespace()
 
 
 def _triu(t, offset, k):
@@ -82,7 +85,7 @@ def solve_jvp(args, kwargs, x, tangents, k):
     if da is not None:
         da = structured(da, kwargs.get("assume_a"), kwargs.get("lower", False), k)
         da = _tmT(da, k) if kwargs.get("transposed") else da
-    return solve_tangent(lambda r: _linalg().solve(a, r, **kwargs), da, x, tangents[1], k,
+    return solve_tangent(lambda r: DROP_INS.solve(a, r, **kwargs), da, x, tangents[1], k,
                          np.ndim(_primal(b)) == 1)
 
 
@@ -127,7 +130,7 @@ def solve_triangular_jvp(args, kwargs, x, tangents, k):
         da = _tril(da, -1 if kwargs.get("unit_diagonal") else 0, k) if lower else \
             _triu(da, 1 if kwargs.get("unit_diagonal") else 0, k)
         da = _op(da, trans, k)
-    return solve_tangent(lambda r: _linalg().solve_triangular(a, r, **kwargs), da, x,
+    return solve_tangent(lambda r: DROP_INS.solve_triangular(a, r, **kwargs), da, x,
                          tangents[1], k, np.ndim(_primal(b)) == 1)
 
 
@@ -158,7 +161,7 @@ def cho_solve_jvp(args, kwargs, x, tangents, k):
         da = (_act_matrix(df, _mH(f), k) + _matrix_act(f, _tmH(df, k), k)) if lower else \
             (_act_matrix(_tmH(df, k), f, k) + _matrix_act(_mH(f), df, k))
     options = {key: v for key, v in kwargs.items() if key != "lower"}
-    return solve_tangent(lambda r: _linalg().cho_solve((c, kwargs["lower"]), r, **options), da, x,
+    return solve_tangent(lambda r: DROP_INS.cho_solve((c, kwargs["lower"]), r, **options), da, x,
                          tangents[1], k, np.ndim(_primal(b)) == 1)
 
 
@@ -183,7 +186,7 @@ def lu_factor_jvp(args, kwargs, ans, tangents, k):
     """P^T A = L U: with M = L^{-1} P^T dA U^{-1}, dL = L tril(M, -1), dU = triu(M) U."""
     lu, piv = ans
     n = np.shape(_primal(lu))[-1]
-    linalg, eye = _linalg(), np.broadcast_to(np.eye(n), np.shape(_primal(lu)))
+    linalg, eye = DROP_INS, np.broadcast_to(np.eye(n), np.shape(_primal(lu)))
     pt = np.eye(n)[row_order(piv)]
     l_inv = linalg.solve_triangular(lu, eye, lower=True, unit_diagonal=True)
     u_inv = linalg.solve_triangular(lu, eye, lower=False)
@@ -202,7 +205,7 @@ def lu_solve_jvp(args, kwargs, x, tangents, k):
             _matrix_act(_unit_lower(lu), _triu(tlu, 0, k), k)
         p = _mT(np.eye(np.shape(_primal(lu))[-1])[row_order(piv)])
         da = _op(_matrix_act(p, d, k), trans, k)
-    return solve_tangent(lambda r: _linalg().lu_solve((lu, piv), r, **kwargs), da, x,
+    return solve_tangent(lambda r: DROP_INS.lu_solve((lu, piv), r, **kwargs), da, x,
                          tangents[2], k, np.ndim(_primal(b)) == 1)
 
 
@@ -236,7 +239,7 @@ def _block_frechet(f, a, e, k):
 
 def expm_jvp(args, kwargs, ans, tangents, k):
     """d expm(A) = L(A, dA), the Fréchet derivative, by the 2n x 2n block matrix."""
-    return _block_frechet(_linalg().expm, args[0], tangents[0], k)
+    return _block_frechet(DROP_INS.expm, args[0], tangents[0], k)
 
 
 def expm_frechet_jvp(args, kwargs, ans, tangents, k):
@@ -250,14 +253,14 @@ def expm_frechet_jvp(args, kwargs, ans, tangents, k):
                         np.concatenate([np.zeros_like(_primal(a)), a], axis=1)], axis=0)
     dx = np.concatenate([np.concatenate([da, de], axis=1),
                          np.concatenate([np.zeros_like(_primal(da)), da], axis=1)], axis=0)
-    frechet = _block_frechet(_linalg().expm, x, dx, k)
+    frechet = _block_frechet(DROP_INS.expm, x, dx, k)
     d_expm, d_frechet = frechet[:n, :n], frechet[:n, n:]
     return (d_expm, d_frechet) if kwargs.get("compute_expm", True) else d_frechet
 
 
 def logm_jvp(args, kwargs, ans, tangents, k):
     """d logm(A) = the upper right block of logm([[A, dA], [0, A]])."""
-    logm = _linalg().logm
+    logm = DROP_INS.logm
     tangent = _block_frechet(lambda m: logm(m, **kwargs), args[0], tangents[0], k)
     return (tangent[0], None) if isinstance(ans, tuple) else tangent
 
@@ -295,7 +298,7 @@ def solve_sylvester_jvp(args, kwargs, x, tangents, k):
         rhs = rhs - _matrix_act(x, tb, k)
     if k is not None:
         a, b = a[..., None, :, :], b[..., None, :, :]
-    return _directions_back(_each_matrix(_linalg().solve_sylvester, a, b,
+    return _directions_back(_each_matrix(DROP_INS.solve_sylvester, a, b,
                                          _directions_in_batch(rhs, k)), k)
 
 
@@ -303,6 +306,6 @@ def sqrtm_jvp(args, kwargs, ans, tangents, k):
     """X = sqrtm(A), X X = A: X dX + dX X = dA, a Sylvester equation."""
     x = ans[0] if isinstance(ans, tuple) else ans
     xb = x if k is None else x[..., None, :, :]
-    tangent = _directions_back(_each_matrix(_linalg().solve_sylvester, xb, xb,
+    tangent = _directions_back(_each_matrix(DROP_INS.solve_sylvester, xb, xb,
                                             _directions_in_batch(tangents[0], k)), k)
     return (tangent, None) if isinstance(ans, tuple) else tangent

@@ -238,6 +238,11 @@ def norm(a, ord=None, axis=None, keepdims=False, check_finite=True):
     return primal + (dual - _primal(dual))   # SciPy's primal, every level's tangents kept
 
 
+vars(_t.DROP_INS).update(cho_solve=cho_solve, eigh=eigh, expm=expm, logm=logm,
+                        lu_solve=lu_solve, pinv=pinv, solve=solve,
+                        solve_sylvester=solve_sylvester, solve_triangular=solve_triangular)
+
+
 def __getattr__(name):
     if hasattr(_sl, name):
         raise AttributeError(
