@@ -33,7 +33,11 @@ argument: the spline is not linear in those.
 from __future__ import annotations
 
 import numpy as np
-import scipy.interpolate as _si
+
+try:   # SciPy is optional: the scipy extra
+    import scipy.interpolate as _si
+except ImportError as exc:  # pragma: no cover - exercised only without scipy
+    raise ImportError("dualad.scipy.interpolate needs SciPy: pip install 'dualad[scipy]'") from exc
 
 from dualad.arrays.array import _as_operand, _directions, _outer_tag, _split, wrap
 from dualad.arrays import objects as _objects

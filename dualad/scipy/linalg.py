@@ -39,8 +39,12 @@ here raise AttributeError saying so.
 from __future__ import annotations
 
 import numpy as np
-import scipy.linalg as _sl
-from scipy.linalg import LinAlgError, LinAlgWarning
+
+try:   # SciPy is optional: the scipy extra
+    import scipy.linalg as _sl
+    from scipy.linalg import LinAlgError, LinAlgWarning
+except ImportError as exc:  # pragma: no cover - exercised only without scipy
+    raise ImportError("dualad.scipy.linalg needs SciPy: pip install 'dualad[scipy]'") from exc
 
 from dualad.scipy import _eigh_tangents as _eig
 from dualad.scipy import _linalg_tangents as _t
@@ -92,9 +96,10 @@ def solve_sylvester(a, b, q):
 
 def inv(a, overwrite_a=False, check_finite=True, *, assume_a=None, lower=False):
     """The inverse (SciPy's), tangent -X A' X (A' as ``assume_a`` reads A)."""
-    return dual_call(_sl.inv, _t.inv_jvp, (a,),
-                     {"overwrite_a": overwrite_a, "check_finite": check_finite,
-                      "assume_a": assume_a, "lower": lower})
+    options = {"overwrite_a": overwrite_a, "check_finite": check_finite}
+    if assume_a is not None or lower:   # SciPy >= 1.17's options, passed only when given
+        options.update(assume_a=assume_a, lower=lower)
+    return dual_call(_sl.inv, _t.inv_jvp, (a,), options)
 
 
 def det(a, overwrite_a=False, check_finite=True):

@@ -29,7 +29,11 @@ through object arrays); the drop-in is the fast path.
 from __future__ import annotations
 
 import numpy as np
-import scipy.special as _special
+
+try:   # SciPy is optional: the scipy extra
+    import scipy.special as _special
+except ImportError as exc:  # pragma: no cover - exercised only without scipy
+    raise ImportError("dualad.scipy.special needs SciPy: pip install 'dualad[scipy]'") from exc
 
 from dualad.scipy._dropin import dual_call
 from dualad.table.array_rules import _primal, axes_of, ex, tangent_or_zeros
