@@ -235,8 +235,9 @@ def norm(a, ord=None, axis=None, keepdims=False, check_finite=True):
     """The norm (SciPy's), tangents from NumPy's norm on duals (``np.linalg.norm``)."""
     if not holds_duals(a, "dualad.scipy.linalg.norm"):
         return _sl.norm(a, ord=ord, axis=axis, keepdims=keepdims, check_finite=check_finite)
-    from dualad.arrays.array import _primal, _as_operand
-    a = _as_operand(a)
+    from dualad.arrays import objects
+    from dualad.arrays.array import _as_operand, _primal
+    a = objects.as_operand(_as_operand(a))
     dual = np.linalg.norm(a, ord=ord, axis=axis, keepdims=keepdims)
     primal = _sl.norm(_primal(a), ord=ord, axis=axis, keepdims=keepdims,
                       check_finite=check_finite)
