@@ -13,6 +13,7 @@ import warnings
 from types import SimpleNamespace
 
 import numpy as np
+import scipy.linalg
 
 from dualad.table import linalg_rules as la
 from dualad.table.array_rules import _primal, ex, zeros
@@ -106,7 +107,6 @@ def inv_jvp(args, kwargs, ans, tangents, k):
 def _diagonal_inv_keeps_the_rest() -> bool:
     """Whether SciPy's inv(assume_a='diagonal') leaves the entries off the diagonal as
     they are (SciPy 1.17 does): they are then A's own, with A's tangent."""
-    import scipy.linalg
     return scipy.linalg.inv(np.array([[1.0, 2.0], [0.0, 1.0]]), assume_a="diagonal")[0, 1] == 2
 
 
@@ -239,8 +239,13 @@ def _block_frechet(f, a, e, k):
 
 
 def expm_jvp(args, kwargs, ans, tangents, k):
-    """d expm(A) = L(A, dA), the Fréchet derivative, by the 2n x 2n block matrix."""
-    return _block_frechet(DROP_INS.expm, args[0], tangents[0], k)
+    """d expm(A) = L(A, dA), the Fréchet derivative: SciPy's ``expm_frechet`` for one
+    direction of one plain matrix, else the 2n x 2n block matrix (k directions and a
+    batch in one call of ``expm``; on inner duals the block goes through the drop-in)."""
+    a, e = args[0], tangents[0]
+    if k is None and np.ndim(a) == 2 and type(a) is np.ndarray and type(e) is np.ndarray:
+        return scipy.linalg.expm_frechet(a, e, compute_expm=False, check_finite=False)
+    return _block_frechet(DROP_INS.expm, a, e, k)
 
 
 def expm_frechet_jvp(args, kwargs, ans, tangents, k):
