@@ -144,15 +144,19 @@ def test_piecewise_constant_kinds_have_zero_slope():
         assert ad.derivative(interpolate.interp1d(X, Y, kind=kind), 1.3) == 0.0
 
 
-def test_second_order_in_the_data():
+@pytest.mark.parametrize("name, build", [
+    ("CubicSpline", lambda m, y: m.CubicSpline(X, y)),
+    ("interp1d cubic", lambda m, y: m.interp1d(X, y, kind="cubic", fill_value="extrapolate")),
+    ("interp1d linear", lambda m, y: m.interp1d(X, y, fill_value="extrapolate"))])
+def test_second_order_in_the_data(name, build):
     d = RNG.standard_normal(Y.shape)
     w = RNG.standard_normal(XQ.shape)
 
     def f(y):   # nonlinear in the data through the query points
-        return np.sum(w * interpolate.CubicSpline(X, y)(XQ + 0.1 * y[:5]) ** 2)
+        return np.sum(w * build(interpolate, y)(XQ + 0.1 * y[:5]) ** 2)
 
     def g(y):
-        return np.sum(w * si.CubicSpline(X, y)(XQ + 0.1 * y[:5]) ** 2)
+        return np.sum(w * build(si, y)(XQ + 0.1 * y[:5]) ** 2)
 
     h = 1e-4
     ref = (g(Y + h * d) - 2 * g(Y) + g(Y - h * d)) / h ** 2
