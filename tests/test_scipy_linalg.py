@@ -188,7 +188,8 @@ def test_factors_and_matrix_functions_of_a_batch():
                    lambda m: sl.lu_solve(sl.lu_factor(m), rhs), a, e)
     assert_tangent(lambda m: linalg.cho_solve(linalg.cho_factor(m), rhs),
                    lambda m: sl.cho_solve(sl.cho_factor(m), rhs), s, e)
-    for f, g in [(linalg.sqrtm, sl.sqrtm), (linalg.logm, sl.logm), (linalg.eigvalsh, sl.eigvalsh)]:
+    for f, g in [(linalg.sqrtm, sl.sqrtm), (linalg.logm, sl.logm),
+                 (linalg.eigvalsh, sl.eigvalsh)]:
         assert_tangent(f, g, s, e)
 
 

@@ -87,5 +87,5 @@ def dual_call(scipy_func, jvp, arrays, options, name=None):
 
 def _submodule(func) -> str:
     """'linalg' for scipy.linalg._basic.solve or dualad.scipy.linalg._cho_solve."""
-    parts = (getattr(func, "__module__", None) or "scipy.?").split(".")
-    return parts[2] if parts[0] == "dualad" and len(parts) > 2 else parts[min(1, len(parts) - 1)]
+    parts = (getattr(func, "__module__", None) or "scipy.?").split(".") + ["?", "?"]
+    return parts[2] if parts[0] == "dualad" else parts[1]

@@ -162,7 +162,8 @@ def cho_solve_jvp(args, kwargs, x, tangents, k):
         da = (_act_matrix(df, _mH(f), k) + _matrix_act(f, _tmH(df, k), k)) if lower else \
             (_act_matrix(_tmH(df, k), f, k) + _matrix_act(_mH(f), df, k))
     options = {key: v for key, v in kwargs.items() if key != "lower"}
-    return solve_tangent(lambda r: DROP_INS.cho_solve((c, kwargs["lower"]), r, **options), da, x,
+    factor = (c, kwargs["lower"])
+    return solve_tangent(lambda r: DROP_INS.cho_solve(factor, r, **options), da, x,
                          tangents[1], k, np.ndim(_primal(b)) == 1)
 
 
@@ -226,7 +227,8 @@ def _block_frechet(f, a, e, k):
         a = a[..., None, :, :]
     pa, pe = _primal(a), _primal(e)
     na, ne = _norm1(pa), _norm1(pe)
-    scale = np.where((ne > na) & (na > 0), na / np.where(ne > 0, ne, 1.0), 1.0)[..., None, None]
+    scale = np.where((ne > na) & (na > 0), na / np.where(ne > 0, ne, 1.0), 1.0)
+    scale = scale[..., None, None]
     shape = np.broadcast_shapes(np.shape(pa), np.shape(pe))
     a = np.broadcast_to(a, shape)
     e = np.broadcast_to(e * scale, shape)

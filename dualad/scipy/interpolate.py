@@ -37,7 +37,8 @@ import numpy as np
 try:   # SciPy is optional: the scipy extra
     import scipy.interpolate as _si
 except ImportError as exc:  # pragma: no cover - exercised only without scipy
-    raise ImportError("dualad.scipy.interpolate needs SciPy: pip install 'dualad[scipy]'") from exc
+    raise ImportError("dualad.scipy.interpolate needs SciPy: "
+                      "pip install 'dualad[scipy]'") from exc
 
 from dualad.arrays.array import _as_operand, _directions, _outer_tag, _split, wrap
 from dualad.arrays import objects as _objects
@@ -69,7 +70,7 @@ def _dual_parts(y):
 
 def _constant_tangent(option, rest_shape):
     """A boundary-condition value's tangent: zeros of the tangent data's trailing shape."""
-    if isinstance(option, tuple) and len(option) == 2 and isinstance(option[0], (int, np.integer)):
+    if type(option) is tuple and len(option) == 2 and isinstance(option[0], (int, np.integer)):
         return (option[0], np.zeros(rest_shape))
     if isinstance(option, (list, tuple)):
         return type(option)(_constant_tangent(o, rest_shape) for o in option)
@@ -170,10 +171,12 @@ def make_interp_spline(x, y, k=3, t=None, bc_type=None, axis=0, check_finite=Tru
     _refuse_duals("make_interp_spline", x=x, t=t, bc_type=bc_type)
     if holds_duals(y, f"{_WHO}.make_interp_spline"):
         axis = axis % _ndim(y)
-        return _dual(lambda data, bc: make_interp_spline(x, data, k, t, bc, axis, check_finite),
-                     y, axis=axis, bc_type=bc_type)
+        return _dual(lambda data, bc: make_interp_spline(x, data, k, t, bc, axis,
+                                                         check_finite), y, axis=axis,
+                     bc_type=bc_type)
     spline = _si.make_interp_spline(x, y, k, t, bc_type, axis, check_finite)
-    return BSpline.construct_fast(spline.t, spline.c, spline.k, spline.extrapolate, spline.axis)
+    return BSpline.construct_fast(spline.t, spline.c, spline.k, spline.extrapolate,
+                                  spline.axis)
 
 
 class interp1d(_si.interp1d):  # noqa: N801 (SciPy's name)
@@ -202,7 +205,8 @@ class interp1d(_si.interp1d):  # noqa: N801 (SciPy's name)
         if nu == 0:
             return super().__call__(x)
         x_flat, x_shape = self._prepare_x(x)
-        order = 1 if self._kind == "linear" else getattr(getattr(self, "_spline", None), "k", 0)
+        spline = getattr(self, "_spline", None)   # the spline kinds; None: piecewise constant
+        order = 1 if self._kind == "linear" else getattr(spline, "k", 0)
         if nu > order:
             slope = np.zeros((x_flat.size,) + self._y.shape[1:])   # piecewise constant
         elif self._kind == "linear":
