@@ -128,6 +128,15 @@ def test_a_cubic_spline_reproduces_a_cubic_and_its_derivatives():
                               [dp(0.5) * dp(1.5), p(0.5) * ddp(1.5)]], rtol=1e-10)
 
 
+def test_taylor_mode_at_query_points():
+    p = lambda t: 1 - 2 * t + 0.5 * t ** 3   # noqa: E731
+    spline = interpolate.CubicSpline(X, p(X))
+    assert np.allclose(ad.derivatives(spline, 1.7, 3), [p(1.7), -2 + 1.5 * 1.7 ** 2, 3 * 1.7,
+                                                        3.0], rtol=1e-10)
+    with pytest.raises(TypeError, match="Taylor mode"):
+        ad.derivative(lambda s: interpolate.CubicSpline(X, p(X) + s)(1.0), 0.0, n=2)
+
+
 def test_linear_interpolation_slopes_and_weights():
     f = interpolate.interp1d(X, Y)
     i = 2

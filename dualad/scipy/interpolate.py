@@ -45,6 +45,8 @@ from dualad.arrays import objects as _objects
 from dualad.core.number import Dual
 from dualad.arrays.array import DualArray
 from dualad.scipy._dropin import holds_duals
+from dualad.taylor.fallback import through_duals
+from dualad.taylor.jet import Jet
 
 __all__ = ["BSpline", "CubicSpline", "DualSpline", "PPoly", "interp1d", "make_interp_spline"]
 
@@ -63,6 +65,10 @@ def _refuse_duals(who, **arguments):
 def _dual_parts(y):
     """(tag, value, tangent, k) of ``y`` split at its outermost differentiation."""
     y = _objects.as_operand(_as_operand(y))
+    if isinstance(y, Jet):
+        raise TypeError(f"{_WHO}: a spline of data in Taylor mode (ad.derivatives, "
+                        "ad.derivative with n >= 2) is not supported; nest ad.derivative or "
+                        "use ad.hessian (dual query points do work in Taylor mode)")
     tag = _outer_tag([y])
     value, tangent = _split(y, tag)
     return tag, value, tangent, _directions([y], tag)
@@ -88,6 +94,9 @@ def _query(spline, x, nu, extrapolate):
     d S(x) = S_tangent(x) + S'(x) x'."""
     if type(x) in (list, tuple) or (type(x) is np.ndarray and x.dtype == object):
         x = _objects.as_operand(_as_operand(x))
+    if isinstance(x, Jet):   # Taylor mode: the series from nested duals
+        return through_duals(lambda q: _query(spline, q, nu, extrapolate), (x,), {},
+                             f"{_WHO}: evaluation")
     spline_tag = spline.tag if isinstance(spline, DualSpline) else -1
     x_tag = x.tag if isinstance(x, (Dual, DualArray)) else -1
     if spline_tag < 0 and x_tag < 0:
