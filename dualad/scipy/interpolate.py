@@ -22,7 +22,8 @@ SciPy's arguments and build SciPy's objects. Two kinds of duals go through them:
   x_new' (``nu=`` adds to the order; for interp1d: the slope of its piece, 0 for the
   piecewise constant kinds and outside the range where a fill value is returned).
 
-Both at once, and nested (second order: ``ad.hessian``), compose. The objects behave as
+Both at once, and nested (second order: ``ad.hessian``), compose; Taylor mode
+(``ad.derivatives``) works at dual query points, not for dual data. The objects behave as
 SciPy's: callable with ``nu`` and ``extrapolate``, ``.derivative()``, ``.antiderivative()``,
 ``.integrate(a, b)`` (for a ``DualSpline`` too, whose ``.c``/``.y`` are dual arrays);
 methods that would need more (``roots``, ``solve``, ``extend``, ...) refuse on a

@@ -32,9 +32,11 @@ svd, pinv, norm) and from the maps of ``dualad.scipy._linalg_tangents`` otherwis
 - ``lstsq`` and ``pinv``: constant rank (NumPy's pinv rule).
 
 Batches (..., n, n) work where SciPy takes them. Complex matrices throughout, except
-where SciPy refuses them (``solve(..., transposed=True)``). Higher order by nesting:
-each map solves through these same functions. Names of scipy.linalg without a drop-in
-here raise AttributeError saying so.
+where SciPy refuses them (``solve(..., transposed=True)``). Higher order by nesting
+(``ad.hessian``): each map solves through these same functions; Taylor mode
+(``ad.derivatives``, ``ad.derivative(f, x, n >= 2)``) runs them on n nested duals (cost
+~2^n). Sparsity detection and traces do not pass through SciPy: they refuse by name, as
+do names of scipy.linalg without a drop-in here (AttributeError).
 """
 from __future__ import annotations
 

@@ -14,7 +14,8 @@ weights are exp(a - logsumexp(a)) of the primal result, never exp(a) alone, so t
 large arguments neither overflow nor lose the tangent. With weights ``b`` (which may be
 duals too): d lse = sum(exp(a - lse) (b da + db)) / sign; with ``return_sign`` the sign's
 tangent is 0 for real data, sign i Im(...) for complex. Complex arguments take the
-complex logarithm as SciPy does. Higher order by nesting.
+complex logarithm as SciPy does. Higher order by nesting (``ad.hessian``); Taylor mode
+(``ad.derivatives``) through nested duals.
 
 Every other name is scipy.special's own (the module forwards it): its ufuncs already take
 duals through the rule table (``scipy.special.gamma(d)`` works unchanged), so
