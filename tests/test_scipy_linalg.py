@@ -77,6 +77,12 @@ CASES = [
     ("eigh subset", lambda a: np.abs(linalg.eigh(a, subset_by_index=[1, 2])[1]) ** 2,
      lambda a: np.abs(sl.eigh(a, subset_by_index=[1, 2])[1]) ** 2, "s"),
     ("svdvals", linalg.svdvals, sl.svdvals, "a"),
+    ("svd |u|^2", lambda a: np.abs(linalg.svd(a)[0]) ** 2, lambda a: np.abs(sl.svd(a)[0]) ** 2,
+     "a"),
+    ("svd s, |v|^2", lambda a: np.abs(linalg.svd(a, full_matrices=False)[2]) ** 2
+     * linalg.svd(a, compute_uv=False)[:, None],
+     lambda a: np.abs(sl.svd(a, full_matrices=False)[2]) ** 2
+     * sl.svd(a, compute_uv=False)[:, None], "a"),
     ("pinv", linalg.pinv, sl.pinv, "a"),
     ("norm", linalg.norm, sl.norm, "a"),
     ("norm 2", lambda a: linalg.norm(a, 2), lambda a: sl.norm(a, 2), "a"),
