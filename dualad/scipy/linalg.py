@@ -7,18 +7,25 @@
 array([[0., 1.],
        [0., 0.]])
 
-SciPy computes every primal (on the values of the duals); the tangents come from the
-rule table's maps for NumPy's linear algebra where one exists (inv, det, cholesky, eigh,
-svd, pinv, norm) and from the maps of ``dualad.scipy._linalg_tangents`` otherwise:
+The drop-ins: ``expm``, ``expm_frechet``, ``logm``, ``sqrtm``, ``solve_sylvester``, ``inv``,
+``det``, ``solve``, ``solve_triangular``, ``cholesky``, ``cho_factor``, ``cho_solve``,
+``lu_factor``, ``lu_solve``, ``eigh``, ``eigvalsh``, ``svd``, ``svdvals``, ``lstsq``,
+``pinv``, ``norm``. SciPy computes every primal (on the values of the duals); the
+tangents come from the rule table's maps for NumPy's linear algebra where one exists
+(inv, det, cholesky, eigh, svd, pinv, norm) and from the maps of
+``dualad.scipy._linalg_tangents`` otherwise:
 
-- ``expm``, ``logm``: the Fréchet derivative L(A, E), the upper right block of
-  f([[A, E], [0, A]]), all k directions in one batched SciPy call; ``expm_frechet``
-  itself differentiates in A and E (a 4n x 4n block). ``sqrtm``: X dX + dX X = dA by
+- ``expm``, ``logm``: the Fréchet derivative L(A, E): SciPy's ``expm_frechet`` for one
+  direction of a matrix, else the upper right block of f([[A, E], [0, A]]), all k
+  directions in one batched SciPy call; ``expm_frechet`` itself differentiates in A and
+  E (a 4n x 4n block). ``sqrtm``: X dX + dX X = dA by
   ``solve_sylvester`` (itself differentiable).
 - ``solve`` with every ``assume_a``: dx = A^{-1}(db - dA x), where dA is what the solver
   reads of A (one triangle mirrored for 'sym', 'her', 'pos' by ``lower``; a triangle; the
   band or the diagonal), and the solve of the tangents is the same structured solve.
-  ``solve_triangular`` likewise (``trans``, ``unit_diagonal``).
+  ``solve_triangular`` likewise (``trans``, ``unit_diagonal``); ``inv`` with ``assume_a``
+  too (SciPy 1.17's ``inv(assume_a='diagonal')`` inverts the diagonal and keeps the other
+  entries as they are: their tangent is A's).
 - ``cho_factor``/``cho_solve``, ``lu_factor``/``lu_solve``: the factor keeps SciPy's tuple,
   ``(c, lower)`` and ``(lu, piv)``, and its array is a ``DualArray`` whose tangent is the
   derivative of that very array: the factor's tangent (L' or U', from A's tangent) in the
