@@ -104,6 +104,13 @@ def test_data_and_query_points_both_dual():
     assert np.allclose(jac @ Y[::-1], central(g, Y, Y[::-1]), rtol=1e-7, atol=1e-8)
 
 
+def test_periodic_data_along_a_periodic_direction():
+    periodic = np.cos(2 * np.pi * X / 3.0)
+    d = np.sin(2 * np.pi * X / 3.0) + 0.5   # periodic: d[0] == d[-1]
+    assert_tangent(lambda y: interpolate.CubicSpline(X, y, bc_type="periodic")(XQ),
+                   lambda y: si.CubicSpline(X, y, bc_type="periodic")(XQ), periodic, d)
+
+
 def test_bspline_of_dual_coefficients():
     spline = si.make_interp_spline(X, Y)
     d = RNG.standard_normal(spline.c.shape)
@@ -195,6 +202,9 @@ def test_dual_abscissae_knots_and_options_refuse():
                             "b holds duals")]:
         with pytest.raises(TypeError, match=argument):
             call()
+    periodic = np.cos(2 * np.pi * X / 3.0)
+    with pytest.raises(ValueError, match="tangents must be periodic too"):
+        ad.jacobian(lambda y: interpolate.CubicSpline(X, y, bc_type="periodic")(1.0), periodic)
     spline = interpolate.CubicSpline(X, ad.DualArray(Y, np.ones_like(Y)))
     with pytest.raises(AttributeError, match="'roots'"):
         spline.roots()

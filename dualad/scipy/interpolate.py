@@ -248,13 +248,23 @@ def _dual(build, data, axis, bc_type=None, first=None):
     where it differs)."""
     tag, value, tangent, k = _dual_parts(data)
     if bc_type is None and axis is None:
-        primal, tangents = (first or build)(value), build(tangent)
+        primal = (first or build)(value)
+        tangents = _of_tangents(build, tangent)
     else:
         n = np.ndim(_primal(value))
         rest = _rest(np.shape(_primal(tangent)), axis % n)
         primal = build(value, bc_type)
-        tangents = build(tangent, _constant_tangent(bc_type, rest))
+        tangents = _of_tangents(build, tangent, _constant_tangent(bc_type, rest))
     return DualSpline(primal, tangents, tag, k)
+
+
+def _of_tangents(build, *args):
+    try:
+        return build(*args)
+    except ValueError as exc:   # the primal was built: the tangents break a condition
+        raise ValueError(f"{_WHO}: the spline of the data's tangents cannot be built: {exc} "
+                         "(with bc_type='periodic' the tangents must be periodic too: a "
+                         "direction that moves one end alone leaves periodic data)") from exc
 
 
 class DualSpline:
