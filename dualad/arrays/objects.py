@@ -22,6 +22,8 @@ array([[1., 0.],
 """
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from dualad.arrays.array import DualArray, _make_array
@@ -156,7 +158,30 @@ def _install_object_loop_methods(cls):
 _install_object_loop_methods(Dual)
 
 
+#: SciPy functions that convert their arguments with np.asarray and then fail on an
+#: object array with a message about something else (scipy.special.logsumexp tests the
+#: dtype for a real or complex float): converted inside one of them, a DualArray refuses
+#: naming the drop-in that works. (module, function) -> the drop-in
+_DROP_INS = {("scipy.special._logsumexp", "logsumexp"): "dualad.scipy.special.logsumexp",
+             ("scipy.special._logsumexp", "log_softmax"): "dualad.scipy.special.log_softmax"}
+
+
+def _refuse_where_a_drop_in_works(depth=6):
+    frame = sys._getframe(2)
+    for _ in range(depth):
+        if frame is None:
+            return
+        drop_in = _DROP_INS.get((frame.f_globals.get("__name__"), frame.f_code.co_name))
+        if drop_in is not None:
+            name = f"{frame.f_globals['__name__'].rsplit('.', 1)[0]}.{frame.f_code.co_name}"
+            raise TypeError(f"{name} cannot take a DualArray (it converts it to an object "
+                            f"array, which its array-API helpers do not compute on); use "
+                            f"{drop_in}, the same function with tangents")
+        frame = frame.f_back
+
+
 def _dual_array_as_objects(self, dtype=None, copy=None):
+    _refuse_where_a_drop_in_works()
     if dtype is not None and np.dtype(dtype) != object:
         raise TypeError(f"a DualArray cannot become a plain ndarray of dtype {np.dtype(dtype)}: "
                         "its tangent would be lost. Keep the computation in NumPy functions "
