@@ -6,8 +6,8 @@ on plain numbers, SciPy's own results; on duals, the table's rules (``polygamma`
 derivatives, scalars and arrays.
 
 >>> import dualad as ad
->>> from dualad.scipy._special_functions import spherical_jn   # dualad.scipy.special's
->>> float(round(ad.derivative(lambda z: spherical_jn(1, z), 0.0), 15))   # j1'(0) = 1/3
+>>> from dualad.scipy import special
+>>> float(round(ad.derivative(lambda z: special.spherical_jn(1, z), 0.0), 15))   # j1'(0) = 1/3
 0.333333333333333
 """
 from __future__ import annotations

@@ -17,6 +17,11 @@ tangent is 0 for real data, sign i Im(...) for complex. Complex arguments take t
 complex logarithm as SciPy does. Higher order by nesting (``ad.hessian``); Taylor mode
 (``ad.derivatives``) through nested duals.
 
+``polygamma``, ``spherical_jn``/``yn``/``in``/``kn`` and ``airy`` are SciPy's on plain
+numbers and the table's rules on duals (``dualad.scipy._special_functions``): SciPy's
+versions convert their argument with ``np.asarray`` before calling a ufunc, or return four
+outputs from one ufunc, so no dual reaches dualad there.
+
 Every other name is scipy.special's own (the module forwards it): its ufuncs already take
 duals through the rule table (``scipy.special.gamma(d)`` works unchanged), so
 ``special.gamma``, ``special.erf``, ... are those same ufuncs.
@@ -40,7 +45,11 @@ from dualad.scipy._dropin import dual_call
 from dualad.table.array_rules import _primal, axes_of, ex, tangent_or_zeros
 from dualad.table.linalg_rules import _is_complex
 
-__all__ = ["log_softmax", "logsumexp", "softmax"]
+from dualad.scipy._special_functions import (  # noqa: E402  (drop-ins of Python-level functions)
+    airy, polygamma, spherical_in, spherical_jn, spherical_kn, spherical_yn)
+
+__all__ = ["airy", "log_softmax", "logsumexp", "polygamma", "softmax", "spherical_in",
+           "spherical_jn", "spherical_kn", "spherical_yn"]
 
 
 def _axes(axis, ndim):
