@@ -1,0 +1,88 @@
+"""Handlers for the array rules whose differentiable arguments are not NumPy's leading
+parameters: ``np.pad`` (``constant_values=`` and ``end_values=`` may be duals) and
+``np.select`` (a list of choices, broadcast together). Each brings the call to its rule's
+parameters and applies the rule (``dualad.table.shape_rules``); the primal is NumPy's own.
+
+>>> import numpy as np, dualad as ad
+>>> ad.derivative(lambda c: np.pad(np.ones(2), 1, constant_values=c)[0], 3.0)
+1.0
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from dualad.arrays.array import _holds_dual, _primal
+from dualad.arrays.dispatch import apply_array_rule, implements
+from dualad.base.carriers import ACTIVE as _PRECEDING
+from dualad.table.rules import table
+
+_PAD = table["np.pad"]
+_SELECT = table["np.select"]
+#: the keyword np.pad takes in each mode besides the fill values, and the fill values'
+_PAD_KEYWORDS = {"reflect": ("reflect_type",), "symmetric": ("reflect_type",),
+                 "maximum": ("stat_length",), "minimum": ("stat_length",),
+                 "mean": ("stat_length",), "median": ("stat_length",)}
+_FILL = {"constant": "constant_values", "linear_ramp": "end_values"}
+
+
+def _pad_primal(array, constant_values, end_values, *, pad_width, mode, **kwargs):
+    """np.pad with the fill values given back under their keywords (None: not given)."""
+    for key, v in (("constant_values", constant_values), ("end_values", end_values)):
+        if v is not None:
+            kwargs[key] = v
+    return np.pad(array, pad_width, mode=mode, **kwargs)
+
+
+_pad_primal.__name__ = "pad"
+
+
+@implements(np.pad)
+def pad(array, pad_width, mode="constant", **kwargs):
+    """np.pad: linear in ``array`` and the fill values for the modes constant, edge, reflect,
+    symmetric, wrap, linear_ramp; maximum/minimum/mean/median pad with the tangents of the
+    entries that define the statistic. A function as ``mode`` and "empty" are refused."""
+    if not isinstance(mode, str) or mode == "empty" or mode not in (
+            "constant", "edge", "reflect", "symmetric", "wrap", "linear_ramp",
+            "maximum", "minimum", "mean", "median"):
+        raise TypeError(f"dualad: numpy.pad with mode={mode!r} has no tangent rule (modes "
+                        "with one: constant, edge, linear_ramp, maximum, mean, median, "
+                        "minimum, reflect, symmetric, wrap)")
+    for key, v in kwargs.items():
+        if key not in _FILL.values() and _holds_dual(v):
+            raise TypeError(f"dualad: numpy.pad with a dual {key}= ({type(v).__name__}) has "
+                            "no tangent rule: only array, constant_values and end_values "
+                            "may carry derivatives")
+    if _holds_dual(pad_width):
+        raise TypeError("dualad: numpy.pad with a dual pad_width has no tangent rule "
+                        "(the widths are integers)")
+    if _PRECEDING and _PRECEDING[-1].claims((array, *kwargs.values())):
+        raise TypeError("dualad: numpy.pad has no sparsity rule; pass the pattern yourself "
+                        "(sparsity=<boolean pattern>)")
+    fills = [kwargs.pop(key, None) for key in ("constant_values", "end_values")]
+    allowed = _PAD_KEYWORDS.get(mode, ())
+    for key in kwargs:
+        if key not in allowed:   # NumPy's own message for a keyword the mode does not take
+            np.pad(_primal(array), pad_width, mode=mode, **kwargs)
+            raise TypeError(f"dualad: numpy.pad with mode={mode!r} and {key}= has no "
+                            "tangent rule")
+    return apply_array_rule(_PAD, _pad_primal, (array, *fills),
+                            dict(pad_width=pad_width, mode=mode, **kwargs))
+
+
+@implements(np.select)
+def select(condlist, choicelist, default=0):
+    """np.select: the first choice whose condition holds (on the primal), else the default;
+    linear in the choices and the default, which are broadcast together first."""
+    conditions = [np.asarray(_primal(c)) for c in condlist]
+    choices = list(choicelist)
+    if len(conditions) != len(choices):   # NumPy's message
+        return np.select(conditions, [_primal(c) for c in choices], _primal(default))
+    if _PRECEDING and _PRECEDING[-1].claims((*choices, default)):   # sparsity: the same
+        out = default                                               # choice, by np.where
+        for condition, choice in zip(conditions[::-1], choices[::-1]):
+            out = np.where(condition, choice, out)
+        return out
+    shape = np.broadcast_shapes(*[np.shape(_primal(v)) for v in
+                                  (*conditions, *choices, default)])
+    choices = [np.broadcast_to(c, shape) for c in choices]
+    return apply_array_rule(_SELECT, np.select, (conditions, choices, default), {})
