@@ -3,9 +3,14 @@ parameters: ``np.pad`` (``constant_values=`` and ``end_values=`` may be duals) a
 ``np.select`` (a list of choices, broadcast together). Each brings the call to its rule's
 parameters and applies the rule (``dualad.table.shape_rules``); the primal is NumPy's own.
 
+NumPy hands np.pad to dualad only when ``array`` is a dual (its dispatcher looks at no
+other argument): a dual fill value around a plain array reaches NumPy, which refuses to
+store it (``DroppedDerivative``). Make the array a dual of the same differentiation,
+``np.zeros_like(x) + a``.
+
 >>> import numpy as np, dualad as ad
->>> ad.derivative(lambda c: np.pad(np.ones(2), 1, constant_values=c)[0], 3.0)
-1.0
+>>> ad.derivative(lambda c: np.pad(c * np.ones(2), 1, constant_values=2 * c), 3.0)
+array([2., 1., 1., 2.])
 """
 from __future__ import annotations
 
