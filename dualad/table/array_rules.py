@@ -533,8 +533,10 @@ def _einsum_in_string_form(args, tangents):
 
 
 def einsum_jvp(args, kwargs, ans, tangents, k):
-    """einsum is multilinear: a term per moving operand, its tangent in its place (the
-    direction axis a letter of its own); the sublist form is read as the string form."""
+    """einsum is multilinear: a term per moving operand (sublists read as the string form).
+
+    Each term is the einsum with that operand's tangent in its place, the direction axis a
+    letter of its own."""
     if not isinstance(args[0], str):
         subscripts, operands, tangents = _einsum_in_string_form(args, tangents)
     else:

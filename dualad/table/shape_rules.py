@@ -57,10 +57,12 @@ def _value_pairs(t, value, ndim, k):
 
 
 def pad_jvp(args, kwargs, ans, tangents, k):
-    """pad is linear in the array and in constant_values=/end_values= for the modes constant,
-    edge, reflect, symmetric, wrap, linear_ramp (the tangent padded alike, plus the fill
-    values' tangents placed by the weights np.pad gives them); maximum, minimum, mean,
-    median pad with the tangent of the selected entries (the mean of a tie, as np.max)."""
+    """Linear modes: the tangent padded alike, plus the fill values'; statistics: the chosen entries'.
+
+    pad is linear in the array and in constant_values=/end_values= for the modes constant,
+    edge, reflect, symmetric, wrap, linear_ramp (the fill values' tangents placed by the
+    weights np.pad gives them); maximum, minimum, mean, median pad with the tangent of the
+    selected entries (the mean of a tie, as np.max)."""
     array, constant_values, end_values = args
     mode = kwargs.get("mode", "constant")
     ndim = np.ndim(array)
@@ -130,8 +132,9 @@ def _statistic(p, t, axis, mode, k):
 # --- selection, rotation, splitting, appending ------------------------------------------
 
 def select_jvp(args, kwargs, ans, tangents, k):
-    """select is linear in the choices and the default: the tangent of the first choice
-    whose condition holds (conditions read on the primal), else the default's."""
+    """The tangent of the first choice whose condition holds, else the default's.
+
+    select is linear in the choices and the default; the conditions are read on the primal."""
     condlist, choices, default = args
     out = _broadcast(tangent_or_zeros(tangents[2], default, k), ans, k)
     t_choices = tangents[1]
@@ -203,8 +206,7 @@ def _moved(t, value, k):
 
 
 def linspace_jvp(args, kwargs, ans, tangents, k):
-    """linspace is linear in start and stop: the tangents spaced alike (retstep: the step's
-    tangent too)."""
+    """linspace is linear in start and stop: the tangents spaced alike (and the step's)."""
     start, stop = args[0], args[1]
     samples = ans[0] if kwargs.get("retstep") else ans
     axis = kwargs.get("axis", 0) % np.ndim(_primal(samples))
@@ -220,8 +222,7 @@ def _at_axis(v, axis, k):
 
 
 def geomspace_jvp(args, kwargs, ans, tangents, k):
-    """y_i = start^(1 - f_i) stop^(f_i), f_i = i/div: dy_i = y_i ((1 - f_i) dstart/start +
-    f_i dstop/stop)."""
+    """y_i = start^(1-f_i) stop^f_i, f_i = i/div: dy_i = y_i ((1-f_i) dstart/start + f_i dstop/stop)."""
     start, stop = args[0], args[1]
     f, axis = _spacing(args, kwargs, ans, k)
     out = None
