@@ -95,9 +95,18 @@ def test_pad_of_a_plain_array_with_a_dual_fill_refuses_rather_than_drops():
         ad.derivative(lambda c: np.pad(np.ones(2), 1, constant_values=c), 1.0)
 
 
-def test_pad_refuses_sparsity_detection_clearly():
-    with pytest.raises(TypeError, match="numpy.pad has no sparsity rule"):
-        ad.jacobian_sparsity(lambda v: np.pad(v, 1), np.ones(3))
+def test_pad_sparsity_of_a_statistic_is_every_entry_it_may_select():
+    # the maximum of the first two entries pads the front: it may be either of them
+    pattern = ad.jacobian_sparsity(lambda v: np.pad(v, (1, 0), mode="maximum",
+                                                    stat_length=2), np.ones(3))
+    assert np.array_equal(pattern.toarray(), [[1, 1, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]])
+
+
+def test_pad_sparsity_of_a_dual_fill_value():
+    pattern = ad.jacobian_sparsity(lambda v: np.pad(v[:2], 1, constant_values=v[2:]),
+                                   np.ones(4))
+    assert np.array_equal(pattern.toarray(), [[0, 0, 1, 0], [1, 0, 0, 0], [0, 1, 0, 0],
+                                              [0, 0, 0, 1]])
 
 
 # --- np.select ----------------------------------------------------------------------------

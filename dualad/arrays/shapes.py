@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from dualad.arrays.array import _holds_dual, _primal
+from dualad.arrays.array import _as_operand, _holds_dual, _primal
 from dualad.arrays.dispatch import apply_array_rule, implements
+from dualad.arrays.sparse_matrices import rows_of
 from dualad.base.carriers import ACTIVE as _PRECEDING
 from dualad.table.rules import table
+from dualad.table.shape_rules import per_axis_pairs
 
 _PAD = table["np.pad"]
 _SELECT = table["np.select"]
@@ -60,9 +62,6 @@ def pad(array, pad_width, mode="constant", **kwargs):
     if _holds_dual(pad_width):
         raise TypeError("dualad: numpy.pad with a dual pad_width has no tangent rule "
                         "(the widths are integers)")
-    if _PRECEDING and _PRECEDING[-1].claims((array, *kwargs.values())):
-        raise TypeError("dualad: numpy.pad has no sparsity rule; pass the pattern yourself "
-                        "(sparsity=<boolean pattern>)")
     fills = [kwargs.pop(key, None) for key in ("constant_values", "end_values")]
     allowed = _PAD_KEYWORDS.get(mode, ())
     for key in kwargs:
@@ -70,8 +69,53 @@ def pad(array, pad_width, mode="constant", **kwargs):
             np.pad(_primal(array), pad_width, mode=mode, **kwargs)
             raise TypeError(f"dualad: numpy.pad with mode={mode!r} and {key}= has no "
                             "tangent rule")
+    if _PRECEDING and _PRECEDING[-1].claims((array, *fills)):
+        return _pad_pattern(array, pad_width, mode, fills, kwargs)
     return apply_array_rule(_PAD, _pad_primal, (array, *fills),
                             dict(pad_width=pad_width, mode=mode, **kwargs))
+
+
+def _pad_pattern(array, pad_width, mode, fills, kwargs):
+    """np.pad under sparsity detection: the linear map its Jacobian is, applied row by row
+    to the array's and the fill values' entries (``sparse_matrices.rows_of``). A statistic
+    mode takes the map of "mean" (each padded entry on every entry it may select)."""
+    shape = np.shape(_primal(array))
+    ndim, n = len(shape), int(np.prod(shape))
+    widths = [(0, 0)] + per_axis_pairs(pad_width, ndim)
+    extra = {key: v for key, v in kwargs.items() if key == "reflect_type"}
+    linear_mode = mode
+    if mode in ("maximum", "minimum", "mean", "median"):
+        linear_mode = "mean"
+        lengths = per_axis_pairs(kwargs.get("stat_length"), ndim)
+        extra["stat_length"] = [(n, n)] + [(shape[a] if b is None else b,
+                                            shape[a] if e is None else e)
+                                           for a, (b, e) in enumerate(lengths)]
+    key = {"constant": "constant_values", "linear_ramp": "end_values"}.get(mode)
+    if key is not None:
+        extra[key] = 0
+    basis = np.eye(n).reshape((n,) + shape)
+    columns = [np.reshape(np.pad(basis, widths, mode=linear_mode, **extra), (n, -1)).T]
+    inputs = [np.reshape(array, (-1,))]
+    fill = fills[0] if key == "constant_values" else fills[1] if key else None
+    if fill is not None and _holds_dual(fill):
+        fill = _as_operand(fill)
+        if np.ndim(_primal(fill)) == 0:   # a scalar entry: a vector of one, as np.stack makes it
+            fill = np.stack([fill])
+        size = int(np.size(_primal(fill)))
+        index = np.arange(size).reshape(np.shape(_primal(fill)))
+        index = np.broadcast_to(index.ravel() if index.size == 2 and index.shape != (2, 1)
+                                else index, (ndim, 2)).ravel()
+        by_side = [np.pad(np.zeros(shape), widths[1:], mode=mode, **{key: b}).ravel()
+                   for b in np.eye(2 * ndim).reshape(2 * ndim, ndim, 2)]
+        weights = np.zeros((columns[0].shape[0], size))
+        for side, entry in enumerate(index):
+            weights[:, entry] += by_side[side]
+        columns.append(weights)
+        inputs.append(np.reshape(fill, (-1,)))
+    out_shape = np.shape(np.pad(np.zeros(shape), widths[1:], mode=linear_mode,
+                                **{k: v for k, v in extra.items() if k != "stat_length"}))
+    flat = rows_of(np.concatenate(columns, axis=1), np.concatenate(inputs))
+    return np.reshape(flat, out_shape)
 
 
 @implements(np.select)

@@ -52,7 +52,7 @@ def sparse_times_dual(matrix, x):
                             "dualad does not support; multiply the product instead, "
                             "(A @ v) * s")
         if _PRECEDING and _PRECEDING[-1].claims((x,)):
-            return _rows_of(matrix, x)
+            return rows_of(matrix, x)
         # another carrier (a Taylor jet): through its own matmul rule
         return np.matmul(matrix.toarray(), x)
     value = matrix @ x.value
@@ -65,21 +65,27 @@ def sparse_times_dual(matrix, x):
     return wrap(value, tangent, x.tag, x.k)
 
 
-def _rows_of(matrix, x):
-    """``matrix @ x`` row by row, each row a sum over the stored entries only: the form
-    whose dependence (sparsity detection) is the matrix's own pattern."""
-    csr = scipy.sparse.csr_array(matrix)
-    if csr.ndim == 1:
-        csr = csr.reshape((1, -1))
-    rows = []
-    for i in range(csr.shape[0]):
-        cols = csr.indices[csr.indptr[i]:csr.indptr[i + 1]]
-        vals = csr.data[csr.indptr[i]:csr.indptr[i + 1]]
+def rows_of(matrix, x):
+    """``matrix @ x`` row by row, each row a sum over the stored (non-zero) entries only: the
+    form whose dependence (sparsity detection) is the matrix's own pattern. ``matrix``: a
+    scipy.sparse matrix or a dense array."""
+    if isinstance(matrix, np.ndarray):
+        one_d = matrix.ndim == 1
+        rows = [(np.flatnonzero(r), r[np.flatnonzero(r)]) for r in np.atleast_2d(matrix)]
+    else:
+        csr = scipy.sparse.csr_array(matrix)
+        one_d = csr.ndim == 1
+        if one_d:
+            csr = csr.reshape((1, -1))
+        rows = [(csr.indices[a:b], csr.data[a:b]) for a, b in zip(csr.indptr[:-1],
+                                                                   csr.indptr[1:])]
+    out = []
+    for cols, vals in rows:
         picked = np.take(x, cols, axis=0)
-        rows.append(np.tensordot(vals, picked, axes=(0, 0)) if len(cols) else
-                    np.zeros(np.shape(picked)[1:]))
-    out = np.stack(rows)
-    return out[0] if matrix.ndim == 1 else out
+        out.append(np.tensordot(vals, picked, axes=(0, 0)) if len(cols) else
+                   np.zeros(np.shape(picked)[1:]))
+    out = np.stack(out)
+    return out[0] if one_d else out
 
 
 def _refuse_dual_entries(what, x):

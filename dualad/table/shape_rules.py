@@ -27,7 +27,7 @@ _LINEAR_MODES = ("constant", "edge", "reflect", "symmetric", "wrap", "linear_ram
 _STAT_MODES = ("maximum", "minimum", "mean", "median")
 
 
-def _pairs(x, ndim, fill=None):
+def per_axis_pairs(x, ndim, fill=None):
     """``x`` as NumPy's np.pad reads a per-axis argument: one (before, after) per axis
     (a dict names some axes; the others get ``fill``)."""
     if x is None:
@@ -66,11 +66,11 @@ def pad_jvp(args, kwargs, ans, tangents, k):
     array, constant_values, end_values = args
     mode = kwargs.get("mode", "constant")
     ndim = np.ndim(array)
-    widths = _pairs(kwargs["pad_width"], ndim)
+    widths = per_axis_pairs(kwargs["pad_width"], ndim)
     t = tangents[0]
     if mode in _STAT_MODES:
         return _stat_pad(_primal(array), tangent_or_zeros(t, array, k), widths,
-                         _pairs(kwargs.get("stat_length"), ndim), mode, k)
+                         per_axis_pairs(kwargs.get("stat_length"), ndim), mode, k)
     extra = {"reflect_type": kwargs["reflect_type"]} if "reflect_type" in kwargs else {}
     fill_key = {"constant": "constant_values", "linear_ramp": "end_values"}.get(mode)
     if fill_key is not None:
