@@ -21,17 +21,11 @@ from dualad.arrays.dispatch import apply_array_rule, implements
 from dualad.arrays.sparse_matrices import rows_of
 from dualad.base.carriers import ACTIVE as _PRECEDING
 from dualad.table.rules import table
-from dualad.table.shape_rules import per_axis_pairs
+from dualad.table.shape_rules import (
+    LINEAR_PAD_MODES, PAD_FILL_KEYWORD, PAD_MODE_KEYWORDS, STAT_PAD_MODES, per_axis_pairs)
 
 _PAD = table["np.pad"]
 _SELECT = table["np.select"]
-#: the keyword np.pad takes in each mode besides the fill values, and the fill values'
-_PAD_KEYWORDS = {"reflect": ("reflect_type",), "symmetric": ("reflect_type",),
-                 "maximum": ("stat_length",), "minimum": ("stat_length",),
-                 "mean": ("stat_length",), "median": ("stat_length",)}
-_FILL = {"constant": "constant_values", "linear_ramp": "end_values"}
-
-
 def _pad_primal(array, constant_values, end_values, *, pad_width, mode, **kwargs):
     """np.pad with the fill values given back under their keywords (None: not given)."""
     for key, v in (("constant_values", constant_values), ("end_values", end_values)):
@@ -48,14 +42,11 @@ def pad(array, pad_width, mode="constant", **kwargs):
     """np.pad: linear in ``array`` and the fill values for the modes constant, edge, reflect,
     symmetric, wrap, linear_ramp; maximum/minimum/mean/median pad with the tangents of the
     entries that define the statistic. A function as ``mode`` and "empty" are refused."""
-    if not isinstance(mode, str) or mode == "empty" or mode not in (
-            "constant", "edge", "reflect", "symmetric", "wrap", "linear_ramp",
-            "maximum", "minimum", "mean", "median"):
+    if not isinstance(mode, str) or mode not in LINEAR_PAD_MODES + STAT_PAD_MODES:
         raise TypeError(f"dualad: numpy.pad with mode={mode!r} has no tangent rule (modes "
-                        "with one: constant, edge, linear_ramp, maximum, mean, median, "
-                        "minimum, reflect, symmetric, wrap)")
+                        f"with one: {', '.join(LINEAR_PAD_MODES + STAT_PAD_MODES)})")
     for key, v in kwargs.items():
-        if key not in _FILL.values() and _holds_dual(v):
+        if key not in PAD_FILL_KEYWORD.values() and _holds_dual(v):
             raise TypeError(f"dualad: numpy.pad with a dual {key}= ({type(v).__name__}) has "
                             "no tangent rule: only array, constant_values and end_values "
                             "may carry derivatives")
@@ -63,7 +54,7 @@ def pad(array, pad_width, mode="constant", **kwargs):
         raise TypeError("dualad: numpy.pad with a dual pad_width has no tangent rule "
                         "(the widths are integers)")
     fills = [kwargs.pop(key, None) for key in ("constant_values", "end_values")]
-    allowed = _PAD_KEYWORDS.get(mode, ())
+    allowed = PAD_MODE_KEYWORDS.get(mode, ())
     for key in kwargs:
         if key not in allowed:   # NumPy's own message for a keyword the mode does not take
             np.pad(_primal(array), pad_width, mode=mode, **kwargs)
@@ -84,13 +75,13 @@ def _pad_pattern(array, pad_width, mode, fills, kwargs):
     widths = [(0, 0)] + per_axis_pairs(pad_width, ndim)
     extra = {key: v for key, v in kwargs.items() if key == "reflect_type"}
     linear_mode = mode
-    if mode in ("maximum", "minimum", "mean", "median"):
+    if mode in STAT_PAD_MODES:
         linear_mode = "mean"
         lengths = per_axis_pairs(kwargs.get("stat_length"), ndim)
         extra["stat_length"] = [(n, n)] + [(shape[a] if b is None else b,
                                             shape[a] if e is None else e)
                                            for a, (b, e) in enumerate(lengths)]
-    key = {"constant": "constant_values", "linear_ramp": "end_values"}.get(mode)
+    key = PAD_FILL_KEYWORD.get(mode)
     if key is not None:
         extra[key] = 0
     basis = np.eye(n).reshape((n,) + shape)

@@ -22,9 +22,13 @@ from dualad.table.array_rules import (
 # --- np.pad ---------------------------------------------------------------------------
 
 #: the modes in which np.pad is linear in the array (and in constant_values/end_values)
-_LINEAR_MODES = ("constant", "edge", "reflect", "symmetric", "wrap", "linear_ramp")
+LINEAR_PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap", "linear_ramp")
 #: the modes that pad with a statistic of the entries near each edge
-_STAT_MODES = ("maximum", "minimum", "mean", "median")
+STAT_PAD_MODES = ("maximum", "minimum", "mean", "median")
+#: the keyword each mode takes besides the fill values (NumPy's), and the fill values'
+PAD_MODE_KEYWORDS = {"reflect": ("reflect_type",), "symmetric": ("reflect_type",),
+                     **{mode: ("stat_length",) for mode in STAT_PAD_MODES}}
+PAD_FILL_KEYWORD = {"constant": "constant_values", "linear_ramp": "end_values"}
 
 
 def per_axis_pairs(x, ndim, fill=None):
@@ -68,11 +72,11 @@ def pad_jvp(args, kwargs, ans, tangents, k):
     ndim = np.ndim(array)
     widths = per_axis_pairs(kwargs["pad_width"], ndim)
     t = tangents[0]
-    if mode in _STAT_MODES:
+    if mode in STAT_PAD_MODES:
         return _stat_pad(_primal(array), tangent_or_zeros(t, array, k), widths,
                          per_axis_pairs(kwargs.get("stat_length"), ndim), mode, k)
     extra = {"reflect_type": kwargs["reflect_type"]} if "reflect_type" in kwargs else {}
-    fill_key = {"constant": "constant_values", "linear_ramp": "end_values"}.get(mode)
+    fill_key = PAD_FILL_KEYWORD.get(mode)
     if fill_key is not None:
         extra[fill_key] = 0
     out = None
