@@ -46,6 +46,13 @@ def test_pad_linear_ramp_is_linear_in_the_end_value():
     assert np.allclose(ad.derivative(f, 3.0), [1.0, 0.5, 0.0])
 
 
+def test_pad_width_by_axis_dict():
+    x = np.arange(6.0).reshape(2, 3)
+    f = lambda v: np.pad(v, {1: (2, 0)}, mode="wrap")
+    J = ad.jacobian(f, x)
+    assert J.shape == (2, 5, 2, 3) and np.array_equal(J[0, 0], [[0, 1, 0], [0, 0, 0]])
+
+
 def test_pad_maximum_takes_the_tangent_of_the_largest_entry():
     x = np.array([0.5, 3.0, -1.0, 2.0])
     J = ad.jacobian(lambda v: np.pad(v, (1, 0), mode="maximum"), x)
@@ -153,6 +160,11 @@ def test_linspace_to_integers_is_piecewise_constant():
 def test_geomspace_middle_is_the_geometric_mean():
     # geomspace(s, t, 3)[1] = sqrt(s t): d/ds = sqrt(t/s)/2
     assert ad.derivative(lambda s: np.geomspace(s, 8.0, 3)[1], 2.0) == pytest.approx(1.0)
+
+
+def test_geomspace_between_negative_endpoints():
+    # geomspace(-s, -8, 3)[1] = -sqrt(8 s): d/ds = -sqrt(8/s)/2 = -1 at s = 2
+    assert ad.derivative(lambda s: np.geomspace(-s, -8.0, 3)[1], 2.0) == pytest.approx(-1.0)
 
 
 def test_logspace_derivative_in_start():

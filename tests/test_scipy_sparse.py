@@ -46,6 +46,14 @@ def test_dual_vector_times_sparse_has_the_transpose_as_jacobian(fmt):
     assert np.array_equal(ad.jacobian(lambda v: v @ A, RNG.normal(size=5)), DENSE.T)
 
 
+@pytest.mark.parametrize("product", [lambda A, v: v.dot(A), lambda A, v: np.dot(v, A),
+                                     lambda A, v: np.matmul(v, A)])
+def test_numpy_products_with_a_sparse_operand_are_its_matmul(product):
+    A = sp.csr_array(DENSE)
+    assert np.array_equal(ad.jacobian(lambda v: product(A, v), np.ones(5)), DENSE.T)
+    assert np.array_equal(ad.jacobian(lambda v: np.dot(A, v), np.ones(4)), DENSE)
+
+
 def test_sparse_matrix_star_is_the_matrix_product():
     A = sp.csr_matrix(DENSE)   # spmatrix: * is @
     assert np.array_equal(ad.jacobian(lambda v: A * v, np.ones(4)), DENSE)

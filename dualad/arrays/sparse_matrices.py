@@ -1,4 +1,5 @@
-"""scipy.sparse matrices as constant operands of dual arrays: ``A @ x``, ``x @ A``, ``A.dot(x)``.
+"""scipy.sparse matrices as constant operands of dual arrays: ``A @ x``, ``x @ A``, ``A.dot(x)``
+(and ``x.dot(A)``, ``np.dot``, ``np.matmul``).
 
 A SciPy sparse matrix or array times a dual array is linear in the dual: the primal is
 SciPy's own product ``A @ x.value`` and the tangent ``A @ x'`` (all k directions in one
@@ -26,6 +27,7 @@ import functools
 
 import numpy as np
 
+from dualad.arrays import dispatch
 from dualad.arrays.array import DualArray, _holds_dual, wrap
 from dualad.base.carriers import ACTIVE as _PRECEDING, Carrier
 from dualad.core import shaped
@@ -132,6 +134,18 @@ def _classes(base):
         yield from _classes(sub)
 
 
+def _sparse_operands_by_operator(handler):
+    """np.dot/np.matmul of a dual and a sparse matrix as ``a @ b`` (SciPy's product of one
+    or two dimensions, which dispatches here); other calls to the rule's handler."""
+    @functools.wraps(handler)
+    def product(*args, **kwargs):
+        if len(args) == 2 and not kwargs and any(isinstance(a, _scipy_base._spbase)
+                                                 for a in args):
+            return args[0] @ args[1]
+        return handler(*args, **kwargs)
+    return product
+
+
 def install():
     """Wrap SciPy's sparse product, elementwise product and construction (once)."""
     if _scipy_base is None:
@@ -146,6 +160,8 @@ def install():
         if method is not None and not hasattr(method, _WRAPPED):
             setattr(cls, name, wrapper(method))
     shaped.defer_matmul_to(base)
+    for func in (np.dot, np.matmul):
+        dispatch._HANDLERS[func] = _sparse_operands_by_operator(dispatch._HANDLERS[func])
 
 
 install()
