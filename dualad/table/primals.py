@@ -480,6 +480,7 @@ def _vectorized(fn):
     def kernel(*args):
         return vec(*args)[()]
     kernel.__name__ = getattr(fn, "__name__", "kernel")
+    kernel.per_element = True   # a Python call per entry: slow on large arrays
     return kernel
 
 
