@@ -442,7 +442,8 @@ _RULES = [
           "-s*zetad(n, s + 1, q) - n*zetad(maximum(n - 1, 0), s + 1, q)",
           float_=sk.f_zetad, mp=sk.mp_zetad, numpy=sk.np_zetad,
           at=[(1, 2.5, 0.7), (2, 3.0, 1.0)],
-          doc="n-th derivative in s of zeta(s, q) (mpmath's zeta(s, q, n), entry by entry: slow on large arrays)"),
+          doc="n-th derivative in s of zeta(s, q) (mpmath's zeta(s, q, n), entry by entry: "
+              "slow on large arrays)"),
     _rule("lambertw", "z k tol", "where(z == 0, 1, ans/(z*(1 + ans)))", None, None,
           float_=sk.c_lambertw, complex_=sk.c_lambertw, mp=sk.mp_lambertw, mpc=sk.mp_lambertw,
           numpy=sk.np_lambertw, scipy=[("lambertw", "_ufuncs._lambertw")],
