@@ -22,7 +22,7 @@ from dualad.core.rule_path import transformation_pass
 from dualad.base.tags import new_tag, running
 from dualad.transforms.seeding import (
     _innermost, _is_complex, as_array, as_scalar, check_chunk, is_array, primal_of, seed,
-    tangent_of)
+    strip, tangent_of)
 from dualad.transforms.pytrees import (
     flatten, flatten_args, is_scalar, is_vector, leaf_shape, unflatten)
 
@@ -262,7 +262,7 @@ def _passes(f, args, nums, leaves, in_spec, n, chunk, first, seeds, has_aux, who
         if has_aux:
             out, aux_here = _split_aux(out, who)
             if aux is None:
-                aux = primal_of(aux_here, tag, who)
+                aux = strip(aux_here, tag, who)
         out_leaves, spec = flatten(out)
         if columns is None:
             out_spec = spec

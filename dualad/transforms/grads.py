@@ -19,13 +19,12 @@ import numpy as np
 from dualad.arrays.array import DualArray
 from dualad.base.carriers import Carrier
 from dualad.core.number import Dual
-from dualad.taylor.jet import Jet
 from dualad.transforms.engine import (
     _complex_leaf, _normalised_argnums, _split_aux, check_argnums, jacobian_at)
 from dualad.transforms.gradients import check_scalar, gradient_leaf
 from dualad.transforms.pytrees import flatten_args, is_vector, unflatten
 from dualad.transforms.seeding import (
-    _MP, check_callable, check_chunk_size, plain_errors, primal_of)
+    _MP, check_callable, check_chunk_size, plain_errors, strip)
 
 _UNSET = object()
 
@@ -118,25 +117,6 @@ def _pass_tag(args):
     tags = [v.tag for leaf in leaves for v in (leaf if is_vector(leaf) else [leaf])
             if isinstance(v, Carrier)]
     return max(tags) if tags else None
-
-
-def strip(tree, tag, who):
-    """``tree`` with the duals (and Taylor jets) of ``tag`` replaced by their primals;
-    anything else (strings, objects, duals of outer passes) as it is."""
-    if tag is None:
-        return tree
-    if type(tree) is Jet:
-        return tree.coeffs[0] if tree.tag == tag else tree
-    if isinstance(tree, (Dual, DualArray)) or (type(tree) is np.ndarray
-                                               and tree.dtype == object):
-        return primal_of(tree, tag, who)
-    if isinstance(tree, dict):
-        return {k: strip(v, tag, who) for k, v in tree.items()}
-    if isinstance(tree, tuple) and hasattr(tree, "_fields"):
-        return type(tree)(*(strip(v, tag, who) for v in tree))
-    if isinstance(tree, (list, tuple)):
-        return type(tree)(strip(v, tag, who) for v in tree)
-    return tree
 
 
 def value_and_grad_at(f, args, argnums, nums, has_aux, holomorphic, chunk_size, who):
