@@ -132,10 +132,16 @@ def value_and_grad_at(f, args, argnums, nums, has_aux, holomorphic, chunk_size, 
             call[i] = d
         return call
 
-    if len(leaves) == 1 and isinstance(argnums, int) and spec[2] == [None]:
+    if isinstance(argnums, int) and (len(leaves) == 1 and spec[2] == [None]
+                                     or _flat_sequence(args[nums[0]])):
         # one leaf: gradient's paths for a number, a sequence, mpmath, complex, an array
-        g = gradient_leaf(lambda x: recorder(*with_leaf(0, x)), leaves[0], chunk_size,
-                          holomorphic, who)
+        def of_x(x):
+            call = list(args)
+            call[nums[0]] = x
+            return recorder(*call)
+        g = gradient_leaf(of_x, args[nums[0]], chunk_size, holomorphic, who)
+        leaves = [args[nums[0]]]
+        spec = (list, None, [None])
     elif any(_per_leaf(x, holomorphic) for x in leaves):
         # complex (non-holomorphic) or mpmath leaves: one leaf after the other
         grads = [gradient_leaf(lambda x, j=j: recorder(*with_leaf(j, x)), x, chunk_size,
@@ -146,6 +152,13 @@ def value_and_grad_at(f, args, argnums, nums, has_aux, holomorphic, chunk_size, 
         g = jacobian_at(recorder, args, argnums, nums, False, chunk_size, who,
                         holomorphic=holomorphic)
     return recorder.value, recorder.aux, per_input_leaf(g, spec, argnums, leaves, _like)
+
+
+def _flat_sequence(x) -> bool:
+    """A list/tuple holding no containers: a vector, whose bad entries get the vector's
+    errors (``x[0] must be a number``), not a tree's."""
+    return isinstance(x, (list, tuple)) and not any(
+        isinstance(v, (list, tuple, dict, np.ndarray, DualArray)) for v in x)
 
 
 def _per_leaf(x, holomorphic) -> bool:
