@@ -264,10 +264,16 @@ def _passes(f, args, nums, leaves, in_spec, n, chunk, first, seeds, has_aux, who
             if aux is None:
                 aux = strip(aux_here, tag, who)
         out_leaves, spec = flatten(out)
+        shapes = [_output_shape(y) for y in out_leaves]
         if columns is None:
-            out_spec = spec
+            out_spec, out_shapes = spec, shapes
             columns = [None] * len(out_leaves)
             dtypes = [_narrow_output(y, tag) for y in out_leaves]
+        elif spec != out_spec or shapes != out_shapes:
+            raise ValueError(f"{who}: f returned outputs of different structures or shapes in "
+                             f"two passes (leaf shapes {out_shapes} for the first columns, "
+                             f"{shapes} for columns {start}..{stop - 1}); f's output must "
+                             "not depend on the seeded directions")
         for j, y in enumerate(out_leaves):
             if n and type(columns[j]) is not list and is_plain_gathered(y, tag) and (
                     columns[j] is None or columns[j].dtype == np.float64):
@@ -288,6 +294,10 @@ def _passes(f, args, nums, leaves, in_spec, n, chunk, first, seeds, has_aux, who
                     columns[j] = [columns[j][..., :start]]
                 columns[j] = (columns[j] or []) + [t]
     return columns, out_spec, aux, dtypes
+
+
+def _output_shape(y):
+    return leaf_shape(y) if is_vector(y) or not hasattr(y, "shape") else tuple(y.shape)
 
 
 def _narrow_output(y, tag):
