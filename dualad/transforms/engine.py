@@ -365,7 +365,7 @@ def _one_pass(f, args, argnums):
 def _split_aux(out, who):
     if not (isinstance(out, (tuple, list)) and len(out) == 2):
         raise TypeError(f"{who}: with has_aux=True, f must return a pair (output, aux), got "
-                        f"{type(out).__name__}")
+                        f"{type(_innermost(out)).__name__}")
     return out
 
 
