@@ -123,6 +123,15 @@ def value_and_grad_at(f, args, argnums, nums, has_aux, holomorphic, chunk_size, 
     """(value, aux, gradient) of ``f`` at ``args`` in ``argnums``."""
     recorder = _Recorder(f, has_aux, holomorphic, who)
     nums = _normalised_argnums(nums, argnums, len(args), who)
+    if isinstance(argnums, int) and (not isinstance(args[nums[0]], (list, tuple, dict))
+                                     or _flat_sequence(args[nums[0]])):
+        # one leaf: gradient's paths for a number, a sequence, mpmath, complex, an array
+        def of_x(x):
+            call = list(args)
+            call[nums[0]] = x
+            return recorder(*call)
+        g = gradient_leaf(of_x, args[nums[0]], chunk_size, holomorphic, who)
+        return recorder.value, recorder.aux, _like(g, args[nums[0]])
     leaves, spec = flatten_args([args[i] for i in nums])
 
     def with_leaf(j, x):   # args with input leaf j replaced by x
@@ -132,17 +141,7 @@ def value_and_grad_at(f, args, argnums, nums, has_aux, holomorphic, chunk_size, 
             call[i] = d
         return call
 
-    if isinstance(argnums, int) and (len(leaves) == 1 and spec[2] == [None]
-                                     or _flat_sequence(args[nums[0]])):
-        # one leaf: gradient's paths for a number, a sequence, mpmath, complex, an array
-        def of_x(x):
-            call = list(args)
-            call[nums[0]] = x
-            return recorder(*call)
-        g = gradient_leaf(of_x, args[nums[0]], chunk_size, holomorphic, who)
-        leaves = [args[nums[0]]]
-        spec = (list, None, [None])
-    elif any(_per_leaf(x, holomorphic) for x in leaves):
+    if any(_per_leaf(x, holomorphic) for x in leaves):
         # complex (non-holomorphic) or mpmath leaves: one leaf after the other
         grads = [gradient_leaf(lambda x, j=j: recorder(*with_leaf(j, x)), x, chunk_size,
                                holomorphic, who) for j, x in enumerate(leaves)]
