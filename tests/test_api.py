@@ -368,3 +368,21 @@ def test_has_aux_needs_a_pair():
 def test_sparsity_takes_one_argnum():
     with pytest.raises(TypeError, match="hessian: with sparsity, argnums must be a single int"):
         ad.hessian(np.sum, argnums=(0, 1), sparsity="auto")
+
+
+def test_hessian_and_hvp_at_mpmath_points_keep_mpmath():
+    with mpmath.workdps(30):
+        third = mpmath.mpf(1) / 3
+        h = ad.hessian(lambda v: v[0] ** 2 * v[1])([third, mpmath.mpf(3)])
+        assert all(isinstance(e, mpmath.mpf) for e in h.ravel())
+        assert h[0, 1] == 2 * third and h[0, 0] == 6
+        hv = ad.hvp(lambda v: v[0] ** 2 * v[1], [third, mpmath.mpf(3)], [1, 0])
+        assert hv == [6, 2 * third] and isinstance(hv[1], mpmath.mpf)
+
+
+def test_holomorphic_hessian_keeps_complex64():
+    z = np.array([1 + 1j, 2 + 0j], dtype=np.complex64)
+    h = ad.hessian(lambda w: w[0] ** 3 * w[1], holomorphic=True)(z)
+    assert h.dtype == np.complex64
+    expected = [[6 * z[0] * z[1], 3 * z[0] ** 2], [3 * z[0] ** 2, 0]]   # by hand
+    np.testing.assert_allclose(h, expected, rtol=1e-6)
