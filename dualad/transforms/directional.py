@@ -86,7 +86,7 @@ def _seed_argument(primal, tangent, tag: int, pname, tname, who):
         if np.shape(direction) != value.shape:
             raise ValueError(f"{who}: {pname} has shape {value.shape} but {tname} has "
                              f"shape {np.shape(direction)}; they must have the same shape")
-        return wrap(value, direction, tag, None)
+        return wrap(value, _in_dtype_of(direction, value), tag, None)
     if is_sequence(primal):
         values = as_vector(primal, who, pname)
         if not is_sequence(tangent):
@@ -103,3 +103,17 @@ def _seed_argument(primal, tangent, tag: int, pname, tname, who):
         raise ValueError(f"{who}: {pname} is a number but {tname} is a sequence of "
                          f"length {len(tangent)}; they must have the same shape")
     return seed(value, as_scalar(tangent, who, tname), tag)
+
+
+def _in_dtype_of(direction, value):
+    """A double-precision direction for a float32 (float16, complex64) primal in the
+    primal's precision, so that the tangent comes out in it, as in JAX (which refuses
+    the mismatch); a complex direction of a real primal stays complex."""
+    if not (type(value) is np.ndarray and type(direction) is np.ndarray
+            and value.dtype.kind in "fc" and direction.dtype.kind in "fc"):
+        return direction
+    if np.finfo(value.dtype).bits >= np.finfo(direction.dtype).bits:
+        return direction
+    complex_ = "c" in (value.dtype.kind, direction.dtype.kind)
+    return direction.astype(np.result_type(value.dtype, np.complex64) if complex_
+                            else value.dtype)
