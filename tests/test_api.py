@@ -386,3 +386,13 @@ def test_holomorphic_hessian_keeps_complex64():
     assert h.dtype == np.complex64
     expected = [[6 * z[0] * z[1], 3 * z[0] ** 2], [3 * z[0] ** 2, 0]]   # by hand
     np.testing.assert_allclose(h, expected, rtol=1e-6)
+
+
+def test_jvp_tangent_takes_the_primals_dtype():
+    x = np.array([0.5, 1.0], dtype=np.float32)
+    y, t = ad.jvp(np.sin, (x,), (np.ones(2),))
+    assert y.dtype == t.dtype == np.float32
+    np.testing.assert_allclose(t, np.cos(x), rtol=1e-6)
+    _, t = ad.jvp(np.sin, (x,), (np.ones(2) * 1j,))   # a complex direction stays complex
+    assert t.dtype == np.complex64
+    np.testing.assert_allclose(t, 1j * np.cos(x), rtol=1e-6)
