@@ -396,3 +396,10 @@ def test_jvp_tangent_takes_the_primals_dtype():
     _, t = ad.jvp(np.sin, (x,), (np.ones(2) * 1j,))   # a complex direction stays complex
     assert t.dtype == np.complex64
     np.testing.assert_allclose(t, 1j * np.cos(x), rtol=1e-6)
+
+
+def test_a_bad_leaf_is_named_by_its_path():
+    with pytest.raises(TypeError, match=r"grad: argument 0\['b'\] must be a number, .* got str"):
+        ad.grad(lambda p: p["a"])({"a": 1.0, "b": "x"})
+    with pytest.raises(TypeError, match=r"jacfwd: argument 1\[1\]\['k'\] must be a number"):
+        ad.jacfwd(lambda a, b: a, argnums=(0, 1))(1.0, [np.ones(2), {"k": "z"}])

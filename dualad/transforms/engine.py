@@ -24,7 +24,7 @@ from dualad.transforms.seeding import (
     _innermost, _is_complex, as_array, as_scalar, check_chunk, is_array, primal_of, seed,
     strip, tangent_of)
 from dualad.transforms.pytrees import (
-    flatten, flatten_args, is_scalar, is_vector, leaf_shape, unflatten)
+    flatten, flatten_args, is_scalar, is_vector, leaf_paths, leaf_shape, unflatten)
 
 #: bytes of tangent per intermediate array a pass should aim at (about an L2 cache):
 #: wide enough that NumPy's per-call cost is shared by many columns, small enough
@@ -193,9 +193,8 @@ def jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds=None,
         nums = _normalised_argnums(nums, argnums, len(args), who)
         raw_leaves, in_spec = flatten_args([args[i] for i in nums])
         leaves, offset = [], 0
-        for j, x in enumerate(raw_leaves):
-            leaves.append(_Leaf(x, offset, who, f"argument {nums[0]}" if len(raw_leaves) == 1
-                                else f"input leaf {j}"))
+        for x, name in zip(raw_leaves, leaf_paths(in_spec, nums)):
+            leaves.append(_Leaf(x, offset, who, name))
             offset += leaves[-1].size
         if not holomorphic:
             check_complex_inputs([leaf.value for leaf in leaves], False, who)
