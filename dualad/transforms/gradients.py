@@ -39,13 +39,18 @@ def gradient(f: Callable[..., Any], x, chunk_size: int | None = None,
     >>> ad.gradient(lambda z: abs(z) ** 2, 3 + 4j)      # 2 conj(z), as jax.grad
     (6-8j)
     """
-    from dualad.transforms.grads import grad_transform
-    return grad_transform(f, 0, has_aux, holomorphic, chunk_size, "gradient")(x)
+    from dualad.transforms.grads import value_and_grad_at
+    check_callable(f, "gradient")
+    check_chunk_size(chunk_size, "gradient")
+    _, aux, g = value_and_grad_at(plain_errors(f, "gradient"), (x,), 0, (0,), has_aux,
+                                  holomorphic, chunk_size, "gradient")
+    return (g, aux) if has_aux else g
 
 
-def gradient_leaf(f: Callable[..., Any], x, chunk_size, holomorphic, who):
+def gradient_leaf(f: Callable[..., Any], x, chunk_size, holomorphic, who, checked=False):
     """The gradient of ``f`` at one leaf ``x`` (a number, a sequence of numbers or an
-    array): the scalar, mpmath, complex and array paths."""
+    array): the scalar, mpmath, complex and array paths. ``checked``: f itself refuses
+    an output that is not a (real) scalar."""
     if isinstance(x, (list, tuple)) and any(
             isinstance(v, (mpmath.mpf, mpmath.mpc)) for v in x):
         return _mp_gradient(f, x, chunk_size, holomorphic, who)
@@ -76,6 +81,8 @@ def gradient_leaf(f: Callable[..., Any], x, chunk_size, holomorphic, who):
         y = f(*args)
         check_scalar(y, holomorphic, who)
         return y
+    if checked:
+        scalar_f = f
     if complex_input and not holomorphic:
         return _complex_gradient(scalar_f, x, values if is_sequence(x) else None, chunk_size,
                                  who)

@@ -130,7 +130,7 @@ def value_and_grad_at(f, args, argnums, nums, has_aux, holomorphic, chunk_size, 
             call = list(args)
             call[nums[0]] = x
             return recorder(*call)
-        g = gradient_leaf(of_x, args[nums[0]], chunk_size, holomorphic, who)
+        g = gradient_leaf(of_x, args[nums[0]], chunk_size, holomorphic, who, checked=True)
         return recorder.value, recorder.aux, _like(g, args[nums[0]])
     leaves, spec = flatten_args([args[i] for i in nums])
 
@@ -144,7 +144,7 @@ def value_and_grad_at(f, args, argnums, nums, has_aux, holomorphic, chunk_size, 
     if any(_per_leaf(x, holomorphic) for x in leaves):
         # complex (non-holomorphic) or mpmath leaves: one leaf after the other
         grads = [gradient_leaf(lambda x, j=j: recorder(*with_leaf(j, x)), x, chunk_size,
-                               holomorphic, who) for j, x in enumerate(leaves)]
+                               holomorphic, who, checked=True) for j, x in enumerate(leaves)]
         per_arg = unflatten(spec, grads)
         g = per_arg[0] if isinstance(argnums, int) else tuple(per_arg)
     else:
