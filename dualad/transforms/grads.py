@@ -44,7 +44,18 @@ def grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: boo
     >>> ad.grad(lambda p: p["w"] ** 2 + p["b"])({"w": 3.0, "b": 1.0})
     {'b': 1.0, 'w': 6.0}
     """
-    return grad_transform(f, argnums, has_aux, holomorphic, chunk_size, "grad")
+    check_callable(f, "grad")
+    nums = check_argnums(argnums, "grad")
+    check_chunk_size(chunk_size, "grad")
+    f = plain_errors(f, "grad")
+
+    def grad_of_f(*args, **kwargs):
+        _, aux, g = value_and_grad_at(_bind(f, kwargs), args, argnums, nums, has_aux,
+                                      holomorphic, chunk_size, "grad")
+        return (g, aux) if has_aux else g
+
+    grad_of_f.__name__ = f"grad_of_{getattr(f, '__name__', 'f')}"
+    return grad_of_f
 
 
 def value_and_grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
@@ -69,22 +80,6 @@ def value_and_grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
 
     value_and_grad_of_f.__name__ = f"value_and_grad_of_{getattr(f, '__name__', 'f')}"
     return value_and_grad_of_f
-
-
-def grad_transform(f, argnums, has_aux, holomorphic, chunk_size, who):
-    """``grad`` under the name ``who`` (``gradient`` is ``grad_transform(...)(x)``)."""
-    check_callable(f, who)
-    nums = check_argnums(argnums, who)
-    check_chunk_size(chunk_size, who)
-    f = plain_errors(f, who)
-
-    def grad_of_f(*args, **kwargs):
-        _, aux, g = value_and_grad_at(_bind(f, kwargs), args, argnums, nums, has_aux,
-                                      holomorphic, chunk_size, who)
-        return (g, aux) if has_aux else g
-
-    grad_of_f.__name__ = f"grad_of_{getattr(f, '__name__', 'f')}"
-    return grad_of_f
 
 
 def _bind(f, kwargs):
