@@ -1,7 +1,6 @@
 """Transformations: functions that take a function and return derivatives."""
 from dualad.transforms.univariate import derivative
-from dualad.transforms.gradients import gradient
-from dualad.transforms.grads import grad, value_and_grad
+from dualad.transforms.grads import grad, gradient, value_and_grad
 from dualad.transforms.hessians import hessian, hvp
 from dualad.transforms.jacobians import jacfwd, jacobian
 from dualad.transforms.directional import jvp

@@ -1,5 +1,6 @@
-"""``gradient(f, x)``: forward-mode gradient of a scalar function, chunk by chunk (the
-evaluate-now form of ``grad``; one leaf's paths: scalar, mpmath, complex, array)."""
+"""The gradient of a scalar function at one leaf (a number, a sequence of numbers or an
+array), chunk by chunk: the scalar, mpmath, complex and array paths that ``grad`` and
+``gradient`` (``dualad.transforms.grads``) take for each leaf."""
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -12,39 +13,8 @@ from dualad.core.rule_path import transformation_pass
 from dualad.base.tags import new_tag, running
 from dualad.transforms.engine import jacobian_at
 from dualad.transforms.seeding import (
-    _innermost, _is_complex, as_scalar, as_vector, check_callable, check_chunk, check_chunk_size,
-    is_array, is_sequence, one_like, pack_like, plain_errors, seed, tangent_of)
-
-
-def gradient(f: Callable[..., Any], x, chunk_size: int | None = None,
-             holomorphic: bool = False, has_aux: bool = False):
-    """``grad(f, has_aux=has_aux, holomorphic=holomorphic)(x)``, evaluated now (ForwardDiff's
-    ``gradient``): the gradient of the real-valued scalar ``f`` at ``x``, with the
-    structure of ``x`` (see ``grad``); ``(gradient, aux)`` with ``has_aux``.
-
-    ``x`` is a number (the result is ``f'(x)``), a sequence of numbers (``f`` receives a
-    list of duals; the result is an ndarray, or a list for mpmath entries), an ndarray
-    (``f`` receives a ``DualArray``) or a tuple/list/dict of them. Directions are seeded
-    ``chunk_size`` at a time as multi-tangent duals.
-
-    Complex input follows JAX's ``grad``: for a real-valued ``f`` of ``z = x + iy`` the
-    result is ``∂f/∂x - i ∂f/∂y`` (the conjugate of the steepest-ascent direction:
-    ``z - step * conj(gradient)`` descends); with ``holomorphic=True`` and a holomorphic
-    ``f`` it is the complex derivative ``f'(z)`` (then ``f`` may be complex-valued, and
-    ``x`` must be complex). Without ``holomorphic=True`` a complex-valued output refuses.
-
-    >>> import dualad as ad
-    >>> ad.gradient(lambda v: v[0] * v[1] + ad.math.sin(v[0]), [0.0, 2.0])
-    array([3., 0.])
-    >>> ad.gradient(lambda z: abs(z) ** 2, 3 + 4j)      # 2 conj(z), as jax.grad
-    (6-8j)
-    """
-    from dualad.transforms.grads import value_and_grad_at
-    check_callable(f, "gradient")
-    check_chunk_size(chunk_size, "gradient")
-    _, aux, g = value_and_grad_at(plain_errors(f, "gradient"), (x,), 0, (0,), has_aux,
-                                  holomorphic, chunk_size, "gradient")
-    return (g, aux) if has_aux else g
+    _innermost, _is_complex, as_scalar, as_vector, check_chunk, is_array, is_sequence, one_like,
+    pack_like, seed, tangent_of)
 
 
 def gradient_leaf(f: Callable[..., Any], x, chunk_size, holomorphic, who, checked=False):

@@ -1,4 +1,5 @@
-"""``grad`` and ``value_and_grad``: JAX's gradient transformations, in forward mode.
+"""``grad``, ``value_and_grad`` (JAX's gradient transformations, in forward mode) and
+``gradient(f, x)``, the evaluate-now ``grad(f)(x)``.
 
 ``grad(f)(x)`` seeds basis directions into the leaves of the differentiated arguments
 (``chunk_size`` per pass, as ``jacfwd``) and reads the gradient of the real scalar output
@@ -80,6 +81,36 @@ def value_and_grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
 
     value_and_grad_of_f.__name__ = f"value_and_grad_of_{getattr(f, '__name__', 'f')}"
     return value_and_grad_of_f
+
+
+def gradient(f: Callable[..., Any], x, chunk_size: int | None = None,
+             holomorphic: bool = False, has_aux: bool = False):
+    """``grad(f, has_aux=has_aux, holomorphic=holomorphic)(x)``, evaluated now (ForwardDiff's
+    ``gradient``): the gradient of the real-valued scalar ``f`` at ``x``, with the
+    structure of ``x`` (see ``grad``); ``(gradient, aux)`` with ``has_aux``.
+
+    ``x`` is a number (the result is ``f'(x)``), a sequence of numbers (``f`` receives a
+    list of duals; the result is an ndarray, or a list for mpmath entries), an ndarray
+    (``f`` receives a ``DualArray``) or a tuple/list/dict of them. Directions are seeded
+    ``chunk_size`` at a time as multi-tangent duals.
+
+    Complex input follows JAX's ``grad``: for a real-valued ``f`` of ``z = x + iy`` the
+    result is ``∂f/∂x - i ∂f/∂y`` (the conjugate of the steepest-ascent direction:
+    ``z - step * conj(gradient)`` descends); with ``holomorphic=True`` and a holomorphic
+    ``f`` it is the complex derivative ``f'(z)`` (then ``f`` may be complex-valued, and
+    ``x`` must be complex). Without ``holomorphic=True`` a complex-valued output refuses.
+
+    >>> import dualad as ad
+    >>> ad.gradient(lambda v: v[0] * v[1] + ad.math.sin(v[0]), [0.0, 2.0])
+    array([3., 0.])
+    >>> ad.gradient(lambda z: abs(z) ** 2, 3 + 4j)      # 2 conj(z), as jax.grad
+    (6-8j)
+    """
+    check_callable(f, "gradient")
+    check_chunk_size(chunk_size, "gradient")
+    _, aux, g = value_and_grad_at(plain_errors(f, "gradient"), (x,), 0, (0,), has_aux,
+                                  holomorphic, chunk_size, "gradient")
+    return (g, aux) if has_aux else g
 
 
 def _bind(f, kwargs):
@@ -219,4 +250,4 @@ def _like(g, x):
     return cast_tree(g, narrow_dtype(x))
 
 
-__all__ = ["grad", "value_and_grad"]
+__all__ = ["grad", "gradient", "value_and_grad"]
