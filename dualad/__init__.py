@@ -18,7 +18,8 @@ from dualad import math, cmath
 from dualad.stdlib.user_rules import defjvp, primitive
 from dualad.stdlib.differentiable import sigmoid, logistic, softplus, relu, digamma, polygamma
 from dualad.transforms import (
-    derivative, derivatives, gradient, hessian, hvp, jacfwd, jacobian, jvp, taylor)
+    derivative, derivatives, grad, gradient, hessian, hvp, jacfwd, jacobian, jvp, taylor,
+    value_and_grad)
 from dualad.sparse.detection import jacobian_sparsity
 from dualad.sparse.colouring import color_columns, star_color
 from dualad.teach.trace import trace
@@ -27,7 +28,8 @@ from dualad.base.buffers import set_num_threads, get_num_threads
 
 __all__ = [
     "Dual", "DualArray", "rules", "math", "cmath", "functions",
-    "derivative", "derivatives", "taylor", "jvp", "jacfwd", "jacobian", "gradient", "hessian", "hvp",
+    "derivative", "derivatives", "taylor", "jvp", "jacfwd", "jacobian", "grad", "value_and_grad",
+    "gradient", "hessian", "hvp",
     "jacobian_sparsity", "color_columns", "star_color", "trace", "check", "error_vs_step",
     "defjvp", "primitive", "set_num_threads", "get_num_threads",
     "sigmoid", "logistic", "softplus", "relu", "digamma", "polygamma",

@@ -135,8 +135,9 @@ def test_small_corners():
     assert ad.math.ldexp(ad.Dual(1.0), ad.math.floor(ad.Dual(2.5))).tangent == 4.0
     with pytest.raises(TypeError, match="integer argument"):
         ad.math.ldexp(1.0, ad.Dual(2.0))
-    with pytest.raises(TypeError, match="hessian: argument 0"):
-        ad.hessian(lambda d: d["a"][0] ** 2)({"a": np.ones(2)})
+    # a dict input is a tree (as jax.hessian): the blocks nest as {"a": {"a": ...}}
+    np.testing.assert_array_equal(ad.hessian(lambda d: d["a"][0] ** 2)({"a": np.ones(2)})
+                                  ["a"]["a"], [[2.0, 0.0], [0.0, 0.0]])
     np.testing.assert_array_equal(ad.gradient(lambda v: ad.math.hypot(v[0], v[1]), [0.0, 0.0]),
                                   [0.0, 0.0])
     assert np.shape(ad.check(lambda t: [t * t, ad.math.sin(t)], 1.0).reference) == (2,)
@@ -149,5 +150,5 @@ def test_jvp_takes_pytrees():
     out, tan = ad.jvp(lambda p: p["w"] @ p["x"] + p["b"], (primal,), (tangent,))
     np.testing.assert_array_equal(out, [4.0, 5.0])
     np.testing.assert_array_equal(tan, [2.0, 1.0])
-    with pytest.raises(ValueError, match="different structures"):
+    with pytest.raises(ValueError, match=r"tangents\[0\] must have the structure of primals\[0\]"):
         ad.jvp(lambda p: p["a"], ({"a": 1.0},), ({"b": 1.0},))

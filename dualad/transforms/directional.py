@@ -12,7 +12,7 @@ from dualad.core.rule_path import transformation_pass
 from dualad.base.tags import new_tag, running
 from dualad.transforms.seeding import (
     as_array, as_scalar, as_vector, check_callable, is_sequence, pack_like, plain_errors,
-    primal_of, seed, tangent_of, to_array)
+    primal_of, seed, strip, tangent_of, to_array)
 
 
 def jvp(f: Callable[..., Any], primals, tangents, has_aux: bool = False):
@@ -38,62 +38,82 @@ def jvp(f: Callable[..., Any], primals, tangents, has_aux: bool = False):
     if len(primals) != len(tangents):
         raise ValueError(f"jvp: primals has {len(primals)} entries but tangents has "
                          f"{len(tangents)}; they must have the same structure")
+    return jvp_at(f, primals, tangents, has_aux, "jvp")
+
+
+def jvp_at(f, primals, tangents, has_aux, who, names=None):
+    """``jvp`` under the name ``who``; ``names`` (primal, tangent) for one argument."""
     with transformation_pass():
-        return _jvp(f, primals, tangents, has_aux)
+        tag = new_tag()
+        args = [_seed_tree(p, t, tag, *(names or (f"primals[{i}]", f"tangents[{i}]")), who)
+                for i, (p, t) in enumerate(zip(primals, tangents))]
+        with running(tag):
+            out = f(*args)
+        if has_aux:
+            out, aux = _split_aux(out, who)
+        result = (to_array(primal_of(out, tag, who)), to_array(tangent_of(out, tag, who)))
+        if has_aux:
+            return result + (strip(aux, tag, who),)
+        return result
 
 
-def _jvp(f, primals, tangents, has_aux):
-    tag = new_tag()
-    args = [_seed_tree(p, t, tag, i) for i, (p, t) in enumerate(zip(primals, tangents))]
-    with running(tag):
-        out = f(*args)
-    if has_aux:
-        out, aux = _split_aux(out, "jvp")
-    result = (to_array(primal_of(out, tag, "jvp")), to_array(tangent_of(out, tag, "jvp")))
-    if has_aux:
-        return result + (_strip(aux, tag),)
-    return result
-
-
-def _seed_tree(primal, tangent, tag: int, i: int):
+def _seed_tree(primal, tangent, tag: int, pname, tname, who):
     """Seed a primal that may be a tuple/list/dict of arrays (a pytree, as in JAX)."""
     p_leaves, p_spec = flatten(primal)
     t_leaves, t_spec = flatten(tangent)
     if p_spec != t_spec or len(p_leaves) != len(t_leaves):
-        raise ValueError(f"jvp: primals[{i}] and tangents[{i}] have different structures")
-    return unflatten(p_spec, [_seed_argument(p, t, tag, i) for p, t in zip(p_leaves, t_leaves)])
+        raise ValueError(f"{who}: {tname} must have the structure of {pname}, got "
+                         f"{_structure(tangent)} for {_structure(primal)}")
+    return unflatten(p_spec, [_seed_argument(p, t, tag, pname, tname, who)
+                              for p, t in zip(p_leaves, t_leaves)])
 
 
-def _seed_argument(primal, tangent, tag: int, i: int):
+def _structure(tree) -> str:
+    if isinstance(tree, dict):
+        return f"a dict with keys {sorted(tree)}"
+    if isinstance(tree, (list, tuple)):
+        inner = ", ".join(_structure(v) for v in tree[:4]) + (", ..." if len(tree) > 4 else "")
+        return f"a {type(tree).__name__} of {len(tree)} ({inner})"
+    if isinstance(tree, (np.ndarray, DualArray)):
+        return f"an array of shape {np.shape(tree)}"
+    return f"a {type(tree).__name__}"
+
+
+def _seed_argument(primal, tangent, tag: int, pname, tname, who):
     if isinstance(primal, (np.ndarray, DualArray)):
-        value = as_array(primal, "jvp", f"primals[{i}]")
-        direction = as_array(tangent, "jvp", f"tangents[{i}]")
+        value = as_array(primal, who, pname)
+        direction = as_array(tangent, who, tname)
         if np.shape(direction) != value.shape:
-            raise ValueError(f"jvp: primals[{i}] has shape {value.shape} but tangents[{i}] has "
+            raise ValueError(f"{who}: {pname} has shape {value.shape} but {tname} has "
                              f"shape {np.shape(direction)}; they must have the same shape")
-        return wrap(value, direction, tag, None)
+        return wrap(value, _in_dtype_of(direction, value), tag, None)
     if is_sequence(primal):
-        values = as_vector(primal, "jvp", f"primals[{i}]")
+        values = as_vector(primal, who, pname)
         if not is_sequence(tangent):
-            raise ValueError(f"jvp: primals[{i}] is a sequence of {len(values)} numbers but "
-                             f"tangents[{i}] is {type(tangent).__name__}; they must have the "
+            raise ValueError(f"{who}: {pname} is a sequence of {len(values)} numbers but "
+                             f"{tname} is {type(tangent).__name__}; they must have the "
                              "same shape")
-        directions = as_vector(tangent, "jvp", f"tangents[{i}]")
+        directions = as_vector(tangent, who, tname)
         if len(directions) != len(values):
-            raise ValueError(f"jvp: primals[{i}] has {len(values)} entries but tangents[{i}] "
+            raise ValueError(f"{who}: {pname} has {len(values)} entries but {tname} "
                              f"has {len(directions)}; they must have the same shape")
         return pack_like(primal, [seed(v, t, tag) for v, t in zip(values, directions)])
-    value = as_scalar(primal, "jvp", f"primals[{i}]")
+    value = as_scalar(primal, who, pname)
     if is_sequence(tangent):
-        raise ValueError(f"jvp: primals[{i}] is a number but tangents[{i}] is a sequence of "
+        raise ValueError(f"{who}: {pname} is a number but {tname} is a sequence of "
                          f"length {len(tangent)}; they must have the same shape")
-    return seed(value, as_scalar(tangent, "jvp", f"tangents[{i}]"), tag)
+    return seed(value, as_scalar(tangent, who, tname), tag)
 
 
-def _strip(aux, tag):
-    try:
-        return primal_of(aux, tag, "jvp")
-    except TypeError:
-        return aux  # aux may hold anything; only duals are replaced
-
-
+def _in_dtype_of(direction, value):
+    """A double-precision direction for a float32 (float16, complex64) primal in the
+    primal's precision, so that the tangent comes out in it, as in JAX (which refuses
+    the mismatch); a complex direction of a real primal stays complex."""
+    if not (type(value) is np.ndarray and type(direction) is np.ndarray
+            and value.dtype.kind in "fc" and direction.dtype.kind in "fc"):
+        return direction
+    if np.finfo(value.dtype).bits >= np.finfo(direction.dtype).bits:
+        return direction
+    complex_ = "c" in (value.dtype.kind, direction.dtype.kind)
+    return direction.astype(np.result_type(value.dtype, np.complex64) if complex_
+                            else value.dtype)

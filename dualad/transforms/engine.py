@@ -22,9 +22,9 @@ from dualad.core.rule_path import transformation_pass
 from dualad.base.tags import new_tag, running
 from dualad.transforms.seeding import (
     _innermost, _is_complex, as_array, as_scalar, check_chunk, is_array, primal_of, seed,
-    tangent_of)
+    strip, tangent_of)
 from dualad.transforms.pytrees import (
-    flatten, flatten_args, is_scalar, is_vector, leaf_shape, unflatten)
+    flatten, flatten_args, is_scalar, is_vector, leaf_paths, leaf_shape, unflatten)
 
 #: bytes of tangent per intermediate array a pass should aim at (about an L2 cache):
 #: wide enough that NumPy's per-call cost is shared by many columns, small enough
@@ -37,13 +37,14 @@ ONE_PASS_BYTES = 64 << 20
 
 
 def check_argnums(argnums, who):
-    if isinstance(argnums, bool) or not isinstance(argnums, (int, tuple)):
-        raise TypeError(f"{who}: argnums must be an int or a tuple of ints, got "
-                        f"{type(argnums).__name__}")
+    """``argnums`` as a tuple of ints. Anything else is refused, and a point (an array, a
+    float, a tuple of numbers) gets the hint that ``who(f)(x)`` was probably meant."""
     nums = (argnums,) if isinstance(argnums, int) else argnums
-    if not nums or not all(isinstance(i, int) and not isinstance(i, bool) for i in nums):
+    if not (isinstance(nums, tuple) and nums and all(
+            isinstance(i, int) and not isinstance(i, bool) for i in nums)):
         raise TypeError(f"{who}: argnums must be an int or a non-empty tuple of ints, got "
-                        f"{argnums!r}")
+                        f"{type(argnums).__name__} {argnums!r:.60}; did you mean "
+                        f"{who}(f)(x)? ({who} takes a function and returns one)")
     _refuse_duplicates(nums, argnums, who)
     return nums
 
@@ -62,7 +63,9 @@ def _normalised_argnums(nums, argnums, n_args: int, who) -> tuple:
 
 def _refuse_duplicates(nums, argnums, who):
     if len(set(nums)) != len(nums):
-        raise ValueError(f"{who}: argnums={argnums!r} names an argument more than once")
+        twice = next(i for i in nums if nums.count(i) > 1)
+        raise ValueError(f"{who}: argnums={argnums!r} names argument {twice} more than once; "
+                         "each argument may be differentiated only once")
 
 
 class _Leaf:
@@ -190,9 +193,8 @@ def jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds=None,
         nums = _normalised_argnums(nums, argnums, len(args), who)
         raw_leaves, in_spec = flatten_args([args[i] for i in nums])
         leaves, offset = [], 0
-        for j, x in enumerate(raw_leaves):
-            leaves.append(_Leaf(x, offset, who, f"argument {nums[0]}" if len(raw_leaves) == 1
-                                else f"input leaf {j}"))
+        for x, name in zip(raw_leaves, leaf_paths(in_spec, nums)):
+            leaves.append(_Leaf(x, offset, who, name))
             offset += leaves[-1].size
         if not holomorphic:
             check_complex_inputs([leaf.value for leaf in leaves], False, who)
@@ -206,19 +208,23 @@ def jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds=None,
             chunk = max(1, min(n, CHUNK_BYTES // (8 * max(n, 1))))
         budgeted = chunk == n and chunk_size is None and seeds is None and nested
         try:
-            columns, out_spec, aux = _passes(f, args, nums, leaves, in_spec, n, chunk, first,
-                                             seeds, has_aux, who, budgeted)
+            columns, out_spec, aux, dtypes = _passes(f, args, nums, leaves, in_spec, n, chunk,
+                                                     first, seeds, has_aux, who, budgeted)
         except _TooWide:   # chunks whose full tangents, outer levels' included, fit the budget
             per_column = sum(leaf.size * entries_per_number(leaf.value) for leaf in leaves)
             chunk = max(1, min(n, ONE_PASS_BYTES // 8 // max(per_column, 1)))
-            columns, out_spec, aux = _passes(f, args, nums, leaves, in_spec, n, chunk, None,
-                                             seeds, has_aux, who, False)
+            columns, out_spec, aux, dtypes = _passes(f, args, nums, leaves, in_spec, n, chunk,
+                                                     None, seeds, has_aux, who, False)
         jac_leaves = []
         for j, parts in enumerate(columns):
             if type(parts) is np.ndarray:
                 full = parts
             else:
                 full = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
+            if dtypes[j] is not None and type(full) is np.ndarray and full.dtype.kind in "fc":
+                # a float32 (float16, complex64) output: its Jacobian in its dtype, as JAX
+                full = full.astype(np.result_type(dtypes[j], np.complex64)
+                                   if full.dtype.kind == "c" else dtypes[j])
             out_shape = np.shape(full)[:-1]
             if seeds is not None:   # J @ seeds: one column per seed direction
                 jac_leaves.append(full)
@@ -237,7 +243,7 @@ def _passes(f, args, nums, leaves, in_spec, n, chunk, first, seeds, has_aux, who
     leaf. ``budgeted``: one gathered pass that stops (GatheredTooWide) should an operation
     need a full tangent wider than ONE_PASS_BYTES (then ``_TooWide``)."""
     columns = None   # per output leaf: a preallocated Jacobian, or a list of blocks
-    out_spec = aux = None
+    out_spec = aux = dtypes = None
     for start in range(0, max(n, 1), chunk):
         stop = min(start + chunk, n)
         k = max(stop - start, 1)
@@ -255,11 +261,18 @@ def _passes(f, args, nums, leaves, in_spec, n, chunk, first, seeds, has_aux, who
         if has_aux:
             out, aux_here = _split_aux(out, who)
             if aux is None:
-                aux = primal_of(aux_here, tag, who)
+                aux = strip(aux_here, tag, who)
         out_leaves, spec = flatten(out)
+        shapes = [_output_shape(y) for y in out_leaves]
         if columns is None:
-            out_spec = spec
+            out_spec, out_shapes = spec, shapes
             columns = [None] * len(out_leaves)
+            dtypes = [_narrow_output(y, tag) for y in out_leaves]
+        elif spec != out_spec or shapes != out_shapes:
+            raise ValueError(f"{who}: f returned outputs of different structures or shapes in "
+                             f"two passes (leaf shapes {out_shapes} for the first columns, "
+                             f"{shapes} for columns {start}..{stop - 1}); f's output must "
+                             "not depend on the seeded directions")
         for j, y in enumerate(out_leaves):
             if n and type(columns[j]) is not list and is_plain_gathered(y, tag) and (
                     columns[j] is None or columns[j].dtype == np.float64):
@@ -279,7 +292,24 @@ def _passes(f, args, nums, leaves, in_spec, n, chunk, first, seeds, has_aux, who
                 if type(columns[j]) is np.ndarray:   # a nested tangent: keep blocks
                     columns[j] = [columns[j][..., :start]]
                 columns[j] = (columns[j] or []) + [t]
-    return columns, out_spec, aux
+    return columns, out_spec, aux, dtypes
+
+
+def _output_shape(y):
+    return leaf_shape(y) if is_vector(y) or not hasattr(y, "shape") else tuple(y.shape)
+
+
+def _narrow_output(y, tag):
+    """A float16/float32/complex64 output leaf's dtype; ``None`` for any other."""
+    values = y if is_vector(y) else [y]
+    values = [v.value if isinstance(v, (Dual, DualArray)) and v.tag == tag else v
+              for v in values]
+    if not all(isinstance(v, (np.ndarray, np.generic)) for v in values):
+        return None
+    dtype = np.result_type(*values)
+    if dtype.kind == "f" and dtype.itemsize < 8 or dtype.kind == "c" and dtype.itemsize < 16:
+        return dtype
+    return None
 
 
 class _TooWide(Exception):
@@ -334,7 +364,7 @@ def _one_pass(f, args, argnums):
 def _split_aux(out, who):
     if not (isinstance(out, (tuple, list)) and len(out) == 2):
         raise TypeError(f"{who}: with has_aux=True, f must return a pair (output, aux), got "
-                        f"{type(out).__name__}")
+                        f"{type(_innermost(out)).__name__}")
     return out
 
 

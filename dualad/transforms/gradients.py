@@ -1,4 +1,6 @@
-"""``gradient(f, x)``: forward-mode gradient of a scalar function, chunk by chunk."""
+"""The gradient of a scalar function at one leaf (a number, a sequence of numbers or an
+array), chunk by chunk: the scalar, mpmath, complex and array paths that ``grad`` and
+``gradient`` (``dualad.transforms.grads``) take for each leaf."""
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -11,80 +13,63 @@ from dualad.core.rule_path import transformation_pass
 from dualad.base.tags import new_tag, running
 from dualad.transforms.engine import jacobian_at
 from dualad.transforms.seeding import (
-    _innermost, _is_complex, as_scalar, as_vector, check_callable, check_chunk, check_chunk_size,
-    is_array, is_sequence, one_like, pack_like, plain_errors, seed, tangent_of)
+    _innermost, _is_complex, as_scalar, as_vector, check_chunk, is_array, is_sequence, one_like,
+    pack_like, seed, tangent_of)
 
 
-def gradient(f: Callable[..., Any], x, chunk_size: int | None = None,
-             holomorphic: bool = False):
-    """The gradient of the real-valued scalar function ``f`` at ``x``, with the shape of ``x``.
-
-    ``x`` is a number (the result is ``f'(x)``), a sequence of numbers (``f`` receives a
-    list of duals; the result is an ndarray, or a list for mpmath entries) or an ndarray
-    (``f`` receives a ``DualArray``). Directions are seeded ``chunk_size`` at a time as
-    multi-tangent duals.
-
-    Complex input follows JAX's ``grad``: for a real-valued ``f`` of ``z = x + iy`` the
-    result is ``∂f/∂x - i ∂f/∂y`` (the conjugate of the steepest-ascent direction:
-    ``z - step * conj(gradient)`` descends); with ``holomorphic=True`` and a holomorphic
-    ``f`` it is the complex derivative ``f'(z)`` (then ``f`` may be complex-valued, and
-    ``x`` must be complex). Without ``holomorphic=True`` a complex-valued output refuses.
-
-    >>> import dualad as ad
-    >>> ad.gradient(lambda v: v[0] * v[1] + ad.math.sin(v[0]), [0.0, 2.0])
-    array([3., 0.])
-    >>> ad.gradient(lambda z: abs(z) ** 2, 3 + 4j)      # 2 conj(z), as jax.grad
-    (6-8j)
-    """
-    check_callable(f, "gradient")
-    f = plain_errors(f, "gradient")
-    check_chunk_size(chunk_size, "gradient")
+def gradient_leaf(f: Callable[..., Any], x, chunk_size, holomorphic, who, checked=False):
+    """The gradient of ``f`` at one leaf ``x`` (a number, a sequence of numbers or an
+    array): the scalar, mpmath, complex and array paths. ``checked``: f itself refuses
+    an output that is not a (real) scalar."""
     if isinstance(x, (list, tuple)) and any(
             isinstance(v, (mpmath.mpf, mpmath.mpc)) for v in x):
-        return _mp_gradient(f, x, chunk_size, holomorphic)
+        return _mp_gradient(f, x, chunk_size, holomorphic, who)
     if not (is_sequence(x) or is_array(x)):
-        x = as_scalar(x, "gradient")
-        complex_input = _check_input(x, holomorphic)
+        x = as_scalar(x, who)
+        complex_input = _check_input(x, holomorphic, who)
         tag = new_tag()
         with transformation_pass():
             if complex_input and not holomorphic:   # two directions: along 1 and along i
                 one = one_like(x)
                 with running(tag):
                     y = f(seed(x, np.array([one, one * 1j]), tag))
-                t = _scalar_tangent(y, tag, 2, holomorphic)
+                t = _scalar_tangent(y, tag, 2, holomorphic, who)
                 g = t[0] - 1j * t[1]
                 return complex(g) if isinstance(g, np.complexfloating) else g
             with running(tag):
                 y = f(seed(x, one_like(x), tag))
-            return _scalar_tangent(y, tag, None, holomorphic)
+            return _scalar_tangent(y, tag, None, holomorphic, who)
     if is_sequence(x):
-        values = as_vector(x, "gradient")  # the clear errors for bad entries
-        complex_input = _check_input(values, holomorphic)
+        values = as_vector(x, who)  # the clear errors for bad entries
+        complex_input = _check_input(values, holomorphic, who)
     else:
         if isinstance(x, np.ndarray) and x.size == 0:
-            raise ValueError("gradient: x is empty; expected at least one number")
-        complex_input = _check_input(x, holomorphic)
+            raise ValueError(f"{who}: x is empty; expected at least one number")
+        complex_input = _check_input(x, holomorphic, who)
 
     def scalar_f(*args):
         y = f(*args)
-        _check_scalar(y, holomorphic)
+        check_scalar(y, holomorphic, who)
         return y
+    if checked:
+        scalar_f = f
     if complex_input and not holomorphic:
-        return _complex_gradient(scalar_f, x, values if is_sequence(x) else None, chunk_size)
-    return jacobian_at(scalar_f, (x,), 0, (0,), False, chunk_size, "gradient",
+        return _complex_gradient(scalar_f, x, values if is_sequence(x) else None, chunk_size,
+                                 who)
+    return jacobian_at(scalar_f, (x,), 0, (0,), False, chunk_size, who,
                        holomorphic=holomorphic)
 
 
-def _check_input(x, holomorphic) -> bool:
+def _check_input(x, holomorphic, who) -> bool:
     """Whether ``x`` is complex; ``holomorphic=True`` needs it to be (as JAX)."""
     complex_input = any(_is_complex(v) for v in x) if isinstance(x, list) else _is_complex(x)
     if holomorphic and not complex_input:
-        raise TypeError("gradient with holomorphic=True requires complex input, got a real "
+        raise TypeError(f"{who} with holomorphic=True requires complex input, got a real "
                         f"{type(x).__name__}")
     return complex_input
 
 
-def _complex_gradient(scalar_f, x, values, chunk_size):
+def _complex_gradient(scalar_f, x, values, chunk_size, who):
     """JAX's gradient of a real-valued f of complex x: ∂f/∂x - i ∂f/∂y, as the gradient
     of w -> f(x + w[:n] + i w[n:]) at w = 0, a real input of 2n entries."""
     if values is not None:   # a sequence: f receives a list
@@ -99,19 +84,19 @@ def _complex_gradient(scalar_f, x, values, chunk_size):
 
         def shifted(w):
             return scalar_f(x + np.reshape(w[:n] + 1j * w[n:], shape))
-    t = jacobian_at(shifted, (np.zeros(2 * n),), 0, (0,), False, chunk_size, "gradient")
+    t = jacobian_at(shifted, (np.zeros(2 * n),), 0, (0,), False, chunk_size, who)
     g = t[:n] - 1j * t[n:]
     return g if values is not None else np.reshape(g, shape)
 
 
-def _mp_gradient(f, x, chunk_size, holomorphic):
+def _mp_gradient(f, x, chunk_size, holomorphic, who):
     """Sequences of mpmath numbers: multi-tangent scalar duals at the working precision
     (complex entries: directions along 1 and along i, as ``_complex_gradient``)."""
-    values = as_vector(x, "gradient")
-    complex_input = _check_input(values, holomorphic)
+    values = as_vector(x, who)
+    complex_input = _check_input(values, holomorphic, who)
     both = complex_input and not holomorphic
     n = len(values)
-    chunk = n if chunk_size is None else check_chunk(chunk_size, n, "gradient")
+    chunk = n if chunk_size is None else check_chunk(chunk_size, n, who)
     out = []
     for start in range(0, n, chunk):
         stop = min(start + chunk, n)
@@ -126,30 +111,32 @@ def _mp_gradient(f, x, chunk_size, holomorphic):
         with transformation_pass():
             with running(tag):
                 y = f(pack_like(x, args))
-            t = _scalar_tangent(y, tag, basis.shape[1], holomorphic)
+            t = _scalar_tangent(y, tag, basis.shape[1], holomorphic, who)
         if both:
             t = [t[j] - mpmath.mpc(0, 1) * t[k + j] for j in range(k)]
         out.extend(list(t))
     return out
 
 
-def _check_scalar(y, holomorphic=True):
+def check_scalar(y, holomorphic, who):
+    """``y`` must be a scalar, and real unless ``holomorphic``."""
     if isinstance(y, (list, tuple, dict)) or (isinstance(y, (np.ndarray, DualArray))
                                               and np.ndim(y.value if isinstance(y, DualArray)
                                                           else y) > 0):
-        raise TypeError("gradient: f must return a scalar, got "
-                        f"{type(y).__name__}; use jacfwd/jacobian for vector outputs")
+        shape = f" of shape {np.shape(_innermost(y))}" if is_array(y) else ""
+        raise TypeError(f"{who}: f must return a scalar, got {type(y).__name__}{shape}; use "
+                        "jacfwd/jacobian for vector outputs")
     if not holomorphic and _is_complex(y):
         v = _innermost(y)
-        raise TypeError(f"gradient requires a real-valued f, but f returned a complex number "
+        raise TypeError(f"{who} requires a real-valued f, but f returned a complex number "
                         f"({type(v).__name__} {v!r:.40}). For the complex derivative of a "
                         "holomorphic f pass holomorphic=True; for a complex-valued f use "
                         "jacfwd or jvp (np.real or abs(...)**2 make a real objective)")
 
 
-def _scalar_tangent(y, tag, directions=None, holomorphic=True):
-    _check_scalar(y, holomorphic)
-    return tangent_of(y, tag, "gradient", directions)
+def _scalar_tangent(y, tag, directions, holomorphic, who):
+    check_scalar(y, holomorphic, who)
+    return tangent_of(y, tag, who, directions)
 
 
 def gradient_in(f: Callable[..., Any], argnums: int,
@@ -160,5 +147,5 @@ def gradient_in(f: Callable[..., Any], argnums: int,
             call = list(args)
             call[argnums] = x
             return f(*call)
-        return gradient(f_of_x, args[argnums], holomorphic=holomorphic)
+        return gradient_leaf(f_of_x, args[argnums], None, holomorphic, "hessian")
     return grad_in_x

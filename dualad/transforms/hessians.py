@@ -1,25 +1,32 @@
 """``hessian(f)`` and ``hvp(f, x, v)``: second derivatives by forward over forward."""
 from __future__ import annotations
 
-import numbers
 from typing import Any, Callable
 
-from dualad.transforms.seeding import check_callable
-from dualad.transforms.engine import jacobian_at
-from dualad.transforms.gradients import gradient, gradient_in
-from dualad.transforms.directional import jvp
+from dualad.transforms.seeding import check_callable, check_chunk_size, plain_errors
+from dualad.transforms.engine import _normalised_argnums, check_argnums, jacobian_at
+from dualad.transforms.directional import jvp_at
+from dualad.transforms.grads import (
+    _bind, cast_tree, narrow_dtype, per_input_leaf, value_and_grad_at)
+from dualad.transforms.pytrees import flatten_args
 from dualad.transforms.sparse import sparse_hessian
 
 
-def hessian(f: Callable[..., Any], argnums: int = 0, sparsity=None,
-            holomorphic: bool = False) -> Callable[..., Any]:
-    """A function returning the Hessian of the scalar ``f`` in argument ``argnums``,
-    shape ``in.shape + in.shape``: the Jacobian (tag A) of the gradient (tag B).
+def hessian(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: bool = False,
+            holomorphic: bool = False, sparsity=None,
+            chunk_size: int | None = None) -> Callable[..., Any]:
+    """A function returning the Hessian of the scalar ``f`` in the arguments ``argnums``:
+    the Jacobian (tag A) of the gradient (tag B), shape ``in.shape + in.shape``.
+
+    As ``jax.hessian``: with tuple ``argnums`` the blocks are nested tuples,
+    ``H[i][j] = d/dx_j (df/dx_i)``; tree inputs give the tree product (the gradient's
+    structure outside, the input's inside); ``has_aux`` returns ``(hessian, aux)``.
+    ``chunk_size`` columns of the outer Jacobian are seeded per pass. A float32 input's
+    blocks are float32.
 
     With ``sparsity`` (a symmetric boolean pattern, a scipy.sparse matrix, or
-    ``"auto"``, detected and reused as in ``jacfwd``) the result is a
-    ``scipy.sparse.csr_array`` computed from H·S, S the seeds of a star colouring of the
-    pattern.
+    ``"auto"``, detected and reused as in ``jacfwd``; an int ``argnums`` only) the result
+    is a ``scipy.sparse.csr_array`` computed from H·S, S the seeds of a star colouring.
 
     Complex input needs ``holomorphic=True`` (then the result is the complex second
     derivative of a holomorphic ``f``), as ``jacfwd``: a real-valued function of complex
@@ -29,27 +36,39 @@ def hessian(f: Callable[..., Any], argnums: int = 0, sparsity=None,
     >>> ad.hessian(lambda v: v[0]**2 * v[1])([1.0, 3.0])
     array([[6., 2.],
            [2., 0.]])
+    >>> ad.hessian(lambda x, y: x * x * y, argnums=(0, 1))(1.0, 3.0)
+    ((array(6.), array(2.)), (array(2.), array(0.)))
     """
     check_callable(f, "hessian")
-    if isinstance(argnums, bool) or not isinstance(argnums, int):
-        raise TypeError(f"hessian: argnums must be an int, got {type(argnums).__name__}")
+    nums = check_argnums(argnums, "hessian")
+    check_chunk_size(chunk_size, "hessian")
     if sparsity is not None:
-        if holomorphic:
-            raise TypeError("hessian: holomorphic=True is not supported with sparsity")
+        if not isinstance(argnums, int) or has_aux or holomorphic or chunk_size is not None:
+            raise TypeError("hessian: with sparsity, argnums must be a single int, and "
+                            "has_aux, holomorphic and chunk_size are not supported")
         return sparse_hessian(f, argnums, sparsity)
+    f = plain_errors(f, "hessian")
 
-    def hessian_of_f(*args):
-        if not -len(args) <= argnums < len(args):
-            raise ValueError(f"hessian: argnums={argnums} but f was called with "
-                             f"{len(args)} positional argument(s)")
-        x = args[argnums]
-        if isinstance(x, dict) or (isinstance(x, (list, tuple)) and x and not all(
-                isinstance(v, numbers.Number) or hasattr(v, "tag") for v in x)):
-            raise TypeError(f"hessian: argument {argnums} must be a number, a sequence of "
-                            f"numbers or an array, got {type(x).__name__}")
+    def hessian_of_f(*args, **kwargs):
+        f_kw = _bind(f, kwargs)
 
-        return jacobian_at(gradient_in(f, argnums, holomorphic), args, argnums, (argnums,),
-                           False, None, "hessian", holomorphic=holomorphic)
+        def gradient_of_f(*a):   # tag B inside tag A
+            _, aux, g = value_and_grad_at(f_kw, a, argnums, nums, has_aux, holomorphic, None,
+                                          "hessian")
+            if not isinstance(argnums, int):   # a tuple of scalars would be one vector leaf
+                g = dict(enumerate(g))
+            return (g, aux) if has_aux else g
+        result = jacobian_at(gradient_of_f, args, argnums, nums, has_aux, chunk_size,
+                             "hessian", holomorphic=holomorphic)
+        h, aux = result if has_aux else (result, None)
+        if not isinstance(argnums, int):
+            h = tuple(h[i] for i in range(len(nums)))
+        leaves, spec = flatten_args([args[i] for i in
+                                     _normalised_argnums(nums, argnums, len(args), "hessian")])
+        # block (i, j) in the dtype of input leaf i (the gradient's), as jax.hessian
+        h = per_input_leaf(h, spec, argnums, leaves,
+                           lambda block, x: cast_tree(block, narrow_dtype(x)))
+        return (h, aux) if has_aux else h
 
     hessian_of_f.__name__ = f"hessian_of_{getattr(f, '__name__', 'f')}"
     return hessian_of_f
@@ -57,13 +76,20 @@ def hessian(f: Callable[..., Any], argnums: int = 0, sparsity=None,
 
 def hvp(f: Callable[..., Any], x, v):
     """The Hessian of the scalar ``f`` at ``x`` times ``v``, without forming the Hessian:
-    the directional derivative along ``v`` (one direction) of the gradient.
+    the directional derivative along ``v`` (one direction) of the gradient. ``x`` may be
+    a tree (tuple/list/dict of numbers and arrays); ``v`` has its structure, and so has
+    the result.
 
     >>> import dualad as ad
     >>> ad.hvp(lambda w: w[0]**2 * w[1], [1.0, 3.0], [1.0, 0.0])
     array([6., 2.])
     """
     check_callable(f, "hvp")
-    return jvp(lambda y: gradient(f, y), (x,), (v,))[1]
+    f = plain_errors(f, "hvp")
 
-
+    def gradient_of_f(y):
+        return value_and_grad_at(f, (y,), 0, (0,), False, False, None, "hvp")[2]
+    product = jvp_at(gradient_of_f, (x,), (v,), False, "hvp", ("x", "v"))[1]
+    leaves, spec = flatten_args([x])
+    return per_input_leaf(product, spec, 0, leaves,
+                          lambda t, leaf: cast_tree(t, narrow_dtype(leaf)))

@@ -16,9 +16,11 @@ def jacfwd(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: b
 
     The Jacobian of an output of shape ``out.shape`` in an input of shape ``in.shape``
     has shape ``out.shape + in.shape``; with tuple ``argnums`` a tuple of them. Inputs
-    and outputs may be numbers, sequences of numbers, arrays, or tuples/lists/dicts of
-    them (JAX's tree product). ``chunk_size`` columns are seeded per pass (default:
-    chosen so a pass's tangents fill about ``CHUNK_BYTES``).
+    and outputs may be numbers, sequences of numbers, arrays, or tuples/lists/dicts/
+    namedtuples of them (JAX's tree product: the output's tree outside, the input's
+    inside). ``chunk_size`` columns are seeded per pass (default: chosen so a pass's
+    tangents fill about ``CHUNK_BYTES``). A float32 (float16, complex64) output's
+    Jacobian has its dtype, as in JAX.
 
     With ``sparsity`` (a boolean pattern of shape (output size, input size), a
     ``scipy.sparse`` matrix, or ``"auto"``) the columns are coloured so that columns

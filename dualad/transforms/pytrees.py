@@ -69,3 +69,21 @@ def leaf_shape(x) -> tuple:
     if is_vector(x):
         return (len(x),)
     return ()
+
+
+def leaf_paths(spec, nums) -> list:
+    """Names of the leaves of ``flatten_args`` of the arguments ``nums``, for errors:
+    ``argument 0['w'][1]``."""
+    paths: list = []
+    for num, child in zip(nums, spec[2]):
+        _paths(child, f"argument {num}", paths)
+    return paths
+
+
+def _paths(spec, prefix, paths):
+    if spec is None:
+        paths.append(prefix)
+        return
+    kind, keys, children = spec
+    for i, child in enumerate(children):
+        _paths(child, f"{prefix}[{keys[i]!r}]" if kind is dict else f"{prefix}[{i}]", paths)

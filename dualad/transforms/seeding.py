@@ -184,6 +184,25 @@ def primal_of(y, tag: int, who: str):
     return _map_structure(lambda leaf: primal_of(leaf, tag, who), y, who)
 
 
+def strip(tree, tag, who):
+    """``tree`` with the duals (and Taylor jets) of ``tag`` replaced by their primals;
+    anything else (strings, objects, duals of outer passes) as it is."""
+    if tag is None:
+        return tree
+    if type(tree).__name__ == "Jet" and isinstance(tree, Carrier):
+        return tree.coeffs[0] if tree.tag == tag else tree
+    if isinstance(tree, (Dual, DualArray)) or (type(tree) is np.ndarray
+                                               and tree.dtype == object):
+        return primal_of(tree, tag, who)
+    if isinstance(tree, dict):
+        return {k: strip(v, tag, who) for k, v in tree.items()}
+    if isinstance(tree, tuple) and hasattr(tree, "_fields"):
+        return type(tree)(*(strip(v, tag, who) for v in tree))
+    if isinstance(tree, (list, tuple)):
+        return type(tree)(strip(v, tag, who) for v in tree)
+    return tree
+
+
 def _from_objects(y):
     """An object array of duals (``np.array([d1, d2])`` in f) as the DualArray it stands
     for, so its tangents are read in one piece; anything else as it is."""

@@ -4,12 +4,14 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from dualad.core.rule_path import transformation_pass
+from dualad.transforms.engine import _split_aux
 from dualad.base.tags import new_tag, running
 from dualad.transforms.seeding import (
-    as_scalar, check_callable, check_order, one_like, plain_errors, seed, tangent_of, to_array)
+    as_scalar, check_callable, check_order, one_like, plain_errors, seed, strip, tangent_of,
+    to_array)
 
 
-def derivative(f: Callable[..., Any], x, n: int = 1):
+def derivative(f: Callable[..., Any], x, n: int = 1, has_aux: bool = False):
     """The n-th derivative of ``f`` at the scalar ``x`` (a dual for n = 1, Taylor mode,
     one pass of cost ~n^2, for n >= 2; a NumPy function without a series of its own,
     such as ``np.linalg.det``, costs ~2^n there: see ``dualad.taylor.fallback.through_duals``).
@@ -18,6 +20,10 @@ def derivative(f: Callable[..., Any], x, n: int = 1):
     array of derivatives). ``x`` may be an int (promoted to float), a float, a complex
     number (the complex derivative of a holomorphic ``f``), an mpmath ``mpf``/``mpc``
     (every rule is then evaluated by mpmath at the working precision) or a dual.
+
+    With ``has_aux=True``, ``f`` returns ``(output, aux)`` and the result is
+    ``(derivative, aux)``, aux's duals replaced by their primals. Outputs may be trees
+    (tuples, lists, dicts of numbers and arrays): the derivative has their structure.
 
     >>> import dualad as ad
     >>> ad.derivative(ad.math.sin, 0.0)
@@ -29,6 +35,15 @@ def derivative(f: Callable[..., Any], x, n: int = 1):
     f = plain_errors(f, "derivative")
     n = check_order(n, "derivative")
     x = as_scalar(x, "derivative")
+    if has_aux:
+        kept = []
+
+        def output_of_f(t):
+            out, aux = _split_aux(f(t), "derivative")
+            if not kept:
+                kept.append(strip(aux, getattr(t, "tag", None), "derivative"))
+            return out
+        return derivative(output_of_f, x, n), kept[0]
     if n == 0:
         return to_array(_value(f(x)))
     if n == 1:
