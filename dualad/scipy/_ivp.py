@@ -181,7 +181,7 @@ class _Problem:
                 slope = slope[:, None]
         else:
             value, slope = primal(out, self.tag), tangent(out, self.tag, K, WHO, "fun")
-        if not self.nested:
+        if not self.nested and not (type(value) is np.ndarray and value.dtype.kind in "fc"):
             value = plain_value(value, WHO, f"fun's output at t={t!r}")
         if np.shape(value) != (n,):
             raise ValueError(f"{WHO}: fun returned shape {np.shape(value)} at t={t!r}; "
