@@ -166,6 +166,18 @@ class DualArray(ValueShaped, Carrier):
 
     # --- indexing ----------------------------------------------------------------------
 
+    def __iter__(self):
+        """The entries along the first axis, read one at a time as ``x[i]`` reads them
+        (a write into ``x`` while iterating is seen); a vector's directly, since unpacking
+        parameters (``k1, k2 = p``) runs in every call of an ODE's right-hand side."""
+        if self.cols is not None or type(self.value) is not np.ndarray or self.value.ndim != 1:
+            yield from ValueShaped.__iter__(self)
+            return
+        for i in range(len(self.value)):
+            t = self.tangent[i]
+            yield _make(_scalar(self.value[i]), t if self.k is not None else _scalar(t),
+                        self.tag)
+
     def __getitem__(self, index):
         if self.cols is not None:
             return self._gathered_item(_plain_index(index))   # dualad.arrays.gathered

@@ -362,40 +362,54 @@ _concatenate_by_rule = _HANDLERS[np.concatenate]
 
 
 def _concatenate_full(arrays, axis=0, **kwargs):
-    """np.concatenate along axis 0 of one-level k-tangents and constants, directly."""
-    if kwargs or axis != 0 or not rule_path.in_pass() or type(arrays) not in (list, tuple):
+    """np.concatenate along axis 0 of one-level k-tangents and constants, directly. Lists
+    of scalar duals among them (``np.concatenate(([k1 * y[0]], flux))``) are stacked in
+    place, when every list is such a list (``_stacked_scalars``); else the rule path."""
+    if kwargs or axis != 0 or type(arrays) not in (list, tuple) or not rule_path.in_pass():
         return None
-    if any(type(x) in (list, tuple) and _holds_dual(x) for x in arrays):
-        arrays = [_stacked_scalars(x) if type(x) in (list, tuple) else x for x in arrays]
-        if any(x is None for x in arrays):
-            return None
-    tag = k = None
+    stack = False
     for x in arrays:
-        if type(x) is DualArray:
-            if type(x.value) is not np.ndarray or x.k is None or (
-                    tag is not None and (x.tag != tag or x.k != k)):
+        if (type(x) is list or type(x) is tuple) and _holds_dual(x):
+            stack = True
+            break
+    tag = k = None
+    values, tangents = [], []   # a constant's tangent (None here) is filled in below
+    for x in arrays:
+        if stack and (type(x) is list or type(x) is tuple):
+            x = _stacked_scalars(x)
+            if x is None:
                 return None
-            tag, k = x.tag, x.k
+            value, t, x_tag, x_k = x
+        elif type(x) is DualArray:
+            value, x_tag, x_k = x.value, x.tag, x.k
+            if type(value) is not np.ndarray or x_k is None:
+                return None
+            t = x.tangent
         elif isinstance(x, Carrier):
             return None
+        else:
+            values.append(x)
+            tangents.append(None)
+            continue
+        if tag is not None and (x_tag != tag or x_k != k):
+            return None
+        tag, k = x_tag, x_k
+        values.append(value)
+        tangents.append(t)
     if tag is None:
         return None
-    values, tangents = [], []
-    for x in arrays:
-        if type(x) is DualArray:
-            values.append(x.value)
-            tangents.append(x.tangent)
-        else:
-            v = np.asarray(x)
-            values.append(v)
-            tangents.append(np.zeros(v.shape + (k,), dtype=np.result_type(v, float)))
+    for i, t in enumerate(tangents):
+        if t is None:
+            v = values[i] = np.asarray(values[i])
+            tangents[i] = np.zeros(v.shape + (k,), dtype=np.result_type(v, float))
     return _make_array(np.concatenate(values), np.concatenate(tangents), tag, k)
 
 
 def _stacked_scalars(items):
     """A list of scalar duals of one tag (float values, k-tangents) and plain floats, as
-    ``np.concatenate((flux, [d * y[-1]]))`` writes it, as one DualArray (what np.stack
-    makes of it, directly); None for anything else (then the rule path)."""
+    ``np.concatenate((flux, [d * y[-1]]))`` writes it, as the value and tangent of one
+    DualArray (what np.stack makes of it), with its tag and k; None for anything else
+    (then the rule path)."""
     tag = k = None
     for x in items:
         if type(x) is Dual:
@@ -408,9 +422,12 @@ def _stacked_scalars(items):
             return None
     if tag is None:
         return None
+    if len(items) == 1:   # [dual]: its tangent as one row, a view
+        x = items[0]
+        return np.array([x.value]), x.tangent[None], tag, k
     values = np.array([x.value if type(x) is Dual else float(x) for x in items])
     tangents = np.array([x.tangent if type(x) is Dual else np.zeros(k) for x in items])
-    return _make_array(values, tangents, tag, k)
+    return values, tangents, tag, k
 
 
 def _concatenate(*args, **kwargs):

@@ -124,6 +124,19 @@ def _operator(rule, a, b):
     """``a (op) b`` for a binary operator rule (``+ - * / ** // %``) by the rule path: the
     gathered and the fast paths first for a rule with a binary form."""
     ufunc = _UFUNCS[rule]
+    if type(a) in _NUMBERS_AND_DUALS and type(b) in _NUMBERS_AND_DUALS:
+        # the common case, directly: no list to stack, no object array to convert
+        if rule in _FORMS:
+            if (type(a) is DualArray and a.cols is not None) or (
+                    type(b) is DualArray and b.cols is not None):
+                out = _gathered_binary(rule, ufunc, a, b)
+                if out is not None:
+                    return out
+            if getattr(_STATE, "in_pass", False):
+                out = _fast_binary(rule, ufunc, a, b)
+                if out is not None:
+                    return out
+        return elementwise(rule, ufunc, (a, b))
     if isinstance(a, (list, tuple)):
         a = _as_array_operand(a)
     if isinstance(b, (list, tuple)):
@@ -145,6 +158,10 @@ def _operator(rule, a, b):
     if not (_operand(a) and _operand(b)):
         return NotImplemented
     return elementwise(rule, ufunc, (a, b))
+
+
+#: operand types of ``_operator``'s direct branch (one of them is a DualArray)
+_NUMBERS_AND_DUALS = frozenset((DualArray, Dual, float, int))
 
 
 def _t_sum(va, ta, vb, tb, ans, k):
@@ -178,6 +195,38 @@ def _t_quotient(va, ta, vb, tb, ans, k):
 
 _TANGENT = {"sum": _t_sum, "difference": _t_difference, "product": _t_product,
             "quotient": _t_quotient}
+
+
+# The same tangents on small ndarrays (every tangent under buffers.SMALL_BYTES), where
+# ``_into`` would hand each operation to NumPy unchanged: the same ufuncs, in the same
+# order, by NumPy's operators, without the checks that choose a buffer.
+
+def _small_sum(va, ta, vb, tb, ans, k):
+    return ta if tb is None else (tb if ta is None else ta + tb)
+
+
+def _small_difference(va, ta, vb, tb, ans, k):
+    return ta if tb is None else (-tb if ta is None else ta - tb)
+
+
+def _small_product(va, ta, vb, tb, ans, k):
+    if tb is None:
+        return ta * _ex(vb, k)
+    if ta is None:
+        return tb * _ex(va, k)
+    if ta is tb and va is vb:
+        return (ta + ta) * _ex(va, k)
+    return ta * _ex(vb, k) + tb * _ex(va, k)
+
+
+_SMALL_TANGENT = dict(_TANGENT, sum=_small_sum, difference=_small_difference,
+                      product=_small_product)
+_SMALL = _buffers.SMALL_BYTES
+
+
+def _small(t):
+    """Whether the tangent ``t`` (None: a constant's) is a small ndarray."""
+    return t is None or (type(t) is np.ndarray and t.nbytes < _SMALL)
 
 
 def _fast_binary(rule, ufunc, a, b, nested=False):
@@ -214,12 +263,24 @@ def _fast_binary(rule, ufunc, a, b, nested=False):
         # reported at the line above, once, as NumPy reports them
         return _fpe.nested(elementwise, rule, ufunc, (a, b))
     tangent_of = _TANGENT[form]
-    if k is not None and type(ans) is np.ndarray and type(va if a_dual else vb) is np.ndarray:
+    if k is not None and type(ans) is np.ndarray and type(va if a_dual else vb) is np.ndarray \
+            and not _full_parts(a, b, a_dual, b_dual):
         parts = _scaled_parts.binary(form, a, b, va, vb, ans, a_dual, b_dual)
         if parts is not None:
             return _scaled(ans, *parts, tag, k)
-    return _make_array(ans, tangent_of(va, a.tangent if a_dual else None, vb,
-                                       b.tangent if b_dual else None, ans, k), tag, k)
+    ta = a.tangent if a_dual else None
+    tb = b.tangent if b_dual else None
+    if _small(ta) and _small(tb):
+        tangent_of = _SMALL_TANGENT[form]
+    return _make_array(ans, tangent_of(va, ta, vb, tb, ans, k), tag, k)
+
+
+def _full_parts(a, b, a_dual, b_dual):
+    """Whether ``_scaled_parts.binary`` has nothing to keep scaled: both tangents full, or
+    a full one (op) a number (its constant-array and quotient-by-the-dual forms do)."""
+    if a_dual and b_dual:
+        return a._tangent is not None and b._tangent is not None
+    return a_dual and a._tangent is not None and (type(b) is float or type(b) is int)
 
 
 def _fast_scalar_binary(rule, ufunc, a, b):
@@ -243,7 +304,8 @@ def _fast_scalar_binary(rule, ufunc, a, b):
     if not _lanes_safe(form, a_value, b_value, ans, True, True):
         return _fpe.nested(elementwise, rule, ufunc, (a, b))
     ta, tb = (array.tangent, t) if array is a else (t, array.tangent)
-    return _make_array(ans, _TANGENT[form](a_value, ta, b_value, tb, ans, k), array.tag, k)
+    forms = _SMALL_TANGENT if _small(ta) and _small(tb) else _TANGENT
+    return _make_array(ans, forms[form](a_value, ta, b_value, tb, ans, k), array.tag, k)
 
 
 def _fast_pow(a, b, nested=False):
