@@ -1,10 +1,12 @@
-"""The ``dualad`` command line: ``tour``, ``trace``, ``check``."""
+"""The ``dualad`` command line: ``tour``, ``trace``, ``check``, ``--version``."""
 from __future__ import annotations
 
 import argparse
 import math
 import os
 import sys
+
+from dualad._version import __version__
 
 #: the most digits ``dualad check --dps`` takes: mpmath's cost grows fast with them (gamma
 #: takes seconds at 1000 digits), and 1000 digits are far more than a double needs
@@ -110,6 +112,7 @@ def _check(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="dualad", description="forward-mode automatic differentiation with dual numbers")
+    parser.add_argument("--version", action="version", version=f"dualad {__version__}")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("tour", help="a short demo of what dualad does")
     p_trace = sub.add_parser("trace", help="the Wengert evaluation trace of an expression",

@@ -461,8 +461,9 @@ class StepSweep:
             matplotlib.use("Agg")
             import matplotlib.pyplot as plt
         except ImportError:
-            raise ImportError("plotting needs matplotlib: pip install 'dualad[plot]' "
-                              "(print(sweep) draws a text chart instead)") from None
+            raise ImportError("plotting needs matplotlib: pip install matplotlib (or, in a "
+                              "dualad checkout, pip install -e '.[plot]'); print(sweep) "
+                              "draws a text chart instead") from None
         floor = 1e-18
         fig, ax = plt.subplots(figsize=(6.4, 4.2))
         ax.loglog(self.steps, np.maximum(self.forward, floor), "o-", ms=3,
