@@ -28,10 +28,13 @@ import numpy as np
 
 from dualad.core.number import Dual
 from dualad.base.tags import new_tag, running
+from dualad.teach import differences as fd
 
 __all__ = ["check", "error_vs_step", "Report", "StepSweep"]
 
 EPS = np.finfo(float).eps
+#: the name of the Richardson method in a report
+RICHARDSON = f"Richardson (central, {fd.RICHARDSON_LEVELS} levels)"
 
 
 # --- evaluating f at perturbed points -----------------------------------------------
@@ -75,48 +78,13 @@ def _out(y) -> np.ndarray:
     return np.atleast_1d(np.asarray(y, dtype=complex if np.iscomplexobj(y) else float)).ravel()
 
 
-def _difference(f, v, rebuild, h, central):
-    """Forward (x_j + step) or central (x_j +- step) differences, column j with the step
-    h max(1, |x_j|), divided by the step actually taken (0 below one ulp)."""
-    y0 = None if central else _out(f(rebuild(v)))
-    cols = []
-    for j in range(len(v)):
-        step = h * max(1.0, abs(v[j]))
-        wp, wm = v.copy(), v.copy()
-        wp[j] += step
-        if central:
-            wm[j] -= step
-        with np.errstate(divide="ignore", invalid="ignore"):
-            cols.append((_out(f(rebuild(wp))) - (_out(f(rebuild(wm))) if central else y0))
-                        / (wp[j] - wm[j]))
-    return np.stack(cols, axis=1)
+def _vector(f, rebuild) -> Callable[[np.ndarray], np.ndarray]:
+    """f as a function of the flat vector, for the finite differences."""
+    return lambda w: _out(f(rebuild(w)))
 
 
-def _richardson(f, v, rebuild, h0=2.0 ** -4, levels=4):
-    """Central differences at h0, h0/2, ... combined to cancel h^2, h^4, h^6."""
-    table = [_difference(f, v, rebuild, h0 / 2 ** i, True) for i in range(levels)]
-    for k in range(1, levels):
-        factor = 4.0 ** k
-        table = [(factor * table[i + 1] - table[i]) / (factor - 1)
-                 for i in range(len(table) - 1)]
-    return table[0]
-
-
-def _complex_step(f, v, rebuild, h=1e-20):
-    cols = []
-    for j in range(len(v)):
-        w = v.astype(complex)
-        w[j] += 1j * h
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", np.exceptions.ComplexWarning)
-            try:
-                y = np.atleast_1d(np.asarray(f(rebuild(w)))).ravel()
-            except np.exceptions.ComplexWarning:
-                raise TypeError("f dropped the imaginary part of its input") from None
-        if not np.iscomplexobj(y):
-            raise TypeError("f returned a real number for a complex input")
-        cols.append(y.imag / h)
-    return np.stack(cols, axis=1)
+def _complex_vector(f, rebuild) -> Callable[[np.ndarray], np.ndarray]:
+    return lambda w: np.atleast_1d(np.asarray(f(rebuild(w)))).ravel()
 
 
 def _ad(f, x, v, kind):
@@ -296,7 +264,9 @@ class Report:
     ``values[method]`` is the derivative (a number) or Jacobian (an array, rows =
     outputs); ``errors[method] = (absolute, relative)`` against ``reference`` (max-norm;
     relative to the largest reference entry); ``notes[method]`` says why a method is
-    missing.
+    missing; ``steps[method]`` is the step a difference actually took, h max(1, |x|) as
+    rounded (a number; an array of one per input for a sequence or array x; Richardson's
+    is its largest, the first of its four).
     """
     x: Any
     reference: Any
@@ -318,16 +288,26 @@ class Report:
                  f"reference: {shown} (dualad on mpmath values at {self.dps} digits"
                  + (f"; mpmath.diff agrees to {self.cross_check:.1e})"
                     if self.cross_check is not None else "; mpmath.diff not available)"),
-                 "", f"{'method':42s} {'value':>24s} {'abs error':>11s} {'rel error':>11s}"]
+                 ""]
+        rows = []
         for name, value in self.values.items():
-            abs_err, rel_err = self.errors[name]
-            shown = (_number(value) if np.ndim(value) == 0 else "(array)")
             step = self.steps.get(name)
-            label = f"{name} (h={step:.1e})" if step is not None else name
-            lines.append(f"{label:42s} {shown:>24s} {abs_err:11.2e} {rel_err:11.2e}")
+            label = f"{name} (h={_steps(step)})" if step is not None else name
+            shown = (_number(value) if np.ndim(value) == 0 else "(array)")
+            rows.append((label, shown, *self.errors[name]))
+        width = max([42] + [len(label) for label, *_ in rows])
+        lines.append(f"{'method':{width}s} {'value':>24s} {'abs error':>11s} {'rel error':>11s}")
+        for label, shown, abs_err, rel_err in rows:
+            lines.append(f"{label:{width}s} {shown:>24s} {abs_err:11.2e} {rel_err:11.2e}")
         for name, note in self.notes.items():
-            lines.append(f"{name:42s} {'n/a':>24s}  {note}")
+            lines.append(f"{name:{width}s} {'n/a':>24s}  {note}")
         return "\n".join(lines)
+
+
+def _steps(step) -> str:
+    """One step, or the range of the steps of the columns."""
+    low, high = float(np.min(step)), float(np.max(step))
+    return f"{low:.1e}" if f"{low:.1e}" == f"{high:.1e}" else f"{low:.1e}..{high:.1e}"
 
 
 def _number(v) -> str:
@@ -355,8 +335,17 @@ def check(f: Callable[..., Any], x, *, step: float | None = None, dps: int = 50)
     """Compare AD, forward/central/Richardson differences and the complex step with an
     mpmath reference at ``dps`` digits, for the derivative (or Jacobian) of ``f`` at ``x``.
 
-    ``step`` adds forward and central differences with that step to the defaults
-    (``sqrt(eps)`` and ``eps^(1/3)``, scaled by ``max(1, |x|)``).
+    The differences move each x_j by a relative step h scaled to ``h max(1, |x_j|)``:
+    h = ``sqrt(eps)`` (forward) and ``eps^(1/3)`` (central), and ``step`` adds both with
+    that h. Richardson's start is chosen where its extrapolations agree
+    (:mod:`dualad.teach.differences`). ``report.steps`` holds the steps taken.
+
+    >>> import math, dualad as ad
+    >>> report = ad.check(ad.math.sin, 1e5)          # the step scales with |x|
+    >>> round(report.steps["central difference"], 3)
+    0.606
+    >>> bool(abs(report.values[RICHARDSON] - math.cos(1e5)) < 1e-12)
+    True
     """
     from dualad.transforms.seeding import check_callable
     check_callable(f, "check")
@@ -369,33 +358,35 @@ def check(f: Callable[..., Any], x, *, step: float | None = None, dps: int = 50)
     ref, cross = _reference(f, v, rebuild, kind, dps)
     report = Report(x=x, reference=_shape(ref, kind), dps=dps)
 
-    def differences(h, central):
-        return (lambda: _difference(f, v, rebuild, h, central)), h
+    g = _vector(f, rebuild)
 
-    # name -> (the method, its step, or None)
-    methods: dict[str, tuple[Callable[[], Any], float | None]] = {
-        "AD (dualad)": (lambda: _ad(f, x, v, kind), None),
+    def differences(h, central):
+        return lambda: fd.difference(g, v, h, central)
+
+    # name -> the method, returning (J, the steps taken per column, or None)
+    methods: dict[str, Callable[[], tuple[Any, Any]]] = {
+        "AD (dualad)": lambda: (_ad(f, x, v, kind), None),
         "forward difference": differences(math.sqrt(EPS), False),
         "central difference": differences(EPS ** (1 / 3), True),
     }
     if step is not None:
         methods["forward difference, your step"] = differences(step, False)
         methods["central difference, your step"] = differences(step, True)
-    methods["Richardson (central, 4 levels)"] = (lambda: _richardson(f, v, rebuild), None)
+    methods[RICHARDSON] = lambda: fd.richardson(g, v)
     if np.iscomplexobj(v):
         report.notes["complex step"] = "x is complex: the step i h would move x itself"
     else:
-        methods["complex step"] = (lambda: _complex_step(f, v, rebuild), 1e-20)
-    for name, (compute, h) in methods.items():
+        methods["complex step"] = lambda: fd.complex_step(_complex_vector(f, rebuild), v)
+    for name, compute in methods.items():
         try:
-            value = compute()
+            value, steps = compute()
         except (TypeError, ValueError, ArithmeticError) as exc:
             reason = str(exc).splitlines()[0][:60]
             report.notes[name] = (f"f does not take complex input ({reason})"
                                   if name == "complex step" else f"f failed: {reason}")
             continue
-        if h is not None:
-            report.steps[name] = h
+        if steps is not None:
+            report.steps[name] = float(steps[0]) if kind == "scalar" else steps
         report.values[name] = _shape(value, kind)
         report.errors[name] = _errors(value, ref)
     if cross is not None:
@@ -421,12 +412,15 @@ def _shape(j, kind):
 
 @dataclass
 class StepSweep:
-    """Errors of forward and central differences against the reference, per step."""
+    """Errors of forward and central differences against the reference, per relative
+    step h in ``steps``; ``taken`` holds the steps actually taken, h max(1, |x|) as
+    rounded (0 where h max(1, |x|) is below one ulp of x)."""
     steps: np.ndarray
     forward: np.ndarray
     central: np.ndarray
     ad: float
     reference: float
+    taken: np.ndarray | None = None
 
     def __str__(self) -> str:
         return self.text_chart()
@@ -452,6 +446,9 @@ class StepSweep:
         axis = " " * 7 + "+" + "-" * len(self.steps)
         label = (" " * 8 + f"h = {self.steps[0]:.0e} ... {self.steps[-1]:.0e} "
                  "(f forward, c central, * both, a AD)")
+        if self.taken is not None and not np.array_equal(self.taken, self.steps):
+            label += (f"\n{' ' * 8}steps taken h max(1, |x|) = {self.taken[0]:.0e} ... "
+                      f"{self.taken[-1]:.0e}")
         return "\n".join(rows + [axis, label])
 
     def plot(self, path: str) -> str:
@@ -466,13 +463,14 @@ class StepSweep:
                               "draws a text chart instead") from None
         floor = 1e-18
         fig, ax = plt.subplots(figsize=(6.4, 4.2))
-        ax.loglog(self.steps, np.maximum(self.forward, floor), "o-", ms=3,
+        steps = self.steps if self.taken is None else self.taken
+        ax.loglog(steps, np.maximum(self.forward, floor), "o-", ms=3,
                   label="forward difference")
-        ax.loglog(self.steps, np.maximum(self.central, floor), "s-", ms=3,
+        ax.loglog(steps, np.maximum(self.central, floor), "s-", ms=3,
                   label="central difference")
         ax.axhline(max(self.ad, floor), color="k", lw=1.5,
                    label=f"AD (dualad): {self.ad:.1e}" if self.ad else "AD (dualad): exact")
-        ax.set_xlabel("step h")
+        ax.set_xlabel("step taken, h max(1, |x|)")
         ax.set_ylabel("absolute error")
         ax.set_title("derivative error against an mpmath reference")
         ax.legend()
@@ -484,9 +482,9 @@ class StepSweep:
 
 
 def error_vs_step(f: Callable[..., Any], x: float, steps=None, dps: int = 50) -> StepSweep:
-    """Forward and central difference errors over ``steps`` (default 10^-16 .. 1), with
-    AD's error as the flat line, all against the mpmath reference at ``x`` (nan where a
-    step is too small to move ``x``).
+    """Forward and central difference errors over the relative ``steps`` h (default
+    10^-16 .. 1; each moves x by h max(1, |x|)), with AD's error as the flat line, all
+    against the mpmath reference at ``x`` (nan where a step is too small to move ``x``).
 
     >>> import dualad as ad
     >>> sweep = ad.error_vs_step(ad.math.exp, 1.0)
@@ -514,9 +512,16 @@ def error_vs_step(f: Callable[..., Any], x: float, steps=None, dps: int = 50) ->
         def err(value):   # nan where the step is below one ulp of x
             value = float(value)
             return float(abs(mpmath.mpf(value) - reference)) if math.isfinite(value) else math.nan
-        forward = np.array([err(_difference(f, v, rebuild, h, False)[0, 0]) for h in steps])
-        central = np.array([err(_difference(f, v, rebuild, h, True)[0, 0]) for h in steps])
+        g = _vector(f, rebuild)
+        forward, central, taken = [], [], []
+        for h in steps:
+            (column, _), (central_column, step) = (fd.difference(g, v, h, False),
+                                                   fd.difference(g, v, h, True))
+            forward.append(err(column[0, 0]))
+            central.append(err(central_column[0, 0]))
+            taken.append(step[0])
         ad_error = err(derivative(f, x))
-    return StepSweep(steps, forward, central, ad_error, float(reference))
+    return StepSweep(steps, np.array(forward), np.array(central), ad_error,
+                     float(reference), np.array(taken))
 
 
