@@ -136,7 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     p_check.add_argument("--at", required=True, help="the point, e.g. x=1 or x=1,y=2")
     p_check.add_argument("--dps", type=int, default=50,
                          help="digits of the mpmath reference (default 50)")
-    p_check.add_argument("--step", type=float, help="also difference with this step")
+    p_check.add_argument("--step", type=float, help="also difference with this relative "
+                         "step h (each x moves by h*max(1, |x|))")
     p_check.add_argument("--plot", metavar="PNG", help="save the error-vs-step plot here")
     args = parser.parse_args(argv)
     if args.command == "check":
