@@ -9,6 +9,8 @@ from dualad.arrays.array import DualArray
 # the modules that put the operators, gathered tangents and NumPy's protocols on DualArray
 from dualad.arrays import gathered, elementwise, dispatch  # noqa: F401,E402
 from dualad.arrays import functions as array_functions  # noqa: F401  (NumPy compositions)
+from dualad.arrays import shapes as _shapes  # noqa: F401  (np.pad's and np.select's handlers)
+from dualad.arrays import sparse_matrices as _sparse_matrices  # noqa: F401  (scipy.sparse @ duals)
 from dualad.taylor import apply as _taylor  # noqa: F401  (installs the rules on Jet; registers it)
 from dualad.table.rules import table as rules
 from dualad.stdlib import differentiable as functions

@@ -417,8 +417,8 @@ def dual_hessian(case: Elementwise, direction):
 class X:
     """A differentiable array argument: its shape and the kind of values it needs."""
     shape: tuple
-    kind: str = "any"   # any | spaced | wellcond | spd | hermitian | distinct_sv | sorted |
-    #                     midpoints
+    kind: str = "any"   # any | spaced | positive | wellcond | spd | hermitian | distinct_sv |
+    #                     sorted | midpoints
 
 
 @dataclass(eq=False)
@@ -518,7 +518,10 @@ ARRAY_CASES: dict[Callable, list[Call]] = {
     np.matmul: [C("mat", X((2, 3)), X((3, 4))), C("batched", X((2, 2, 3)), X((3, 2))),
                 C("vec", X((3,)), X((3, 4)))],
     np.einsum: [C("ij,jk", "ij,jk->ik", X((2, 3)), X((3, 4))), C("trace", "ii", X((3, 3))),
-                C("three", "i,ij,j->", X((2,)), X((2, 3)), X((3,)))],
+                C("three", "i,ij,j->", X((2,)), X((2, 3)), X((3,))),
+                C("sublist", X((2, 3)), [0, 1], X((3, 4)), [1, 2], [0, 2]),
+                C("sublist-implicit", X((3, 3)), [0, 0]),
+                C("sublist-ellipsis", X((2, 3, 4)), [Ellipsis, 1], X((4,)), [1], [Ellipsis])],
     np.linalg.solve: [C("vector", X((3, 3), "wellcond"), X((3,))),
                       C("matrix", X((3, 3), "wellcond"), X((3, 2)))],
     np.linalg.inv: [C("3x3", X((3, 3), "wellcond")), C("batched", X((2, 3, 3), "wellcond"))],
@@ -535,6 +538,40 @@ ARRAY_CASES: dict[Callable, list[Call]] = {
                     C("full", X((3, 3), "distinct_sv"), post=_svd_post)],
     np.linalg.svdvals: [C("tall", X((4, 3), "distinct_sv")), C("square", X((3, 3), "distinct_sv"))],
     np.linalg.pinv: [C("tall", X((4, 3))), C("square", X((3, 3), "wellcond"))],
+    # padding, rotation, splitting, spacing, cross products (dualad.table.shape_rules)
+    np.pad: [C("constant", X((3, 4)), ((1, 2), (0, 1))),
+             C("constant-dual", X((3, 4)), ((1, 2), (2, 1)), constant_values=X((2, 2))),
+             C("constant-scalar", X((3,)), 2, constant_values=X(())),
+             C("edge", X((3, 4)), 2, mode="edge"),
+             C("reflect", X((3, 4)), ((2, 1), (1, 3)), mode="reflect"),
+             C("reflect-odd", X((4,)), 2, mode="reflect", reflect_type="odd"),
+             C("symmetric", X((3, 4)), ((1, 2), (2, 0)), mode="symmetric"),
+             C("wrap", X((3, 4)), ((1, 2), (5, 1)), mode="wrap"),
+             C("linear_ramp", X((3, 4)), 2, mode="linear_ramp", end_values=X((2, 2))),
+             C("maximum", X((3, 4), "spaced"), ((1, 2), (2, 1)), mode="maximum"),
+             C("minimum", X((3, 4), "spaced"), 1, mode="minimum", stat_length=2),
+             C("mean", X((3, 4)), ((1, 0), (2, 1)), mode="mean", stat_length=((2, 3), (1, 4))),
+             C("median", X((3, 4), "spaced"), 1, mode="median"),
+             C("median-even", X((4, 3), "spaced"), ((2, 1), (1, 1)), mode="median",
+               stat_length=((2, 4), (3, 2)))],
+    np.select: [C("two", [_COND, ~_COND & _COND[::-1]], [X((3, 4)), X((3, 4))], X((3, 4))),
+                C("broadcast", [_COND], [X((4,))], 1.5)],
+    np.rot90: [C("once", X((3, 4))), C("k-axes", X((2, 3, 4)), 3, (2, 0))],
+    np.rollaxis: [C("to-front", X((2, 3, 4)), 2), C("start", X((2, 3, 4)), 0, 3)],
+    np.hsplit: [C("2d", X((2, 6)), 3), C("1d", X((6,)), [2, 5])],
+    np.vsplit: [C("2d", X((4, 3)), 2)],
+    np.dsplit: [C("3d", X((2, 2, 4)), [1, 3])],
+    np.append: [C("flat", X((2, 3)), X((4,))), C("axis", X((2, 3)), X((1, 3)), axis=0),
+                C("constant", X((2,)), [1.0, 2.0])],
+    np.linspace: [C("scalars", X(()), X(())), C("no-endpoint", X(()), X(()), 6, False),
+                  C("arrays", X((2,)), X((2,)), 4, axis=-1),
+                  C("retstep", X((3,)), X(()), 5, retstep=True)],
+    np.geomspace: [C("scalars", X((), "positive"), X((), "positive"), 5),
+                   C("arrays", X((2,), "positive"), X((2,), "positive"), 4, False, axis=1)],
+    np.logspace: [C("scalars", X(()), X(()), 5), C("base", X((2,)), X(()), 4, base=2.0, axis=1)],
+    np.cross: [C("vectors", X((3,)), X((3,))), C("batched", X((4, 3)), X((3,))),
+               C("axes", X((3, 2)), X((2, 3)), axisa=0, axisb=1, axisc=0),
+               C("axis", X((3, 4)), X((3, 4)), axis=0)],
 }
 
 
@@ -647,6 +684,10 @@ def _values(spec: X, dtype: str, rng):
         # entries at least 0.7 apart in their real parts: no ties within the steps
         real = rng.permutation(np.arange(int(np.prod(shape)))).reshape(shape) * 0.7 - 3.0
         value = real + (1j * rng.normal(size=shape) if dtype == "complex" else 0)
+    elif spec.kind == "positive":
+        # real parts in [0.5, 2.5], small imaginary parts: away from the branch cut of log
+        value = rng.uniform(0.5, 2.5, size=shape) + (
+            0.3j * rng.normal(size=shape) if dtype == "complex" else 0)
     elif spec.kind == "wellcond":
         value = normal() + 4 * eye
     elif spec.kind in ("spd", "hermitian"):
@@ -711,7 +752,10 @@ def forms(fn, call: Call):
     if any(p.kind is p.VAR_POSITIONAL for p in params):
         return {"pos": (call.args, call.kwargs)}
     bound = sig.bind(*call.args, **call.kwargs)
-    given = bound.arguments
+    given = dict(bound.arguments)
+    # keywords gathered by a **kwargs parameter (np.pad's mode options) are passed as such
+    extra = next((given.pop(p.name) for p in params if p.kind is p.VAR_KEYWORD
+                  and p.name in given), {})
     names = [p.name for p in params]
     positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     last = max((i for i, p in enumerate(positional) if p.name in given), default=-1)
@@ -725,7 +769,7 @@ def forms(fn, call: Call):
             rest[p.name] = given[p.name]  # after a default no one spells positionally
     keyword_only = {k: v for k, v in given.items()
                     if sig.parameters[k].kind is inspect.Parameter.KEYWORD_ONLY}
-    out = {"pos": (tuple(pos_args), {**rest, **keyword_only})}
+    out = {"pos": (tuple(pos_args), {**rest, **keyword_only, **extra})}
     for label, first_by_keyword in (("kw", False), ("allkw", True)):
         args, kwargs = [], {}
         for name in names:
@@ -737,7 +781,7 @@ def forms(fn, call: Call):
                     args.append(given[name])
                     continue
             kwargs[name] = given[name]
-        layout = (tuple(args), kwargs)
+        layout = (tuple(args), {**kwargs, **extra})
         if all(_layout_key(layout) != _layout_key(v) for v in out.values()):
             out[label] = layout
     return out

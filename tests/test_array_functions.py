@@ -321,6 +321,28 @@ FORMS = {
     "pinv": (TALL, [call(np.linalg.pinv, 1e-15), call(np.linalg.pinv, rcond=1e-15),
                     call(np.linalg.pinv, a="X", hermitian=False),
                     call(np.linalg.pinv, rtol=1e-12)]),
+    # padding, rotation, splitting, spacing, cross products (dualad.table.shape_rules)
+    "rot90": (X, [call(np.rot90, 3), call(np.rot90, k=3, axes=(1, 0)), call(np.rot90, m="X")]),
+    "rollaxis": (X[None], [call(np.rollaxis, 2), call(np.rollaxis, axis=2, start=1),
+                           call(np.rollaxis, a="X", axis=-1, start=-3)]),
+    "hsplit": (X, [lambda x: flat(tuple(np.hsplit(x, 3))),
+                   lambda x: flat(tuple(np.hsplit(x, [1]))),
+                   lambda x: flat(tuple(np.hsplit(ary=x, indices_or_sections=3)))]),
+    "vsplit": (X, [lambda x: flat(tuple(np.vsplit(x, 2))),
+                   lambda x: flat(tuple(np.vsplit(ary=x, indices_or_sections=[1])))]),
+    "dsplit": (X[None], [lambda x: flat(tuple(np.dsplit(x, 3))),
+                         lambda x: flat(tuple(np.dsplit(ary=x, indices_or_sections=[2])))]),
+    "append": (X, [call(np.append, X), call(np.append, values=X, axis=0),
+                   call(np.append, X[:, :1], 1), lambda x: np.append(arr=X, values=x)]),
+    "linspace": (VEC, [lambda x: np.linspace(x[0], x[1], 4),
+                       lambda x: np.linspace(start=x, stop=x[2], num=3, endpoint=False, axis=1),
+                       lambda x: flat(np.linspace(x, 2.0, 3, True, True))]),
+    "geomspace": (np.abs(VEC) + 0.1, [lambda x: np.geomspace(x[0], x[1], 4),
+                                      lambda x: np.geomspace(start=x, stop=3.0, num=3, axis=-1)]),
+    "logspace": (VEC, [lambda x: np.logspace(x[0], x[1], 4),
+                       lambda x: np.logspace(start=x, stop=1.0, num=3, base=2.0, axis=1)]),
+    "cross": (X, [call(np.cross, X[::-1]), call(np.cross, b=X[::-1], axis=1),
+                  lambda x: np.cross(a=X.T, b=x, axisa=0, axisc=0)]),
 }
 
 

@@ -145,7 +145,7 @@ _HANDLERS: dict = {}
 
 
 def array_function(func, args, kwargs):
-    if _PRECEDING and _PRECEDING[-1].claims(args):
+    if _PRECEDING and _PRECEDING[-1].claims((*args, *kwargs.values())):   # np.f(a=x) too
         return _PRECEDING[-1].function(func, args, kwargs)
     handler = _HANDLERS.get(func)
     if handler is None:

@@ -56,7 +56,8 @@ def _deep_primal(x):
 # (A function whose result moves continuously with its input never belongs here: the
 # histogram's edges do, and have their own handler below.)
 for _func in (np.shape, np.ndim, np.size, np.iscomplexobj, np.isrealobj, np.result_type,
-              np.may_share_memory, np.shares_memory):   # shapes and dtypes only
+              np.may_share_memory, np.shares_memory,
+              np.diag_indices_from):   # shapes and dtypes only
     _on_primal(_func, looks_at_values=False)
 for _func in (np.argmax, np.argmin, np.argsort, np.argpartition, np.nonzero,
               np.count_nonzero, np.flatnonzero, np.searchsorted, np.isclose, np.allclose,
@@ -381,15 +382,6 @@ def kron(a, b):
     blocks = a2[:, None, :, None] * b2[None, :, None, :]
     out = np.reshape(blocks, (m * p, n * q))
     return out if np.ndim(_primal(a)) == 2 or np.ndim(_primal(b)) == 2 else np.reshape(out, (-1,))
-
-
-@implements(np.cross)
-def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
-    if axis is not None or (axisa, axisb, axisc) != (-1, -1, -1):
-        raise TypeError("dualad: numpy.cross with axis arguments has no tangent rule")
-    a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]
-    b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
-    return np.stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], axis=-1)
 
 
 # --- linear algebra compositions -----------------------------------------------------

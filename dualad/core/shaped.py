@@ -48,6 +48,18 @@ def _in_place_operator(op, name):
     return method
 
 
+#: operand types whose own ``@`` computes their products with a carrier (scipy.sparse's)
+_MATMUL_DEFERS_TO: tuple[type, ...] = ()
+
+
+def defer_matmul_to(cls: type) -> None:
+    """Let ``x @ a`` with ``a`` of type ``cls`` be computed by ``a.__rmatmul__`` (and
+    ``a @ x`` by ``a.__matmul__``): registered by ``dualad.arrays.sparse_matrices``."""
+    global _MATMUL_DEFERS_TO
+    if cls not in _MATMUL_DEFERS_TO:
+        _MATMUL_DEFERS_TO = _MATMUL_DEFERS_TO + (cls,)
+
+
 class ValueShaped:
     """Shape, length and iteration of an object whose primal is ``self.value``, and the
     ndarray methods (``x.sum()``, ``x.std()``, ``x.sort()``, ``x += y``) as NumPy's
@@ -84,9 +96,13 @@ class ValueShaped:
         return np.round(self, 0 if ndigits is None else ndigits)
 
     def __matmul__(self, other):
+        if isinstance(other, _MATMUL_DEFERS_TO):
+            return NotImplemented   # other.__rmatmul__ (a scipy.sparse matrix's) computes it
         return np.matmul(self, other)
 
     def __rmatmul__(self, other):
+        if isinstance(other, _MATMUL_DEFERS_TO):
+            return NotImplemented
         return np.matmul(other, self)
 
     def reshape(self, *shape, order="C"):

@@ -521,11 +521,31 @@ def _einsum_parts(subscripts, n_operands):
     return inputs, output
 
 
+def _sublist_letters(sublist):
+    """An einsum sublist ([0, 1, Ellipsis]) in the subscripts string form ("AB..."), with
+    the letters NumPy gives the integers (0-25: A-Z, 26-51: a-z)."""
+    return "".join("..." if s is Ellipsis else _LETTERS[(int(s) + 26) % 52] for s in sublist)
+
+
+def _einsum_in_string_form(args, tangents):
+    """einsum(op0, sublist0, op1, sublist1, ..., [sublistout]) as (subscripts, operands,
+    their tangents)."""
+    pairs = len(args) // 2
+    inputs = ",".join(_sublist_letters(args[2 * i + 1]) for i in range(pairs))
+    output = "->" + _sublist_letters(args[-1]) if len(args) % 2 else ""
+    return (inputs + output, list(args[0:2 * pairs:2]),
+            [None] + [tangents[2 * i] for i in range(pairs)])
+
+
 def einsum_jvp(args, kwargs, ans, tangents, k):
-    subscripts, operands = args[0], list(args[1:])
-    if not isinstance(subscripts, str):
-        raise TypeError("dualad: einsum in the (operand, sublist) form has no tangent rule; "
-                        "use the subscripts string form")
+    """einsum is multilinear: a term per moving operand (sublists read as the string form).
+
+    Each term is the einsum with that operand's tangent in its place, the direction axis a
+    letter of its own."""
+    if not isinstance(args[0], str):
+        subscripts, operands, tangents = _einsum_in_string_form(args, tangents)
+    else:
+        subscripts, operands = args[0], list(args[1:])
     reject(kwargs, "einsum", allowed=("optimize", "dtype", "casting", "order"))
     inputs, output = _einsum_parts(subscripts, len(operands))
     used = set(subscripts)

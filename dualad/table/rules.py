@@ -31,6 +31,7 @@ import numpy as np
 from dualad.table import array_rules as ar
 from dualad.table import linalg_rules as la
 from dualad.table import primals as k
+from dualad.table import shape_rules as sr
 from dualad.table import special_primals as sk
 from dualad.table import spectral_rules as fr
 from dualad.table import statistics_rules as st
@@ -727,6 +728,26 @@ _ARRAY_RULES += [
            doc="distinct eigenvalues: dw = diag(V^-1 dA V)"),
 ]
 
+# padding, rotation, splitting, spacing, cross products (dualad.table.shape_rules). np.pad
+# and np.select list no function: their handlers (dualad.arrays.shapes) bring the
+# differentiable keyword/list arguments to the rule's parameters.
+_SHAPE_RULES = [
+    _array("np.pad", "array constant_values end_values", sr.pad_jvp, pattern="dense"),
+    # affine in each of several arrays (a constant stop, choice or appended value is no
+    # zero coefficient): not linear_map, whose Taylor coefficients take the first alone
+    _array("np.select", "condlist choicelist default", sr.select_jvp, pattern="where"),
+    _linear_map("np.rot90", "m", sr.rot90_jvp, np.rot90),
+    _linear_map("np.rollaxis", "a axis", sr.rollaxis_jvp, np.rollaxis),
+    _linear_map("np.hsplit", "ary indices_or_sections", sr.hsplit_jvp, np.hsplit),
+    _linear_map("np.vsplit", "ary indices_or_sections", sr.vsplit_jvp, np.vsplit),
+    _linear_map("np.dsplit", "ary indices_or_sections", sr.dsplit_jvp, np.dsplit),
+    _array("np.append", "arr values", sr.append_jvp, np.append, pattern="dense"),
+    _array("np.linspace", "start stop", sr.linspace_jvp, np.linspace, pattern="dense"),
+    _array("np.geomspace", "start stop", sr.geomspace_jvp, np.geomspace, pattern="dense"),
+    _array("np.logspace", "start stop", sr.logspace_jvp, np.logspace, pattern="dense"),
+    _array("np.cross", "a b", sr.cross_jvp, np.cross, pattern="bilinear"),
+]
+
 #: NumPy ufuncs of the primal alone besides the predicate rules' own (isfinite, isinf, isnan)
 _PRIMAL_ONLY = ("greater", "greater_equal", "less", "less_equal", "equal", "not_equal",
                 "logical_and", "logical_or", "logical_xor", "logical_not", "signbit", "isnat")
@@ -736,7 +757,7 @@ try:   # SciPy is optional: without it its ufuncs are not there to look up
 except ImportError:  # pragma: no cover - exercised only without scipy
     _special = None
 
-table = RuleTable(_RULES + _ARRAY_RULES, primal_only=_PRIMAL_ONLY + tuple(
+table = RuleTable(_RULES + _ARRAY_RULES + _SHAPE_RULES, primal_only=_PRIMAL_ONLY + tuple(
     r.math for r in _RULES if r.kind == "predicate" and isinstance(getattr(np, r.math, None),
                                                                   np.ufunc)),
     modules=(("numpy", np, "numpy_names"), ("scipy.special", _special, "scipy")))
