@@ -62,7 +62,7 @@ def test_changelog_keeps_a_changelog():
 
 
 @pytest.mark.parametrize("module", ["integrate", "optimize", "special", "linalg",
-                                    "interpolate"])
+                                    "interpolate", "sparse"])
 def test_without_scipy_the_error_says_how_to_install_it(module):
     # dualad is not on a package index: pip install 'dualad[scipy]' would fail
     code = ("import sys; sys.modules['scipy'] = None\n"
