@@ -4,16 +4,17 @@ central differences and the complex step.
 Each method differentiates ``g``, a function of a flat vector ``v`` returning a flat
 vector, column by column, and returns ``(J, steps)``: the Jacobian (rows = outputs) and,
 per column j, the step actually taken. A relative step ``h`` moves ``v[j]`` by
-``h max(1, |v[j]|)`` (so that the step is never below the spacing of the floating-point
-numbers near ``v[j]``); the step taken is ``(v[j] + h max(1, |v[j]|)) - v[j]`` as the
-computer rounds it, and the differences are divided by it.
+``s = h max(1, |v[j]|)`` (about the same number of ulps of ``v[j]`` at any magnitude);
+the step taken is ``(v[j] + s) - v[j]`` as the computer rounds it (half of
+``(v[j] + s) - (v[j] - s)`` for a central difference), and the differences are divided
+by it.
 
 Richardson extrapolation combines central differences at s, s/2, s/4, s/8 to cancel their
 h^2, h^4 and h^6 terms. No fixed s suits every function: s must be small against the
-scale on which f changes (0.06 suits exp at 1; at x = 1e5, 0.06 max(1, |x|) = 6000 is
-thousands of periods of sin) but not so small that rounding wins. So the start is chosen
-as Ridders' method chooses it: the extrapolations from s = 2^-4 max(1, |v[j]|), halved 30
-times, are compared with their neighbours, and the one that agrees best wins.
+scale on which f changes (2^-4 suits exp at 1; at x = 1e5, 2^-4 max(1, |x|) = 6250 spans
+about a thousand periods of sin) but not so small that rounding wins. So the start is
+chosen as Ridders' method chooses it: the extrapolations from s = 2^-4 max(1, |v[j]|),
+halved 30 times, are compared with their neighbours', and the one that agrees best wins.
 
 >>> import math
 >>> import numpy as np
