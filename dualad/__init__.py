@@ -34,4 +34,4 @@ __all__ = [
     "defjvp", "primitive", "set_num_threads", "get_num_threads",
     "sigmoid", "logistic", "softplus", "relu", "digamma", "polygamma",
 ]
-__version__ = "0.1.0"
+from dualad._version import __version__  # noqa: E402

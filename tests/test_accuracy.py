@@ -141,6 +141,82 @@ def test_cli_check_bad_input(expression, at):
 def test_sum_of_squares_example(tmp_path):
     sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent.parent / "examples"))
     import finite_differences_vs_ad as example
-    gradient, sign_lost = example.main(str(tmp_path / "v.png"))
+    gradient, sign_lost, report = example.main(str(tmp_path / "v.png"))
     assert gradient.tolist() == [2.0 * i for i in range(1, 1001)]
     assert len(sign_lost) >= 1
+    # check differentiates the same sum in the same order: its forward difference at
+    # h = sqrt(eps) <= 1.8e-8 is the table's exact 0, as the example's text says
+    assert report.steps["forward difference"] == 2.0 ** -26 <= 1.8e-8
+    assert report.values["forward difference"] == 0.0
+    assert report.reference == 2 and report.values["AD (dualad)"] == 2.0
+
+
+def test_the_report_shows_the_steps_taken():
+    # x = 1e5: each step is h max(1, |x|), as the computer takes it
+    x = 1e5
+    report = ad.check(m.sin, x)
+    forward, central = math.sqrt(EPS) * x, EPS ** (1 / 3) * x
+    assert report.steps["forward difference"] == (x + forward) - x
+    assert report.steps["central difference"] == ((x + central) - (x - central)) / 2
+    text = str(report)
+    assert "forward difference (h=1.5e-03)" in text
+    assert "central difference (h=6.1e-01)" in text
+
+
+def test_central_difference_far_out_is_the_hand_formula_at_the_step_taken():
+    # (sin(x + s) - sin(x - s)) / 2s = cos(x) sin(s) / s: 6% under cos(1e5) at s = 0.606
+    report = ad.check(m.sin, 1e5)
+    s = report.steps["central difference"]
+    assert report.values["central difference"] == pytest.approx(
+        math.cos(1e5) * math.sin(s) / s, rel=1e-9)
+    assert report.errors["central difference"][1] == pytest.approx(1 - math.sin(s) / s,
+                                                                  rel=1e-6)
+
+
+def test_richardson_far_out_matches_cos():
+    # it started at 2^-4 max(1, |x|) = 6250 and gave -0.0018 for cos(1e5) = -0.99936
+    report = ad.check(m.sin, 1e5)
+    assert abs(report.values["Richardson (central, 4 levels)"] - math.cos(1e5)) < 1e-12
+    assert report.steps["Richardson (central, 4 levels)"] < 1
+
+
+def test_richardson_near_a_singularity():
+    # log at 1e-3: the starts 2^-4, 2^-5, ... step across 0 (math domain errors); the
+    # chosen start does not. d/dx log x = 1/x
+    report = ad.check(m.log, 1e-3)
+    assert "Richardson (central, 4 levels)" not in report.notes
+    assert report.values["Richardson (central, 4 levels)"] == pytest.approx(1e3, rel=1e-10)
+    assert report.steps["Richardson (central, 4 levels)"] < 1e-3
+
+
+def test_richardson_at_ordinary_points_is_near_full_precision():
+    # x^3 at x = 1e20 (steps of order 1e18) and exp(sin x)/(1+x^2) at 0.3
+    report = ad.check(lambda x: x ** 3, 1e20)
+    assert report.values["Richardson (central, 4 levels)"] == pytest.approx(3e40, rel=1e-13)
+    f, x = BATTERY["exp(sin x)/(1+x^2)"]
+    assert ad.check(f, x).errors["Richardson (central, 4 levels)"][1] < 1e-13
+
+
+def test_steps_of_a_gradient_are_one_per_input():
+    x = [2.0, 500.0]
+    report = ad.check(lambda v: m.log(v[0]) + v[0] * v[1] - m.sin(v[1]), x)
+    h = math.sqrt(EPS)
+    np.testing.assert_array_equal(report.steps["forward difference"],
+                                  [(2.0 + 2.0 * h) - 2.0, (500.0 + 500.0 * h) - 500.0])
+    assert "forward difference (h=3.0e-08..7.5e-06)" in str(report)
+    np.testing.assert_allclose(report.values["Richardson (central, 4 levels)"],
+                               [1 / 2.0 + 500.0, 2.0 - math.cos(500.0)], rtol=1e-11)
+
+
+def test_error_vs_step_records_the_steps_taken():
+    sweep = ad.error_vs_step(m.sin, 1e5, steps=[1e-8, 1e-6])
+    np.testing.assert_allclose(sweep.taken, [1e-3, 1e-1], rtol=1e-8)
+    assert "steps taken h max(1, |x|) = 1e-03 ... 1e-01" in sweep.text_chart()
+
+
+def test_cli_check_far_out():
+    out = run("check", "sin(x)", "--at", "x=1e5")
+    assert out.returncode == 0, out.stderr
+    line, = [ln for ln in out.stdout.splitlines() if ln.startswith("Richardson")]
+    assert "(h=4.8e-02)" in line
+    assert abs(float(line.split()[-3]) - math.cos(1e5)) < 1e-12

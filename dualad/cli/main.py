@@ -1,10 +1,12 @@
-"""The ``dualad`` command line: ``tour``, ``trace``, ``check``."""
+"""The ``dualad`` command line: ``tour``, ``trace``, ``check``, ``--version``."""
 from __future__ import annotations
 
 import argparse
 import math
 import os
 import sys
+
+from dualad._version import __version__
 
 #: the most digits ``dualad check --dps`` takes: mpmath's cost grows fast with them (gamma
 #: takes seconds at 1000 digits), and 1000 digits are far more than a double needs
@@ -110,6 +112,7 @@ def _check(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="dualad", description="forward-mode automatic differentiation with dual numbers")
+    parser.add_argument("--version", action="version", version=f"dualad {__version__}")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("tour", help="a short demo of what dualad does")
     p_trace = sub.add_parser("trace", help="the Wengert evaluation trace of an expression",
@@ -133,7 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     p_check.add_argument("--at", required=True, help="the point, e.g. x=1 or x=1,y=2")
     p_check.add_argument("--dps", type=int, default=50,
                          help="digits of the mpmath reference (default 50)")
-    p_check.add_argument("--step", type=float, help="also difference with this step")
+    p_check.add_argument("--step", type=float, help="also difference with this relative "
+                         "step h (each x moves by h*max(1, |x|))")
     p_check.add_argument("--plot", metavar="PNG", help="save the error-vs-step plot here")
     args = parser.parse_args(argv)
     if args.command == "check":

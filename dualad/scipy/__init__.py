@@ -7,5 +7,5 @@ SciPy itself computes every primal; dualad adds the tangents (sensitivity equati
 the implicit function theorem, Leibniz's rule, the tangent maps of the rule table).
 
 SciPy is optional (the ``scipy`` extra): importing a submodule without it raises
-ImportError naming the extra.
+ImportError that says to install SciPy.
 """

@@ -45,8 +45,8 @@ tangents), and ``nfev``, ``njev`` count the augmented system's calls.
 try:
     import scipy.integrate  # noqa: F401
 except ImportError as exc:   # pragma: no cover
-    raise ImportError("dualad.scipy.integrate needs SciPy: pip install 'dualad[scipy]'") \
-        from exc
+    raise ImportError("dualad.scipy.integrate needs SciPy: pip install scipy (or, in a "
+                      "dualad checkout, pip install -e '.[scipy]')") from exc
 
 from dualad.scipy._ivp import DualOdeSolution, solve_ivp  # noqa: E402
 from dualad.scipy._quadrature import (  # noqa: E402

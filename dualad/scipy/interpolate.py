@@ -38,8 +38,8 @@ import numpy as np
 try:   # SciPy is optional: the scipy extra
     import scipy.interpolate as _si
 except ImportError as exc:  # pragma: no cover - exercised only without scipy
-    raise ImportError("dualad.scipy.interpolate needs SciPy: "
-                      "pip install 'dualad[scipy]'") from exc
+    raise ImportError("dualad.scipy.interpolate needs SciPy: pip install scipy (or, in a "
+                      "dualad checkout, pip install -e '.[scipy]')") from exc
 
 from dualad.arrays.array import _as_operand, _directions, _outer_tag, _split, wrap
 from dualad.arrays import objects as _objects

@@ -53,7 +53,8 @@ try:   # SciPy is optional: the scipy extra
     import scipy.linalg as _sl
     from scipy.linalg import LinAlgError, LinAlgWarning
 except ImportError as exc:  # pragma: no cover - exercised only without scipy
-    raise ImportError("dualad.scipy.linalg needs SciPy: pip install 'dualad[scipy]'") from exc
+    raise ImportError("dualad.scipy.linalg needs SciPy: pip install scipy (or, in a "
+                      "dualad checkout, pip install -e '.[scipy]')") from exc
 
 from dualad.scipy import _eigh_tangents as _eig
 from dualad.scipy import _linalg_tangents as _t

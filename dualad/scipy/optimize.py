@@ -44,8 +44,8 @@ import numpy as np
 try:
     import scipy.optimize as _sp
 except ImportError:   # pragma: no cover - scipy is an optional extra
-    raise ImportError("dualad.scipy.optimize needs SciPy: pip install 'dualad[scipy]'") \
-        from None
+    raise ImportError("dualad.scipy.optimize needs SciPy: pip install scipy (or, in a "
+                      "dualad checkout, pip install -e '.[scipy]')") from None
 
 from dualad.scipy._implicit import (
     NotConvergedError, SingularJacobianError, as_duals, perturbation_order, primal,

@@ -39,7 +39,8 @@ import numpy as np
 try:   # SciPy is optional: the scipy extra
     import scipy.special as _special
 except ImportError as exc:  # pragma: no cover - exercised only without scipy
-    raise ImportError("dualad.scipy.special needs SciPy: pip install 'dualad[scipy]'") from exc
+    raise ImportError("dualad.scipy.special needs SciPy: pip install scipy (or, in a "
+                      "dualad checkout, pip install -e '.[scipy]')") from exc
 
 from dualad.scipy._dropin import dual_call
 from dualad.table.array_rules import _primal, axes_of, ex, tangent_or_zeros

@@ -38,8 +38,8 @@ def _scipy_sparse():
     try:
         import scipy.sparse as sp
     except ImportError:  # pragma: no cover - exercised only without scipy
-        raise ImportError("dualad's sparse Jacobians need SciPy: pip install 'dualad[sparse]' "
-                          "(or pip install scipy)") from None
+        raise ImportError("dualad's sparse Jacobians need SciPy: pip install scipy (or, in a "
+                          "dualad checkout, pip install -e '.[sparse]')") from None
     return sp
 
 

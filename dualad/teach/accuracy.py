@@ -8,7 +8,8 @@ complex ``x`` the derivative is the complex one, df/dz, which only a holomorphic
 has: the reference checks that f is (its derivative along i is i times the one along 1),
 and the differences step along the real axis (the complex step needs a real ``x``).
 ``error_vs_step(f, x)`` sweeps the finite-difference step and shows the classic V:
-truncation error falling, round-off rising, AD flat.
+truncation error falling, round-off rising, AD flat. The differences are in
+:mod:`dualad.teach.differences`, the reference in :mod:`dualad.teach.reference`.
 
 >>> import dualad as ad
 >>> report = ad.check(ad.math.exp, 1.0)
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -27,11 +27,15 @@ import mpmath
 import numpy as np
 
 from dualad.core.number import Dual
-from dualad.base.tags import new_tag, running
+from dualad.teach import differences as fd
+from dualad.teach.reference import NotHolomorphic  # noqa: F401  (raised by check)
+from dualad.teach.reference import _describe, _is_number, _short, reference as _reference
 
 __all__ = ["check", "error_vs_step", "Report", "StepSweep"]
 
 EPS = np.finfo(float).eps
+#: the name of the Richardson method in a report
+RICHARDSON = f"Richardson (central, {fd.RICHARDSON_LEVELS} levels)"
 
 
 # --- evaluating f at perturbed points -----------------------------------------------
@@ -75,48 +79,13 @@ def _out(y) -> np.ndarray:
     return np.atleast_1d(np.asarray(y, dtype=complex if np.iscomplexobj(y) else float)).ravel()
 
 
-def _difference(f, v, rebuild, h, central):
-    """Forward (x_j + step) or central (x_j +- step) differences, column j with the step
-    h max(1, |x_j|), divided by the step actually taken (0 below one ulp)."""
-    y0 = None if central else _out(f(rebuild(v)))
-    cols = []
-    for j in range(len(v)):
-        step = h * max(1.0, abs(v[j]))
-        wp, wm = v.copy(), v.copy()
-        wp[j] += step
-        if central:
-            wm[j] -= step
-        with np.errstate(divide="ignore", invalid="ignore"):
-            cols.append((_out(f(rebuild(wp))) - (_out(f(rebuild(wm))) if central else y0))
-                        / (wp[j] - wm[j]))
-    return np.stack(cols, axis=1)
+def _vector(f, rebuild) -> Callable[[np.ndarray], np.ndarray]:
+    """f as a function of the flat vector, for the finite differences."""
+    return lambda w: _out(f(rebuild(w)))
 
 
-def _richardson(f, v, rebuild, h0=2.0 ** -4, levels=4):
-    """Central differences at h0, h0/2, ... combined to cancel h^2, h^4, h^6."""
-    table = [_difference(f, v, rebuild, h0 / 2 ** i, True) for i in range(levels)]
-    for k in range(1, levels):
-        factor = 4.0 ** k
-        table = [(factor * table[i + 1] - table[i]) / (factor - 1)
-                 for i in range(len(table) - 1)]
-    return table[0]
-
-
-def _complex_step(f, v, rebuild, h=1e-20):
-    cols = []
-    for j in range(len(v)):
-        w = v.astype(complex)
-        w[j] += 1j * h
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", np.exceptions.ComplexWarning)
-            try:
-                y = np.atleast_1d(np.asarray(f(rebuild(w)))).ravel()
-            except np.exceptions.ComplexWarning:
-                raise TypeError("f dropped the imaginary part of its input") from None
-        if not np.iscomplexobj(y):
-            raise TypeError("f returned a real number for a complex input")
-        cols.append(y.imag / h)
-    return np.stack(cols, axis=1)
+def _complex_vector(f, rebuild) -> Callable[[np.ndarray], np.ndarray]:
+    return lambda w: np.atleast_1d(np.asarray(f(rebuild(w)))).ravel()
 
 
 def _ad(f, x, v, kind):
@@ -128,131 +97,6 @@ def _ad(f, x, v, kind):
     jac = np.asarray(jacfwd(f, holomorphic=holomorphic)(x))
     n = len(x) if kind == "sequence" else np.size(x)
     return jac.reshape(-1, n)
-
-
-# --- the mpmath reference ------------------------------------------------------------
-
-def _reference(f, v, rebuild, kind, dps):
-    """J at dps digits: dualad's AD on mpmath values, and mpmath.diff of f evaluated at
-    mpmath precision (through duals with zero tangent); returns (J, cross-check J).
-    An f that cannot run on duals holding mpmath numbers is an error: no reference, no
-    report (a zero in its place would look like a result)."""
-    try:
-        return _reference_columns(f, v, rebuild, kind, dps)
-    except NotHolomorphic:
-        raise
-    except (TypeError, ValueError, ArithmeticError) as exc:
-        kind = next(k for k in (TypeError, ValueError, ArithmeticError) if isinstance(exc, k))
-        raise kind(f"check: no mpmath reference: f failed on duals holding mpmath "
-                        f"numbers ({str(exc).strip() or type(exc).__name__}); write f with "
-                        "dualad.math and NumPy functions, which take them") from exc
-
-
-def _reference_columns(f, v, rebuild, kind, dps):
-    complex_x = np.iscomplexobj(v)
-    with mpmath.workdps(dps):
-        mp_v = [mpmath.mpc(t) if complex_x else mpmath.mpf(float(t)) for t in v]
-        columns, diff_columns = [], []
-        for j in range(len(v)):
-            columns.append(_mp_column(f, mp_v, j, mpmath.mpf(1), rebuild, kind))
-            if complex_x:
-                _check_holomorphic(f, mp_v, j, columns[-1], rebuild, kind, dps)
-
-            def f_mp(s, j=j):
-                point = list(mp_v)
-                point[j] = s
-                tag0 = new_tag()
-                with running(tag0):
-                    out = _call_mp(f, _duals(point, [mpmath.mpf(0)] * len(point), tag0),
-                                   rebuild, kind)
-                return [o.value if isinstance(o, Dual) else mpmath.mpmathify(o) for o in out]
-            try:
-                diff_columns.append([mpmath.diff(lambda s, i=i: f_mp(s)[i], mp_v[j])
-                                     for i in range(len(columns[-1]))])
-            except (ArithmeticError, ValueError, TypeError):
-                diff_columns.append(None)
-        ref = [[columns[j][i] for j in range(len(v))] for i in range(len(columns[0]))]
-        cross = None if any(c is None for c in diff_columns) else \
-            [[diff_columns[j][i] for j in range(len(v))] for i in range(len(columns[0]))]
-    return ref, cross
-
-
-def _mp_column(f, mp_v, j, direction, rebuild, kind):
-    """Column j of the Jacobian at mpmath precision: f on duals seeded with ``direction``
-    in entry j."""
-    tag = new_tag()
-    tangents = [direction if i == j else mpmath.mpf(0) for i in range(len(mp_v))]
-    with running(tag):
-        y = _call_mp(f, _duals(mp_v, tangents, tag), rebuild, kind)
-    for yi in y:
-        if not (isinstance(yi, Dual) or _is_number(yi)):
-            raise TypeError(f"f returned {_describe(yi)}; expected numbers")
-    return [_tangent(yi, tag) for yi in y]
-
-
-def _duals(values, tangents, tag):
-    """Duals of ``tag`` holding mpmath numbers (built directly: no conversion)."""
-    duals = [Dual.__new__(Dual) for _ in values]
-    for d, t, dt in zip(duals, values, tangents):
-        d.value, d.tangent, d.tag = t, dt, tag
-    return duals
-
-
-class NotHolomorphic(ValueError):
-    """check at a complex x of an f that has no complex derivative there."""
-
-
-def _check_holomorphic(f, mp_v, j, column, rebuild, kind, dps):
-    """A complex derivative exists only where f is holomorphic: its derivative along i
-    (moving x[j] to x[j] + i h) is then i times the one along 1. Refused otherwise."""
-    along_i = _mp_column(f, mp_v, j, mpmath.mpc(0, 1), rebuild, kind)
-    gap = max(abs(a - 1j * b) for a, b in zip(along_i, column))
-    scale = max([abs(b) for b in column] + [abs(a) for a in along_i] + [mpmath.mpf(1)])
-    if gap > scale * mpmath.mpf(10) ** (-dps // 2):
-        where = "x" if kind == "scalar" else f"x[{j}]"
-        raise NotHolomorphic(f"check: f is not holomorphic at x = "
-                             f"{_short(rebuild(np.array([complex(t) for t in mp_v])))}: "
-                         f"its derivative along i in {where} is not i times the one along 1, "
-                         "so there is no complex derivative to compare; check the real and "
-                         "imaginary parts as functions of real variables instead")
-
-
-def _call_mp(f, duals, rebuild, kind):
-    if kind == "scalar":
-        y = f(duals[0])
-    elif kind == "sequence":
-        y = f(rebuild(duals))
-    else:   # NumPy code runs elementwise on an array of duals holding mpmath numbers
-        arr = np.empty(len(duals), dtype=object)
-        for i, d in enumerate(duals):
-            arr[i] = d
-        y = f(rebuild(arr.view(_Entries)))
-    if isinstance(y, np.ndarray):
-        return list(y.ravel())
-    return list(y) if isinstance(y, (list, tuple)) else [y]
-
-
-class _Entries(np.ndarray):
-    """An object array of the reference's duals whose real and imaginary parts are taken
-    entry by entry: NumPy takes an object array's real part as the array itself and its
-    imaginary part as 0, which at a complex x would be a wrong reference."""
-
-    real = property(lambda self: _each(self, "real"))
-    imag = property(lambda self: _each(self, "imag"))
-
-
-def _each(entries, part):
-    return np.frompyfunc(lambda v: getattr(v, part), 1, 1)(entries).view(_Entries)
-
-
-def _is_number(y) -> bool:
-    return isinstance(y, (numbers.Number, mpmath.mpf, mpmath.mpc)) and not isinstance(y, bool)
-
-
-def _describe(y) -> str:
-    if isinstance(y, np.ndarray):
-        return f"an ndarray of dtype {y.dtype}"
-    return f"{type(y).__name__} {y!r:.40}"
 
 
 def _outputs(f, x, v, rebuild, who):
@@ -281,12 +125,6 @@ def _check_step(step, who: str) -> float:
     return float(step)
 
 
-def _tangent(y, tag):
-    if isinstance(y, Dual) and y.tag == tag:
-        return y.tangent
-    return mpmath.mpf(0)
-
-
 # --- the report ----------------------------------------------------------------------
 
 @dataclass
@@ -296,7 +134,9 @@ class Report:
     ``values[method]`` is the derivative (a number) or Jacobian (an array, rows =
     outputs); ``errors[method] = (absolute, relative)`` against ``reference`` (max-norm;
     relative to the largest reference entry); ``notes[method]`` says why a method is
-    missing.
+    missing; ``steps[method]`` is the step a difference actually took, h max(1, |x|) as
+    rounded (a number; an array of one per input for a sequence or array x; Richardson's
+    is its largest, the first of its four).
     """
     x: Any
     reference: Any
@@ -318,27 +158,32 @@ class Report:
                  f"reference: {shown} (dualad on mpmath values at {self.dps} digits"
                  + (f"; mpmath.diff agrees to {self.cross_check:.1e})"
                     if self.cross_check is not None else "; mpmath.diff not available)"),
-                 "", f"{'method':42s} {'value':>24s} {'abs error':>11s} {'rel error':>11s}"]
+                 ""]
+        rows = []
         for name, value in self.values.items():
-            abs_err, rel_err = self.errors[name]
-            shown = (_number(value) if np.ndim(value) == 0 else "(array)")
             step = self.steps.get(name)
-            label = f"{name} (h={step:.1e})" if step is not None else name
-            lines.append(f"{label:42s} {shown:>24s} {abs_err:11.2e} {rel_err:11.2e}")
+            label = f"{name} (h={_steps(step)})" if step is not None else name
+            shown = (_number(value) if np.ndim(value) == 0 else "(array)")
+            rows.append((label, shown, *self.errors[name]))
+        width = max([42] + [len(label) for label, *_ in rows])
+        lines.append(f"{'method':{width}s} {'value':>24s} {'abs error':>11s} {'rel error':>11s}")
+        for label, shown, abs_err, rel_err in rows:
+            lines.append(f"{label:{width}s} {shown:>24s} {abs_err:11.2e} {rel_err:11.2e}")
         for name, note in self.notes.items():
-            lines.append(f"{name:42s} {'n/a':>24s}  {note}")
+            lines.append(f"{name:{width}s} {'n/a':>24s}  {note}")
         return "\n".join(lines)
+
+
+def _steps(step) -> str:
+    """One step, or the range of the steps of the columns."""
+    low, high = float(np.min(step)), float(np.max(step))
+    return f"{low:.1e}" if f"{low:.1e}" == f"{high:.1e}" else f"{low:.1e}..{high:.1e}"
 
 
 def _number(v) -> str:
     if isinstance(v, (complex, np.complexfloating)) and v.imag != 0:
         return f"{complex(v):.12g}"
     return f"{float(np.real(v)):.17g}"
-
-
-def _short(x):
-    text = repr(x)
-    return text if len(text) < 60 else text[:57] + "..."
 
 
 def _errors(value, reference):
@@ -355,8 +200,17 @@ def check(f: Callable[..., Any], x, *, step: float | None = None, dps: int = 50)
     """Compare AD, forward/central/Richardson differences and the complex step with an
     mpmath reference at ``dps`` digits, for the derivative (or Jacobian) of ``f`` at ``x``.
 
-    ``step`` adds forward and central differences with that step to the defaults
-    (``sqrt(eps)`` and ``eps^(1/3)``, scaled by ``max(1, |x|)``).
+    The differences move each x_j by a relative step h scaled to ``h max(1, |x_j|)``:
+    h = ``sqrt(eps)`` (forward) and ``eps^(1/3)`` (central), and ``step`` adds both with
+    that h. Richardson's start is chosen where its extrapolations agree
+    (:mod:`dualad.teach.differences`). ``report.steps`` holds the steps taken.
+
+    >>> import math, dualad as ad
+    >>> report = ad.check(ad.math.sin, 1e5)          # the step scales with |x|
+    >>> round(report.steps["central difference"], 3)
+    0.606
+    >>> bool(abs(report.values["Richardson (central, 4 levels)"] - math.cos(1e5)) < 1e-12)
+    True
     """
     from dualad.transforms.seeding import check_callable
     check_callable(f, "check")
@@ -369,33 +223,35 @@ def check(f: Callable[..., Any], x, *, step: float | None = None, dps: int = 50)
     ref, cross = _reference(f, v, rebuild, kind, dps)
     report = Report(x=x, reference=_shape(ref, kind), dps=dps)
 
-    def differences(h, central):
-        return (lambda: _difference(f, v, rebuild, h, central)), h
+    g = _vector(f, rebuild)
 
-    # name -> (the method, its step, or None)
-    methods: dict[str, tuple[Callable[[], Any], float | None]] = {
-        "AD (dualad)": (lambda: _ad(f, x, v, kind), None),
+    def differences(h, central):
+        return lambda: fd.difference(g, v, h, central)
+
+    # name -> the method, returning (J, the steps taken per column, or None)
+    methods: dict[str, Callable[[], tuple[Any, Any]]] = {
+        "AD (dualad)": lambda: (_ad(f, x, v, kind), None),
         "forward difference": differences(math.sqrt(EPS), False),
         "central difference": differences(EPS ** (1 / 3), True),
     }
     if step is not None:
         methods["forward difference, your step"] = differences(step, False)
         methods["central difference, your step"] = differences(step, True)
-    methods["Richardson (central, 4 levels)"] = (lambda: _richardson(f, v, rebuild), None)
+    methods[RICHARDSON] = lambda: fd.richardson(g, v)
     if np.iscomplexobj(v):
         report.notes["complex step"] = "x is complex: the step i h would move x itself"
     else:
-        methods["complex step"] = (lambda: _complex_step(f, v, rebuild), 1e-20)
-    for name, (compute, h) in methods.items():
+        methods["complex step"] = lambda: fd.complex_step(_complex_vector(f, rebuild), v)
+    for name, compute in methods.items():
         try:
-            value = compute()
+            value, steps = compute()
         except (TypeError, ValueError, ArithmeticError) as exc:
             reason = str(exc).splitlines()[0][:60]
             report.notes[name] = (f"f does not take complex input ({reason})"
                                   if name == "complex step" else f"f failed: {reason}")
             continue
-        if h is not None:
-            report.steps[name] = h
+        if steps is not None:
+            report.steps[name] = float(steps[0]) if kind == "scalar" else steps
         report.values[name] = _shape(value, kind)
         report.errors[name] = _errors(value, ref)
     if cross is not None:
@@ -421,12 +277,15 @@ def _shape(j, kind):
 
 @dataclass
 class StepSweep:
-    """Errors of forward and central differences against the reference, per step."""
+    """Errors of forward and central differences against the reference, per relative
+    step h in ``steps``; ``taken`` holds the steps actually taken, h max(1, |x|) as
+    rounded (0 where h max(1, |x|) is below one ulp of x)."""
     steps: np.ndarray
     forward: np.ndarray
     central: np.ndarray
     ad: float
     reference: float
+    taken: np.ndarray | None = None
 
     def __str__(self) -> str:
         return self.text_chart()
@@ -452,6 +311,9 @@ class StepSweep:
         axis = " " * 7 + "+" + "-" * len(self.steps)
         label = (" " * 8 + f"h = {self.steps[0]:.0e} ... {self.steps[-1]:.0e} "
                  "(f forward, c central, * both, a AD)")
+        if self.taken is not None and not np.array_equal(self.taken, self.steps):
+            label += (f"\n{' ' * 8}steps taken h max(1, |x|) = {self.taken[0]:.0e} ... "
+                      f"{self.taken[-1]:.0e}")
         return "\n".join(rows + [axis, label])
 
     def plot(self, path: str) -> str:
@@ -461,17 +323,19 @@ class StepSweep:
             matplotlib.use("Agg")
             import matplotlib.pyplot as plt
         except ImportError:
-            raise ImportError("plotting needs matplotlib: pip install 'dualad[plot]' "
-                              "(print(sweep) draws a text chart instead)") from None
+            raise ImportError("plotting needs matplotlib: pip install matplotlib (or, in a "
+                              "dualad checkout, pip install -e '.[plot]'); print(sweep) "
+                              "draws a text chart instead") from None
         floor = 1e-18
         fig, ax = plt.subplots(figsize=(6.4, 4.2))
-        ax.loglog(self.steps, np.maximum(self.forward, floor), "o-", ms=3,
+        steps = self.steps if self.taken is None else self.taken
+        ax.loglog(steps, np.maximum(self.forward, floor), "o-", ms=3,
                   label="forward difference")
-        ax.loglog(self.steps, np.maximum(self.central, floor), "s-", ms=3,
+        ax.loglog(steps, np.maximum(self.central, floor), "s-", ms=3,
                   label="central difference")
         ax.axhline(max(self.ad, floor), color="k", lw=1.5,
                    label=f"AD (dualad): {self.ad:.1e}" if self.ad else "AD (dualad): exact")
-        ax.set_xlabel("step h")
+        ax.set_xlabel("step taken, h max(1, |x|)")
         ax.set_ylabel("absolute error")
         ax.set_title("derivative error against an mpmath reference")
         ax.legend()
@@ -483,9 +347,9 @@ class StepSweep:
 
 
 def error_vs_step(f: Callable[..., Any], x: float, steps=None, dps: int = 50) -> StepSweep:
-    """Forward and central difference errors over ``steps`` (default 10^-16 .. 1), with
-    AD's error as the flat line, all against the mpmath reference at ``x`` (nan where a
-    step is too small to move ``x``).
+    """Forward and central difference errors over the relative ``steps`` h (default
+    10^-16 .. 1; each moves x by h max(1, |x|)), with AD's error as the flat line, all
+    against the mpmath reference at ``x`` (nan where a step is too small to move ``x``).
 
     >>> import dualad as ad
     >>> sweep = ad.error_vs_step(ad.math.exp, 1.0)
@@ -513,9 +377,16 @@ def error_vs_step(f: Callable[..., Any], x: float, steps=None, dps: int = 50) ->
         def err(value):   # nan where the step is below one ulp of x
             value = float(value)
             return float(abs(mpmath.mpf(value) - reference)) if math.isfinite(value) else math.nan
-        forward = np.array([err(_difference(f, v, rebuild, h, False)[0, 0]) for h in steps])
-        central = np.array([err(_difference(f, v, rebuild, h, True)[0, 0]) for h in steps])
+        g = _vector(f, rebuild)
+        forward, central, taken = [], [], []
+        for h in steps:
+            (column, _), (central_column, step) = (fd.difference(g, v, h, False),
+                                                   fd.difference(g, v, h, True))
+            forward.append(err(column[0, 0]))
+            central.append(err(central_column[0, 0]))
+            taken.append(step[0])
         ad_error = err(derivative(f, x))
-    return StepSweep(steps, forward, central, ad_error, float(reference))
+    return StepSweep(steps, np.array(forward), np.array(central), ad_error,
+                     float(reference), np.array(taken))
 
 

@@ -19,7 +19,8 @@ array([[ 0.25 , -0.125],
 try:
     import scipy.sparse  # noqa: F401
 except ImportError as error:  # pragma: no cover - exercised only without scipy
-    raise ImportError("dualad.scipy.sparse needs SciPy: pip install 'dualad[scipy]'") from error
+    raise ImportError("dualad.scipy.sparse needs SciPy: pip install scipy (or, in a "
+                      "dualad checkout, pip install -e '.[scipy]')") from error
 
 from dualad.scipy.sparse import linalg  # noqa: E402
 
