@@ -403,3 +403,15 @@ def test_a_bad_leaf_is_named_by_its_path():
         ad.grad(lambda p: p["a"])({"a": 1.0, "b": "x"})
     with pytest.raises(TypeError, match=r"jacfwd: argument 1\[1\]\['k'\] must be a number"):
         ad.jacfwd(lambda a, b: a, argnums=(0, 1))(1.0, [np.ones(2), {"k": "z"}])
+
+
+@pytest.mark.parametrize("transform", [ad.hessian, ad.grad, ad.value_and_grad, ad.jacfwd])
+def test_a_flag_given_something_else_by_position_refuses(transform):
+    # hessian(f, 0, False, "auto") is not sparsity="auto": holomorphic would be "auto"
+    name = transform.__name__
+    with pytest.raises(TypeError, match=rf"{name}: (holomorphic|has_aux) must be True or "
+                                        r"False, got str 'auto'; pass the arguments after "
+                                        r"argnums by keyword"):
+        transform(lambda x: (x ** 2).sum(), 0, "auto")
+    with pytest.raises(TypeError, match=rf"{name}: holomorphic must be True or False"):
+        transform(lambda x: (x ** 2).sum(), holomorphic=None)

@@ -25,7 +25,7 @@ from dualad.transforms.engine import (
 from dualad.transforms.gradients import check_scalar, gradient_leaf
 from dualad.transforms.pytrees import flatten_args, is_vector, unflatten
 from dualad.transforms.seeding import (
-    _MP, check_callable, check_chunk_size, plain_errors, strip)
+    _MP, check_callable, check_chunk_size, check_flags, plain_errors, strip)
 
 _UNSET = object()
 
@@ -48,6 +48,7 @@ def grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: boo
     check_callable(f, "grad")
     nums = check_argnums(argnums, "grad")
     check_chunk_size(chunk_size, "grad")
+    check_flags("grad", has_aux=has_aux, holomorphic=holomorphic)
     f = plain_errors(f, "grad")
 
     def grad_of_f(*args, **kwargs):
@@ -72,6 +73,7 @@ def value_and_grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
     check_callable(f, "value_and_grad")
     nums = check_argnums(argnums, "value_and_grad")
     check_chunk_size(chunk_size, "value_and_grad")
+    check_flags("value_and_grad", has_aux=has_aux, holomorphic=holomorphic)
     f = plain_errors(f, "value_and_grad")
 
     def value_and_grad_of_f(*args, **kwargs):
@@ -108,6 +110,7 @@ def gradient(f: Callable[..., Any], x, chunk_size: int | None = None,
     """
     check_callable(f, "gradient")
     check_chunk_size(chunk_size, "gradient")
+    check_flags("gradient", has_aux=has_aux, holomorphic=holomorphic)
     _, aux, g = value_and_grad_at(plain_errors(f, "gradient"), (x,), 0, (0,), has_aux,
                                   holomorphic, chunk_size, "gradient")
     return (g, aux) if has_aux else g

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from dualad.transforms.seeding import check_callable, check_chunk_size, plain_errors
+from dualad.transforms.seeding import (
+    check_callable, check_chunk_size, check_flags, plain_errors)
 from dualad.transforms.engine import _normalised_argnums, check_argnums, jacobian_at
 from dualad.transforms.directional import jvp_at
 from dualad.transforms.grads import (
@@ -42,6 +43,7 @@ def hessian(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: 
     check_callable(f, "hessian")
     nums = check_argnums(argnums, "hessian")
     check_chunk_size(chunk_size, "hessian")
+    check_flags("hessian", has_aux=has_aux, holomorphic=holomorphic)
     if sparsity is not None:
         if not isinstance(argnums, int) or has_aux or holomorphic or chunk_size is not None:
             raise TypeError("hessian: with sparsity, argnums must be a single int, and "

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from dualad.transforms.engine import CHUNK_BYTES, check_argnums, jacobian_at  # noqa: F401
-from dualad.transforms.seeding import check_callable, check_chunk_size, plain_errors
+from dualad.transforms.seeding import (
+    check_callable, check_chunk_size, check_flags, plain_errors)
 from dualad.transforms.sparse import sparse_jacfwd
 
 
@@ -46,6 +47,7 @@ def jacfwd(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: b
     f = plain_errors(f, "jacfwd")
     nums = check_argnums(argnums, "jacfwd")
     check_chunk_size(chunk_size, "jacfwd")
+    check_flags("jacfwd", has_aux=has_aux, holomorphic=holomorphic)
     if sparsity is not None:
         if holomorphic:
             raise TypeError("jacfwd: holomorphic=True is not supported with sparsity")

@@ -283,6 +283,17 @@ def check_chunk_size(chunk_size, who: str) -> None:
                          f"{chunk_size}")
 
 
+def check_flags(who: str, **flags) -> None:
+    """Refuse a flag (``has_aux``, ``holomorphic``) that is not True or False: a value
+    given to it by position is meant for a later argument (``hessian(f, 0, False, "auto")``
+    is not ``sparsity="auto"``)."""
+    for name, value in flags.items():
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{who}: {name} must be True or False, got "
+                            f"{type(value).__name__} {value!r:.40}; pass the arguments after "
+                            f"argnums by keyword (e.g. sparsity=...)")
+
+
 def check_chunk(chunk_size, n: int, who: str) -> int:
     check_chunk_size(chunk_size, who)
     return min(int(chunk_size), n)
