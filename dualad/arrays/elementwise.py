@@ -120,23 +120,27 @@ def _operand(x):
 # They return None when they do not apply, and the rule path takes over; also when a
 # partial is not finite, so that the rule path applies the lane rule.
 
+def _binary_fast_paths(rule, ufunc, a, b):
+    """``a (op) b`` by the gathered tangents or, inside a pass, the fast paths; None where
+    neither applies."""
+    if (type(a) is DualArray and a.cols is not None) or (
+            type(b) is DualArray and b.cols is not None):
+        out = _gathered_binary(rule, ufunc, a, b)
+        if out is not None:
+            return out
+    if getattr(_STATE, "in_pass", False):
+        return _fast_binary(rule, ufunc, a, b)
+    return None
+
+
 def _operator(rule, a, b):
     """``a (op) b`` for a binary operator rule (``+ - * / ** // %``) by the rule path: the
     gathered and the fast paths first for a rule with a binary form."""
     ufunc = _UFUNCS[rule]
     if type(a) in _NUMBERS_AND_DUALS and type(b) in _NUMBERS_AND_DUALS:
         # the common case, directly: no list to stack, no object array to convert
-        if rule in _FORMS:
-            if (type(a) is DualArray and a.cols is not None) or (
-                    type(b) is DualArray and b.cols is not None):
-                out = _gathered_binary(rule, ufunc, a, b)
-                if out is not None:
-                    return out
-            if getattr(_STATE, "in_pass", False):
-                out = _fast_binary(rule, ufunc, a, b)
-                if out is not None:
-                    return out
-        return elementwise(rule, ufunc, (a, b))
+        out = _binary_fast_paths(rule, ufunc, a, b) if rule in _FORMS else None
+        return elementwise(rule, ufunc, (a, b)) if out is None else out
     if isinstance(a, (list, tuple)):
         a = _as_array_operand(a)
     if isinstance(b, (list, tuple)):
@@ -146,15 +150,9 @@ def _operator(rule, a, b):
         if _is_objects(a) or _is_objects(b):
             return ufunc(a, b)   # NumPy's object loop (dualad.arrays.dispatch)
     if rule in _FORMS:
-        if (type(a) is DualArray and a.cols is not None) or (
-                type(b) is DualArray and b.cols is not None):
-            out = _gathered_binary(rule, ufunc, a, b)
-            if out is not None:
-                return out
-        if getattr(_STATE, "in_pass", False):
-            out = _fast_binary(rule, ufunc, a, b)
-            if out is not None:
-                return out
+        out = _binary_fast_paths(rule, ufunc, a, b)
+        if out is not None:
+            return out
     if not (_operand(a) and _operand(b)):
         return NotImplemented
     return elementwise(rule, ufunc, (a, b))

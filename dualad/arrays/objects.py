@@ -26,7 +26,7 @@ import sys
 
 import numpy as np
 
-from dualad.arrays.array import DualArray, _make_array
+from dualad.arrays.array import DualArray, _make_array, _primal
 from dualad.base.carriers import Carrier
 from dualad.core.number import Dual, _make
 from dualad.table.rules import table
@@ -92,16 +92,10 @@ def from_objects(a: np.ndarray):
     if value is None:
         return None
     zero = np.zeros(() if k is None else (k,),
-                    dtype=complex if np.iscomplexobj(_plain_part(value)) else float)
+                    dtype=complex if np.iscomplexobj(_primal(value)) else float)
     tangent = _stacked([zero if t is None else t for t in tangents],
                        a.shape + (() if k is None else (k,)))
     return None if tangent is None else _make_array(value, tangent, tag, k)
-
-
-def _plain_part(v):
-    while isinstance(v, Carrier):
-        v = v.value
-    return v
 
 
 def _stacked(items, shape):

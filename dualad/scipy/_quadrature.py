@@ -95,6 +95,31 @@ def _limit(x, tag, K, name, who):
     return value, t
 
 
+def _leibniz(func, a, b, args, who):
+    """What Leibniz's rule needs for ``∫_a^b func(x, *args) dx``: the caller's tag (None
+    when nothing carries a dual: SciPy's own call then), the lanes ``K``, ``k``, the primal limits
+    and their tangents, and the integrand's value and tangent as functions of x. Closure
+    duals are found by one call of ``func`` at a point inside [a, b]."""
+    found = tags_in((a, b, args))
+    ap, bp = all_primal(a, found), all_primal(b, found)
+    probe = func(_probe_point(float(ap), float(bp)), *all_primal(args, found))
+    found |= tags_in(probe)
+    tag = outer_tag(found, who)
+    if tag is None:
+        return None
+    K, k = _lanes((a, b, args, probe), tag)
+    a_p, da = _limit(a, tag, K, "a", who)
+    b_p, db = _limit(b, tag, K, "b", who)
+    args_p = primal(args, tag)
+
+    def value_of(x):
+        return primal(operand(func(x, *args_p)), tag)
+
+    def tangent_of(x):
+        return _split(func(x, *args), tag, K, k)[1]
+    return tag, K, k, a_p, da, b_p, db, value_of, tangent_of
+
+
 def quad(func, a, b, args=(), full_output=0, epsabs=1.49e-8, epsrel=1.49e-8, limit=50,
          points=None, weight=None, wvar=None, wopts=None, maxp1=50, limlst=50,
          complex_func=False):
@@ -121,23 +146,10 @@ def quad(func, a, b, args=(), full_output=0, epsabs=1.49e-8, epsrel=1.49e-8, lim
                    limlst=limlst)
     if complex_func:   # SciPy >= 1.11 only: passed when asked for
         options["complex_func"] = complex_func
-    found = tags_in((a, b, args))
-    ap, bp = all_primal(a, found), all_primal(b, found)
-    probe = func(_probe_point(float(ap), float(bp)), *all_primal(args, found))
-    found |= tags_in(probe)
-    tag = outer_tag(found, who)
-    if tag is None:
+    setup = _leibniz(func, a, b, args, who)
+    if setup is None:
         return _si.quad(func, a, b, args, **options)
-    K, k = _lanes((a, b, args, probe), tag)
-    a_p, da = _limit(a, tag, K, "a", who)
-    b_p, db = _limit(b, tag, K, "b", who)
-    args_p = primal(args, tag)
-
-    def value_of(x):
-        return primal(operand(func(x, *args_p)), tag)
-
-    def tangent_of(x):
-        return _split(func(x, *args), tag, K, k)[1]
+    tag, K, k, a_p, da, b_p, db, value_of, tangent_of = setup
 
     result = quad(value_of, a_p, b_p, (), **options)
     integral = result[0]
@@ -180,23 +192,10 @@ def quad_vec(f, a, b, epsabs=1e-200, epsrel=1e-08, norm="2", cache_size=100e6,
     options = dict(epsabs=epsabs, epsrel=epsrel, norm=norm, cache_size=cache_size,
                    limit=limit, workers=workers, points=points, quadrature=quadrature,
                    full_output=full_output)
-    found = tags_in((a, b, args))
-    ap, bp = all_primal(a, found), all_primal(b, found)
-    probe = f(_probe_point(float(ap), float(bp)), *all_primal(args, found))
-    found |= tags_in(probe)
-    tag = outer_tag(found, who)
-    if tag is None:
+    setup = _leibniz(f, a, b, args, who)
+    if setup is None:
         return _si.quad_vec(f, a, b, args=args, **options)
-    K, k = _lanes((a, b, args, probe), tag)
-    a_p, da = _limit(a, tag, K, "a", who)
-    b_p, db = _limit(b, tag, K, "b", who)
-    args_p = primal(args, tag)
-
-    def value_of(x):
-        return primal(operand(f(x, *args_p)), tag)
-
-    def tangent_of(x):
-        return _split(f(x, *args), tag, K, k)[1]
+    tag, K, k, a_p, da, b_p, db, value_of, tangent_of = setup
 
     result = quad_vec(value_of, a_p, b_p, **options)
     t = quad_vec(tangent_of, a_p, b_p, **dict(options, full_output=False))[0]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.special as _scipy_special
 
+from dualad.arrays.array import _primal
 from dualad.arrays.objects import from_objects, holds_duals
 from dualad.base.carriers import Carrier
 from dualad.stdlib.differentiable import GENERIC_FUNCTIONS as _RULES
@@ -31,12 +32,6 @@ def _as_dual(x):
     if holds_duals(x):
         return from_objects(x)
     return None
-
-
-def _primal(x):
-    while isinstance(x, Carrier):
-        x = x.value
-    return x
 
 
 def _refuse_dual_order(who, n):

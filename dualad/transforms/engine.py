@@ -21,7 +21,7 @@ from dualad.core.number import Dual, _make
 from dualad.core.rule_path import transformation_pass
 from dualad.base.tags import new_tag, running
 from dualad.transforms.seeding import (
-    _innermost, _is_complex, as_array, as_scalar, check_chunk, is_array, primal_of, seed,
+    _innermost, _is_complex, as_array, as_scalar, check_chunk, is_array, seed,
     strip, tangent_of)
 from dualad.transforms.pytrees import (
     flatten, flatten_args, is_scalar, is_vector, leaf_paths, leaf_shape, unflatten)
@@ -267,7 +267,7 @@ def _passes(f, args, nums, leaves, in_spec, n, chunk, first, seeds, has_aux, who
         if columns is None:
             out_spec, out_shapes = spec, shapes
             columns = [None] * len(out_leaves)
-            dtypes = [_narrow_output(y, tag) for y in out_leaves]
+            dtypes = [narrow_dtype(y, tag) for y in out_leaves]
         elif spec != out_spec or shapes != out_shapes:
             raise ValueError(f"{who}: f returned outputs of different structures or shapes in "
                              f"two passes (leaf shapes {out_shapes} for the first columns, "
@@ -299,10 +299,12 @@ def _output_shape(y):
     return leaf_shape(y) if is_vector(y) or not hasattr(y, "shape") else tuple(y.shape)
 
 
-def _narrow_output(y, tag):
-    """A float16/float32/complex64 output leaf's dtype; ``None`` for any other."""
+def narrow_dtype(y, tag=None):
+    """The dtype of a float16/float32/complex64 leaf (its results keep it, as in JAX);
+    ``None`` for double precision, Python numbers and mpmath. ``tag``: read the primal of
+    that pass's duals only (an output leaf); None: of any dual (an input leaf)."""
     values = y if is_vector(y) else [y]
-    values = [v.value if isinstance(v, (Dual, DualArray)) and v.tag == tag else v
+    values = [v.value if isinstance(v, (Dual, DualArray)) and tag in (None, v.tag) else v
               for v in values]
     if not all(isinstance(v, (np.ndarray, np.generic)) for v in values):
         return None

@@ -19,9 +19,9 @@ import numpy as np
 
 from dualad.arrays.array import DualArray
 from dualad.base.carriers import Carrier
-from dualad.core.number import Dual
 from dualad.transforms.engine import (
-    _complex_leaf, _normalised_argnums, _split_aux, check_argnums, jacobian_at)
+    _complex_leaf, _normalised_argnums, _split_aux, check_argnums, jacobian_at,
+    narrow_dtype)
 from dualad.transforms.gradients import check_scalar, gradient_leaf
 from dualad.transforms.pytrees import flatten_args, is_vector, unflatten
 from dualad.transforms.seeding import (
@@ -212,19 +212,6 @@ def _zip(spec, tree, it, fn):
         return {key: _zip(c, tree[key], it, fn) for key, c in zip(keys, children)}
     items = [_zip(c, t, it, fn) for c, t in zip(children, tree)]
     return kind(items) if kind in (list, tuple) else kind(*items)
-
-
-def narrow_dtype(x):
-    """The dtype of a float16/float32/complex64 leaf (its results keep it, as in JAX);
-    ``None`` for double precision, Python numbers and mpmath."""
-    values = x if is_vector(x) else [x]
-    values = [v.value if isinstance(v, (Dual, DualArray)) else v for v in values]
-    if not all(isinstance(v, (np.ndarray, np.generic)) for v in values):
-        return None
-    dtype = np.result_type(*values)
-    if dtype.kind == "f" and dtype.itemsize < 8 or dtype.kind == "c" and dtype.itemsize < 16:
-        return dtype
-    return None
 
 
 def cast_tree(tree, dtype):

@@ -5,10 +5,10 @@ from typing import Any, Callable
 
 from dualad.transforms.seeding import (
     check_callable, check_chunk_size, check_flags, plain_errors)
-from dualad.transforms.engine import _normalised_argnums, check_argnums, jacobian_at
+from dualad.transforms.engine import (
+    _normalised_argnums, check_argnums, jacobian_at, narrow_dtype)
 from dualad.transforms.directional import jvp_at
-from dualad.transforms.grads import (
-    _bind, cast_tree, narrow_dtype, per_input_leaf, value_and_grad_at)
+from dualad.transforms.grads import _bind, cast_tree, per_input_leaf, value_and_grad_at
 from dualad.transforms.pytrees import flatten_args
 from dualad.transforms.sparse import sparse_hessian
 
