@@ -13,7 +13,8 @@ from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+# this checkout's scripts and its dualad (not another installed copy)
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parent.parent)]
 
 from plot_benchmarks import FIGURE, embedded_figures, figures  # noqa: E402
 from update_readme import GENERATED  # noqa: E402
