@@ -10,6 +10,7 @@ arguments, the same tangent, the same refusals. The methods that work in place (
 from __future__ import annotations
 
 import operator
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -67,6 +68,18 @@ class ValueShaped:
 
     __slots__ = ()
 
+    if TYPE_CHECKING:   # what the carriers deriving from this give it (declarations only)
+        value: Any
+        tag: Any
+        dtype: Any
+
+        def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray: ...
+        def __getitem__(self, index: Any) -> Any: ...
+        def __setitem__(self, index: Any, item: Any) -> None: ...
+        def __eq__(self, other: object) -> Any: ...
+        def __floordiv__(self, other: Any) -> Any: ...
+        def __mod__(self, other: Any) -> Any: ...
+
     shape = property(lambda self: np.shape(self.value))
     ndim = property(lambda self: np.ndim(self.value))
     size = property(lambda self: np.size(self.value))
@@ -110,8 +123,8 @@ class ValueShaped:
         return np.reshape(self, shape, order=order)
 
     def transpose(self, *axes):
-        axes = axes[0] if len(axes) == 1 and not isinstance(axes[0], int) else (axes or None)
-        return np.transpose(self, axes)
+        order = axes[0] if len(axes) == 1 and not isinstance(axes[0], int) else (axes or None)
+        return np.transpose(self, order)
 
     def compress(self, condition, axis=None, out=None):
         return np.compress(condition, self, axis=axis, out=out)
@@ -198,7 +211,7 @@ for _name in ("all", "any", "argmax", "argmin", "argpartition", "argsort", "clip
               "nonzero", "prod", "ravel", "repeat", "round", "searchsorted", "squeeze", "std",
               "sum", "swapaxes", "take", "trace", "var"):
     setattr(ValueShaped, _name, _function_method(getattr(np, _name), _name))
-ValueShaped.flatten = _function_method(np.ravel, "flatten")   # a new array, as ravel's
+setattr(ValueShaped, "flatten", _function_method(np.ravel, "flatten"))   # a new array, as ravel's
 for _name in ("sort", "partition"):
     setattr(ValueShaped, _name, _function_method(getattr(np, _name), _name, in_place=True))
 for _op, _symbol in ((operator.add, "+="), (operator.sub, "-="), (operator.mul, "*="),
