@@ -127,7 +127,9 @@ def promote_constants(rule: Rule, values):
 def has_complex(x) -> bool:
     """Whether ``x`` (a primal or a tangent, possibly a dual) holds complex numbers."""
     if isinstance(x, Carrier):
-        return has_complex(x.value) or has_complex(x.tangent)
+        # the carriers reaching here (duals, array duals) have a tangent; Carrier itself
+        # declares only value and tag (a Jet has coefficients instead)
+        return has_complex(x.value) or has_complex(x.tangent)  # type: ignore[attr-defined]
     if isinstance(x, np.ndarray):
         if x.dtype == object:
             return any(has_complex(v) for v in x.flat)

@@ -44,7 +44,8 @@ def _reference_columns(f, v, rebuild, kind, dps):
     complex_x = np.iscomplexobj(v)
     with mpmath.workdps(dps):
         mp_v = [mpmath.mpc(t) if complex_x else mpmath.mpf(float(t)) for t in v]
-        columns, diff_columns = [], []
+        columns: list[list] = []
+        diff_columns: list[list | None] = []
         for j in range(len(v)):
             columns.append(_mp_column(f, mp_v, j, mpmath.mpf(1), rebuild, kind))
             if complex_x:
