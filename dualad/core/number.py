@@ -26,7 +26,8 @@ import mpmath
 import numpy as np
 
 from dualad.base.carriers import Carrier
-from dualad.base.errors import DroppedDerivative, refusals  # noqa: F401  (refusals: re-exported)
+# re-exported (the layers above import them from here)
+from dualad.base.errors import DroppedDerivative as DroppedDerivative, refusals as refusals
 from dualad.base.tags import TRANSFORM_BASE, new_user_tag
 
 __all__ = ["Dual"]
