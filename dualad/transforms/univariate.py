@@ -1,8 +1,11 @@
 """``derivative(f, x, n=1)``: the n-th derivative of a function of one variable."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Literal, Sequence, Union, overload
 
+from dualad.arrays.array import DualArray
+from dualad.core.number import Dual
+from dualad.types import Array
 from dualad.core.rule_path import transformation_pass
 from dualad.transforms.engine import _split_aux
 from dualad.base.tags import new_tag, running
@@ -11,7 +14,27 @@ from dualad.transforms.seeding import (
     to_array)
 
 
-def derivative(f: Callable[..., Any], x, n: int = 1, has_aux: bool = False):
+#: what f returns for an array of derivatives: a sequence or an array (of duals)
+_ArrayOutput = Union[Sequence[Any], DualArray, Array]
+
+
+@overload
+def derivative(f: Callable[..., Dual | float], x: float, n: int = 1,
+               has_aux: Literal[False] = False) -> float: ...
+@overload
+def derivative(f: Callable[..., Dual | complex], x: complex, n: int = 1,
+               has_aux: Literal[False] = False) -> complex: ...
+@overload
+def derivative(f: Callable[..., _ArrayOutput], x: complex, n: int = 1,
+               has_aux: Literal[False] = False) -> Array: ...
+@overload
+def derivative(f: Callable[..., Any], x: Any, n: int = 1, *,
+               has_aux: Literal[True]) -> tuple[Any, Any]: ...
+@overload
+def derivative(f: Callable[..., Any], x: Any, n: int = 1, has_aux: bool = False) -> Any: ...
+
+
+def derivative(f: Callable[..., Any], x: Any, n: int = 1, has_aux: bool = False) -> Any:
     """The n-th derivative of ``f`` at the scalar ``x`` (a dual for n = 1, Taylor mode,
     one pass of cost ~n^2, for n >= 2; a NumPy function without a series of its own,
     such as ``np.linalg.det``, costs ~2^n there: see ``dualad.taylor.fallback.through_duals``).
@@ -36,9 +59,9 @@ def derivative(f: Callable[..., Any], x, n: int = 1, has_aux: bool = False):
     n = check_order(n, "derivative")
     x = as_scalar(x, "derivative")
     if has_aux:
-        kept = []
+        kept: list[Any] = []
 
-        def output_of_f(t):
+        def output_of_f(t: Any) -> Any:
             out, aux = _split_aux(f(t), "derivative")
             if not kept:
                 kept.append(strip(aux, getattr(t, "tag", None), "derivative"))
@@ -56,6 +79,6 @@ def derivative(f: Callable[..., Any], x, n: int = 1, has_aux: bool = False):
     return to_array(derivatives(f, x, n)[n])
 
 
-def _value(y):
+def _value(y: Any) -> Any:
     tangent_of(y, -1, "derivative")  # validates the structure of f's output
     return y
