@@ -32,7 +32,7 @@ class Rule:
 
     name: str
     params: tuple[str, ...]
-    partials: tuple[str | None, ...] | None = None
+    partials: tuple[str | Callable[..., Any] | None, ...] | None = None
     kind: str = "smooth"
     impl: dict[str, Callable[..., Any]] = field(default_factory=dict)
     math: str | None = None          # the name it has in the standard ``math`` module
