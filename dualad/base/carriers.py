@@ -36,10 +36,6 @@ class Carrier:
         value: Any
         tag: Any
 
-        # NumPy takes carriers through its protocols (__array_ufunc__, __array_function__);
-        # to NumPy's annotations they are array-likes
-        def __array__(self, dtype: Any = None, copy: Any = None) -> Any: ...
-
 
 #: type -> its ``apply_rule(rule, args, flavour)``
 RULE_HANDLERS: dict[type, Callable] = {}

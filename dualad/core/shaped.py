@@ -129,7 +129,7 @@ class ValueShaped:
     def compress(self, condition, axis=None, out=None):
         return np.compress(condition, self, axis=axis, out=out)
 
-    def _take_on(self, result):
+    def _take_on(self, result: Any) -> None:
         """Become ``result`` (a carrier of this one's tag and shape), in place."""
         self[...] = result
 
