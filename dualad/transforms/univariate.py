@@ -1,11 +1,9 @@
 """``derivative(f, x, n=1)``: the n-th derivative of a function of one variable."""
 from __future__ import annotations
 
-from typing import Any, Callable, Literal, Sequence, Union, overload
+from typing import Any, Callable, Literal, overload
 
-from dualad.arrays.array import DualArray
 from dualad.core.number import Dual
-from dualad.types import Array
 from dualad.core.rule_path import transformation_pass
 from dualad.transforms.engine import _split_aux
 from dualad.base.tags import new_tag, running
@@ -14,19 +12,18 @@ from dualad.transforms.seeding import (
     to_array)
 
 
-#: what f returns for an array of derivatives: a sequence or an array (of duals)
-_ArrayOutput = Union[Sequence[Any], DualArray, Array]
-
-
+# The overloads follow x (overloads on f's return type would make every lambda's
+# derivative Any to mypy, a lambda's result being Any): the type of the common case, an
+# f returning a number. An f returning a sequence or an array gives an ndarray.
 @overload
-def derivative(f: Callable[..., Dual | float], x: float, n: int = 1,
+def derivative(f: Callable[..., Any], x: Dual, n: int = 1,
+               has_aux: Literal[False] = False) -> Dual: ...
+@overload
+def derivative(f: Callable[..., Any], x: float, n: int = 1,
                has_aux: Literal[False] = False) -> float: ...
 @overload
-def derivative(f: Callable[..., Dual | complex], x: complex, n: int = 1,
+def derivative(f: Callable[..., Any], x: complex, n: int = 1,
                has_aux: Literal[False] = False) -> complex: ...
-@overload
-def derivative(f: Callable[..., _ArrayOutput], x: complex, n: int = 1,
-               has_aux: Literal[False] = False) -> Array: ...
 @overload
 def derivative(f: Callable[..., Any], x: Any, n: int = 1, *,
                has_aux: Literal[True]) -> tuple[Any, Any]: ...
@@ -47,6 +44,10 @@ def derivative(f: Callable[..., Any], x: Any, n: int = 1, has_aux: bool = False)
     With ``has_aux=True``, ``f`` returns ``(output, aux)`` and the result is
     ``(derivative, aux)``, aux's duals replaced by their primals. Outputs may be trees
     (tuples, lists, dicts of numbers and arrays): the derivative has their structure.
+
+    Types: a float ``x`` gives a ``float``, a complex one a ``complex``, as for an ``f``
+    that returns a number; for an ``f`` that returns a sequence or an array the result
+    is an ndarray (``dualad.types.Array``: annotate it so, with ``typing.cast``).
 
     >>> import dualad as ad
     >>> ad.derivative(ad.math.sin, 0.0)
