@@ -59,7 +59,8 @@ def _promote_value(value: Any, what: str = "value") -> Any:
     if isinstance(value, (numbers.Real, decimal.Decimal)):
         return float(value)
     if isinstance(value, numbers.Number):
-        return complex(value)  # type: ignore[call-overload]  # a numbers.Number (Complex)
+        # a numbers.Complex, which has __complex__ (typeshed's numbers.Number declares none)
+        return complex(value)  # type: ignore[call-overload]
     raise TypeError(f"Dual: {what} must be a number (int, float, complex, mpmath.mpf/mpc "
                     f"or a NumPy scalar), got {type(value).__name__} {value!r:.60}")
 

@@ -6,6 +6,7 @@ the mpmath references the rule checker differentiates at 40 digits.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import mpmath
 
@@ -342,7 +343,7 @@ def mp_lambertw(z, k, tol):
     return mpmath.lambertw(z, int(k))
 
 
-_lambertw_ufunc = getattr(getattr(_special, "_ufuncs", None), "_lambertw", None)
+_lambertw_ufunc: Any = getattr(getattr(_special, "_ufuncs", None), "_lambertw", None)
 if _lambertw_ufunc is None:  # pragma: no cover - exercised only without scipy
     def c_lambertw(z, k, tol):
         with mpmath.workprec(64):

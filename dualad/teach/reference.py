@@ -65,8 +65,9 @@ def _reference_columns(f, v, rebuild, kind, dps):
             except (ArithmeticError, ValueError, TypeError):
                 diff_columns.append(None)
         ref = [[columns[j][i] for j in range(len(v))] for i in range(len(columns[0]))]
-        cross = None if any(c is None for c in diff_columns) else \
-            [[diff_columns[j][i] for j in range(len(v))] for i in range(len(columns[0]))]
+        known = [c for c in diff_columns if c is not None]
+        cross = None if len(known) < len(diff_columns) else \
+            [[known[j][i] for j in range(len(v))] for i in range(len(columns[0]))]
     return ref, cross
 
 
