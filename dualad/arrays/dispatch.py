@@ -461,6 +461,8 @@ def _dual_array_function(self, func, types, args, kwargs):
 
 
 # NumPy's protocols on the dual arrays, and on the scalar Dual (np.sin(d), ndarray * d)
-DualArray.__array_ufunc__ = Dual.__array_ufunc__ = _dual_array_ufunc
-DualArray.__array_function__ = Dual.__array_function__ = _dual_array_function
+# (setattr: both classes declare them to type checkers; they are installed here)
+for _cls in (DualArray, Dual):
+    setattr(_cls, "__array_ufunc__", _dual_array_ufunc)
+    setattr(_cls, "__array_function__", _dual_array_function)
 

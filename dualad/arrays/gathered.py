@@ -398,7 +398,7 @@ def _gathered_item(x, index):
     return _gathered(x.value[index], x.cols[t_index], x.vals[t_index], x.tag, x.k)
 
 
-DualArray._scattered = _scatter_gathered
-DualArray._gathered_item = _gathered_item
+setattr(DualArray, "_scattered", _scatter_gathered)   # (declared on the class to type checkers)
+setattr(DualArray, "_gathered_item", _gathered_item)
 
 _fpe.mark_primal_lines(__name__)

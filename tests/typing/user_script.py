@@ -104,6 +104,7 @@ a = ad.DualArray([1.0, 2.0], [1.0, 0.0])
 b = a * a + 1.0
 assert_type(b, ad.DualArray)
 assert_type(x * a, ad.DualArray)
+assert_type(np.ones(2) * a, ad.DualArray)          # ndarray * DualArray: DualArray's __rmul__
 assert_type(a < 1.5, NDArray[np.bool_])
 assert np.allclose(b.tangent, [2.0, 0.0])                         # d(a^2) = 2a da
 
