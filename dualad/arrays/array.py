@@ -72,7 +72,7 @@ class DualArray(ValueShaped, Carrier):
         value: Any
         _tangent: Any
         tag: int
-        k: int | None
+        k: Any   # the number of directions, None for one
         owned: bool
         scale: Any
         scale_base: Any

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import numbers
 import threading
+from typing import Any
 
 import numpy as np
 
@@ -251,6 +252,8 @@ def _gathered_binary_values(form, ufunc, a, b, va, vb, ga, gb, tag, k, plain):
         a = _broadcast_gathered(a, shape)
     if gb and b.value.shape != shape:
         b = _broadcast_gathered(b, shape)
+    sa: Any   # None for an operand that is not gathered
+    sb: Any
     if form == "sum":
         sa, sb = (a.vals if ga else None), (b.vals if gb else None)
     elif form == "difference":
