@@ -248,7 +248,7 @@ def _run(first: Callable[[], None], parts: list[tuple[Any, ...]],
         raise error
 
 
-def _part(ufunc: np.ufunc, operands: Sequence[Any], out: np.ndarray, lo: int, hi: int,
+def _part(ufunc: Callable[..., Any], operands: Sequence[Any], out: np.ndarray, lo: int, hi: int,
           record: Any) -> None:
     """``ufunc`` on rows lo:hi; floating-point errors are ignored, or kept in ``record``
     (see ``call``; NumPy keeps its error handling per thread)."""
@@ -263,7 +263,7 @@ _callers = 0   # threads now inside a large ``call``
 _callers_lock = threading.Lock()
 
 
-def call(ufunc: np.ufunc, operands: Sequence[Any], out: np.ndarray) -> Any:
+def call(ufunc: Callable[..., Any], operands: Sequence[Any], out: np.ndarray) -> Any:
     """``ufunc(*operands, out=out)``; split along the first axis across idle worker threads
     when ``out`` is a large C-contiguous array, the operands are plain ndarrays or numbers
     (broadcast as in NumPy; one spanning the first axis is split with ``out``), none
@@ -312,7 +312,7 @@ _OPERATORS = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply,
 _POWERS: dict[Any, np.ufunc] = {2: np.square, 0.5: np.sqrt, -1: np.reciprocal}
 
 
-def binary(ufunc: np.ufunc, a: Any, b: Any, a_temporary: bool = False,
+def binary(ufunc: Callable[..., Any], a: Any, b: Any, a_temporary: bool = False,
            b_temporary: bool = False) -> Any:
     """``ufunc(a, b)`` written over an operand that is the caller's own temporary, or into
     a recycled buffer, when the result is a float64 array of ``a``'s shape (``b`` a number,
@@ -343,7 +343,7 @@ def binary(ufunc: np.ufunc, a: Any, b: Any, a_temporary: bool = False,
     return ufunc(a, b)
 
 
-def unary(ufunc: np.ufunc, a: Any, a_temporary: bool = False) -> Any:
+def unary(ufunc: Callable[..., Any], a: Any, a_temporary: bool = False) -> Any:
     """``ufunc(a)`` like ``binary``: over ``a`` if it is a temporary, else into a recycled
     buffer when ``a`` is a large float64 array."""
     if type(a) is np.ndarray and a.dtype == _F64:

@@ -302,8 +302,10 @@ def _make(value: Any, tangent: Any, tag: int) -> Dual:
 
 #: The tangent type of a scalar sparsity-pattern dual, and what a look at its primal does
 #: (set by ``dualad.sparse.patterns``): a pattern holds for every value, so none may steer f.
-_PatternRow = None
-_pattern_compare = _pattern_refuse = _pattern_truth = None
+_PatternRow: Any = None
+_pattern_compare: Any = None
+_pattern_refuse: Any = None
+_pattern_truth: Any = None
 
 
 def _comparable(other: object) -> Any:
