@@ -45,9 +45,11 @@ def derivative(f: Callable[..., Any], x: Any, n: int = 1, has_aux: bool = False)
     ``(derivative, aux)``, aux's duals replaced by their primals. Outputs may be trees
     (tuples, lists, dicts of numbers and arrays): the derivative has their structure.
 
-    Types: a float ``x`` gives a ``float``, a complex one a ``complex``, as for an ``f``
-    that returns a number; for an ``f`` that returns a sequence or an array the result
-    is an ndarray (``dualad.types.Array``: annotate it so, with ``typing.cast``).
+    Types: a float ``x`` gives a ``float``, a complex one a ``complex``, a dual a dual,
+    as for an ``f`` that returns a number; for an ``f`` that returns a sequence or an
+    array the result is an ndarray (``dualad.types.Array``: annotate it so, with
+    ``typing.cast``), and inside another differentiation, for an ``f`` that uses its
+    variable, a dual of that one.
 
     >>> import dualad as ad
     >>> ad.derivative(ad.math.sin, 0.0)

@@ -12,6 +12,7 @@ from typing_extensions import assert_type
 
 import dualad as ad
 from dualad import cmath, math
+from dualad.teach.trace import Trace
 from dualad.types import Array
 
 
@@ -67,6 +68,9 @@ g = ad.grad(loss)(point)
 assert_type(g, NDArray[np.float64])
 assert np.allclose(g, [2 * 1.0 + 2.0, 2 * 2.0 + 1.0])              # 2w + (w1, w0)
 assert_type(ad.grad(f)(0.5), float)
+nested = ad.derivative(lambda t: t ** 3, ad.Dual(2.0))           # a dual in: a dual out
+assert_type(nested, ad.Dual)
+assert close(nested.value, 12.0) and close(nested.tangent, 12.0)   # 3t^2 and 6t at t = 2
 g1 = ad.gradient(lambda v: v[0] * v[1], [1.0, 2.0])     # f receives a list of duals
 assert_type(g1, NDArray[np.float64])
 assert np.allclose(g1, [2.0, 1.0])
@@ -112,5 +116,5 @@ assert np.allclose(b.tangent, [2.0, 0.0])                         # d(a^2) = 2a 
 # --- teaching ------------------------------------------------------------------------
 
 table = ad.trace(f, 0.5)
-assert_type(table, ad.teach.tables.Trace)
+assert_type(table, Trace)
 assert "sin" in str(table)
