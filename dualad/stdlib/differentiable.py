@@ -189,9 +189,8 @@ polygamma: BinaryFunction = GENERIC_FUNCTIONS["polygamma"]
 sign: UnaryFunction = GENERIC_FUNCTIONS["sign"]
 heaviside: BinaryFunction = GENERIC_FUNCTIONS["heaviside"]
 
-#: the docstrings of the functions that have no stdlib home (the others' come from math)
-_DOCS = {
-    "sigmoid": """The logistic sigmoid ``1 / (1 + exp(-x))``, whose derivative is
+# The docstrings of the functions that have no stdlib home (the others' come from math).
+sigmoid.__doc__ = """The logistic sigmoid ``1 / (1 + exp(-x))``, whose derivative is
     ``sigmoid(x) (1 - sigmoid(x))``; ``logistic`` is the same function. A dual gives a
     dual, a plain number a number.
 
@@ -200,35 +199,33 @@ _DOCS = {
     0.5
     >>> ad.sigmoid(ad.Dual(0.0))       # sigmoid'(0) = 1/2 (1 - 1/2)
     Dual(0.5, 0.25)
-    """,
-    "softplus": """``log(1 + exp(x))``, a smooth relu, whose derivative is ``sigmoid(x)``.
+    """
+softplus.__doc__ = """``log(1 + exp(x))``, a smooth relu, whose derivative is ``sigmoid(x)``.
 
     >>> import dualad as ad
     >>> ad.softplus(ad.Dual(0.0))      # log 2, and sigmoid(0) = 1/2
     Dual(0.6931471805599453, 0.5)
-    """,
-    "relu": """``max(x, 0)``, with the subgradient 0 at 0 (as most frameworks take it).
+    """
+relu.__doc__ = """``max(x, 0)``, with the subgradient 0 at 0 (as most frameworks take it).
 
     >>> import dualad as ad
     >>> ad.relu(-1.0), ad.relu(ad.Dual(2.0)), ad.relu(ad.Dual(0.0))
     (0.0, Dual(2.0, 1.0), Dual(0.0, 0.0))
-    """,
-    "digamma": """The digamma function ``psi(x) = Gamma'(x) / Gamma(x)``, whose derivative is
+    """
+digamma.__doc__ = """The digamma function ``psi(x) = Gamma'(x) / Gamma(x)``, whose derivative is
     ``polygamma(1, x)``.
 
     >>> import dualad as ad
     >>> ad.digamma(ad.Dual(1.0))       # -Euler's gamma, and psi'(1) = pi^2 / 6
     Dual(-0.5772156649015329, 1.6449340668482264)
-    """,
-    "polygamma": """``polygamma(n, x)``: the n-th derivative of ``digamma`` (n a non-negative
+    """
+polygamma.__doc__ = """``polygamma(n, x)``: the n-th derivative of ``digamma`` (n a non-negative
     integer, which carries no derivative); its derivative in x is ``polygamma(n + 1, x)``.
 
     >>> import dualad as ad
     >>> ad.polygamma(1, ad.Dual(1.0))  # pi^2 / 6, and psi''(1) = -2 zeta(3)
     Dual(1.6449340668482264, -2.4041138063191885)
-    """,
-}
-for _name, _doc in _DOCS.items():
-    GENERIC_FUNCTIONS[_name].__doc__ = _doc
+    """
 #: doctest does not find the examples of functions compiled from the table: run them
-__test__ = dict(_DOCS)
+__test__ = {f"{getattr(fn, '__name__', fn)}.__doc__": fn.__doc__
+            for fn in (sigmoid, softplus, relu, digamma, polygamma)}

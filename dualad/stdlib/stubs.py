@@ -132,18 +132,18 @@ def _signatures(name: str, rules: list[Rule], std: Callable[..., Any],
         return [(_positional(names, [f"Iterable[{t}]"] * len(names)), result, False)
                 for t, result in (("float", "float"), ("Dual", "Dual"),
                                   ("Dual | float", "Dual | float"))]
-    return _COMPOSITES[rule.name](params[0] if params else "x")
+    return _COMPOSITES[rule](params[0] if params else "x")
 
 
 #: the composite rules' drop-ins (``dualad.stdlib.modules._COMPOSITES``): their results
-_COMPOSITES: dict[str, Callable[[str], list[tuple[str, str, bool]]]] = {
-    "frexp": lambda x: [(f"{x}: Dual, /", "tuple[Dual, int]", True),
+_COMPOSITES: dict[Rule, Callable[[str], list[tuple[str, str, bool]]]] = {
+    table["frexp"]: lambda x: [(f"{x}: Dual, /", "tuple[Dual, int]", True),
                         (f"{x}: _Real, /", "tuple[float, int]", False)],
-    "modf": lambda x: [(f"{x}: Dual, /", "tuple[Dual, Dual]", True),
+    table["modf"]: lambda x: [(f"{x}: Dual, /", "tuple[Dual, Dual]", True),
                        (f"{x}: _Real, /", "tuple[float, float]", False)],
-    "polar": lambda z: [(f"{z}: Dual, /", "tuple[Dual, Dual]", True),
+    table["polar"]: lambda z: [(f"{z}: Dual, /", "tuple[Dual, Dual]", True),
                         (f"{z}: _Complex, /", "tuple[float, float]", False)],
-    "prod": lambda _: [("iterable: Iterable[int], /, *, start: int = 1", "int", False),
+    table["prod"]: lambda _: [("iterable: Iterable[int], /, *, start: int = 1", "int", False),
                        ("iterable: Iterable[float], /, *, start: float = 1", "float", False),
                        ("iterable: Iterable[Dual], /, *, start: Dual | float = 1", "Dual",
                         False),
