@@ -128,6 +128,7 @@ def test_sdist_and_wheel_build_and_install_in_a_fresh_venv(tmp_path):
         metadata = whl.read(f"dualad-{version}.dist-info/METADATA").decode()
     assert f"dualad-{version}.dist-info/licenses/LICENSE" in names
     assert {"dualad/py.typed", "dualad/_version.py", "dualad/cli/main.py"} <= names
+    assert {"dualad/math.pyi", "dualad/cmath.pyi"} <= names     # the drop-ins' type stubs
     assert f"Version: {version}\n" in metadata and "License-Expression: MIT\n" in metadata
 
     env = tmp_path / "venv"

@@ -33,8 +33,10 @@ DualArray([0.         1.68294197], [2.         1.08060461])
 from __future__ import annotations
 
 from copy import deepcopy as _deepcopy
+from typing import TYPE_CHECKING, Any, Iterator, Union
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from dualad.arrays import scaled as _scaled_parts
 from dualad.core.shaped import ValueShaped
@@ -46,6 +48,9 @@ from dualad.core.number import DroppedDerivative, Dual, _make
 from dualad.base.tags import check_met
 
 __all__ = ["DualArray"]
+
+#: what combines with a DualArray in arithmetic (lists and tuples as NumPy takes them)
+Operand = Union["DualArray", Dual, float, complex, "NDArray[Any]", list[Any], tuple[Any, ...]]
 
 _new = object.__new__
 
@@ -62,7 +67,49 @@ class DualArray(ValueShaped, Carrier):
                  "scale_base", "offset", "cols", "vals")
     __array_priority__ = 20
 
-    def __init__(self, value, tangent=None):
+    if TYPE_CHECKING:
+        # the slots (see above); the tangent is the property below
+        value: Any
+        _tangent: Any
+        tag: int
+        k: Any   # the number of directions, None for one
+        owned: bool
+        scale: Any
+        scale_base: Any
+        offset: Any
+        cols: Any
+        vals: Any
+
+        # installed by dualad.arrays.elementwise from the rule table (declarations only)
+        def __add__(self, other: Operand) -> DualArray: ...
+        def __radd__(self, other: Operand) -> DualArray: ...
+        def __sub__(self, other: Operand) -> DualArray: ...
+        def __rsub__(self, other: Operand) -> DualArray: ...
+        def __mul__(self, other: Operand) -> DualArray: ...
+        def __rmul__(self, other: Operand) -> DualArray: ...
+        def __truediv__(self, other: Operand) -> DualArray: ...
+        def __rtruediv__(self, other: Operand) -> DualArray: ...
+        def __floordiv__(self, other: Operand) -> DualArray: ...
+        def __rfloordiv__(self, other: Operand) -> DualArray: ...
+        def __mod__(self, other: Operand) -> DualArray: ...
+        def __rmod__(self, other: Operand) -> DualArray: ...
+        def __pow__(self, other: Operand, modulo: None = None) -> DualArray: ...
+        def __rpow__(self, other: Operand) -> DualArray: ...
+        def __neg__(self) -> DualArray: ...
+        def __pos__(self) -> DualArray: ...
+        def __abs__(self) -> DualArray: ...
+        def __lt__(self, other: Operand) -> NDArray[np.bool_]: ...
+        def __le__(self, other: Operand) -> NDArray[np.bool_]: ...
+        def __gt__(self, other: Operand) -> NDArray[np.bool_]: ...
+        def __ge__(self, other: Operand) -> NDArray[np.bool_]: ...
+
+        # installed by dualad.arrays.dispatch and dualad.arrays.gathered
+        def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any: ...
+        def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any: ...
+        def _scattered(self) -> Any: ...
+        def _gathered_item(self, index: Any) -> Any: ...
+
+    def __init__(self, value: ArrayLike, tangent: ArrayLike | None = None) -> None:
         value = np.asarray(value)
         if value.dtype.kind in "biu":
             value = value.astype(float)
@@ -86,7 +133,7 @@ class DualArray(ValueShaped, Carrier):
         self.cols = self.vals = None
 
     @property
-    def tangent(self):
+    def tangent(self) -> Any:
         t = self._tangent
         if t is None:
             if self.cols is not None:
@@ -99,74 +146,76 @@ class DualArray(ValueShaped, Carrier):
             self._tangent = t
         return t
 
-    def stored(self):
+    @tangent.setter
+    def tangent(self, t: Any) -> None:
+        self._tangent = t
+        self.scale = self.scale_base = self.offset = None
+        self.cols = self.vals = None
+
+    def stored(self) -> tuple[Any, ...]:
         """The arrays this dual keeps: its value and its tangent in the form it is held
         (full, scaled or gathered), for checks that need no full tangent."""
         if self._tangent is not None:
             return self.value, self._tangent
         if self.cols is not None:
             return self.value, self.vals
-        return (self.value,) + _scaled_parts.parts(self)
-
-    @tangent.setter
-    def tangent(self, t):
-        self._tangent = t
-        self.scale = self.scale_base = self.offset = None
-        self.cols = self.vals = None
+        parts: tuple[Any, ...] = _scaled_parts.parts(self)
+        return (self.value,) + parts
 
     # --- array attributes -----------------------------------------------------------
 
     dtype = property(lambda self: _primal(self).dtype)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         t = self.tangent
         return f"DualArray({_primal(self.value)}, {_primal(t)})".replace("\n", "")
 
-    def __bool__(self):
+    def __bool__(self) -> bool:
         return bool(self.value)
 
-    def __float__(self):
+    def __float__(self) -> float:
         raise DroppedDerivative("float() of a DualArray would drop its tangent; use x.value")
 
     __int__ = __complex__ = __index__ = __float__
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         raise TypeError("unhashable type: 'DualArray'")
 
     # --- methods NumPy arrays have (the rest are NumPy's functions: see ValueShaped) ---
 
-    def copy(self):
+    def copy(self) -> DualArray:
         out = _make_array(_copy(self.value), _copy(self.tangent), self.tag, self.k)
         out.owned = True
         return out
 
     __copy__ = copy   # as ndarray: copy.copy copies the data
 
-    def __deepcopy__(self, memo):
+    def __deepcopy__(self, memo: dict[int, Any]) -> DualArray:
         out = _make_array(_deepcopy(self.value, memo), _deepcopy(self.tangent, memo),
                           self.tag, self.k)
         out.owned = True
         memo[id(self)] = out
         return out
 
-    def astype(self, dtype):
+    def astype(self, dtype: Any) -> DualArray:
         if np.dtype(dtype).kind not in "fc":
             raise TypeError(f"DualArray.astype({dtype}): only float and complex dtypes keep a "
                             "tangent")
         return _make_array(self.value.astype(dtype), self.tangent.astype(dtype), self.tag, self.k)
 
-    def _take_on(self, result):
+    def _take_on(self, result: Any) -> None:
         """Become ``result`` in place (x += y): its value and its tangent in the form it is
         held (scaled, gathered stay so), buffers shared until a write."""
         if not isinstance(result, DualArray):
-            return super()._take_on(result)
+            super()._take_on(result)
+            return
         for name in self.__slots__:
             setattr(self, name, getattr(result, name))
         self.owned = False
 
     # --- indexing ----------------------------------------------------------------------
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         """The entries along the first axis, read one at a time as ``x[i]`` reads them
         (a write into ``x`` while iterating is seen); a vector's directly, since unpacking
         parameters (``k1, k2 = p``) runs in every call of an ODE's right-hand side."""
@@ -178,7 +227,7 @@ class DualArray(ValueShaped, Carrier):
             yield _make(_scalar(self.value[i]), t if self.k is not None else _scalar(t),
                         self.tag)
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: Any) -> Any:
         if self.cols is not None:
             return self._gathered_item(_plain_index(index))   # dualad.arrays.gathered
         if type(index) is slice or type(index) is int:   # the leading axis: k stays last
@@ -192,7 +241,7 @@ class DualArray(ValueShaped, Carrier):
             else self.tangent[index]
         return wrap(value, tangent, self.tag, self.k)
 
-    def __setitem__(self, index, item):
+    def __setitem__(self, index: Any, item: Any) -> None:
         index = _plain_index(index)
         tag, k = self.tag, self.k
         if isinstance(item, (list, tuple)):
@@ -216,7 +265,7 @@ class DualArray(ValueShaped, Carrier):
         self.tangent = _store(self.tangent, t_index, 0.0 if tangent is None else tangent)
 
 
-def _make_array(value, tangent, tag, k):
+def _make_array(value: Any, tangent: Any, tag: int, k: int | None) -> DualArray:
     d = _new(DualArray)
     d.value = value
     d._tangent = tangent
@@ -227,7 +276,8 @@ def _make_array(value, tangent, tag, k):
     return d
 
 
-def _scaled(value, scale, scale_base, offset, tag, k):
+def _scaled(value: Any, scale: Any, scale_base: Any, offset: Any, tag: int,
+            k: int | None) -> DualArray:
     """A dual array whose k-tangent is kept scaled, ``offset + scale[..., None] *
     scale_base``, not yet multiplied out (``offset`` may be None): see
     dualad.arrays.scaled."""
@@ -238,7 +288,7 @@ def _scaled(value, scale, scale_base, offset, tag, k):
     return d
 
 
-def _gathered_array(value, cols, vals, tag, k):
+def _gathered_array(value: Any, cols: Any, vals: Any, tag: int, k: int | None) -> DualArray:
     """A dual array whose k-tangent is kept gathered, ``tangent[..., cols[..., j]] +=
     vals[..., j]``: see dualad.arrays.gathered."""
     d = _new(DualArray)
@@ -248,14 +298,14 @@ def _gathered_array(value, cols, vals, tag, k):
     return d
 
 
-def wrap(value, tangent, tag, k):
+def wrap(value: Any, tangent: Any, tag: int, k: int | None) -> Any:
     """A DualArray, or a scalar Dual when the value has no axes."""
     if np.ndim(value) == 0:
         return _make(_scalar(value), _scalar(tangent) if k is None else tangent, tag)
     return _make_array(value, tangent, tag, k)
 
 
-def _scalar(x):
+def _scalar(x: Any) -> Any:
     """A 0-d array (or dual) as a scalar: Python float/complex for float64/complex128."""
     if isinstance(x, DualArray):
         return x[()]
@@ -268,17 +318,17 @@ def _scalar(x):
     return x
 
 
-def _primal(x):
+def _primal(x: Any) -> Any:
     while isinstance(x, Carrier):
         x = x.value
     return x
 
 
-def _copy(x):
+def _copy(x: Any) -> Any:
     return x.copy() if isinstance(x, (np.ndarray, DualArray)) else x
 
 
-def _store(container, index, item):
+def _store(container: Any, index: Any, item: Any) -> Any:
     """``container[index] = item``; a plain array holding a dual of a lower level (nested
     differentiation) first becomes a dual array of that level."""
     if isinstance(item, Carrier) and type(container) is np.ndarray:
@@ -287,11 +337,11 @@ def _store(container, index, item):
     return container
 
 
-def _k_of(tangent):
+def _k_of(tangent: Any) -> int | None:
     return np.shape(tangent)[-1] if np.ndim(tangent) else None
 
 
-def _plain_index(index):
+def _plain_index(index: Any) -> Any:
     """Duals used as indices (a floor() result) become ints; dual index arrays refuse."""
     if isinstance(index, tuple):
         return tuple(_plain_index(i) for i in index)
@@ -302,20 +352,20 @@ def _plain_index(index):
     return index
 
 
-def _tangent_index(index, ndim):
+def _tangent_index(index: Any, ndim: int) -> tuple[Any, ...]:
     """The index for a k-tangent: the value's index, leaving the direction axis alone."""
-    if not isinstance(index, tuple):
-        index = (index,)
+    index = index if isinstance(index, tuple) else (index,)
     if any(i is Ellipsis for i in index):
         used = sum(1 for i in index if i is not None and i is not Ellipsis
                    and not (isinstance(i, np.ndarray) and i.dtype == bool))
         used += sum(i.ndim for i in index if isinstance(i, np.ndarray) and i.dtype == bool)
         pos = next(j for j, i in enumerate(index) if i is Ellipsis)
         index = index[:pos] + (slice(None),) * (ndim - used) + index[pos + 1:]
-    return index + (Ellipsis,)
+    full: tuple[Any, ...] = index + (Ellipsis,)
+    return full
 
 
-def writable_like(out, like):
+def writable_like(out: Any, like: Any) -> Any:
     """``out`` (a plain array) as a carrier of ``like``'s tag that ``out[index] = like``
     writes into: a dual array with zero tangent owning its buffers, or what the carrier
     kind that claims ``like`` makes of it (a pattern without dependence)."""
@@ -327,7 +377,7 @@ def writable_like(out, like):
     return container
 
 
-def as_dual_array(out, like):
+def as_dual_array(out: Any, like: Any) -> DualArray:
     """``out`` (a plain array, or a dual of an outer differentiation) as a DualArray of
     ``like``'s tag, with zero tangent."""
     k = like.k if isinstance(like, DualArray) else _k_of(like.tangent)
@@ -338,7 +388,7 @@ def as_dual_array(out, like):
 
 # --- splitting arguments at the outermost tag ----------------------------------------
 
-def _outer_tag(items):
+def _outer_tag(items: Any) -> int:
     tag = low = -1
     for x in items:
         if isinstance(x, (Dual, DualArray)) and x.tag != tag:
@@ -351,27 +401,28 @@ def _outer_tag(items):
     return tag
 
 
-def _split(x, tag):
+def _split(x: Any, tag: int) -> tuple[Any, Any]:
     """(value, tangent) of ``x`` for ``tag``; tangent None for constants."""
     if isinstance(x, (Dual, DualArray)) and x.tag == tag:
         return x.value, x.tangent
     return x, None
 
 
-def _directions(items, tag):
-    k = "unset"
+def _directions(items: Any, tag: int) -> int | None:
+    k: int | None = None
+    found = False
     for x in items:
         if isinstance(x, (Dual, DualArray)) and x.tag == tag:
             kx = x.k if isinstance(x, DualArray) else _k_of(x.tangent)
-            if k == "unset":
-                k = kx
+            if not found:
+                k, found = kx, True
             elif kx != k:
                 raise ValueError("duals of one differentiation carry different numbers of "
                                  f"directions ({k} and {kx})")
-    return None if k == "unset" else k
+    return k
 
 
-def _as_operand(x):
+def _as_operand(x: Any) -> Any:
     """A list/tuple holding duals becomes one DualArray (np.stack)."""
     if isinstance(x, (list, tuple)) and any(isinstance(v, (Dual, DualArray)) or
                                             isinstance(v, (list, tuple)) for v in x):
@@ -379,13 +430,13 @@ def _as_operand(x):
     return x
 
 
-def _as_array_operand(x):
+def _as_array_operand(x: Any) -> Any:
     """A list/tuple operand as NumPy would take it (duals inside are stacked)."""
     x = _as_operand(x)
     return x if not isinstance(x, (list, tuple)) else np.asarray(x)
 
 
-def _holds_dual(v):
+def _holds_dual(v: Any) -> bool:
     """Whether ``v`` is a carrier, or a list/tuple with one inside (at any depth)."""
     if isinstance(v, Carrier):
         return True
@@ -395,6 +446,6 @@ def _holds_dual(v):
 _PLAIN = frozenset((np.ndarray, float, int, complex, np.float64))
 
 
-def _plain(v):
+def _plain(v: Any) -> bool:
     """Whether ``v`` is a plain value (no carrier of an outer differentiation)."""
     return type(v) in _PLAIN or not isinstance(v, Carrier)

@@ -14,6 +14,7 @@ Installed here: ``__array_ufunc__`` and ``__array_function__`` on ``DualArray``
 from __future__ import annotations
 
 import inspect
+from typing import Any
 
 import numpy as np
 
@@ -301,7 +302,7 @@ def _handler_for(rule, func):
         args, kwargs = normalise(args, kwargs)
         return apply_array_rule(rule, func, args, kwargs, sequence=sequence)
     handler.__name__ = f"{rule.name}_handler"
-    handler.normalise = normalise
+    setattr(handler, "normalise", normalise)
     return handler
 
 
@@ -373,7 +374,8 @@ def _concatenate_full(arrays, axis=0, **kwargs):
             stack = True
             break
     tag = k = None
-    values, tangents = [], []   # a constant's tangent (None here) is filled in below
+    values: list[Any] = []
+    tangents: list[Any] = []   # a constant's tangent (None here) is filled in below
     for x in arrays:
         if stack and (type(x) is list or type(x) is tuple):
             x = _stacked_scalars(x)
@@ -410,7 +412,8 @@ def _stacked_scalars(items):
     ``np.concatenate((flux, [d * y[-1]]))`` writes it, as the value and tangent of one
     DualArray (what np.stack makes of it), with its tag and k; None for anything else
     (then the rule path)."""
-    tag = k = None
+    tag: Any = None
+    k: Any = None
     for x in items:
         if type(x) is Dual:
             t = x.tangent
@@ -461,6 +464,8 @@ def _dual_array_function(self, func, types, args, kwargs):
 
 
 # NumPy's protocols on the dual arrays, and on the scalar Dual (np.sin(d), ndarray * d)
-DualArray.__array_ufunc__ = Dual.__array_ufunc__ = _dual_array_ufunc
-DualArray.__array_function__ = Dual.__array_function__ = _dual_array_function
+# (setattr: both classes declare them to type checkers; they are installed here)
+for _cls in (DualArray, Dual):
+    setattr(_cls, "__array_ufunc__", _dual_array_ufunc)
+    setattr(_cls, "__array_function__", _dual_array_function)
 

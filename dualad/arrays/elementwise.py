@@ -374,7 +374,7 @@ def _array_rule(rule, args, flavour):
 
 _POW = table["pow"]
 #: the operator rules' ufuncs: table["add"] -> np.add
-_UFUNCS = {rule: getattr(np, rule.numpy) for rule in table
+_UFUNCS = {rule: getattr(np, rule.numpy or "") for rule in table
            if isinstance(getattr(np, rule.numpy or "", None), np.ufunc)}
 
 
@@ -413,7 +413,9 @@ def __pos__(self):
     return self
 
 
-DualArray.__pow__, DualArray.__neg__, DualArray.__pos__ = __pow__, __neg__, __pos__
+# (setattr: the class declares these methods to type checkers; they are installed here)
+for _name, _method in (("__pow__", __pow__), ("__neg__", __neg__), ("__pos__", __pos__)):
+    setattr(DualArray, _name, _method)
 install_operators(DualArray, binary=_operator, unary=_unary_operator, compare=_compare)
 _register_carrier(DualArray, apply_rule=_array_rule, lift=writable_like)
 

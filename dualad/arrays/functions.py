@@ -5,6 +5,7 @@ the rule table (kind "array"); this module adds no derivative rule of its own.
 from __future__ import annotations
 
 import inspect
+from typing import Any
 
 import numpy as np
 
@@ -55,6 +56,7 @@ def _deep_primal(x):
 # Shape queries, indices, counts and predicates: integer or boolean, piecewise constant.
 # (A function whose result moves continuously with its input never belongs here: the
 # histogram's edges do, and have their own handler below.)
+_func: Any   # the loop variable below, over NumPy functions of many signatures
 for _func in (np.shape, np.ndim, np.size, np.iscomplexobj, np.isrealobj, np.result_type,
               np.may_share_memory, np.shares_memory,
               np.diag_indices_from):   # shapes and dtypes only

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import numbers
 import threading
+from typing import Any
 
 import numpy as np
 
@@ -251,6 +252,8 @@ def _gathered_binary_values(form, ufunc, a, b, va, vb, ga, gb, tag, k, plain):
         a = _broadcast_gathered(a, shape)
     if gb and b.value.shape != shape:
         b = _broadcast_gathered(b, shape)
+    sa: Any   # None for an operand that is not gathered
+    sb: Any
     if form == "sum":
         sa, sb = (a.vals if ga else None), (b.vals if gb else None)
     elif form == "difference":
@@ -398,7 +401,7 @@ def _gathered_item(x, index):
     return _gathered(x.value[index], x.cols[t_index], x.vals[t_index], x.tag, x.k)
 
 
-DualArray._scattered = _scatter_gathered
-DualArray._gathered_item = _gathered_item
+setattr(DualArray, "_scattered", _scatter_gathered)   # (declared on the class to type checkers)
+setattr(DualArray, "_gathered_item", _gathered_item)
 
 _fpe.mark_primal_lines(__name__)

@@ -23,6 +23,8 @@ array([[1., 0.],
 from __future__ import annotations
 
 import sys
+from types import FrameType
+from typing import Any
 
 import numpy as np
 
@@ -161,11 +163,11 @@ _DROP_INS = {("scipy.special._logsumexp", "logsumexp"): "dualad.scipy.special.lo
 
 
 def _refuse_where_a_drop_in_works(depth=6):
-    frame = sys._getframe(2)
+    frame: FrameType | None = sys._getframe(2)
     for _ in range(depth):
         if frame is None:
             return
-        drop_in = _DROP_INS.get((frame.f_globals.get("__name__"), frame.f_code.co_name))
+        drop_in = _DROP_INS.get((frame.f_globals.get("__name__", ""), frame.f_code.co_name))
         if drop_in is not None:
             name = f"{frame.f_globals['__name__'].rsplit('.', 1)[0]}.{frame.f_code.co_name}"
             raise TypeError(f"{name} cannot take a DualArray (it converts it to an object "
@@ -187,4 +189,4 @@ def _dual_array_as_objects(self, dtype=None, copy=None):
     return to_objects(self)
 
 
-DualArray.__array__ = _dual_array_as_objects
+setattr(DualArray, "__array__", _dual_array_as_objects)   # (not declared: see the class)

@@ -14,6 +14,8 @@ paths (``dualad.arrays.elementwise``) make their scaled results of the parts it 
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from dualad.core.rule_path import finite, lanes
@@ -21,7 +23,7 @@ from dualad.core.rule_path import finite, lanes
 _F64 = np.dtype(np.float64)
 
 
-def multiplied_out(scale, scale_base, offset, k):
+def multiplied_out(scale, scale_base, offset, k) -> Any:
     """The full k-tangent ``offset + scale[..., None] * scale_base``."""
     # scale is a product of partials: guarded should it overflow
     t = scale[..., None] * scale_base if finite(scale) else lanes(scale, scale_base, k)
@@ -30,19 +32,19 @@ def multiplied_out(scale, scale_base, offset, k):
     return t
 
 
-def parts(x):
+def parts(x) -> tuple[Any, ...]:
     """The arrays a scaled dual keeps for its tangent: (scale, scale_base[, offset])."""
     if x.offset is None:
         return x.scale, x.scale_base
     return x.scale, x.scale_base, x.offset
 
 
-def negated(x):
+def negated(x) -> tuple[Any, Any, Any]:
     """The parts of ``-x``'s tangent."""
     return -x.scale, x.scale_base, None if x.offset is None else -x.offset
 
 
-def scale_and_base(x):
+def scale_and_base(x) -> tuple[Any, Any]:
     """(scale, scale_base) of a k-tangent kept lazily without offset, or (None, the full
     tangent)."""
     if x.scale is not None and x.offset is None:
@@ -50,7 +52,7 @@ def scale_and_base(x):
     return None, x.tangent
 
 
-def rescaled(p, x, own=False):
+def rescaled(p, x, own=False) -> tuple[Any, Any, Any]:
     """The parts of a tangent ``p[..., None] * x.tangent`` (p of the value's shape;
     ``own``: p is a float64 temporary of the caller's, to be written over)."""
     scale, scale_base = scale_and_base(x)
@@ -59,7 +61,7 @@ def rescaled(p, x, own=False):
     return p, scale_base, None
 
 
-def binary(form, a, b, va, vb, ans, a_dual, b_dual):
+def binary(form, a, b, va, vb, ans, a_dual, b_dual) -> tuple[Any, Any, Any] | None:
     """The parts of a binary fast path's tangent (``form``: "sum", "difference",
     "product" or "quotient", see ``dualad.arrays.ufunc_rules``) when its operands' tangents
     are scaled on one base: value-sized work only; None when they are not."""
@@ -93,7 +95,7 @@ def binary(form, a, b, va, vb, ans, a_dual, b_dual):
     return factor if scale is None else scale * factor, scale_base, None
 
 
-def _sum(a, b, negate):
+def _sum(a, b, negate) -> tuple[Any, Any, Any] | None:
     """a ± b where one or both tangents are scaled: the scales add, full parts gather in
     the offset, and the k-wide multiplication waits until the tangent is read."""
     if a.scale is None and b.scale is None:

@@ -57,7 +57,8 @@ def pad(array, pad_width, mode="constant", **kwargs):
     allowed = PAD_MODE_KEYWORDS.get(mode, ())
     for key in kwargs:
         if key not in allowed:   # NumPy's own message for a keyword the mode does not take
-            np.pad(_primal(array), pad_width, mode=mode, **kwargs)
+            # (mode is the caller's string: NumPy checks it, and words the error)
+            np.pad(_primal(array), pad_width, mode=mode, **kwargs)  # type: ignore[call-overload]
             raise TypeError(f"dualad: numpy.pad with mode={mode!r} and {key}= has no "
                             "tangent rule")
     if _PRECEDING and _PRECEDING[-1].claims((array, *fills)):
@@ -89,6 +90,7 @@ def _pad_pattern(array, pad_width, mode, fills, kwargs):
     inputs = [np.reshape(array, (-1,))]
     fill = fills[0] if key == "constant_values" else fills[1] if key else None
     if fill is not None and _holds_dual(fill):
+        assert key is not None, "a fill value comes with its keyword"
         fill = _as_operand(fill)
         if np.ndim(_primal(fill)) == 0:   # a scalar entry: a vector of one, as np.stack makes it
             fill = np.stack([fill])

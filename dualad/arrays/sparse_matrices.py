@@ -86,8 +86,8 @@ def rows_of(matrix, x):
         picked = np.take(x, cols, axis=0)
         out.append(np.tensordot(vals, picked, axes=(0, 0)) if len(cols) else
                    np.zeros(np.shape(picked)[1:]))
-    out = np.stack(out)
-    return out[0] if one_d else out
+    stacked = np.stack(out)
+    return stacked[0] if one_d else stacked
 
 
 def _refuse_dual_entries(what, x):

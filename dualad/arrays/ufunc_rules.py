@@ -8,6 +8,8 @@ carrier.
 """
 from __future__ import annotations
 
+from typing import Any, Callable
+
 import numpy as np
 
 from dualad.base import buffers as _buffers
@@ -22,8 +24,9 @@ F64 = np.dtype(np.float64)
 UFUNC_BY_OBJECT = table.ufuncs
 #: NumPy kernels of the table that compute a ufunc's primal on plain arrays in its place
 #: (``kernel.ufunc``): np.log1p's complex values, which NumPy computes as log(1 + z)
-STAND_INS = {kernel.ufunc: kernel for kernel in (rule.impl.get("numpy") for rule in table)
-             if getattr(kernel, "ufunc", None) is not None}
+STAND_INS: dict[Any, Callable[..., Any]] = {getattr(kernel, "ufunc"): kernel
+             for kernel in (rule.impl.get("numpy") for rule in table)
+             if kernel is not None and getattr(kernel, "ufunc", None) is not None}
 #: (ufunc, method) -> the array function computing it: (np.add, "reduce") -> np.sum
 METHODS = {(ufunc, method): func for ufunc, rule in UFUNC_BY_OBJECT.items()
            for method, func in rule.methods.items()}
@@ -75,7 +78,7 @@ def array_partial(rule):
     else:
         d = rule.partial(0, NUMPY_NAMESPACE, "numpy")
         d = lambda *args, _d=d: _d(*args)   # noqa: E731  (its own attribute below)
-        d.temporary = False
+        setattr(d, "temporary", False)   # (read by dualad.base.buffers)
     _ARRAY_PARTIALS[rule.name] = d
     return d
 

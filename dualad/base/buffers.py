@@ -26,6 +26,7 @@ import sys
 import sysconfig
 import threading
 import warnings
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -39,7 +40,7 @@ CAPACITY = 64 << 20
 
 _F64 = np.dtype(np.float64)
 _lock = threading.Lock()
-_buffers: list = []
+_buffers: list[np.ndarray] = []
 _held = 0
 
 
@@ -57,7 +58,7 @@ _FREE = _refs_when_free() if _ENABLED else -1
 _ENABLED = _ENABLED and _FREE == 2
 
 
-def like(v):
+def like(v: Any) -> np.ndarray | None:
     """A recycled uninitialised float64 array shaped like ``v``, or None (then let NumPy
     allocate) when ``v`` is small or not a float64 ndarray; a fresh one when the pool is
     off (a large result is still written by ``call``, on several threads)."""
@@ -66,7 +67,7 @@ def like(v):
     return _take(v.shape, v.nbytes) if _ENABLED else np.empty(v.shape)
 
 
-def _take(shape, nbytes):
+def _take(shape: tuple[int, ...], nbytes: int) -> np.ndarray:
     global _held
     with _lock:
         buffers = _buffers
@@ -173,12 +174,12 @@ class _Worker:
     calls from several threads (or from code running inside a worker) never wait in a
     worker's queue."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.busy = threading.Lock()
-        self.inbox = queue.SimpleQueue()
+        self.inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
         threading.Thread(target=self._loop, name="dualad-worker", daemon=True).start()
 
-    def _loop(self):
+    def _loop(self) -> None:
         inbox = self.inbox
         while True:
             function, arguments, reply = inbox.get()
@@ -194,11 +195,11 @@ class _Worker:
             reply = error = None
 
 
-_workers: list = []
+_workers: list[_Worker] = []
 _workers_lock = threading.Lock()   # not the pool's lock: creating threads can run the GC
 
 
-def _after_fork():
+def _after_fork() -> None:
     """In a forked child: none of the parent's threads exist, and a lock that one of them
     held at the fork would never be released."""
     global _lock, _workers_lock, _callers_lock, _callers
@@ -213,7 +214,7 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork)
 
 
-def _idle_workers(wanted):
+def _idle_workers(wanted: int) -> list[_Worker]:
     """Up to ``wanted`` idle workers, each now held busy by the caller."""
     with _workers_lock:
         while len(_workers) < wanted:
@@ -222,11 +223,12 @@ def _idle_workers(wanted):
     return [w for w in workers if w.busy.acquire(blocking=False)]
 
 
-def _run(first, parts, workers):
+def _run(first: Callable[[], None], parts: list[tuple[Any, ...]],
+         workers: list[_Worker]) -> None:
     """Run ``first()`` here while ``workers`` run ``parts`` (one ``(function, arguments)``
     each); raise the first error. The caller waits for every part (they write into its
     arrays) before it lets the workers go."""
-    reply = queue.SimpleQueue()
+    reply: queue.SimpleQueue[Any] = queue.SimpleQueue()
     try:
         for worker, (function, arguments) in zip(workers, parts):
             worker.inbox.put((function, arguments, reply))
@@ -246,7 +248,8 @@ def _run(first, parts, workers):
         raise error
 
 
-def _part(ufunc, operands, out, lo, hi, record):
+def _part(ufunc: Callable[..., Any], operands: Sequence[Any], out: np.ndarray, lo: int, hi: int,
+          record: Any) -> None:
     """``ufunc`` on rows lo:hi; floating-point errors are ignored, or kept in ``record``
     (see ``call``; NumPy keeps its error handling per thread)."""
     rows = out.shape[0]
@@ -260,7 +263,7 @@ _callers = 0   # threads now inside a large ``call``
 _callers_lock = threading.Lock()
 
 
-def call(ufunc, operands, out):
+def call(ufunc: Callable[..., Any], operands: Sequence[Any], out: np.ndarray) -> Any:
     """``ufunc(*operands, out=out)``; split along the first axis across idle worker threads
     when ``out`` is a large C-contiguous array, the operands are plain ndarrays or numbers
     (broadcast as in NumPy; one spanning the first axis is split with ``out``), none
@@ -306,10 +309,11 @@ def call(ufunc, operands, out):
 _OPERATORS = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply,
               ast.Div: np.true_divide, ast.Pow: np.power}
 # ``a ** c`` on an ndarray takes these ufuncs for these constants (NumPy's fast scalar power)
-_POWERS = {2: np.square, 0.5: np.sqrt, -1: np.reciprocal}
+_POWERS: dict[Any, np.ufunc] = {2: np.square, 0.5: np.sqrt, -1: np.reciprocal}
 
 
-def binary(ufunc, a, b, a_temporary=False, b_temporary=False):
+def binary(ufunc: Callable[..., Any], a: Any, b: Any, a_temporary: bool = False,
+           b_temporary: bool = False) -> Any:
     """``ufunc(a, b)`` written over an operand that is the caller's own temporary, or into
     a recycled buffer, when the result is a float64 array of ``a``'s shape (``b`` a number,
     an array of that shape, or one with a trailing length-1 axis), or of ``b``'s shape
@@ -339,7 +343,7 @@ def binary(ufunc, a, b, a_temporary=False, b_temporary=False):
     return ufunc(a, b)
 
 
-def unary(ufunc, a, a_temporary=False):
+def unary(ufunc: Callable[..., Any], a: Any, a_temporary: bool = False) -> Any:
     """``ufunc(a)`` like ``binary``: over ``a`` if it is a temporary, else into a recycled
     buffer when ``a`` is a large float64 array."""
     if type(a) is np.ndarray and a.dtype == _F64:
@@ -353,24 +357,24 @@ class _Rewrite(ast.NodeTransformer):
     """Array operators and float ufunc calls of an expression -> ``_binary``/``_unary``;
     nodes so produced carry ``temporary`` (their value belongs to the expression)."""
 
-    def __init__(self, namespace, params):
+    def __init__(self, namespace: dict[str, Any], params: set[str]) -> None:
         self.namespace = namespace
         self.params = params
-        self.ufuncs = {}
+        self.ufuncs: dict[str, np.ufunc] = {}
 
-    def _ufunc(self, fn):
+    def _ufunc(self, fn: np.ufunc) -> ast.Name:
         name = f"_u{len(self.ufuncs)}"
         self.ufuncs[name] = fn
         return ast.Name(name, ast.Load())
 
-    def _call(self, helper, fn, operands):
+    def _call(self, helper: str, fn: np.ufunc, operands: list[ast.expr]) -> ast.Call:
         args = [self._ufunc(fn)] + operands
         args += [ast.Constant(getattr(x, "temporary", False)) for x in operands]
         node = ast.Call(ast.Name(helper, ast.Load()), args, [])
-        node.temporary = True
+        setattr(node, "temporary", True)   # its result is a temporary of the expression's
         return node
 
-    def _constant(self, node):
+    def _constant(self, node: ast.AST) -> bool:
         """A subexpression of numbers and the namespace's numeric constants (``180/pi``):
         left to Python, whose numbers NumPy 2 treats as weak (float32 stays float32)."""
         if isinstance(node, ast.Constant):
@@ -384,7 +388,7 @@ class _Rewrite(ast.NodeTransformer):
             return self._constant(node.operand)
         return False
 
-    def visit_BinOp(self, node):
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
         self.generic_visit(node)
         if self._constant(node):
             return node
@@ -396,13 +400,13 @@ class _Rewrite(ast.NodeTransformer):
             return node
         return self._call("_binary", ufunc, [node.left, node.right])
 
-    def visit_UnaryOp(self, node):
+    def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.AST:
         self.generic_visit(node)
         if type(node.op) is ast.USub and not self._constant(node):
             return self._call("_unary", np.negative, [node.operand])
         return node
 
-    def visit_Call(self, node):
+    def visit_Call(self, node: ast.Call) -> ast.AST:
         self.generic_visit(node)
         fn = self.namespace.get(node.func.id) if isinstance(node.func, ast.Name) else None
         if (isinstance(fn, np.ufunc) and fn.nin == 1 and fn.nout == 1 and "d->d" in fn.types
@@ -411,16 +415,19 @@ class _Rewrite(ast.NodeTransformer):
         return node
 
 
-def compile_expression(expr: str, params: str, namespace: dict):
+def compile_expression(expr: str, params: str, namespace: dict[str, Any]) -> Callable[..., Any]:
     """``lambda params, ans: expr`` on NumPy arrays, its temporaries recycled: each operation
     overwrites a temporary operand or fills a pooled buffer. The function's ``temporary``
     attribute tells whether its result is the expression's own (free to overwrite)."""
     rewrite = _Rewrite(namespace, {p.strip() for p in params.split(",")} | {"ans"})
     tree = ast.parse(f"lambda {params}, ans: {expr}", mode="eval")
-    body = rewrite.visit(tree.body.body)
-    tree.body.body = body
+    function = tree.body
+    assert isinstance(function, ast.Lambda)
+    body = rewrite.visit(function.body)
+    function.body = body
     env = dict(namespace)
     env.update(rewrite.ufuncs, _binary=binary, _unary=unary)
-    fn = eval(compile(ast.fix_missing_locations(tree), "<dualad partial>", "eval"), env)
-    fn.temporary = getattr(body, "temporary", False)
+    fn: Callable[..., Any] = eval(compile(ast.fix_missing_locations(tree), "<dualad partial>",
+                                          "eval"), env)
+    setattr(fn, "temporary", getattr(body, "temporary", False))
     return fn

@@ -24,13 +24,17 @@ This module imports nothing of dualad's: every layer may use it.
 """
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 
 class Carrier:
     """Base of every type that carries derivatives (see the module's docstring)."""
 
     __slots__ = ()
+
+    if TYPE_CHECKING:   # every carrier has a primal and a tag (declarations only)
+        value: Any
+        tag: Any
 
 
 #: type -> its ``apply_rule(rule, args, flavour)``
@@ -99,9 +103,12 @@ def lift(array, like):
 def apply_rule(rule, args, flavour):
     """Apply ``rule`` to ``args`` with the machinery of the registered carrier of the
     highest tag among them (the innermost differentiation running)."""
-    best = None
+    best: tuple[Any, Callable] | None = None
     for a in args:
         handler = RULE_HANDLERS.get(type(a))
         if handler is not None and (best is None or a.tag > best[0]):
             best = (a.tag, handler)
+    if best is None:
+        raise TypeError(f"apply_rule: no registered carrier among the arguments of "
+                        f"{getattr(rule, 'name', rule)!r}")
     return best[1](rule, args, flavour)

@@ -17,7 +17,7 @@ class DroppedDerivative(TypeError):
     """float(), int() or complex() of a dual, refused: the derivative would be dropped.
     Its own class, and counted per thread (``refusals``), for ``plain_errors``."""
 
-    def __init__(self, *args):
+    def __init__(self, *args: object) -> None:
         super().__init__(*args)
         _refusals.count = getattr(_refusals, "count", 0) + 1
         _refusals.last = self

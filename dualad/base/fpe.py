@@ -137,13 +137,15 @@ def mark_primal_lines(module_name: str) -> None:
     evaluate a primal on plain values on the hottest paths, where even ``evaluate``'s call
     would cost. The name is the marker's, else that of the local ``ufunc``. A marked line
     must evaluate nothing else (a ``passing`` call goes on a line of its own)."""
-    module = sys.modules[module_name]
-    with open(module.__file__, encoding="utf-8") as source:
+    path = sys.modules[module_name].__file__
+    if path is None:
+        raise ValueError(f"mark_primal_lines: {module_name} has no source file")
+    with open(path, encoding="utf-8") as source:
         for number, line in enumerate(source, 1):
             code, _, comment = line.partition("#")
             if comment.strip().startswith("primal") and code.strip():
                 name = comment.strip()[len("primal"):].lstrip(":").strip() or None
-                _LINES[(module.__file__, number)] = name
+                _LINES[(path, number)] = name
 
 
 def _origin(frame):

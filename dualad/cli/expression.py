@@ -53,10 +53,11 @@ FUNCTIONS.update(ln=_math.log, abs=abs, sigmoid=_functions.sigmoid,
                  softplus=_functions.softplus)
 CONSTANTS = {"pi": _stdmath.pi, "e": _stdmath.e, "tau": _stdmath.tau}
 
-_BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-           ast.Div: operator.truediv, ast.Pow: operator.pow, ast.Mod: operator.mod,
-           ast.FloorDiv: operator.floordiv}
-_UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos}
+_BINARY: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+    ast.Div: operator.truediv, ast.Pow: operator.pow, ast.Mod: operator.mod,
+    ast.FloorDiv: operator.floordiv}
+_UNARY: dict[type, Callable[[Any], Any]] = {ast.USub: operator.neg, ast.UAdd: operator.pos}
 
 
 def parse(text: str, variables: list[str]) -> Callable[..., Any]:
@@ -80,8 +81,8 @@ def parse(text: str, variables: list[str]) -> Callable[..., Any]:
         env = dict(zip(variables, values))
         return _eval(tree.body, env)
     evaluate.__name__ = "expression"
-    evaluate.__signature__ = inspect.Signature(
-        [inspect.Parameter(v, inspect.Parameter.POSITIONAL_OR_KEYWORD) for v in variables])
+    setattr(evaluate, "__signature__", inspect.Signature(
+        [inspect.Parameter(v, inspect.Parameter.POSITIONAL_OR_KEYWORD) for v in variables]))
     return evaluate
 
 
@@ -237,12 +238,13 @@ _GROWTH_BY_RULE = {
     table["lcm"]: lambda *ns: float(sum(n.bit_length() for n in ns if _is_int(n))),
 }
 #: the same by the name an expression calls them (math's)
-_GROWTH: dict[str, Callable[..., float]] = {rule.math: fn for rule, fn in _GROWTH_BY_RULE.items()}
+_GROWTH: dict[str, Callable[..., float]] = {rule.math: fn for rule, fn in _GROWTH_BY_RULE.items()
+                                           if rule.math}
 
 
-def parse_point(text: str) -> dict[str, float]:
-    """``"x1=1.5,x2=0.5"`` -> {"x1": 1.5, "x2": 0.5}."""
-    point = {}
+def parse_point(text: str) -> dict[str, float | complex]:
+    """``"x1=1.5,x2=0.5"`` -> {"x1": 1.5, "x2": 0.5} (a value such as ``1+2j`` is complex)."""
+    point: dict[str, float | complex] = {}
     parts = [p.strip() for p in text.split(",") if p.strip()]
     if len(parts) > MAX_VARIABLES:
         raise ExpressionError(f"--at gives {len(parts)} variables; at most {MAX_VARIABLES} "

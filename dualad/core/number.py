@@ -20,20 +20,29 @@ import decimal
 import numbers
 import operator as _operator
 from copy import deepcopy as _deepcopy
+from typing import TYPE_CHECKING, Any, Callable, NoReturn, Sequence, Union
 
 import mpmath
 import numpy as np
 
 from dualad.base.carriers import Carrier
-from dualad.base.errors import DroppedDerivative, refusals  # noqa: F401  (refusals: re-exported)
+# re-exported (the layers above import them from here)
+from dualad.base.errors import DroppedDerivative as DroppedDerivative, refusals as refusals
 from dualad.base.tags import TRANSFORM_BASE, new_user_tag
 
 __all__ = ["Dual"]
 
+#: what a dual's value may be (mpmath's mpf and mpc are untyped: they pass as Any)
+Value = Union[float, complex, "np.number[Any]", "Dual"]
+#: a tangent: one direction (a number), or k directions (a 1-D sequence or array)
+Tangent = Union[float, complex, "Dual", Sequence[Union[float, complex]], "np.ndarray[Any, Any]"]
+#: what combines with a dual in arithmetic and comparisons (an int is a float to mypy)
+Operand = Union[float, complex, "Dual"]
+
 _new = object.__new__
 
 
-def _promote_value(value, what="value"):
+def _promote_value(value: Any, what: str = "value") -> Any:
     cls = type(value)
     if cls is float or cls is complex:
         return value
@@ -50,12 +59,13 @@ def _promote_value(value, what="value"):
     if isinstance(value, (numbers.Real, decimal.Decimal)):
         return float(value)
     if isinstance(value, numbers.Number):
-        return complex(value)
+        # a numbers.Complex, which has __complex__ (typeshed's numbers.Number declares none)
+        return complex(value)  # type: ignore[call-overload]
     raise TypeError(f"Dual: {what} must be a number (int, float, complex, mpmath.mpf/mpc "
                     f"or a NumPy scalar), got {type(value).__name__} {value!r:.60}")
 
 
-def _promote_tangent(tangent, value):
+def _promote_tangent(tangent: Any, value: Any) -> Any:
     cls = type(tangent)
     if isinstance(_innermost(value), (mpmath.mpf, mpmath.mpc)) and (
             cls is float or cls is int or cls is complex):
@@ -89,9 +99,9 @@ def _promote_tangent(tangent, value):
                     f"{type(tangent).__name__} {tangent!r:.60}")
 
 
-def _refusal(kind, as_pattern):
+def _refusal(kind: str, as_pattern: str) -> Callable[[Dual], NoReturn]:
     """``__float__``, ``__int__``, ``__complex__``: each would drop the derivative."""
-    def conversion(self):
+    def conversion(self: Dual) -> NoReturn:
         if type(self.tangent) is _PatternRow:
             _pattern_refuse(as_pattern, conversion=True)
         raise DroppedDerivative(_LOSS.format(kind, kind))
@@ -110,7 +120,43 @@ class Dual(Carrier):
 
     __slots__ = ("value", "tangent", "tag")
 
-    def __init__(self, value, tangent=1.0):
+    if TYPE_CHECKING:
+        # the slots: the primal (a number, an mpmath number or a dual of a lower tag), the
+        # tangent (a number, or a 1-D ndarray of k directions) and the differentiation's tag
+        value: Any
+        tangent: Any
+        tag: int
+
+        # installed by dualad.core.operators from the rule table (declarations only)
+        def __add__(self, other: Operand) -> Dual: ...
+        def __radd__(self, other: Operand) -> Dual: ...
+        def __sub__(self, other: Operand) -> Dual: ...
+        def __rsub__(self, other: Operand) -> Dual: ...
+        def __mul__(self, other: Operand) -> Dual: ...
+        def __rmul__(self, other: Operand) -> Dual: ...
+        def __truediv__(self, other: Operand) -> Dual: ...
+        def __rtruediv__(self, other: Operand) -> Dual: ...
+        def __floordiv__(self, other: Operand) -> Dual: ...
+        def __rfloordiv__(self, other: Operand) -> Dual: ...
+        def __mod__(self, other: Operand) -> Dual: ...
+        def __rmod__(self, other: Operand) -> Dual: ...
+        def __pow__(self, other: Operand, modulo: None = None) -> Dual: ...
+        def __rpow__(self, other: Operand) -> Dual: ...
+        def __divmod__(self, other: Operand) -> tuple[Dual, Dual]: ...
+        def __rdivmod__(self, other: Operand) -> tuple[Dual, Dual]: ...
+        def __neg__(self) -> Dual: ...
+        def __pos__(self) -> Dual: ...
+        def __abs__(self) -> Dual: ...
+        def __round__(self, ndigits: int | None = None) -> Dual: ...
+        def __floor__(self) -> Dual: ...
+        def __ceil__(self) -> Dual: ...
+        def __trunc__(self) -> Dual: ...
+
+        # installed by dualad.arrays.dispatch: NumPy's ufuncs and functions on duals
+        def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any: ...
+        def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any: ...
+
+    def __init__(self, value: Value, tangent: Tangent = 1.0) -> None:
         value = _promote_value(value)
         self.value = value
         self.tangent = _promote_tangent(tangent, value)
@@ -123,46 +169,46 @@ class Dual(Carrier):
 
     # --- comparisons look at the primal only (branches follow the primal) --------
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         if type(self.tangent) is _PatternRow:
             return _pattern_compare(_operator.eq, self, other)
         o = _comparable(other)
         return NotImplemented if o is NotImplemented else self.value == o
 
-    def __ne__(self, other):
+    def __ne__(self, other: object) -> bool:
         if type(self.tangent) is _PatternRow:
             return _pattern_compare(_operator.ne, self, other)
         o = _comparable(other)
         return NotImplemented if o is NotImplemented else self.value != o
 
-    def __lt__(self, other):
+    def __lt__(self, other: Operand) -> bool:
         if type(self.tangent) is _PatternRow:
             return _pattern_compare(_operator.lt, self, other)
         o = _comparable(other)
         return NotImplemented if o is NotImplemented else self.value < o
 
-    def __le__(self, other):
+    def __le__(self, other: Operand) -> bool:
         if type(self.tangent) is _PatternRow:
             return _pattern_compare(_operator.le, self, other)
         o = _comparable(other)
         return NotImplemented if o is NotImplemented else self.value <= o
 
-    def __gt__(self, other):
+    def __gt__(self, other: Operand) -> bool:
         if type(self.tangent) is _PatternRow:
             return _pattern_compare(_operator.gt, self, other)
         o = _comparable(other)
         return NotImplemented if o is NotImplemented else self.value > o
 
-    def __ge__(self, other):
+    def __ge__(self, other: Operand) -> bool:
         if type(self.tangent) is _PatternRow:
             return _pattern_compare(_operator.ge, self, other)
         o = _comparable(other)
         return NotImplemented if o is NotImplemented else self.value >= o
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash(self.value)
 
-    def __bool__(self):
+    def __bool__(self) -> bool:
         if type(self.tangent) is _PatternRow:
             return _pattern_truth(self)
         return bool(self.value)
@@ -173,7 +219,7 @@ class Dual(Carrier):
     __int__ = _refusal("int", "an int")
     __complex__ = _refusal("complex", "a complex (complex(), cmath.*: use ad.cmath or NumPy)")
 
-    def __index__(self):
+    def __index__(self) -> int:
         if type(self.tangent) is _PatternRow:
             _pattern_refuse("an index")
         # An integer with a zero tangent (e.g. floor(x)) loses nothing as an index.
@@ -186,14 +232,14 @@ class Dual(Carrier):
     # --- complex parts (R-linear, so they act on the tangent directly) -------------
 
     @property
-    def real(self):
+    def real(self) -> Dual:
         return _make(self.value.real, self.tangent.real, self.tag)
 
     @property
-    def imag(self):
+    def imag(self) -> Dual:
         return _make(self.value.imag, self.tangent.imag, self.tag)
 
-    def conjugate(self):
+    def conjugate(self) -> Dual:
         return _make(self.value.conjugate(), self.tangent.conjugate(), self.tag)
 
     # --- NumPy: ufuncs and array functions on scalar duals (np.sin(d), ndarray * d) are
@@ -203,13 +249,13 @@ class Dual(Carrier):
 
     # --- display -------------------------------------------------------------------
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         t = self.tangent
         tangent = repr(t.tolist()) if isinstance(t, np.ndarray) else repr(t)
         tag = f", tag={self.tag}" if self.tag else ""
         return f"Dual({self.value!r}, {tangent}{tag})"
 
-    def __format__(self, spec):
+    def __format__(self, spec: str) -> str:
         if not spec:
             return repr(self)
         t = self.tangent
@@ -219,12 +265,12 @@ class Dual(Carrier):
             tangent = format(t, spec)
         return f"Dual({format(self.value, spec)}, {tangent})"
 
-    def __copy__(self):
+    def __copy__(self) -> Dual:
         # a new dual; a k-tangent array is copied, as ndarray.__copy__ copies its data
         t = self.tangent
         return _make(self.value, t.copy() if type(t) is np.ndarray else t, self.tag)
 
-    def __deepcopy__(self, memo):
+    def __deepcopy__(self, memo: dict[int, Any]) -> Dual:
         # same tag: a copy belongs to the same differentiation as the original
         d = _make(None, None, self.tag)
         memo[id(self)] = d
@@ -232,7 +278,7 @@ class Dual(Carrier):
         d.tangent = _deepcopy(self.tangent, memo)
         return d
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Callable[[Any, Any, int], Dual], tuple[Any, Any, int]]:
         return (_make, (self.value, self.tangent, self.tag))
 
 
@@ -245,7 +291,7 @@ _LOSS = ("{}() of a Dual would drop its derivative. Use d.value for the primal v
          "derivative either: dualad.scipy has drop-ins for such SciPy functions")
 
 
-def _make(value, tangent, tag):
+def _make(value: Any, tangent: Any, tag: int) -> Dual:
     """Build a dual without validation (the hot constructor)."""
     d = _new(Dual)
     d.value = value
@@ -256,11 +302,13 @@ def _make(value, tangent, tag):
 
 #: The tangent type of a scalar sparsity-pattern dual, and what a look at its primal does
 #: (set by ``dualad.sparse.patterns``): a pattern holds for every value, so none may steer f.
-_PatternRow = None
-_pattern_compare = _pattern_refuse = _pattern_truth = None
+_PatternRow: Any = None
+_pattern_compare: Any = None
+_pattern_refuse: Any = None
+_pattern_truth: Any = None
 
 
-def _comparable(other):
+def _comparable(other: object) -> Any:
     if type(other) is Dual:
         if type(other.tangent) is _PatternRow:
             return NotImplemented   # the pattern dual's reflected comparison answers
@@ -270,13 +318,13 @@ def _comparable(other):
     return NotImplemented
 
 
-def _innermost(x):
+def _innermost(x: Any) -> Any:
     while isinstance(x, Dual):
         x = x.value
     return x
 
 
-def _is_zero_tangent(x):
+def _is_zero_tangent(x: Any) -> bool:
     while isinstance(x, Dual):
         t = x.tangent
         if isinstance(t, np.ndarray):
@@ -291,7 +339,7 @@ def _is_zero_tangent(x):
     return True
 
 
-def _zeros_like(t):
+def _zeros_like(t: Any) -> Any:
     """A zero tangent of the same shape as ``t``."""
     if isinstance(t, np.ndarray):
         return np.zeros_like(t)

@@ -28,7 +28,8 @@ from dualad.table.rules import table
 _DUNDER = {("+", 2): "add", ("-", 2): "sub", ("*", 2): "mul", ("/", 2): "truediv",
            ("**", 2): "pow", ("%", 2): "mod", ("//", 2): "floordiv", ("-", 1): "neg",
            ("+", 1): "pos"}
-_OPERATORS = {_DUNDER[(r.symbol, r.arity)]: r for r in table if (r.symbol, r.arity) in _DUNDER}
+_OPERATORS = {_DUNDER[key]: r for r in table
+              if (key := (str(r.symbol), r.arity or 0)) in _DUNDER}
 _ADD, _SUB, _MUL, _TRUEDIV, _POW = (_OPERATORS[n] for n in ("add", "sub", "mul", "truediv", "pow"))
 _ABS, _ROUND = table["abs"], table["round"]
 _finite, _apply, _OPERATOR, _GENERIC = finite, apply, OPERATOR, GENERIC

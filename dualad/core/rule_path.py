@@ -20,6 +20,7 @@ import cmath
 import math
 import numbers
 import threading
+from typing import Any, Callable
 
 import mpmath
 import numpy as np
@@ -127,7 +128,9 @@ def promote_constants(rule: Rule, values):
 def has_complex(x) -> bool:
     """Whether ``x`` (a primal or a tangent, possibly a dual) holds complex numbers."""
     if isinstance(x, Carrier):
-        return has_complex(x.value) or has_complex(x.tangent)
+        # the carriers reaching here (duals, array duals) have a tangent; Carrier itself
+        # declares only value and tag (a Jet has coefficients instead)
+        return has_complex(x.value) or has_complex(x.tangent)  # type: ignore[attr-defined]
     if isinstance(x, np.ndarray):
         if x.dtype == object:
             return any(has_complex(v) for v in x.flat)
@@ -148,7 +151,9 @@ def nonholomorphic(rule: Rule, key: str, tangents) -> bool:
 def _where(condition, a, b):
     if isinstance(condition, np.ndarray) or isinstance(condition, Carrier):
         # arrays of duals: elementwise choice; a condition of sparsity patterns: both
-        return np.where(condition, a, b)
+        # (NumPy's annotations do not know its __array_function__ protocol, which a
+        # carrier condition takes)
+        return np.where(condition, a, b)  # type: ignore[arg-type]
     return a if condition else b
 
 
@@ -192,7 +197,7 @@ class Flavour:
 
     def __init__(self, name: str):
         self.name = name
-        self.functions: dict[str, object] = {}  # rule name -> differentiable function
+        self.functions: dict[str, Callable[..., Any]] = {}  # rule name -> differentiable function
 
     def __repr__(self):
         return f"<flavour {self.name}>"
@@ -209,7 +214,8 @@ class Flavour:
             if key == "mpc":
                 raise TypeError(f"math.{rule.math or rule.name}() takes real numbers, "
                                 "not mpmath.mpc; use dualad.cmath")
-            std = getattr(math, rule.math, None) if rule.kind != "reduction" else None
+            # (this flavour serves dualad.math's functions: their rules all have a math name)
+            std = getattr(math, rule.math, None) if rule.kind != "reduction" else None  # type: ignore[arg-type]
             return std or impl["float"]
         if name == "numpy" and (key == "float" or key == "complex"):
             return _numpy_scalar(rule, key)
@@ -242,12 +248,12 @@ def _numpy_scalar(rule: Rule, key: str):
     path), else the rule's NumPy implementation on NumPy scalars under the caller's
     ``np.errstate``: ``np.log(Dual(0.0))`` is -inf with NumPy's "divide by zero"
     warning (or FloatingPointError), not math's ValueError."""
-    fn = _numpy_scalars.get((rule.name, key))
-    if fn is not None:
-        return fn
+    cached = _numpy_scalars.get((rule.name, key))
+    if cached is not None:
+        return cached
     std = rule.impl.get(key)
     ufunc = rule.impl.get("numpy")
-    to_numpy = np.float64 if key == "float" else np.complex128
+    to_numpy: Callable[[Any], Any] = np.float64 if key == "float" else np.complex128
 
     def fn(*args):
         error = None
@@ -263,11 +269,12 @@ def _numpy_scalar(rule: Rule, key: str):
             if error is not None:
                 raise error
             return ans
-        args = [to_numpy(a) if type(a) is float or type(a) is complex else a for a in args]
-        if any(isinstance(a, Dual) for a in args):   # the inner dual evaluates its primal
-            out = ufunc(*args)
+        numpy_args = [to_numpy(a) if type(a) is float or type(a) is complex else a
+                      for a in args]
+        if any(isinstance(a, Dual) for a in numpy_args):   # the inner dual evaluates its primal
+            out = ufunc(*numpy_args)
         else:
-            out = _fpe.evaluate(ufunc.__name__, ufunc, *args)
+            out = _fpe.evaluate(ufunc.__name__, ufunc, *numpy_args)
         return out.item() if isinstance(out, (np.generic, np.ndarray)) else out
 
     _numpy_scalars[(rule.name, key)] = fn
@@ -347,7 +354,7 @@ def quiet_partials():
     return np.errstate(divide="ignore", invalid="ignore", over="ignore")
 
 
-_CONVERT = {
+_CONVERT: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
     "float": (np.float64, float),
     "complex": (np.complex128, complex),
     "numpy": (np.asarray, np.asarray),
@@ -359,9 +366,10 @@ _CONVERT = {
 def _ieee(fn_numpy, args, key, error):
     """Evaluate ``fn_numpy`` on ``args`` in IEEE double arithmetic; re-raise ``error``
     if that is not possible."""
-    to_np, back = _CONVERT.get(key, (None, None))
-    if to_np is None or fn_numpy is None:
+    conversions = _CONVERT.get(key)
+    if conversions is None or fn_numpy is None:
         raise error
+    to_np, back = conversions
     with np.errstate(all="ignore"):
         try:
             out = fn_numpy(*(to_np(a) for a in args))
@@ -442,7 +450,8 @@ def tangent(rule: Rule, values, ans, tangents, key: str):
     if rule.jvp is not None:
         return rule.jvp(values, ans, tangents)
     if nonholomorphic(rule, key, tangents):
-        return rule.complex_jvp(values, ans, tangents)
+        # (nonholomorphic() is true only for a rule with a complex_jvp)
+        return rule.complex_jvp(values, ans, tangents)  # type: ignore[misc]
     total = None
     for i, t in enumerate(tangents):
         if t is None:

@@ -10,11 +10,12 @@ arguments, the same tangent, the same refusals. The methods that work in place (
 from __future__ import annotations
 
 import operator
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
 
-def _function_method(func, name, in_place=False):
+def _function_method(func, name, in_place=False) -> Callable[..., Any]:
     if in_place:
         def method(self, *args, **kwargs):
             self[...] = func(self, *args, **kwargs)
@@ -28,7 +29,7 @@ def _function_method(func, name, in_place=False):
     return method
 
 
-def _in_place_operator(op, name):
+def _in_place_operator(op, name) -> Callable[..., Any]:
     def method(self, other):
         result = op(self, other)
         if getattr(result, "tag", None) != self.tag:
@@ -66,6 +67,17 @@ class ValueShaped:
     functions of it."""
 
     __slots__ = ()
+
+    if TYPE_CHECKING:   # what the carriers deriving from this give it (declarations only)
+        value: Any
+        tag: Any
+        dtype: Any
+
+        def __getitem__(self, index: Any) -> Any: ...
+        def __setitem__(self, index: Any, item: Any) -> None: ...
+        def __eq__(self, other: object) -> Any: ...
+        def __floordiv__(self, other: Any) -> Any: ...
+        def __mod__(self, other: Any) -> Any: ...
 
     shape = property(lambda self: np.shape(self.value))
     ndim = property(lambda self: np.ndim(self.value))
@@ -110,13 +122,13 @@ class ValueShaped:
         return np.reshape(self, shape, order=order)
 
     def transpose(self, *axes):
-        axes = axes[0] if len(axes) == 1 and not isinstance(axes[0], int) else (axes or None)
-        return np.transpose(self, axes)
+        order = axes[0] if len(axes) == 1 and not isinstance(axes[0], int) else (axes or None)
+        return np.transpose(self, order)
 
     def compress(self, condition, axis=None, out=None):
         return np.compress(condition, self, axis=axis, out=out)
 
-    def _take_on(self, result):
+    def _take_on(self, result: Any) -> None:
         """Become ``result`` (a carrier of this one's tag and shape), in place."""
         self[...] = result
 
@@ -167,6 +179,49 @@ class ValueShaped:
             return self.item()
         return [entry.tolist() if self.ndim > 1 else entry for entry in self]
 
+    # ndarray methods that are NumPy functions of the array, with the same parameters after
+    # it (assigned here, not in a loop, so that type checkers see them)
+    all = _function_method(np.all, "all")
+    any = _function_method(np.any, "any")
+    argmax = _function_method(np.argmax, "argmax")
+    argmin = _function_method(np.argmin, "argmin")
+    argpartition = _function_method(np.argpartition, "argpartition")
+    argsort = _function_method(np.argsort, "argsort")
+    clip = _function_method(np.clip, "clip")
+    conj = _function_method(np.conj, "conj")
+    conjugate = _function_method(np.conjugate, "conjugate")
+    cumprod = _function_method(np.cumprod, "cumprod")
+    cumsum = _function_method(np.cumsum, "cumsum")
+    diagonal = _function_method(np.diagonal, "diagonal")
+    dot = _function_method(np.dot, "dot")
+    max = _function_method(np.max, "max")
+    mean = _function_method(np.mean, "mean")
+    min = _function_method(np.min, "min")
+    nonzero = _function_method(np.nonzero, "nonzero")
+    prod = _function_method(np.prod, "prod")
+    ravel = _function_method(np.ravel, "ravel")
+    repeat = _function_method(np.repeat, "repeat")
+    round = _function_method(np.round, "round")
+    searchsorted = _function_method(np.searchsorted, "searchsorted")
+    squeeze = _function_method(np.squeeze, "squeeze")
+    std = _function_method(np.std, "std")
+    sum = _function_method(np.sum, "sum")
+    swapaxes = _function_method(np.swapaxes, "swapaxes")
+    take = _function_method(np.take, "take")
+    trace = _function_method(np.trace, "trace")
+    var = _function_method(np.var, "var")
+    flatten = _function_method(np.ravel, "flatten")   # a new array, as ravel's
+    sort = _function_method(np.sort, "sort", in_place=True)
+    partition = _function_method(np.partition, "partition", in_place=True)
+    __iadd__ = _in_place_operator(operator.add, "+=")
+    __isub__ = _in_place_operator(operator.sub, "-=")
+    __imul__ = _in_place_operator(operator.mul, "*=")
+    __itruediv__ = _in_place_operator(operator.truediv, "/=")
+    __ifloordiv__ = _in_place_operator(operator.floordiv, "//=")
+    __imod__ = _in_place_operator(operator.mod, "%=")
+    __ipow__ = _in_place_operator(operator.pow, "**=")
+    __imatmul__ = _in_place_operator(operator.matmul, "@=")
+
 
 class FlatView:
     """``x.flat``: the entries of ``x`` in C order, to iterate over, read and write (a write
@@ -190,19 +245,3 @@ class FlatView:
         flat = np.ravel(self.base)
         flat[index] = item
         self.base[...] = np.reshape(flat, self.base.shape)
-
-
-# ndarray methods that are NumPy functions of the array, with the same parameters after it
-for _name in ("all", "any", "argmax", "argmin", "argpartition", "argsort", "clip",
-              "conj", "conjugate", "cumprod", "cumsum", "diagonal", "dot", "max", "mean", "min",
-              "nonzero", "prod", "ravel", "repeat", "round", "searchsorted", "squeeze", "std",
-              "sum", "swapaxes", "take", "trace", "var"):
-    setattr(ValueShaped, _name, _function_method(getattr(np, _name), _name))
-ValueShaped.flatten = _function_method(np.ravel, "flatten")   # a new array, as ravel's
-for _name in ("sort", "partition"):
-    setattr(ValueShaped, _name, _function_method(getattr(np, _name), _name, in_place=True))
-for _op, _symbol in ((operator.add, "+="), (operator.sub, "-="), (operator.mul, "*="),
-                     (operator.truediv, "/="), (operator.floordiv, "//="),
-                     (operator.mod, "%="), (operator.pow, "**="), (operator.matmul, "@=")):
-    _method = _in_place_operator(_op, _symbol)
-    setattr(ValueShaped, _method.__name__, _method)

@@ -6,6 +6,8 @@ the maps refuse then, naming the eigenvalues. NumPy's rules of the table
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from dualad.scipy._linalg_tangents import DROP_INS
@@ -89,6 +91,7 @@ def eigh_jvp(args, kwargs, ans, tangents, k):
     dw = dw[..., columns] if k is None else dw[..., columns, :]
     if only_values:
         return dw
+    assert dv is not None, "eigenvector tangents are computed unless only_values"
     dv = dv[..., columns] if k is None else dv[..., columns, :]
     if subset:   # SciPy's subset driver may give other phases than the full problem's V
         overlap = np.sum(np.conjugate(_primal(v)[..., columns]) * _primal(ans[1]), axis=-2)
@@ -154,7 +157,7 @@ def lstsq_jvp(args, kwargs, ans, tangents, k):
     vector = np.ndim(_primal(b)) == 1   # as columns: b (n, m), tangents (n, m[, k])
     b2, x2 = (b[:, None], x[:, None]) if vector else (b, x)
     tb2 = tb[:, None] if vector and tb is not None else tb
-    dx2 = 0
+    dx2: Any = 0
     if ta is not None:
         dx2 = _act_matrix(la.pinv_jvp((a,), {}, a_pinv, (ta,), k), b2, k)
     if tb2 is not None:

@@ -18,6 +18,8 @@ carries the duals of the next one, and is solved by this same function, down to 
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import scipy.integrate as _si
 import scipy.sparse as _sparse
@@ -290,7 +292,7 @@ def _result(res, problem, t_span, t_eval, events):
         end = terminal if res.status == 1 and terminal is not None else \
             tangent(t_span[1], tag, K, WHO, "t_span[1]").reshape(K)
         zero = np.zeros(K)
-        moving = [start if i == 0 else end if i == m - 1 else zero for i in range(m)]
+        moving: Any = [start if i == 0 else end if i == m - 1 else zero for i in range(m)]
         moving = np.array(moving) if not tags_in(moving) else moving
     else:
         moving = tangent(operand(t_eval), tag, K, WHO, "t_eval")[:m]

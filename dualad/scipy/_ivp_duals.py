@@ -9,6 +9,8 @@ transformation reads its tangents off them as off any other dual.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from dualad.arrays.array import DualArray, _as_operand, _make_array
@@ -101,7 +103,7 @@ def lanes(x, tag):
         if x.tag == tag:
             return np.shape(x.tangent)[-1] if np.ndim(x.tangent) else None
         return lanes(x.value, tag)
-    items = ()
+    items: Any = ()
     if isinstance(x, (list, tuple)):
         items = x
     elif isinstance(x, dict):
@@ -120,7 +122,7 @@ def tangent(x, tag, K: int, who: str, name: str) -> np.ndarray:
     direction is K = 1); zero where ``x`` does not carry ``tag``."""
     x = operand(x)
     if isinstance(x, (Dual, DualArray)) and x.tag == tag:
-        t = x.tangent if isinstance(x.tangent, Carrier) else np.asarray(x.tangent)
+        t: Any = x.tangent if isinstance(x.tangent, Carrier) else np.asarray(x.tangent)
         return np.reshape(t, np.shape(all_primal(x.value, tags_in(x.value))) + (K,))
     value = np.asarray(all_primal(x, tags_in(x)))
     return np.zeros(value.shape + (K,), dtype=np.result_type(value.dtype, float))

@@ -83,9 +83,9 @@ def event_tangents(res, problem, events):
                                  "no derivative")
             dt.append(-dg / rate)
             dy.append(S_e + np.reshape(f_e, (n, 1)) * np.reshape(dt[-1], (1, K)))
-        dt, dy = np.stack(dt), np.stack(dy)
-        t_events.append(dual_of(times, dt, tag, k))
-        y_events.append(dual_of(states[:, :n], dy, tag, k))
+        dts, dys = np.stack(dt), np.stack(dy)
+        t_events.append(dual_of(times, dts, tag, k))
+        y_events.append(dual_of(states[:, :n], dys, tag, k))
         if res.status == 1 and getattr(g, "terminal", False) and times[-1] == res.t[-1]:
-            terminal = dt[-1]
+            terminal = dts[-1]
     return t_events, y_events, terminal

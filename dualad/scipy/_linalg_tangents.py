@@ -284,8 +284,8 @@ def _each_matrix(f, *arrays):
     batch = np.broadcast_shapes(*(s[:-2] for s in shapes))
     if not batch:
         return f(*arrays)
-    arrays = [np.broadcast_to(a, batch + s[-2:]) for a, s in zip(arrays, shapes)]
-    results = [f(*(a[index] for a in arrays)) for index in np.ndindex(batch)]
+    broadcast = [np.broadcast_to(a, batch + s[-2:]) for a, s in zip(arrays, shapes)]
+    results = [f(*(a[index] for a in broadcast)) for index in np.ndindex(batch)]
     stacked = np.stack(results)
     return np.reshape(stacked, batch + np.shape(_primal(stacked))[1:])
 

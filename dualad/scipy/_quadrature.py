@@ -60,8 +60,10 @@ def _split(out, tag, K, k):
     if isinstance(out, (Dual, DualArray)) and out.tag == tag:
         t = out.tangent
         if k is None:
+            # (np.stack takes duals through __array_function__, which NumPy's annotations
+            # do not model)
             t = np.expand_dims(t, -1) if not isinstance(t, (Dual, DualArray)) else \
-                np.stack([t], axis=-1)
+                np.stack([t], axis=-1)  # type: ignore[list-item]
         return out.value, t
     zeros = np.zeros(np.shape(all_primal(out, tags_in(out))) + (K,))
     return out, zeros
@@ -88,7 +90,8 @@ def _join(value, t, tag, k):
 def _limit(x, tag, K, name, who):
     value = primal(x, tag)
     t = np.zeros(K) if not (isinstance(x, Dual) and x.tag == tag) else \
-        np.reshape(x.tangent, K) if not isinstance(x.tangent, Dual) else np.stack([x.tangent])
+        np.reshape(x.tangent, K) if not isinstance(x.tangent, Dual) else \
+        np.stack([x.tangent])  # type: ignore[list-item, arg-type]  # (as in _split above)
     if np.any(t != 0) and math.isinf(float(np.real(all_primal(value, tags_in(value))))):
         raise ValueError(f"{who}: {name} is an infinite dual limit; an infinite limit must "
                          "be a plain number")

@@ -128,17 +128,19 @@ def _query(spline, x, nu, extrapolate):
 class _QueriedByDuals:
     """SciPy's spline classes, callable at dual query points."""
 
+    # (a mixin: super() is the SciPy class after it in the drop-in's bases, which mypy
+    # does not see from here)
     def _at(self, x, nu, extrapolate):
-        return super().__call__(x, nu, extrapolate)
+        return super().__call__(x, nu, extrapolate)  # type: ignore[misc]
 
     def __call__(self, x, nu=0, extrapolate=None):
         if holds_duals(x, f"{_WHO}.{type(self).__name__}"):
             return _query(self, x, nu, extrapolate)
-        return super().__call__(x, nu, extrapolate)
+        return super().__call__(x, nu, extrapolate)  # type: ignore[misc]
 
     def integrate(self, a, b, extrapolate=None):
         _refuse_duals("integrate", a=a, b=b)
-        return super().integrate(a, b, extrapolate)
+        return super().integrate(a, b, extrapolate)  # type: ignore[misc]
 
 
 class PPoly(_QueriedByDuals, _si.PPoly):

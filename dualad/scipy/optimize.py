@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+from typing import Any, Callable
 
 import numpy as np
 
@@ -68,7 +69,7 @@ def _drop_in(name):
             bound = signature.bind(*args, **kwargs)
             bound.apply_defaults()
             return solver(dict(bound.arguments))
-        drop_in.__signature__ = signature
+        setattr(drop_in, "__signature__", signature)
         drop_in.__name__ = drop_in.__qualname__ = name
         del drop_in.__wrapped__
         return drop_in
@@ -278,7 +279,7 @@ def _constrained():
         "constraints, minimize without constraints (a penalty, or a change of variables)")
 
 
-def _bound_arrays(bounds, n):
+def _bound_arrays(bounds, n) -> tuple[Any, Any]:
     if isinstance(bounds, _sp.Bounds):
         return (np.broadcast_to(np.asarray(bounds.lb, float), (n,)),
                 np.broadcast_to(np.asarray(bounds.ub, float), (n,)))
@@ -310,7 +311,7 @@ def _with_tangents(result, x, name, function):
 # --- least squares -------------------------------------------------------------------------
 
 #: SciPy's losses rho(z), z = (r / f_scale)^2
-_LOSSES = {
+_LOSSES: dict[str, Callable[[Any], Any]] = {
     "linear": lambda z: z,
     "soft_l1": lambda z: 2 * ((1 + z) ** 0.5 - 1),
     "huber": lambda z: np.where(z <= 1, z, 2 * np.sqrt(z) - 1),

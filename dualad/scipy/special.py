@@ -34,6 +34,8 @@ through object arrays); the drop-in is the fast path.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 try:   # SciPy is optional: the scipy extra
@@ -75,7 +77,7 @@ def _logsumexp_jvp(args, kwargs, ans, tangents, k):
     out, sign = ans if return_sign else (ans, None)
     with np.errstate(invalid="ignore", over="ignore"):
         weights = ex(np.exp(a - _with_axes(out, axes, keepdims)), k)
-    total = 0
+    total: Any = 0
     if ta is not None:   # where b = 0, a is left out (also an infinite a)
         total = weights * ta if b is None else np.where(
             ex(np.asarray(_primal(b)) == 0, k), 0, weights * ex(b, k) * ta)

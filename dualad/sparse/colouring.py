@@ -7,7 +7,7 @@ is the plan that reads the Jacobian's (or Hessian's) entries off the compressed 
 """
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -20,7 +20,7 @@ __all__ = ["Coloring", "color_columns", "star_color", "column_recovery", "symmet
 class Coloring(NamedTuple):
     """``colors[j]`` is the seed direction of column j; ``count`` directions in all."""
     colors: np.ndarray
-    count: int
+    count: int  # type: ignore[assignment]  # the field hides tuple.count (its public name)
 
 
 def as_pattern(pattern, shape=None, who="sparsity"):
@@ -46,7 +46,7 @@ def as_pattern(pattern, shape=None, who="sparsity"):
     return p
 
 
-def color_columns(pattern) -> Coloring:
+def color_columns(pattern: Any) -> Coloring:
     """Greedy distance-2 colouring of the columns of a Jacobian pattern, largest first:
     columns with the same colour never share a row, so one seed direction serves them.
 
@@ -73,11 +73,11 @@ def _greedy(graph, forbidden_of):
         while c in forbidden:
             c += 1
         colors[v] = c
-    colors = np.array(colors, dtype=int)
-    return Coloring(colors, int(colors.max()) + 1 if n else 0)
+    chosen = np.array(colors, dtype=int)
+    return Coloring(chosen, int(chosen.max()) + 1 if n else 0)
 
 
-def star_color(pattern) -> Coloring:
+def star_color(pattern: Any) -> Coloring:
     """Greedy star colouring of a symmetric (Hessian) pattern: adjacent vertices differ,
     and no path on four vertices uses only two colours, so every entry H_ij can be read
     directly from H·S (Gebremedhin, Manne & Pothen, 2005)."""

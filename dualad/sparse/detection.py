@@ -8,9 +8,10 @@ every operation on a pattern value to the hooks registered here (``dualad.base.c
 from __future__ import annotations
 
 import numbers
-from typing import Any, Callable
+from typing import Any, Callable, Literal, overload
 
 import numpy as np
+from numpy.typing import NDArray
 
 from dualad.arrays import array as _arrays
 from dualad.base import carriers as _carriers
@@ -27,7 +28,16 @@ from dualad.sparse.dispatch import _pattern_function, _pattern_ufunc
 __all__ = ["jacobian_sparsity", "detect"]
 
 
-def jacobian_sparsity(f: Callable[..., Any], x, argnums: int = 0, *, sparse: bool = True):
+@overload
+def jacobian_sparsity(f: Callable[..., Any], x: Any, argnums: int = 0, *,
+                      sparse: Literal[False]) -> NDArray[np.bool_]: ...
+@overload
+def jacobian_sparsity(f: Callable[..., Any], x: Any, argnums: int = 0, *,
+                      sparse: bool = True) -> Any: ...
+
+
+def jacobian_sparsity(f: Callable[..., Any], x: Any, argnums: int = 0, *,
+                      sparse: bool = True) -> Any:
     """The structural sparsity pattern of the Jacobian of ``f`` for inputs shaped like ``x``.
 
     Returns a boolean ``scipy.sparse.csr_array`` of shape (output size, input size)
@@ -65,6 +75,7 @@ def detect(f, args, argnums, who="jacobian_sparsity"):
     tag = new_tag()
     n_in = len(x) if isinstance(x, (list, tuple)) else int(np.size(x))
     n = n_in + 1   # the inputs, and the marker column (see tangent_seed)
+    seeded: Any
     if isinstance(x, (list, tuple)):
         seeded = type(x)(_make(float(v), PatternRow((i,)), tag) for i, v in enumerate(x))
     else:
@@ -126,7 +137,8 @@ def _output_rows(out, tag, n, who):
     if type(out) is Dual and out.tag == tag and type(out.tangent) is PatternRow:
         return _row_of(sorted(c for c in out.tangent.cols if c < n), n)
     if isinstance(out, (numbers.Number, np.ndarray, np.generic)):
-        return _empty(int(np.size(out)), n)
+        # (np.size takes any number; NumPy's annotations do not name numbers.Number)
+        return _empty(int(np.size(out)), n)  # type: ignore[arg-type]
     raise TypeError(f"{who}: f returned {type(out).__name__}; expected numbers or arrays")
 
 

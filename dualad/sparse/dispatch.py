@@ -52,7 +52,7 @@ def _pattern_function(func, args, kwargs):
     rule = _ARRAY_RULES.get(func)
     if rule is not None:
         args, kwargs = _normalised(rule, func)(args, kwargs)
-        return _STRUCTURES[rule.pattern](rule, func, args, kwargs)
+        return _STRUCTURES[rule.pattern](rule, func, args, kwargs)  # type: ignore[index]  # array rules have one
     handler = _EXTRA.get(func)
     if handler is not None:
         return handler(*args, **kwargs)
@@ -62,7 +62,7 @@ def _pattern_function(func, args, kwargs):
     raise TypeError(f"dualad: numpy.{func.__name__} has no rule; its sparsity is unknown")
 
 
-_NORMALISERS = {}
+_NORMALISERS: dict = {}
 
 
 def _normalised(rule, func):
@@ -137,7 +137,7 @@ def _select(rule, func, args, kwargs):
     return _wrap(np.asarray(value_out), table_rows[np.ravel(id_out)], n, tag, tangent)
 
 
-_ARRAYS_ONLY = {}
+_ARRAYS_ONLY: dict = {}
 
 
 def _of_arrays_only(func) -> bool:
@@ -368,5 +368,5 @@ def _array_function(self, func, types, args, kwargs):
     return _pattern_function(func, args, kwargs)
 
 
-PatternArray.__array_ufunc__ = _array_ufunc
-PatternArray.__array_function__ = _array_function
+setattr(PatternArray, "__array_ufunc__", _array_ufunc)
+setattr(PatternArray, "__array_function__", _array_function)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numbers
 import sys
+from typing import NoReturn
 
 import numpy as np
 
@@ -54,7 +55,7 @@ class PatternConversionError(PatternBranchError, DroppedDerivative):
     Python reported as SystemError) is recognised (``dualad.base.errors.plain_errors``)."""
 
 
-def refuse(what: str, conversion: bool = False):
+def refuse(what: str, conversion: bool = False) -> NoReturn:
     raise (PatternConversionError if conversion else PatternBranchError)(
         f"sparsity detection: f used a value that depends on its arguments as {what}. A "
         "detected pattern is reused for every call with arguments of the same shapes, so no value "
@@ -121,7 +122,7 @@ class PatternRow:
     def __eq__(self, other):  # "t == 0" in lane guards: a pattern is never known zero
         return False if isinstance(other, numbers.Number) else NotImplemented
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]  # unhashable, as ndarray
 
     def conjugate(self):
         return self
@@ -223,7 +224,7 @@ class PatternArray(ValueShaped, Carrier):
     def __pos__(self):
         return self
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]  # unhashable, as ndarray
 
     def __float__(self):
         refuse("a float (float())", conversion=True)
@@ -413,7 +414,7 @@ def _elementwise(rule, ufunc, inputs):
 #: "product" x*y: either factor; "quotient" x/y: t / v is zero with t)
 _ZERO_WITH = {"product": lambda inputs: inputs, "quotient": lambda inputs: inputs[:1]}
 
-_LINEAR = {}
+_LINEAR: dict = {}
 
 
 def _is_linear(rule) -> bool:

@@ -16,7 +16,7 @@ Dual(0.5, 0.25)
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Protocol, overload
 
 from dualad.core import rule_path
 from dualad.core import operators  # noqa: F401  (operators: installs them on Dual)
@@ -40,7 +40,7 @@ def differentiable(rule: Rule, flavour: rule_path.Flavour,
             and flavour is not rule_path.CMATH):
         fn = _unary(rule, flavour, plain)
     else:
-        def fn(*args):
+        def fn(*args: Any) -> Any:
             for a in args:
                 if isinstance(a, Dual):
                     return apply(rule, args, flavour)
@@ -49,7 +49,7 @@ def differentiable(rule: Rule, flavour: rule_path.Flavour,
                     return apply_carrier_rule(rule, args, flavour)
             return plain(*args)
     fn.__name__ = fn.__qualname__ = rule.name
-    fn.rule = rule
+    setattr(fn, "rule", rule)
     flavour.functions[rule.name] = fn
     return fn
 
@@ -83,7 +83,9 @@ def {name}(_arg):
 """
 
 
-def _unary(rule: Rule, flavour, plain):
+def _unary(rule: Rule, flavour: rule_path.Flavour,
+           plain: Callable[..., Any]) -> Callable[..., Any]:
+    assert rule.partials is not None, f"the smooth rule {rule.name} has no partial"
     expr, param = rule.partials[0], rule.params[0]
     env = dict(namespace("float"))
     if not isinstance(expr, str) or not param.isidentifier():
@@ -100,13 +102,14 @@ def _unary(rule: Rule, flavour, plain):
     env["_has_complex"] = rule_path.has_complex
     source = _UNARY_SOURCE.format(name="fn", param=param, expr=expr, guard=guard)
     exec(compile(source, f"<dualad rule {rule.name}>", "exec"), env)   # table data only
-    return env["fn"]
+    fn: Callable[..., Any] = env["fn"]
+    return fn
 
 
-def _plain_by_kind(rule: Rule, flavour):
+def _plain_by_kind(rule: Rule, flavour: rule_path.Flavour) -> Callable[..., Any]:
     impl_float = rule.impl.get("float") if flavour is not NUMPY else None
 
-    def plain(*args):
+    def plain(*args: Any) -> Any:
         try:
             if impl_float is not None and all(type(a) is float for a in args):
                 return impl_float(*args)
@@ -133,8 +136,8 @@ for _rule in table:
         differentiable(_rule, NUMPY)   # NumPy's ufuncs on scalar duals (dualad.arrays.dispatch)
 _functions.update(GENERIC_FUNCTIONS)
 
-def _method(fn):
-    def method(self):
+def _method(fn: Callable[..., Any]) -> Callable[[Any], Any]:
+    def method(self: Any) -> Any:
         return fn(self)
     method.__name__ = fn.__name__
     return method
@@ -150,12 +153,79 @@ for _rule in table:
             if not hasattr(Dual, _name):
                 setattr(Dual, _name, _method(GENERIC_FUNCTIONS[_rule.name]))
 
-sigmoid = GENERIC_FUNCTIONS["sigmoid"]
-logistic = sigmoid
-softplus = GENERIC_FUNCTIONS["softplus"]
-sech = GENERIC_FUNCTIONS["sech"]
-relu = GENERIC_FUNCTIONS["relu"]
-digamma = GENERIC_FUNCTIONS["digamma"]
-polygamma = GENERIC_FUNCTIONS["polygamma"]
-sign = GENERIC_FUNCTIONS["sign"]
-heaviside = GENERIC_FUNCTIONS["heaviside"]
+
+
+class UnaryFunction(Protocol):
+    """A function of one number: a dual for a dual, a float for a float."""
+
+    @overload
+    def __call__(self, x: Dual, /) -> Dual: ...
+    @overload
+    def __call__(self, x: float, /) -> float: ...
+    @overload
+    def __call__(self, x: Any, /) -> Any: ...
+
+
+class BinaryFunction(Protocol):
+    """A function of two numbers: a dual when either is a dual, else a float."""
+
+    @overload
+    def __call__(self, x: Dual, y: Dual | float, /) -> Dual: ...
+    @overload
+    def __call__(self, x: float, y: Dual, /) -> Dual: ...
+    @overload
+    def __call__(self, x: float, y: float, /) -> float: ...
+    @overload
+    def __call__(self, x: Any, y: Any, /) -> Any: ...
+
+
+sigmoid: UnaryFunction = GENERIC_FUNCTIONS["sigmoid"]
+logistic: UnaryFunction = sigmoid
+softplus: UnaryFunction = GENERIC_FUNCTIONS["softplus"]
+sech: UnaryFunction = GENERIC_FUNCTIONS["sech"]
+relu: UnaryFunction = GENERIC_FUNCTIONS["relu"]
+digamma: UnaryFunction = GENERIC_FUNCTIONS["digamma"]
+polygamma: BinaryFunction = GENERIC_FUNCTIONS["polygamma"]
+sign: UnaryFunction = GENERIC_FUNCTIONS["sign"]
+heaviside: BinaryFunction = GENERIC_FUNCTIONS["heaviside"]
+
+# The docstrings of the functions that have no stdlib home (the others' come from math).
+sigmoid.__doc__ = """The logistic sigmoid ``1 / (1 + exp(-x))``, whose derivative is
+    ``sigmoid(x) (1 - sigmoid(x))``; ``logistic`` is the same function. A dual gives a
+    dual, a plain number a number.
+
+    >>> import dualad as ad
+    >>> ad.sigmoid(0.0)
+    0.5
+    >>> ad.sigmoid(ad.Dual(0.0))       # sigmoid'(0) = 1/2 (1 - 1/2)
+    Dual(0.5, 0.25)
+    """
+softplus.__doc__ = """``log(1 + exp(x))``, a smooth relu, whose derivative is ``sigmoid(x)``.
+
+    >>> import dualad as ad
+    >>> ad.softplus(ad.Dual(0.0))      # log 2, and sigmoid(0) = 1/2
+    Dual(0.6931471805599453, 0.5)
+    """
+relu.__doc__ = """``max(x, 0)``, with the subgradient 0 at 0 (as most frameworks take it).
+
+    >>> import dualad as ad
+    >>> ad.relu(-1.0), ad.relu(ad.Dual(2.0)), ad.relu(ad.Dual(0.0))
+    (0.0, Dual(2.0, 1.0), Dual(0.0, 0.0))
+    """
+digamma.__doc__ = """The digamma function ``psi(x) = Gamma'(x) / Gamma(x)``, whose derivative is
+    ``polygamma(1, x)``.
+
+    >>> import dualad as ad
+    >>> ad.digamma(ad.Dual(1.0))       # -Euler's gamma, and psi'(1) = pi^2 / 6
+    Dual(-0.5772156649015329, 1.6449340668482264)
+    """
+polygamma.__doc__ = """``polygamma(n, x)``: the n-th derivative of ``digamma`` (n a non-negative
+    integer, which carries no derivative); its derivative in x is ``polygamma(n + 1, x)``.
+
+    >>> import dualad as ad
+    >>> ad.polygamma(1, ad.Dual(1.0))  # pi^2 / 6, and psi''(1) = -2 zeta(3)
+    Dual(1.6449340668482264, -2.4041138063191885)
+    """
+#: doctest does not find the examples of functions compiled from the table: run them
+__test__ = {f"{getattr(fn, '__name__', fn)}.__doc__": fn.__doc__
+            for fn in (sigmoid, softplus, relu, digamma, polygamma)}

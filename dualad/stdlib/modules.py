@@ -45,9 +45,7 @@ def _primal(x):
 
 def _predicate(std: Callable) -> Callable:
     def fn(*args, **kwargs):
-        args = [_primal(a) for a in args]
-        kwargs = {k: _primal(v) for k, v in kwargs.items()}
-        return std(*args, **kwargs)
+        return std(*[_primal(a) for a in args], **{k: _primal(v) for k, v in kwargs.items()})
     return fn
 
 
@@ -63,19 +61,18 @@ def _refusing(std: Callable, qualified: str) -> Callable:
 
 def _sequence_rule(rule: Rule, flavour: Flavour, std: Callable, split: bool) -> Callable:
     """Adapter for f(iterable) or f(p, q): the rule sees one flat argument list."""
-    if split:
-        def fn(p, q, /):
-            p, q = list(p), list(q)
-            if not (_has_dual(p) or _has_dual(q)) or len(p) != len(q):
-                return std(p, q)  # unequal lengths: the stdlib's ValueError
-            return _apply_any(rule, (*p, *q), flavour)
-    else:
-        def fn(iterable, /):
-            items = list(iterable)
-            if not _has_dual(items):
-                return std(items)
-            return _apply_any(rule, tuple(items), flavour)
-    return fn
+    def pair(p, q, /):
+        p, q = list(p), list(q)
+        if not (_has_dual(p) or _has_dual(q)) or len(p) != len(q):
+            return std(p, q)  # unequal lengths: the stdlib's ValueError
+        return _apply_any(rule, (*p, *q), flavour)
+
+    def single(iterable, /):
+        items = list(iterable)
+        if not _has_dual(items):
+            return std(items)
+        return _apply_any(rule, tuple(items), flavour)
+    return pair if split else single
 
 
 def _apply_any(rule, args, flavour):
@@ -177,7 +174,7 @@ def build(std_module: ModuleType, flavour: Flavour) -> dict[str, Any]:
             continue
         rules = table.stdlib(module, name)
         if len(rules) == 2:   # math.log(x) and math.log(x, base)
-            unary, binary = sorted(rules, key=lambda r: r.arity)
+            unary, binary = sorted(rules, key=lambda r: len(r.params))
             fn = _by_arity(rule_function(unary), rule_function(binary), std)
         elif not rules:
             fn = _refusing(std, f"{qualified}.{name}")
@@ -212,7 +209,7 @@ def _dress(fn: Callable, std: Callable, qualified: str, name: str) -> Callable:
     fn.__doc__ = (f"{doc}\n\nDrop-in for {qualified.split('.')[1]}.{name}: plain numbers "
                   "give exactly the stdlib's result; duals give a dual.")
     try:
-        fn.__signature__ = inspect.signature(std)
+        setattr(fn, "__signature__", inspect.signature(std))
     except (TypeError, ValueError):
         pass
     return fn

@@ -33,6 +33,14 @@ def defjvp(fn: Callable[..., Any], *partials: Callable[..., Any] | None) -> Call
     arguments (``None`` for an argument that carries no derivative). Write the partials
     with ``dualad.math`` functions and operators if higher derivatives are wanted. ``fn``
     itself is left unchanged.
+
+    >>> import dualad as ad
+    >>> import math
+    >>> hypot2 = ad.defjvp(lambda x, y: math.hypot(x, y),
+    ...                    lambda x, y: x / ad.math.hypot(x, y),
+    ...                    lambda x, y: y / ad.math.hypot(x, y))
+    >>> ad.gradient(lambda v: hypot2(v[0], v[1]), [3.0, 4.0])     # (x, y) / r
+    array([0.6, 0.8])
     """
     if not callable(fn):
         raise TypeError(f"defjvp: fn must be callable, got {type(fn).__name__}")
@@ -49,18 +57,29 @@ def defjvp(fn: Callable[..., Any], *partials: Callable[..., Any] | None) -> Call
     # Each user rule has a flavour of its own, so its name never shadows a table rule.
     wrapped = differentiable(rule, Flavour("generic"), plain=fn)
     functools.update_wrapper(wrapped, fn)
-    wrapped.rule = rule
+    setattr(wrapped, "rule", rule)   # as the table's differentiable functions have
     return wrapped
 
 
-def primitive(*partials: Callable[..., Any] | None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Decorator form of ``defjvp``: ``@primitive(dfdx, dfdy)``."""
-    def decorate(fn):
+def primitive(*partials: Callable[..., Any] | None
+              ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorator form of ``defjvp``: ``@primitive(dfdx, dfdy)`` makes the decorated
+    function differentiable with those partials (one per positional argument, each a
+    function of the primal arguments; ``None`` for one that carries no derivative).
+
+    >>> import dualad as ad
+    >>> @ad.primitive(lambda x, n: n * x ** (n - 1), None)
+    ... def power(x, n):
+    ...     return x ** n
+    >>> ad.derivative(lambda x: power(x, 3), 2.0)
+    12.0
+    """
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
         return defjvp(fn, *partials)
     return decorate
 
 
-def _parameter_names(fn, count: int) -> tuple[str, ...]:
+def _parameter_names(fn: Callable[..., Any], count: int) -> tuple[str, ...]:
     try:
         sig = inspect.signature(fn)
     except (TypeError, ValueError):

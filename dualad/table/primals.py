@@ -427,7 +427,7 @@ def np_log1p(x, out=None):
     return out[()]
 
 
-np_log1p.ufunc = np.log1p
+setattr(np_log1p, "ufunc", np.log1p)   # the ufunc it stands in for (arrays.ufunc_rules)
 
 c_log1p = _by_numpy(np_log1p)
 
@@ -480,7 +480,7 @@ def _vectorized(fn):
     def kernel(*args):
         return vec(*args)[()]
     kernel.__name__ = getattr(fn, "__name__", "kernel")
-    kernel.per_element = True   # a Python call per entry: slow on large arrays
+    setattr(kernel, "per_element", True)   # a Python call per entry: slow on large arrays
     return kernel
 
 

@@ -32,7 +32,7 @@ class Rule:
 
     name: str
     params: tuple[str, ...]
-    partials: tuple[str | None, ...] | None = None
+    partials: tuple[str | Callable[..., Any] | None, ...] | None = None
     kind: str = "smooth"
     impl: dict[str, Callable[..., Any]] = field(default_factory=dict)
     math: str | None = None          # the name it has in the standard ``math`` module
@@ -99,6 +99,7 @@ class Rule:
         """The i-th partial compiled for one backend namespace: ``f(*args, ans)``."""
         fn = self._compiled.get((i, key))
         if fn is None:
+            assert self.partials is not None, f"rule {self.name} has no partials"
             expr = self.partials[0 if self.variadic else i]
             if callable(expr):  # a user rule (defjvp): a function of the primal arguments
                 return lambda *args: expr(*args[:-1])
@@ -147,7 +148,7 @@ class RuleTable:
     def __init__(self, rules: list[Rule], primal_only: tuple[str, ...] = (),
                  modules: tuple = ()):
         self.primal_only = frozenset(primal_only)
-        self._rules = {}
+        self._rules: dict[str, Rule] = {}
         for rule in rules:
             if rule.name in self._rules:
                 raise ValueError(f"rule {rule.name!r} is defined twice")

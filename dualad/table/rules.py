@@ -162,6 +162,7 @@ def _dist_jvp(vals, ans, tans):
         dt = tp if tq is None else (-tq if tp is None else tp - tq)
         term = (vals[i] - vals[n + i]) * dt
         total = term if total is None else total + term
+    assert total is not None, "dist's tangent rule is called with a moving argument"
     return total * 0 if ans == 0 else total / ans
 
 

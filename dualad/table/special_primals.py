@@ -6,10 +6,14 @@ the mpmath references the rule checker differentiates at 40 digits.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import mpmath
 
-from dualad.table.primals import _special, _vectorized
+from dualad.table import primals as _primals
+from dualad.table.primals import _vectorized
+
+_special = _primals._special
 
 
 def _mp64_float(fn):
@@ -29,8 +33,8 @@ def _special_kernels(name, mp64):
     for part in name.split("."):
         ufunc = getattr(ufunc, part, None)
     if ufunc is None:  # pragma: no cover - exercised only without scipy
-        f = _mp64_float(mp64)
-        return f, _vectorized(f)
+        kernel = _mp64_float(mp64)
+        return kernel, _vectorized(kernel)
 
     def f(*args):
         return float(ufunc(*args))
@@ -339,17 +343,15 @@ def mp_lambertw(z, k, tol):
     return mpmath.lambertw(z, int(k))
 
 
-def c_lambertw(z, k, tol):
-    return complex(_lambertw_ufunc(z, k, tol))
-
-
-_lambertw_ufunc = getattr(getattr(_special, "_ufuncs", None), "_lambertw", None)
+_lambertw_ufunc: Any = getattr(getattr(_special, "_ufuncs", None), "_lambertw", None)
 if _lambertw_ufunc is None:  # pragma: no cover - exercised only without scipy
-    def c_lambertw(z, k, tol):   # noqa: F811
+    def c_lambertw(z, k, tol):
         with mpmath.workprec(64):
             return complex(mpmath.lambertw(z, int(k)))
     np_lambertw = _vectorized(c_lambertw)
 else:
+    def c_lambertw(z, k, tol):
+        return complex(_lambertw_ufunc(z, k, tol))
     np_lambertw = _lambertw_ufunc
 
 
@@ -361,8 +363,8 @@ def _airy_output(i):
     mp = (lambda z: mpmath.airyai(z), lambda z: mpmath.airyai(z, derivative=1),
           lambda z: mpmath.airybi(z), lambda z: mpmath.airybi(z, derivative=1))[i]
     if airy is None:  # pragma: no cover - exercised only without scipy
-        f = _mp64_float(mp)
-        return mp, f, f, _vectorized(f)
+        kernel = _mp64_float(mp)
+        return mp, kernel, kernel, _vectorized(kernel)
 
     def f(z):
         return float(airy(z)[i])

@@ -36,6 +36,7 @@ import numbers
 import re
 from functools import reduce
 from operator import add
+from typing import Any
 
 import mpmath
 import numpy as np
@@ -55,7 +56,7 @@ __all__ = ["Jet", "apply_rule", "through_duals"]
 
 # --- the generic recurrence from the tangent rule ---------------------------------------
 
-_USES_ANS = {}
+_USES_ANS: dict[Any, Any] = {}
 
 
 def _uses_ans(rule) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+from typing import Any
 
 from dualad.arrays.array import wrap
 from dualad.core import rule_path
@@ -43,7 +44,8 @@ def through_duals(fn, args, kwargs, name):
     The accuracy is theirs too: det's tangent map goes through the inverse, and the
     eighth derivative of that det is 0.016 off its exact 0. The seed shares its subtrees.
     """
-    arguments, found = (args, kwargs), []
+    arguments = (args, kwargs)
+    found: list = []
     _map_jets(found.append, arguments)
     tag = max(jet.tag for jet in found)   # the outermost Taylor pass
     order = min(jet.order for jet in found if jet.tag == tag)
@@ -102,7 +104,7 @@ def _nested_jet(y, perturbations, tag):
     if not (isinstance(y, Carrier) and y.tag in perturbations):
         return y
     coeffs = []
-    rest = y   # y at e_(k+1) = ... = e_n = 0
+    rest: Any = y   # y at e_(k+1) = ... = e_n = 0 (a dual or, at the end, its primal)
     for k in range(len(perturbations), -1, -1):
         part = rest
         for e in reversed(perturbations[:k]):

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from dualad.core import rule_path
-from dualad.core import number as _number
 from dualad.base.carriers import Carrier
+from dualad.base.errors import DroppedDerivative
 from dualad.taylor.recurrences import _primal, _zero_like
 
 __all__ = ["Jet"]
@@ -54,10 +54,10 @@ class Jet(Carrier):
     def __bool__(self):
         return bool(self.coeffs[0])
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]  # unhashable, as ndarray (mypy's object has one)
 
     def __float__(self):
-        raise _number.DroppedDerivative("float() of a Jet would drop its higher coefficients; "
+        raise DroppedDerivative("float() of a Jet would drop its higher coefficients; "
                                         "use j.value")
 
     __int__ = __complex__ = __float__

@@ -53,7 +53,7 @@ def sum_products(a, b, k, lo, hi):
 
 
 def _div(a, b):
-    c = []
+    c: list = []
     b0 = b[0]
     for k in range(len(a)):
         acc = a[k]

@@ -40,7 +40,7 @@ RICHARDSON = f"Richardson (central, {fd.RICHARDSON_LEVELS} levels)"
 
 # --- evaluating f at perturbed points -----------------------------------------------
 
-def _flat(x, who="check"):
+def _flat(x: Any, who: str = "check") -> tuple[np.ndarray, Callable[[Any], Any], str]:
     """(flat vector, rebuild function, kind) for a number, sequence or array: float, or
     complex where ``x`` holds a complex number."""
     if isinstance(x, (list, tuple)):
@@ -55,7 +55,7 @@ def _flat(x, who="check"):
     return np.array([_as_number(x, who, "x")]), (lambda v: _python(v)[0]), "scalar"
 
 
-def _as_number(v, who, what):
+def _as_number(v: Any, who: str, what: str) -> float | complex:
     """``v`` as a float, or a complex for a complex number; anything else is refused."""
     if isinstance(v, (numbers.Complex, np.number)) and not isinstance(v, (numbers.Real,
                                                                           np.floating,
@@ -67,28 +67,30 @@ def _as_number(v, who, what):
                     f"array of them), got {type(v).__name__} {v!r:.40}")
 
 
-def _python(v) -> list:
+def _python(v: Any) -> list[Any]:
     """Python numbers (not NumPy scalars: math.sin(np.complex128(z)) silently drops the
     imaginary part, which would fake a complex step)."""
     return v.tolist() if isinstance(v, np.ndarray) else list(v)
 
 
-def _out(y) -> np.ndarray:
+def _out(y: Any) -> np.ndarray:
     if isinstance(y, Dual):
         raise TypeError("check: f returned a dual for a plain input")
     return np.atleast_1d(np.asarray(y, dtype=complex if np.iscomplexobj(y) else float)).ravel()
 
 
-def _vector(f, rebuild) -> Callable[[np.ndarray], np.ndarray]:
+def _vector(f: Callable[..., Any],
+            rebuild: Callable[[Any], Any]) -> Callable[[np.ndarray], np.ndarray]:
     """f as a function of the flat vector, for the finite differences."""
     return lambda w: _out(f(rebuild(w)))
 
 
-def _complex_vector(f, rebuild) -> Callable[[np.ndarray], np.ndarray]:
+def _complex_vector(f: Callable[..., Any],
+                    rebuild: Callable[[Any], Any]) -> Callable[[np.ndarray], np.ndarray]:
     return lambda w: np.atleast_1d(np.asarray(f(rebuild(w)))).ravel()
 
 
-def _ad(f, x, v, kind):
+def _ad(f: Callable[..., Any], x: Any, v: np.ndarray, kind: str) -> np.ndarray:
     from dualad.transforms import derivative, jacfwd
     holomorphic = np.iscomplexobj(v)
     if kind == "scalar":
@@ -99,7 +101,8 @@ def _ad(f, x, v, kind):
     return jac.reshape(-1, n)
 
 
-def _outputs(f, x, v, rebuild, who):
+def _outputs(f: Callable[..., Any], x: Any, v: np.ndarray, rebuild: Callable[[Any], Any],
+             who: str) -> None:
     """f at the plain point, checked: a number, or a sequence/array of numbers (an f that
     fails there in floating point is left to the report, which shows each method fail)."""
     try:
@@ -116,13 +119,14 @@ def _outputs(f, x, v, rebuild, who):
                         "sequence/array of numbers")
 
 
-def _check_step(step, who: str) -> float:
+def _check_step(step: Any, who: str) -> float:
     if isinstance(step, bool) or not isinstance(step, (numbers.Real, np.floating, np.integer)):
         raise TypeError(f"{who}: step must be a positive finite number, got "
                         f"{type(step).__name__} {step!r:.40}")
-    if not (math.isfinite(step) and step > 0):
+    value = float(step)
+    if not (math.isfinite(value) and value > 0):
         raise ValueError(f"{who}: step must be a positive finite number, got {step!r}")
-    return float(step)
+    return value
 
 
 # --- the report ----------------------------------------------------------------------
@@ -140,15 +144,15 @@ class Report:
     """
     x: Any
     reference: Any
-    values: dict = field(default_factory=dict)
-    errors: dict = field(default_factory=dict)
-    notes: dict = field(default_factory=dict)
-    steps: dict = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, tuple[float, float]] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+    steps: dict[str, Any] = field(default_factory=dict)
     dps: int = 50
     cross_check: float | None = None
 
     @property
-    def ad(self):
+    def ad(self) -> Any:
         return self.values.get("AD (dualad)")
 
     def __str__(self) -> str:
@@ -174,19 +178,19 @@ class Report:
         return "\n".join(lines)
 
 
-def _steps(step) -> str:
+def _steps(step: Any) -> str:
     """One step, or the range of the steps of the columns."""
     low, high = float(np.min(step)), float(np.max(step))
     return f"{low:.1e}" if f"{low:.1e}" == f"{high:.1e}" else f"{low:.1e}..{high:.1e}"
 
 
-def _number(v) -> str:
+def _number(v: Any) -> str:
     if isinstance(v, (complex, np.complexfloating)) and v.imag != 0:
         return f"{complex(v):.12g}"
     return f"{float(np.real(v)):.17g}"
 
 
-def _errors(value, reference):
+def _errors(value: Any, reference: Any) -> tuple[float, float]:
     ref = np.asarray(reference, dtype=object)
     diff = [abs(mpmath.mpmathify(complex(a)) - b) if isinstance(a, complex) else
             abs(mpmath.mpf(float(a)) - b)
@@ -196,7 +200,8 @@ def _errors(value, reference):
     return abs_err, (abs_err / scale if scale else abs_err)
 
 
-def check(f: Callable[..., Any], x, *, step: float | None = None, dps: int = 50) -> Report:
+def check(f: Callable[..., Any], x: Any, *, step: float | None = None,
+          dps: int = 50) -> Report:
     """Compare AD, forward/central/Richardson differences and the complex step with an
     mpmath reference at ``dps`` digits, for the derivative (or Jacobian) of ``f`` at ``x``.
 
@@ -225,7 +230,7 @@ def check(f: Callable[..., Any], x, *, step: float | None = None, dps: int = 50)
 
     g = _vector(f, rebuild)
 
-    def differences(h, central):
+    def differences(h: float, central: bool) -> Callable[[], tuple[Any, Any]]:
         return lambda: fd.difference(g, v, h, central)
 
     # name -> the method, returning (J, the steps taken per column, or None)
@@ -263,7 +268,7 @@ def check(f: Callable[..., Any], x, *, step: float | None = None, dps: int = 50)
     return report
 
 
-def _shape(j, kind):
+def _shape(j: Any, kind: str) -> Any:
     arr = np.array([[complex(v) if isinstance(v, (complex, mpmath.mpc)) else float(v)
                      for v in row] for row in np.asarray(j, dtype=object)])
     if kind == "scalar":
@@ -346,7 +351,8 @@ class StepSweep:
         return path
 
 
-def error_vs_step(f: Callable[..., Any], x: float, steps=None, dps: int = 50) -> StepSweep:
+def error_vs_step(f: Callable[..., Any], x: float, steps: Any = None,
+                  dps: int = 50) -> StepSweep:
     """Forward and central difference errors over the relative ``steps`` h (default
     10^-16 .. 1; each moves x by h max(1, |x|)), with AD's error as the flat line, all
     against the mpmath reference at ``x`` (nan where a step is too small to move ``x``).
@@ -374,11 +380,13 @@ def error_vs_step(f: Callable[..., Any], x: float, steps=None, dps: int = 50) ->
     ref, _ = _reference(f, v, rebuild, "scalar", dps)
     reference = ref[0][0]
     with mpmath.workdps(dps):
-        def err(value):   # nan where the step is below one ulp of x
-            value = float(value)
-            return float(abs(mpmath.mpf(value) - reference)) if math.isfinite(value) else math.nan
+        def err(value: Any) -> float:   # nan where the step is below one ulp of x
+            plain = float(value)
+            return float(abs(mpmath.mpf(plain) - reference)) if math.isfinite(plain) else math.nan
         g = _vector(f, rebuild)
-        forward, central, taken = [], [], []
+        forward: list[float] = []
+        central: list[float] = []
+        taken: list[float] = []
         for h in steps:
             (column, _), (central_column, step) = (fd.difference(g, v, h, False),
                                                    fd.difference(g, v, h, True))

@@ -82,7 +82,8 @@ def _extrapolate(table: Sequence[np.ndarray]) -> np.ndarray:
 def _richardson_column(g: Vector, v: np.ndarray, j: int) -> tuple[np.ndarray, float]:
     """Column j extrapolated from the start whose estimate agrees best with the estimates
     from the starts twice and half as large (a start at which f fails is skipped)."""
-    centrals, steps = [], []
+    centrals: list[np.ndarray | None] = []
+    steps: list[float] = []
     for i in range(RICHARDSON_HALVINGS + 1):
         try:
             column, step = _column(g, v, j, RICHARDSON_START * 2.0 ** -i, True)
@@ -91,23 +92,23 @@ def _richardson_column(g: Vector, v: np.ndarray, j: int) -> tuple[np.ndarray, fl
         centrals.append(column)
         steps.append(step)
     levels = RICHARDSON_LEVELS
-    estimates = []
+    estimates: list[np.ndarray | None] = []
     for i in range(len(centrals) - levels + 1):
-        part = centrals[i:i + levels]
-        estimates.append(None if any(c is None for c in part) else _extrapolate(part))
-    best, best_gap = None, math.inf
+        part = [c for c in centrals[i:i + levels] if c is not None]
+        estimates.append(_extrapolate(part) if len(part) == levels else None)
+    best: tuple[np.ndarray, float] | None = None
+    best_gap = math.inf
     for i in range(1, len(estimates) - 1):
-        around = estimates[i - 1:i + 2]
-        if any(e is None for e in around):
+        before, estimate, after = estimates[i - 1:i + 2]
+        if before is None or estimate is None or after is None:
             continue
         with np.errstate(invalid="ignore"):
-            gap = float(np.max(np.abs(np.stack([around[1] - around[0],
-                                                around[1] - around[2]]))))
+            gap = float(np.max(np.abs(np.stack([estimate - before, estimate - after]))))
         if gap < best_gap:       # nan (f not finite there) never wins
-            best, best_gap = i, gap
+            best, best_gap = (estimate, steps[i]), gap
     if best is None:
         raise ValueError("no step gave finite central differences")
-    return estimates[best], steps[best]
+    return best
 
 
 def richardson(g: Vector, v: np.ndarray):

@@ -44,7 +44,8 @@ def _reference_columns(f, v, rebuild, kind, dps):
     complex_x = np.iscomplexobj(v)
     with mpmath.workdps(dps):
         mp_v = [mpmath.mpc(t) if complex_x else mpmath.mpf(float(t)) for t in v]
-        columns, diff_columns = [], []
+        columns: list[list] = []
+        diff_columns: list[list | None] = []
         for j in range(len(v)):
             columns.append(_mp_column(f, mp_v, j, mpmath.mpf(1), rebuild, kind))
             if complex_x:
@@ -64,8 +65,9 @@ def _reference_columns(f, v, rebuild, kind, dps):
             except (ArithmeticError, ValueError, TypeError):
                 diff_columns.append(None)
         ref = [[columns[j][i] for j in range(len(v))] for i in range(len(columns[0]))]
-        cross = None if any(c is None for c in diff_columns) else \
-            [[diff_columns[j][i] for j in range(len(v))] for i in range(len(columns[0]))]
+        known = [c for c in diff_columns if c is not None]
+        cross = None if len(known) < len(diff_columns) else \
+            [[known[j][i] for j in range(len(v))] for i in range(len(columns[0]))]
     return ref, cross
 
 

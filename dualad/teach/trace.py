@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import inspect
 import numbers
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -45,27 +45,29 @@ class Traced(Carrier):
 
     __slots__ = ("row", "tracer")
 
-    def __init__(self, row: Row, tracer: "_Tracer"):
+    def __init__(self, row: Row, tracer: _Tracer) -> None:
         self.row, self.tracer = row, tracer
 
     @property
-    def value(self):
+    def value(self) -> Any:
         return self.row.value
 
-    tag = property(lambda self: self.tracer.tag)
+    @property
+    def tag(self) -> int:
+        return self.tracer.tag
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Traced({self.row.name} = {self.row.value!r})"
 
-    def __pos__(self):
+    def __pos__(self) -> Traced:
         return self
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]  # unhashable, as a dual array
 
-    def __bool__(self):
+    def __bool__(self) -> bool:
         return bool(self.row.value)
 
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
         # A ufunc of the table records its rule (np.sign's object loop would compare with
         # 0, which a complex value cannot); any other (np.greater, ...) runs NumPy's object
         # loop, as on an object array of traced values.
@@ -76,7 +78,7 @@ class Traced(Carrier):
             return getattr(ufunc, method)(*[_boxed(x) for x in inputs], **kwargs)
         return _traced_rule(rule, inputs, None)
 
-    def __float__(self):
+    def __float__(self) -> float:
         # a DroppedDerivative as a dual's: compiled code that swallows it is recognised
         raise DroppedDerivative("float() of a traced value would leave the trace (and drop "
                                 "its derivative); use .value. Compiled code that needs plain "
@@ -85,26 +87,26 @@ class Traced(Carrier):
     __int__ = __complex__ = __float__
 
 
-def _record(rule, *args):
+def _record(rule: Rule, *args: Any) -> Any:
     return args[0].tracer.record(rule, args) if isinstance(args[0], Traced) else \
         args[1].tracer.record(rule, args)
 
 
-def _compare(op, a, b):
+def _compare(op: Callable[[Any, Any], Any], a: Traced, b: Any) -> Any:
     return op(a.row.value, b.row.value if isinstance(b, Traced) else b)
 
 
 install_operators(Traced, binary=_record, unary=_record, compare=_compare)
 
 
-def _ufunc_method(rule):
-    def method(self):
+def _ufunc_method(rule: Rule) -> Callable[[Traced], Any]:
+    def method(self: Traced) -> Any:
         return self.tracer.record(rule, (self,))
     method.__name__ = rule.name
     return method
 
 
-def _boxed(x):
+def _boxed(x: Any) -> Any:
     """A traced value as a 0-d object array (for NumPy's object loops)."""
     if not isinstance(x, Traced):
         return x
@@ -125,14 +127,15 @@ for _rule in table:
 
 
 class _Tracer:
-    def __init__(self, tag, rounding=None):
+    def __init__(self, tag: int, rounding: int | None = None) -> None:
         self.tag = tag
         self.rounding = rounding
         self.rows: list[Row] = []
         self.steps = 0
-        self.seen: dict = {}
+        self.seen: dict[Any, Row] = {}
 
-    def record(self, rule: Rule, args, flavour=None):
+    def record(self, rule: Rule, args: Sequence[Any],
+               flavour: rule_path.Flavour | None = None) -> Any:
         for a in args:
             if isinstance(a, Carrier) and not isinstance(a, Traced):
                 check_met(self.tag, a.tag)   # a dual of a finished differentiation?
@@ -154,7 +157,8 @@ class _Tracer:
         if rule.jvp is not None or rule_path.nonholomorphic(rule, rule_path.kind_of(values),
                                                             tangents):
             # not holomorphic (|z|, phase, ...): no partial times a complex tangent serves
-            tangent = (rule.jvp or rule.complex_jvp)(values, ans, tangents)
+            jvp: Any = rule.jvp or rule.complex_jvp   # one of them, as the test says
+            tangent = jvp(values, ans, tangents)
             complex_linear = not any(rule_path.has_complex(v) for v in values + tangents
                                      if v is not None)
         else:
@@ -174,19 +178,19 @@ class _Tracer:
         return Traced(row, self)
 
     @staticmethod
-    def _partial(rule, i, values, ans):
+    def _partial(rule: Rule, i: int, values: list[Any], ans: Any) -> Any:
         if rule.kind == "constant":
             return 0.0
         if rule.jvp is not None or (rule.complex_jvp is not None and isinstance(values[i], complex)):
-            jvp = rule.jvp or rule.complex_jvp
-            unit = [None] * len(values)
+            jvp: Any = rule.jvp or rule.complex_jvp
+            unit: list[float | None] = [None] * len(values)
             unit[i] = 1.0
             return jvp(values, ans, unit)
         key = rule_path.kind_of(values)
         return rule_path.partial(rule, i, values, ans, key)
 
 
-def _traced_rule(rule, args, flavour):
+def _traced_rule(rule: Rule, args: Sequence[Any], flavour: rule_path.Flavour | None) -> Any:
     tracer = next(a.tracer for a in args if isinstance(a, Traced))
     if rule.kind == "reduction" or rule.variadic:
         if rule.pattern == "sum":   # a sum of many (fsum): one row per addition, as written
@@ -200,7 +204,7 @@ def _traced_rule(rule, args, flavour):
 _register_carrier(Traced, apply_rule=_traced_rule)
 
 
-def trace(f: Callable[..., Any], *args, wrt: int | str = 0, digits: int = 4,
+def trace(f: Callable[..., Any], *args: Any, wrt: int | str = 0, digits: int = 4,
           rounded: bool = False) -> Trace:
     """Record the evaluation trace of ``f`` at ``args``, with tangents for input ``wrt``
     (an index or an argument name). ``digits`` sets the decimals shown; with
@@ -246,7 +250,7 @@ def trace(f: Callable[..., Any], *args, wrt: int | str = 0, digits: int = 4,
     return Trace(inputs, tracer.rows, output, wrt, digits)
 
 
-def _argument_names(f, count) -> list[str]:
+def _argument_names(f: Callable[..., Any], count: int) -> list[str]:
     try:
         params = [p.name for p in inspect.signature(f).parameters.values()
                   if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
@@ -257,8 +261,8 @@ def _argument_names(f, count) -> list[str]:
     return [f"x{i + 1}" for i in range(count)]
 
 
-def _flatten_inputs(args, names):
-    flat = []
+def _flatten_inputs(args: Sequence[Any], names: list[str]) -> list[tuple[str, Any]]:
+    flat: list[tuple[str, Any]] = []
     for name, a in zip(names, args):
         if isinstance(a, (list, tuple, np.ndarray)):
             for i, v in enumerate(np.ravel(np.asarray(a, dtype=float))):
@@ -271,9 +275,9 @@ def _flatten_inputs(args, names):
     return flat
 
 
-def _rebuild(args, traced):
+def _rebuild(args: Sequence[Any], traced: list[Traced]) -> list[Any]:
     it = iter(traced)
-    out = []
+    out: list[Any] = []
     for a in args:
         if isinstance(a, np.ndarray):
             arr = np.empty(a.shape, dtype=object)   # teaching only: one row per element

@@ -1,7 +1,7 @@
 """``jvp(f, primals, tangents)``: one Jacobian-vector product, as ``jax.jvp``."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Literal, Sequence, Union, overload
 
 import numpy as np
 
@@ -15,7 +15,23 @@ from dualad.transforms.seeding import (
     primal_of, seed, strip, tangent_of, to_array)
 
 
-def jvp(f: Callable[..., Any], primals, tangents, has_aux: bool = False):
+#: jvp's primals and tangents: a tuple (or list) of arguments
+_Arguments = Union[tuple[Any, ...], list[Any]]
+
+
+@overload
+def jvp(f: Callable[..., Any], primals: _Arguments, tangents: _Arguments,
+        has_aux: Literal[False] = False) -> tuple[Any, Any]: ...
+@overload
+def jvp(f: Callable[..., Any], primals: _Arguments, tangents: _Arguments,
+        has_aux: Literal[True]) -> tuple[Any, Any, Any]: ...
+@overload
+def jvp(f: Callable[..., Any], primals: _Arguments, tangents: _Arguments,
+        has_aux: bool = False) -> tuple[Any, ...]: ...
+
+
+def jvp(f: Callable[..., Any], primals: _Arguments, tangents: _Arguments,
+        has_aux: bool = False) -> tuple[Any, ...]:
     """``(f(*primals), J·tangents)``, plus ``aux`` when ``has_aux``.
 
     ``primals`` and ``tangents`` are tuples (or lists) of equal structure: each entry a
@@ -41,7 +57,8 @@ def jvp(f: Callable[..., Any], primals, tangents, has_aux: bool = False):
     return jvp_at(f, primals, tangents, has_aux, "jvp")
 
 
-def jvp_at(f, primals, tangents, has_aux, who, names=None):
+def jvp_at(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
+           has_aux: bool, who: str, names: tuple[str, str] | None = None) -> tuple[Any, ...]:
     """``jvp`` under the name ``who``; ``names`` (primal, tangent) for one argument."""
     with transformation_pass():
         tag = new_tag()
@@ -57,7 +74,7 @@ def jvp_at(f, primals, tangents, has_aux, who, names=None):
         return result
 
 
-def _seed_tree(primal, tangent, tag: int, pname, tname, who):
+def _seed_tree(primal: Any, tangent: Any, tag: int, pname: str, tname: str, who: str) -> Any:
     """Seed a primal that may be a tuple/list/dict of arrays (a pytree, as in JAX)."""
     p_leaves, p_spec = flatten(primal)
     t_leaves, t_spec = flatten(tangent)
@@ -68,7 +85,7 @@ def _seed_tree(primal, tangent, tag: int, pname, tname, who):
                               for p, t in zip(p_leaves, t_leaves)])
 
 
-def _structure(tree) -> str:
+def _structure(tree: Any) -> str:
     if isinstance(tree, dict):
         return f"a dict with keys {sorted(tree)}"
     if isinstance(tree, (list, tuple)):
@@ -79,7 +96,8 @@ def _structure(tree) -> str:
     return f"a {type(tree).__name__}"
 
 
-def _seed_argument(primal, tangent, tag: int, pname, tname, who):
+def _seed_argument(primal: Any, tangent: Any, tag: int, pname: str, tname: str,
+                   who: str) -> Any:
     if isinstance(primal, (np.ndarray, DualArray)):
         value = as_array(primal, who, pname)
         direction = as_array(tangent, who, tname)
@@ -105,7 +123,7 @@ def _seed_argument(primal, tangent, tag: int, pname, tname, who):
     return seed(value, as_scalar(tangent, who, tname), tag)
 
 
-def _in_dtype_of(direction, value):
+def _in_dtype_of(direction: Any, value: Any) -> Any:
     """A double-precision direction for a float32 (float16, complex64) primal in the
     primal's precision, so that the tangent comes out in it, as in JAX (which refuses
     the mismatch); a complex direction of a real primal stays complex."""

@@ -9,6 +9,7 @@ sparse (coloured) Jacobians are front ends of it.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -215,7 +216,7 @@ def jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds=None,
             chunk = max(1, min(n, ONE_PASS_BYTES // 8 // max(per_column, 1)))
             columns, out_spec, aux, dtypes = _passes(f, args, nums, leaves, in_spec, n, chunk,
                                                      None, seeds, has_aux, who, False)
-        jac_leaves = []
+        jac_leaves: list[Any] = []
         for j, parts in enumerate(columns):
             if type(parts) is np.ndarray:
                 full = parts
@@ -242,7 +243,8 @@ def _passes(f, args, nums, leaves, in_spec, n, chunk, first, seeds, has_aux, who
     """Run f on the seeds, ``chunk`` columns a pass; the Jacobian's blocks per output
     leaf. ``budgeted``: one gathered pass that stops (GatheredTooWide) should an operation
     need a full tangent wider than ONE_PASS_BYTES (then ``_TooWide``)."""
-    columns = None   # per output leaf: a preallocated Jacobian, or a list of blocks
+    # per output leaf: a preallocated Jacobian, or a list of blocks
+    columns: list[Any] | None = None
     out_spec = aux = dtypes = None
     for start in range(0, max(n, 1), chunk):
         stop = min(start + chunk, n)
@@ -266,7 +268,7 @@ def _passes(f, args, nums, leaves, in_spec, n, chunk, first, seeds, has_aux, who
         shapes = [_output_shape(y) for y in out_leaves]
         if columns is None:
             out_spec, out_shapes = spec, shapes
-            columns = [None] * len(out_leaves)
+            columns = [None for _ in out_leaves]
             dtypes = [narrow_dtype(y, tag) for y in out_leaves]
         elif spec != out_spec or shapes != out_shapes:
             raise ValueError(f"{who}: f returned outputs of different structures or shapes in "

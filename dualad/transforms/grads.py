@@ -13,11 +13,14 @@ a gradient of its dtype, as in JAX; mpmath leaves keep mpmath.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Literal, Sequence, TypeVar, Union, overload
 
 import numpy as np
+from numpy.typing import NDArray
 
 from dualad.arrays.array import DualArray
+from dualad.core.number import Dual
+from dualad.types import GradientFunction, ValueAndGradientFunction
 from dualad.base.carriers import Carrier
 from dualad.transforms.engine import (
     _complex_leaf, _normalised_argnums, _split_aux, check_argnums, jacobian_at,
@@ -28,6 +31,24 @@ from dualad.transforms.seeding import (
     _MP, check_callable, check_chunk_size, check_flags, plain_errors, strip)
 
 _UNSET = object()
+_Inexact = TypeVar("_Inexact", bound=np.inexact[Any])
+_Tree = TypeVar("_Tree", bound=Union[dict[Any, Any], tuple[Any, ...], list[Any]])
+
+
+@overload
+def grad(f: Callable[..., Any], argnums: Literal[0] = 0, has_aux: Literal[False] = False,
+         holomorphic: bool = False, chunk_size: int | None = None) -> GradientFunction: ...
+@overload
+def grad(f: Callable[..., Any], argnums: tuple[int, ...], has_aux: Literal[False] = False,
+         holomorphic: bool = False,
+         chunk_size: int | None = None) -> Callable[..., tuple[Any, ...]]: ...
+@overload
+def grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, *,
+         has_aux: Literal[True], holomorphic: bool = False,
+         chunk_size: int | None = None) -> Callable[..., tuple[Any, Any]]: ...
+@overload
+def grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: bool = False,
+         holomorphic: bool = False, chunk_size: int | None = None) -> Callable[..., Any]: ...
 
 
 def grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: bool = False,
@@ -37,7 +58,9 @@ def grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: boo
 
     With ``has_aux=True``, ``f`` returns ``(output, aux)`` and the function returns
     ``(gradient, aux)``, aux's duals replaced by their primals. Keyword arguments are
-    passed to ``f`` and not differentiated. Complex inputs: see ``gradient``.
+    passed to ``f`` and not differentiated. Complex inputs: see ``gradient``. Types: with
+    the default ``argnums`` the gradient has the type of the first argument
+    (``dualad.types.GradientFunction``: a float for a float, an ndarray for an array).
 
     >>> import numpy as np, dualad as ad
     >>> ad.grad(lambda x, y: np.sum(x * y), argnums=(0, 1))(np.ones(2), np.arange(2.0))
@@ -51,7 +74,7 @@ def grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: boo
     check_flags("grad", has_aux=has_aux, holomorphic=holomorphic)
     f = plain_errors(f, "grad")
 
-    def grad_of_f(*args, **kwargs):
+    def grad_of_f(*args: Any, **kwargs: Any) -> Any:
         _, aux, g = value_and_grad_at(_bind(f, kwargs), args, argnums, nums, has_aux,
                                       holomorphic, chunk_size, "grad")
         return (g, aux) if has_aux else g
@@ -60,9 +83,19 @@ def grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: boo
     return grad_of_f
 
 
+@overload
+def value_and_grad(f: Callable[..., Any], argnums: Literal[0] = 0,
+                   has_aux: Literal[False] = False, holomorphic: bool = False,
+                   chunk_size: int | None = None) -> ValueAndGradientFunction: ...
+@overload
 def value_and_grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
                    has_aux: bool = False, holomorphic: bool = False,
-                   chunk_size: int | None = None) -> Callable[..., Any]:
+                   chunk_size: int | None = None) -> Callable[..., tuple[Any, Any]]: ...
+
+
+def value_and_grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
+                   has_aux: bool = False, holomorphic: bool = False,
+                   chunk_size: int | None = None) -> Callable[..., tuple[Any, Any]]:
     """A function returning ``(f(x), grad(f)(x))``; ``((f(x), aux), gradient)`` with
     ``has_aux``, as ``jax.value_and_grad``.
 
@@ -76,7 +109,7 @@ def value_and_grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
     check_flags("value_and_grad", has_aux=has_aux, holomorphic=holomorphic)
     f = plain_errors(f, "value_and_grad")
 
-    def value_and_grad_of_f(*args, **kwargs):
+    def value_and_grad_of_f(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
         value, aux, g = value_and_grad_at(_bind(f, kwargs), args, argnums, nums, has_aux,
                                           holomorphic, chunk_size, "value_and_grad")
         return ((value, aux), g) if has_aux else (value, g)
@@ -85,8 +118,34 @@ def value_and_grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
     return value_and_grad_of_f
 
 
-def gradient(f: Callable[..., Any], x, chunk_size: int | None = None,
-             holomorphic: bool = False, has_aux: bool = False):
+@overload
+def gradient(f: Callable[..., Any], x: Dual, chunk_size: int | None = None,
+             holomorphic: bool = False, has_aux: Literal[False] = False) -> Dual: ...
+@overload
+def gradient(f: Callable[..., Any], x: float, chunk_size: int | None = None,
+             holomorphic: bool = False, has_aux: Literal[False] = False) -> float: ...
+@overload
+def gradient(f: Callable[..., Any], x: complex, chunk_size: int | None = None,
+             holomorphic: bool = False, has_aux: Literal[False] = False) -> complex: ...
+@overload
+def gradient(f: Callable[..., Any], x: NDArray[_Inexact], chunk_size: int | None = None,
+             holomorphic: bool = False,
+             has_aux: Literal[False] = False) -> NDArray[_Inexact]: ...
+@overload
+def gradient(f: Callable[..., Any],
+             x: Sequence[float] | NDArray[np.integer[Any] | np.bool_],
+             chunk_size: int | None = None, holomorphic: bool = False,
+             has_aux: Literal[False] = False) -> NDArray[np.float64]: ...
+@overload
+def gradient(f: Callable[..., Any], x: _Tree, chunk_size: int | None = None,
+             holomorphic: bool = False, has_aux: Literal[False] = False) -> _Tree: ...
+@overload
+def gradient(f: Callable[..., Any], x: Any, chunk_size: int | None = None,
+             holomorphic: bool = False, has_aux: bool = False) -> Any: ...
+
+
+def gradient(f: Callable[..., Any], x: Any, chunk_size: int | None = None,
+             holomorphic: bool = False, has_aux: bool = False) -> Any:
     """``grad(f, has_aux=has_aux, holomorphic=holomorphic)(x)``, evaluated now (ForwardDiff's
     ``gradient``): the gradient of the real-valued scalar ``f`` at ``x``, with the
     structure of ``x`` (see ``grad``); ``(gradient, aux)`` with ``has_aux``.
@@ -116,7 +175,7 @@ def gradient(f: Callable[..., Any], x, chunk_size: int | None = None,
     return (g, aux) if has_aux else g
 
 
-def _bind(f, kwargs):
+def _bind(f: Callable[..., Any], kwargs: dict[str, Any]) -> Callable[..., Any]:
     return (lambda *args: f(*args, **kwargs)) if kwargs else f
 
 
@@ -124,11 +183,12 @@ class _Recorder:
     """``f``, checked to return a scalar (the ``output`` of ``(output, aux)`` with
     ``has_aux``); keeps the primal output and aux of its first call."""
 
-    def __init__(self, f, has_aux, holomorphic, who):
+    def __init__(self, f: Callable[..., Any], has_aux: bool, holomorphic: bool,
+                 who: str) -> None:
         self.f, self.has_aux, self.holomorphic, self.who = f, has_aux, holomorphic, who
         self.value = self.aux = _UNSET
 
-    def __call__(self, *args):
+    def __call__(self, *args: Any) -> Any:
         out = self.f(*args)
         aux = None
         if self.has_aux:
@@ -140,7 +200,7 @@ class _Recorder:
         return out
 
 
-def _pass_tag(args):
+def _pass_tag(args: Sequence[Any]) -> Any:
     """The tag of the running pass: the newest among the seeded arguments."""
     leaves, _ = flatten_args(list(args))
     tags = [v.tag for leaf in leaves for v in (leaf if is_vector(leaf) else [leaf])
@@ -148,14 +208,16 @@ def _pass_tag(args):
     return max(tags) if tags else None
 
 
-def value_and_grad_at(f, args, argnums, nums, has_aux, holomorphic, chunk_size, who):
+def value_and_grad_at(f: Callable[..., Any], args: Sequence[Any], argnums: int | tuple[int, ...],
+                      nums: tuple[int, ...], has_aux: bool, holomorphic: bool,
+                      chunk_size: int | None, who: str) -> tuple[Any, Any, Any]:
     """(value, aux, gradient) of ``f`` at ``args`` in ``argnums``."""
     recorder = _Recorder(f, has_aux, holomorphic, who)
     nums = _normalised_argnums(nums, argnums, len(args), who)
     if isinstance(argnums, int) and (not isinstance(args[nums[0]], (list, tuple, dict))
                                      or _flat_sequence(args[nums[0]])):
         # one leaf: gradient's paths for a number, a sequence, mpmath, complex, an array
-        def of_x(x):
+        def of_x(x: Any) -> Any:
             call = list(args)
             call[nums[0]] = x
             return recorder(*call)
@@ -163,7 +225,7 @@ def value_and_grad_at(f, args, argnums, nums, has_aux, holomorphic, chunk_size, 
         return recorder.value, recorder.aux, _like(g, args[nums[0]])
     leaves, spec = flatten_args([args[i] for i in nums])
 
-    def with_leaf(j, x):   # args with input leaf j replaced by x
+    def with_leaf(j: int, x: Any) -> list[Any]:   # args with input leaf j replaced by x
         diff = unflatten(spec, leaves[:j] + [x] + leaves[j + 1:])
         call = list(args)
         for i, d in zip(nums, diff):
@@ -182,19 +244,20 @@ def value_and_grad_at(f, args, argnums, nums, has_aux, holomorphic, chunk_size, 
     return recorder.value, recorder.aux, per_input_leaf(g, spec, argnums, leaves, _like)
 
 
-def _flat_sequence(x) -> bool:
+def _flat_sequence(x: Any) -> bool:
     """A list/tuple holding no containers: a vector, whose bad entries get the vector's
     errors (``x[0] must be a number``), not a tree's."""
     return isinstance(x, (list, tuple)) and not any(
         isinstance(v, (list, tuple, dict, np.ndarray, DualArray)) for v in x)
 
 
-def _per_leaf(x, holomorphic) -> bool:
+def _per_leaf(x: Any, holomorphic: bool) -> bool:
     values = x if is_vector(x) else [x]
     return any(isinstance(v, _MP) for v in values) or (not holomorphic and _complex_leaf(x))
 
 
-def per_input_leaf(tree, spec, argnums, leaves, fn):
+def per_input_leaf(tree: Any, spec: Any, argnums: int | tuple[int, ...], leaves: list[Any],
+                   fn: Callable[[Any, Any], Any]) -> Any:
     """``tree`` (with the structure of the differentiated arguments: one of them for an
     int ``argnums``, a tuple of them for a tuple) with ``fn(subtree, input_leaf)`` at
     each of its leaves' places."""
@@ -204,7 +267,7 @@ def per_input_leaf(tree, spec, argnums, leaves, fn):
     return tuple(_zip(child, t, it, fn) for child, t in zip(spec[2], tree))
 
 
-def _zip(spec, tree, it, fn):
+def _zip(spec: Any, tree: Any, it: Any, fn: Callable[[Any, Any], Any]) -> Any:
     if spec is None:
         return fn(tree, next(it))
     kind, keys, children = spec
@@ -214,7 +277,7 @@ def _zip(spec, tree, it, fn):
     return kind(items) if kind in (list, tuple) else kind(*items)
 
 
-def cast_tree(tree, dtype):
+def cast_tree(tree: Any, dtype: Any) -> Any:
     """Plain float/complex arrays and NumPy scalars in ``tree`` as ``dtype`` (complex
     ones as its complex counterpart: an imaginary part is never dropped)."""
     if dtype is None:
@@ -230,7 +293,7 @@ def cast_tree(tree, dtype):
     return tree
 
 
-def _like(g, x):
+def _like(g: Any, x: Any) -> Any:
     """One leaf's gradient: a scalar for a scalar leaf (a Python one for a Python
     number), in x's dtype if narrow."""
     if type(g) is np.ndarray and g.ndim == 0:

@@ -1,7 +1,9 @@
 """``hessian(f)`` and ``hvp(f, x, v)``: second derivatives by forward over forward."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Literal, overload
+
+from dualad.types import Array
 
 from dualad.transforms.seeding import (
     check_callable, check_chunk_size, check_flags, plain_errors)
@@ -13,8 +15,26 @@ from dualad.transforms.pytrees import flatten_args
 from dualad.transforms.sparse import sparse_hessian
 
 
+@overload
+def hessian(f: Callable[..., Any], argnums: int = 0, has_aux: Literal[False] = False,
+            holomorphic: bool = False, sparsity: None = None,
+            chunk_size: int | None = None) -> Callable[..., Array]: ...
+@overload
+def hessian(f: Callable[..., Any], argnums: tuple[int, ...], has_aux: Literal[False] = False,
+            holomorphic: bool = False, sparsity: None = None,
+            chunk_size: int | None = None) -> Callable[..., tuple[Any, ...]]: ...
+@overload
+def hessian(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, *,
+            has_aux: Literal[True], holomorphic: bool = False, sparsity: None = None,
+            chunk_size: int | None = None) -> Callable[..., tuple[Any, Any]]: ...
+@overload
 def hessian(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: bool = False,
-            holomorphic: bool = False, sparsity=None,
+            holomorphic: bool = False, sparsity: Any = None,
+            chunk_size: int | None = None) -> Callable[..., Any]: ...
+
+
+def hessian(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: bool = False,
+            holomorphic: bool = False, sparsity: Any = None,
             chunk_size: int | None = None) -> Callable[..., Any]:
     """A function returning the Hessian of the scalar ``f`` in the arguments ``argnums``:
     the Jacobian (tag A) of the gradient (tag B), shape ``in.shape + in.shape``.
@@ -48,13 +68,14 @@ def hessian(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: 
         if not isinstance(argnums, int) or has_aux or holomorphic or chunk_size is not None:
             raise TypeError("hessian: with sparsity, argnums must be a single int, and "
                             "has_aux, holomorphic and chunk_size are not supported")
-        return sparse_hessian(f, argnums, sparsity)
+        sparse: Callable[..., Any] = sparse_hessian(f, argnums, sparsity)
+        return sparse
     f = plain_errors(f, "hessian")
 
-    def hessian_of_f(*args, **kwargs):
+    def hessian_of_f(*args: Any, **kwargs: Any) -> Any:
         f_kw = _bind(f, kwargs)
 
-        def gradient_of_f(*a):   # tag B inside tag A
+        def gradient_of_f(*a: Any) -> Any:   # tag B inside tag A
             _, aux, g = value_and_grad_at(f_kw, a, argnums, nums, has_aux, holomorphic, None,
                                           "hessian")
             if not isinstance(argnums, int):   # a tuple of scalars would be one vector leaf
@@ -76,7 +97,15 @@ def hessian(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: 
     return hessian_of_f
 
 
-def hvp(f: Callable[..., Any], x, v):
+@overload
+def hvp(f: Callable[..., Any], x: float, v: float) -> float: ...
+@overload
+def hvp(f: Callable[..., Any], x: Array | list[float] | tuple[float, ...], v: Any) -> Array: ...
+@overload
+def hvp(f: Callable[..., Any], x: Any, v: Any) -> Any: ...
+
+
+def hvp(f: Callable[..., Any], x: Any, v: Any) -> Any:
     """The Hessian of the scalar ``f`` at ``x`` times ``v``, without forming the Hessian:
     the directional derivative along ``v`` (one direction) of the gradient. ``x`` may be
     a tree (tuple/list/dict of numbers and arrays); ``v`` has its structure, and so has
@@ -89,7 +118,7 @@ def hvp(f: Callable[..., Any], x, v):
     check_callable(f, "hvp")
     f = plain_errors(f, "hvp")
 
-    def gradient_of_f(y):
+    def gradient_of_f(y: Any) -> Any:
         return value_and_grad_at(f, (y,), 0, (0,), False, False, None, "hvp")[2]
     product = jvp_at(gradient_of_f, (x,), (v,), False, "hvp", ("x", "v"))[1]
     leaves, spec = flatten_args([x])

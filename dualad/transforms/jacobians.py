@@ -2,7 +2,9 @@
 passes: ``dualad.transforms.engine``)."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Literal, overload
+
+from dualad.types import Array
 
 from dualad.transforms.engine import CHUNK_BYTES, check_argnums, jacobian_at  # noqa: F401
 from dualad.transforms.seeding import (
@@ -10,8 +12,26 @@ from dualad.transforms.seeding import (
 from dualad.transforms.sparse import sparse_jacfwd
 
 
+@overload
+def jacfwd(f: Callable[..., Any], argnums: int = 0, has_aux: Literal[False] = False,
+           chunk_size: int | None = None, sparsity: None = None,
+           holomorphic: bool = False) -> Callable[..., Array]: ...
+@overload
+def jacfwd(f: Callable[..., Any], argnums: tuple[int, ...], has_aux: Literal[False] = False,
+           chunk_size: int | None = None, sparsity: None = None,
+           holomorphic: bool = False) -> Callable[..., tuple[Any, ...]]: ...
+@overload
+def jacfwd(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, *,
+           has_aux: Literal[True], chunk_size: int | None = None, sparsity: Any = None,
+           holomorphic: bool = False) -> Callable[..., tuple[Any, Any]]: ...
+@overload
 def jacfwd(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: bool = False,
-           chunk_size: int | None = None, sparsity=None,
+           chunk_size: int | None = None, sparsity: Any = None,
+           holomorphic: bool = False) -> Callable[..., Any]: ...
+
+
+def jacfwd(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: bool = False,
+           chunk_size: int | None = None, sparsity: Any = None,
            holomorphic: bool = False) -> Callable[..., Any]:
     """A function returning the Jacobian of ``f`` in the arguments ``argnums``.
 
@@ -32,6 +52,10 @@ def jacfwd(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: b
     shapes and dtypes of float arguments and the same other arguments (ints, index
     arrays, ...; see ``transforms.sparse.detection_key``).
 
+    Types (``dualad.types``): with an int ``argnums`` the function returns an ``Array``
+    (an ndarray; for tree inputs or outputs, at run time, the tree of arrays); with a
+    tuple, a tuple; with ``has_aux``, ``(jacobian, aux)``; with ``sparsity``, SciPy's array.
+
     Complex inputs, as in JAX, need ``holomorphic=True``: the Jacobian is then the
     complex derivative df/dz (seeded along real directions, exact for holomorphic ``f``).
     Without it a complex input is refused, since a non-holomorphic ``f`` has no complex
@@ -51,9 +75,10 @@ def jacfwd(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: b
     if sparsity is not None:
         if holomorphic:
             raise TypeError("jacfwd: holomorphic=True is not supported with sparsity")
-        return sparse_jacfwd(f, argnums, has_aux, chunk_size, sparsity)
+        sparse: Callable[..., Any] = sparse_jacfwd(f, argnums, has_aux, chunk_size, sparsity)
+        return sparse
 
-    def jacobian_of_f(*args):
+    def jacobian_of_f(*args: Any) -> Any:
         return jacobian_at(f, args, argnums, nums, has_aux, chunk_size, "jacfwd",
                            holomorphic=holomorphic)
 
@@ -61,6 +86,21 @@ def jacfwd(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: b
     return jacobian_of_f
 
 
-def jacobian(f: Callable[..., Any], x, **kwargs):
-    """``jacfwd(f, **kwargs)(x)``."""
-    return jacfwd(f, **kwargs)(x)
+@overload
+def jacobian(f: Callable[..., Any], x: Any, *, chunk_size: int | None = None,
+             holomorphic: bool = False) -> Array: ...
+@overload
+def jacobian(f: Callable[..., Any], x: Any, **kwargs: Any) -> Any: ...
+
+
+def jacobian(f: Callable[..., Any], x: Any, **kwargs: Any) -> Any:
+    """The Jacobian of ``f`` at ``x`` now: ``jacfwd(f, **kwargs)(x)`` (the keywords are
+    ``jacfwd``'s), of shape ``f(x).shape + x.shape``.
+
+    >>> import numpy as np, dualad as ad
+    >>> ad.jacobian(lambda v: np.array([v[0] * v[1], v[0] + v[1]]), np.array([2.0, 3.0]))
+    array([[3., 2.],
+           [1., 1.]])
+    """
+    jacobian_of_f: Callable[..., Any] = jacfwd(f, **kwargs)
+    return jacobian_of_f(x)

@@ -27,7 +27,7 @@ def is_vector(x) -> bool:
 
 def flatten(tree):
     """(leaves, spec): leaves in order; ``spec`` rebuilds the structure."""
-    leaves = []
+    leaves: list = []
     return leaves, _flatten(tree, leaves)
 
 
@@ -43,7 +43,7 @@ def _flatten(tree, leaves):
 
 def flatten_args(args):
     """Like ``flatten`` for a list of arguments, which is never itself a vector leaf."""
-    leaves = []
+    leaves: list = []
     return leaves, (list, None, [_flatten(a, leaves) for a in args])
 
 

@@ -48,7 +48,8 @@ def as_scalar(x, who: str, name: str = "x"):
     if isinstance(x, (numbers.Real, decimal.Decimal)):
         return float(x)
     if isinstance(x, numbers.Number):
-        return complex(x)
+        # a numbers.Complex, which has __complex__ (typeshed's numbers.Number declares none)
+        return complex(x)  # type: ignore[call-overload]
     raise TypeError(f"{who}: {name} must be a number (int, float, complex, mpmath.mpf/mpc "
                     f"or a NumPy scalar), got {_describe(x)}")
 
@@ -63,8 +64,8 @@ def is_array(x) -> bool:
     return isinstance(x, np.ndarray) or (isinstance(x, Carrier) and not isinstance(x, Dual))
 
 
-def as_array(x, who: str, name: str = "x") -> np.ndarray:
-    """A float (or complex) ndarray: ints and bools promoted."""
+def as_array(x, who: str, name: str = "x") -> Any:
+    """A float (or complex) ndarray: ints and bools promoted (an array dual as it is)."""
     if isinstance(x, Carrier) and not isinstance(x, Dual):   # an array dual of an outer level
         return x
     arr = np.asarray(x)
@@ -190,7 +191,8 @@ def strip(tree, tag, who):
     if tag is None:
         return tree
     if type(tree).__name__ == "Jet" and isinstance(tree, Carrier):
-        return tree.coeffs[0] if tree.tag == tag else tree
+        jet: Any = tree
+        return jet.coeffs[0] if jet.tag == tag else jet
     if isinstance(tree, (Dual, DualArray)) or (type(tree) is np.ndarray
                                                and tree.dtype == object):
         return primal_of(tree, tag, who)

@@ -16,7 +16,7 @@ from dualad.transforms.seeding import (
     as_array, as_scalar, as_vector, check_callable, check_order, is_array, plain_errors, to_array)
 
 
-def taylor(f: Callable[..., Any], x, n: int, direction=None) -> list:
+def taylor(f: Callable[..., Any], x: Any, n: int, direction: Any = None) -> list[Any]:
     """Taylor coefficients ``f^(k)(x) / k!`` for k = 0..n (the order of ``mpmath.taylor``).
 
     ``x`` is a number; or an ndarray, for an elementwise series of an elementwise ``f``;
@@ -42,10 +42,11 @@ def taylor(f: Callable[..., Any], x, n: int, direction=None) -> list:
     seeded = _seed(x, n, tag, direction, "taylor")
     with running(tag):
         y = f(seeded)
-    return _read(y, n, tag, "taylor")
+    coefficients: list[Any] = _read(y, n, tag, "taylor")
+    return coefficients
 
 
-def derivatives(f: Callable[..., Any], x, n: int, direction=None) -> list:
+def derivatives(f: Callable[..., Any], x: Any, n: int, direction: Any = None) -> list[Any]:
     """``[f(x), f'(x), ..., f^(n)(x)]`` from one Taylor pass (see ``taylor``).
 
     >>> import dualad as ad
@@ -58,13 +59,13 @@ def derivatives(f: Callable[..., Any], x, n: int, direction=None) -> list:
     return [_times(c, math.factorial(k)) for k, c in enumerate(coefficients)]
 
 
-def _times(c, factor):
+def _times(c: Any, factor: int) -> Any:
     if isinstance(c, list):
         return [_times(v, factor) for v in c]
     return c * factor
 
 
-def _one_like(v):
+def _one_like(v: Any) -> Any:
     v0 = v
     while isinstance(v0, Carrier):
         v0 = v0.coeffs[0] if type(v0) is Jet else v0.value
@@ -75,14 +76,14 @@ def _one_like(v):
     return 1.0
 
 
-def _jet(value, slope, n, tag):
+def _jet(value: Any, slope: Any, n: int, tag: int) -> Jet:
     zero = _zero_like(value if not isinstance(value, Carrier) else 0.0)
     if isinstance(value, (mpmath.mpf, mpmath.mpc)):   # the series at the working precision
         slope = to_mpmath(slope)
     return Jet([value, slope] + [zero] * (n - 1), tag) if n else Jet([value], tag)
 
 
-def _seed(x, n, tag, direction, who):
+def _seed(x: Any, n: int, tag: int, direction: Any, who: str) -> Any:
     if direction is None:
         if isinstance(x, (list, tuple)):
             raise ValueError(f"{who}: x is a sequence; give a direction (a sequence of the "
@@ -107,7 +108,7 @@ def _seed(x, n, tag, direction, who):
     return _jet(value, slope, n, tag)
 
 
-def _read(y, n, tag, who):
+def _read(y: Any, n: int, tag: int, who: str) -> Any:
     if type(y) is Jet and y.tag == tag:
         coeffs = list(y.coeffs[:n + 1])
         return coeffs + [_zero_like(coeffs[0])] * (n + 1 - len(coeffs))

@@ -131,7 +131,7 @@ def sparse_jacfwd(f: Callable[..., Any], argnums, has_aux, chunk_size, sparsity)
         return (jac, aux) if has_aux else jac
 
     sparse_jacobian_of_f.__name__ = f"sparse_jacfwd_of_{getattr(f, '__name__', 'f')}"
-    sparse_jacobian_of_f.coloring = lambda: [c for _, c, _ in plans.kept.values()]
+    setattr(sparse_jacobian_of_f, "coloring", lambda: [c for _, c, _ in plans.kept.values()])
     return sparse_jacobian_of_f
 
 

@@ -1,8 +1,9 @@
 """``derivative(f, x, n=1)``: the n-th derivative of a function of one variable."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Literal, overload
 
+from dualad.core.number import Dual
 from dualad.core.rule_path import transformation_pass
 from dualad.transforms.engine import _split_aux
 from dualad.base.tags import new_tag, running
@@ -11,7 +12,26 @@ from dualad.transforms.seeding import (
     to_array)
 
 
-def derivative(f: Callable[..., Any], x, n: int = 1, has_aux: bool = False):
+# The overloads follow x (overloads on f's return type would make every lambda's
+# derivative Any to mypy, a lambda's result being Any): the type of the common case, an
+# f returning a number. An f returning a sequence or an array gives an ndarray.
+@overload
+def derivative(f: Callable[..., Any], x: Dual, n: int = 1,
+               has_aux: Literal[False] = False) -> Dual: ...
+@overload
+def derivative(f: Callable[..., Any], x: float, n: int = 1,
+               has_aux: Literal[False] = False) -> float: ...
+@overload
+def derivative(f: Callable[..., Any], x: complex, n: int = 1,
+               has_aux: Literal[False] = False) -> complex: ...
+@overload
+def derivative(f: Callable[..., Any], x: Any, n: int = 1, *,
+               has_aux: Literal[True]) -> tuple[Any, Any]: ...
+@overload
+def derivative(f: Callable[..., Any], x: Any, n: int = 1, has_aux: bool = False) -> Any: ...
+
+
+def derivative(f: Callable[..., Any], x: Any, n: int = 1, has_aux: bool = False) -> Any:
     """The n-th derivative of ``f`` at the scalar ``x`` (a dual for n = 1, Taylor mode,
     one pass of cost ~n^2, for n >= 2; a NumPy function without a series of its own,
     such as ``np.linalg.det``, costs ~2^n there: see ``dualad.taylor.fallback.through_duals``).
@@ -25,6 +45,12 @@ def derivative(f: Callable[..., Any], x, n: int = 1, has_aux: bool = False):
     ``(derivative, aux)``, aux's duals replaced by their primals. Outputs may be trees
     (tuples, lists, dicts of numbers and arrays): the derivative has their structure.
 
+    Types: a float ``x`` gives a ``float``, a complex one a ``complex``, a dual a dual,
+    as for an ``f`` that returns a number; for an ``f`` that returns a sequence or an
+    array the result is an ndarray (``dualad.types.Array``: annotate it so, with
+    ``typing.cast``), and inside another differentiation, for an ``f`` that uses its
+    variable, a dual of that one.
+
     >>> import dualad as ad
     >>> ad.derivative(ad.math.sin, 0.0)
     1.0
@@ -36,9 +62,9 @@ def derivative(f: Callable[..., Any], x, n: int = 1, has_aux: bool = False):
     n = check_order(n, "derivative")
     x = as_scalar(x, "derivative")
     if has_aux:
-        kept = []
+        kept: list[Any] = []
 
-        def output_of_f(t):
+        def output_of_f(t: Any) -> Any:
             out, aux = _split_aux(f(t), "derivative")
             if not kept:
                 kept.append(strip(aux, getattr(t, "tag", None), "derivative"))
@@ -56,6 +82,6 @@ def derivative(f: Callable[..., Any], x, n: int = 1, has_aux: bool = False):
     return to_array(derivatives(f, x, n)[n])
 
 
-def _value(y):
+def _value(y: Any) -> Any:
     tangent_of(y, -1, "derivative")  # validates the structure of f's output
     return y
