@@ -6,7 +6,7 @@ from typing import Any, Callable
 import numpy as np
 
 from dualad.sparse import colouring
-from dualad.sparse.detection import detect
+from dualad.sparse.detection import detect, detect_hessian
 from dualad.sparse.patterns import _scipy_sparse
 from dualad.transforms.seeding import check_callable
 from dualad.transforms.engine import jacobian_at
@@ -153,7 +153,8 @@ def sparse_hessian(f: Callable[..., Any], argnums: int, sparsity):
     def sparse_hessian_of_f(*args):
         x = args[argnums]
         entry = plans.pattern(args, argnums % len(args),
-                              lambda: detect(grad_in_x, args, argnums, "hessian"))
+                              lambda: detect_hessian(f, args, argnums, lambda: detect(
+                                  grad_in_x, args, argnums, "hessian")))
         pattern = entry[0]
         n = _input_size(x)
         if pattern.shape != (n, n):
