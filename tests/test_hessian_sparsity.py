@@ -128,3 +128,73 @@ def test_a_pattern_too_dense_to_pay_is_refused_by_name(monkeypatch):
     monkeypatch.setattr(curvature, "MAX_PAIRS", 1000)
     with pytest.raises(curvature.TooDense, match="more than 1,000 entries.*without sparsity"):
         ad.hessian(lambda x: np.sum(x) ** 2, sparsity="auto")(np.ones(40))
+
+
+# --- detected patterns shared by the transformation objects of one function ------------
+
+@pytest.fixture
+def detections(monkeypatch):
+    """How many first-order and Hessian detections run."""
+    count = {"jacfwd": 0, "hessian": 0}
+    detect, detect_hessian = transforms_sparse.detect, transforms_sparse.detect_hessian
+
+    def counted_detect(*args, **kwargs):
+        count["jacfwd"] += 1
+        return detect(*args, **kwargs)
+
+    def counted_hessian(*args, **kwargs):
+        count["hessian"] += 1
+        return detect_hessian(*args, **kwargs)
+    monkeypatch.setattr(transforms_sparse, "detect", counted_detect)
+    monkeypatch.setattr(transforms_sparse, "detect_hessian", counted_hessian)
+    return count
+
+
+def residual(u):
+    return u[:-2] - 2.0 * u[1:-1] + u[2:] + 0.5 * np.exp(u[1:-1])
+
+
+def test_a_new_transformation_object_of_the_same_function_does_not_detect_again(detections):
+    x = np.linspace(0.0, 1.0, 12)
+    first = ad.hessian(chained_rosenbrock, sparsity="auto")(x)
+    second = ad.hessian(chained_rosenbrock, sparsity="auto")(x)
+    assert detections["hessian"] == 1
+    np.testing.assert_array_equal(first.toarray(), second.toarray())
+    ad.jacfwd(residual, sparsity="auto")(x)
+    jac = ad.jacfwd(residual, sparsity="auto")(x)
+    assert detections["jacfwd"] == 1
+    h = 1e-6   # the Jacobian against central differences of the plain residual
+    central = np.stack([(residual(x + h * e) - residual(x - h * e)) / (2 * h)
+                        for e in np.eye(12)], axis=1)
+    np.testing.assert_allclose(jac.toarray(), central, rtol=1e-8, atol=1e-8)
+    ad.jacfwd(residual, sparsity="auto")(np.linspace(0.0, 1.0, 13))   # another shape
+    assert detections["jacfwd"] == 2
+
+
+def test_a_closure_bound_to_another_object_detects_again(detections):
+    def make():
+        weight = np.ones(6)
+
+        def f(x):
+            return np.sum(weight * x ** 2)
+
+        def rebind(w):
+            nonlocal weight
+            weight = w
+        return f, rebind
+    f, rebind = make()
+    x = np.linspace(0.5, 1.0, 6)
+    ad.hessian(f, sparsity="auto")(x)
+    rebind(np.arange(6.0))   # another object: the pattern is detected again
+    got = ad.hessian(f, sparsity="auto")(x)
+    assert detections["hessian"] == 2
+    np.testing.assert_allclose(got.toarray(), np.diag(2.0 * np.arange(6.0)))
+
+
+def test_has_aux_and_fresh_lambdas_do_not_share(detections):
+    x = np.linspace(0.0, 1.0, 8)
+    ad.jacfwd(residual, sparsity="auto")(x)
+    ad.jacfwd(lambda u: (residual(u), 0.0), sparsity="auto", has_aux=True)(x)
+    ad.jacfwd(lambda u: residual(u), sparsity="auto")(x)
+    ad.jacfwd(lambda u: residual(u), sparsity="auto")(x)
+    assert detections["jacfwd"] == 4
