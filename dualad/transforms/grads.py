@@ -86,7 +86,7 @@ def value_and_grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
 
 
 def gradient(f: Callable[..., Any], x, chunk_size: int | None = None,
-             holomorphic: bool = False, has_aux: bool = False):
+             holomorphic: bool = False, has_aux: bool = False, executor=None):
     """``grad(f, has_aux=has_aux, holomorphic=holomorphic)(x)``, evaluated now (ForwardDiff's
     ``gradient``): the gradient of the real-valued scalar ``f`` at ``x``, with the
     structure of ``x`` (see ``grad``); ``(gradient, aux)`` with ``has_aux``.
@@ -112,7 +112,7 @@ def gradient(f: Callable[..., Any], x, chunk_size: int | None = None,
     check_chunk_size(chunk_size, "gradient")
     check_flags("gradient", has_aux=has_aux, holomorphic=holomorphic)
     _, aux, g = value_and_grad_at(plain_errors(f, "gradient"), (x,), 0, (0,), has_aux,
-                                  holomorphic, chunk_size, "gradient")
+                                  holomorphic, chunk_size, "gradient", executor)
     return (g, aux) if has_aux else g
 
 
@@ -148,8 +148,20 @@ def _pass_tag(args):
     return max(tags) if tags else None
 
 
-def value_and_grad_at(f, args, argnums, nums, has_aux, holomorphic, chunk_size, who):
-    """(value, aux, gradient) of ``f`` at ``args`` in ``argnums``."""
+def value_and_grad_at(f, args, argnums, nums, has_aux, holomorphic, chunk_size, who,
+                      executor=None):
+    """(value, aux, gradient) of ``f`` at ``args`` in ``argnums``. With an ``executor``
+    the passes run in its workers, and the value and aux come from one plain call here."""
+    value, aux, g = _value_and_grad(f, args, argnums, nums, has_aux, holomorphic, chunk_size,
+                                    who, executor)
+    if value is _UNSET:   # the recorder ran in the workers only
+        recorder = _Recorder(f, has_aux, holomorphic, who)
+        recorder(*args)
+        value, aux = recorder.value, recorder.aux
+    return value, aux, g
+
+
+def _value_and_grad(f, args, argnums, nums, has_aux, holomorphic, chunk_size, who, executor):
     recorder = _Recorder(f, has_aux, holomorphic, who)
     nums = _normalised_argnums(nums, argnums, len(args), who)
     if isinstance(argnums, int) and (not isinstance(args[nums[0]], (list, tuple, dict))
@@ -159,7 +171,8 @@ def value_and_grad_at(f, args, argnums, nums, has_aux, holomorphic, chunk_size, 
             call = list(args)
             call[nums[0]] = x
             return recorder(*call)
-        g = gradient_leaf(of_x, args[nums[0]], chunk_size, holomorphic, who, checked=True)
+        g = gradient_leaf(of_x, args[nums[0]], chunk_size, holomorphic, who, checked=True,
+                          executor=executor)
         return recorder.value, recorder.aux, _like(g, args[nums[0]])
     leaves, spec = flatten_args([args[i] for i in nums])
 
@@ -178,7 +191,7 @@ def value_and_grad_at(f, args, argnums, nums, has_aux, holomorphic, chunk_size, 
         g = per_arg[0] if isinstance(argnums, int) else tuple(per_arg)
     else:
         g = jacobian_at(recorder, args, argnums, nums, False, chunk_size, who,
-                        holomorphic=holomorphic)
+                        holomorphic=holomorphic, executor=executor)
     return recorder.value, recorder.aux, per_input_leaf(g, spec, argnums, leaves, _like)
 
 

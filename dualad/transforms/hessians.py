@@ -15,7 +15,7 @@ from dualad.transforms.sparse import sparse_hessian
 
 def hessian(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: bool = False,
             holomorphic: bool = False, sparsity=None,
-            chunk_size: int | None = None) -> Callable[..., Any]:
+            chunk_size: int | None = None, executor=None) -> Callable[..., Any]:
     """A function returning the Hessian of the scalar ``f`` in the arguments ``argnums``:
     the Jacobian (tag A) of the gradient (tag B), shape ``in.shape + in.shape``.
 
@@ -48,7 +48,7 @@ def hessian(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: 
         if not isinstance(argnums, int) or has_aux or holomorphic or chunk_size is not None:
             raise TypeError("hessian: with sparsity, argnums must be a single int, and "
                             "has_aux, holomorphic and chunk_size are not supported")
-        return sparse_hessian(f, argnums, sparsity)
+        return sparse_hessian(f, argnums, sparsity, executor)
     f = plain_errors(f, "hessian")
 
     def hessian_of_f(*args, **kwargs):
@@ -61,7 +61,7 @@ def hessian(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: 
                 g = dict(enumerate(g))
             return (g, aux) if has_aux else g
         result = jacobian_at(gradient_of_f, args, argnums, nums, has_aux, chunk_size,
-                             "hessian", holomorphic=holomorphic)
+                             "hessian", holomorphic=holomorphic, executor=executor)
         h, aux = result if has_aux else (result, None)
         if not isinstance(argnums, int):
             h = tuple(h[i] for i in range(len(nums)))

@@ -12,7 +12,7 @@ from dualad.transforms.sparse import sparse_jacfwd
 
 def jacfwd(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: bool = False,
            chunk_size: int | None = None, sparsity=None,
-           holomorphic: bool = False) -> Callable[..., Any]:
+           holomorphic: bool = False, executor=None) -> Callable[..., Any]:
     """A function returning the Jacobian of ``f`` in the arguments ``argnums``.
 
     The Jacobian of an output of shape ``out.shape`` in an input of shape ``in.shape``
@@ -51,11 +51,11 @@ def jacfwd(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: b
     if sparsity is not None:
         if holomorphic:
             raise TypeError("jacfwd: holomorphic=True is not supported with sparsity")
-        return sparse_jacfwd(f, argnums, has_aux, chunk_size, sparsity)
+        return sparse_jacfwd(f, argnums, has_aux, chunk_size, sparsity, executor)
 
     def jacobian_of_f(*args):
         return jacobian_at(f, args, argnums, nums, has_aux, chunk_size, "jacfwd",
-                           holomorphic=holomorphic)
+                           holomorphic=holomorphic, executor=executor)
 
     jacobian_of_f.__name__ = f"jacfwd_of_{getattr(f, '__name__', 'f')}"
     return jacobian_of_f

@@ -170,7 +170,8 @@ class _Plans:
         return entry[2]
 
 
-def sparse_jacfwd(f: Callable[..., Any], argnums, has_aux, chunk_size, sparsity):
+def sparse_jacfwd(f: Callable[..., Any], argnums, has_aux, chunk_size, sparsity,
+                  executor=None):
     if not isinstance(argnums, int):
         raise TypeError("jacfwd: with sparsity, argnums must be a single int")
     _scipy_sparse()   # the clear ImportError, now rather than at the first call
@@ -191,7 +192,7 @@ def sparse_jacfwd(f: Callable[..., Any], argnums, has_aux, chunk_size, sparsity)
                              f"argument {argnums} has {in_size} entries")
         coloring = plans.colored(entry)
         result = jacobian_at(f, args, argnums, (argnums,), has_aux, chunk_size, "jacfwd",
-                             seeds=colouring.seed_matrix(coloring))
+                             seeds=colouring.seed_matrix(coloring), executor=executor)
         compressed, aux = (result if has_aux else (result, None))
         compressed = np.reshape(compressed, (-1, coloring.count))
         if compressed.shape[0] != pattern.shape[0]:
@@ -213,7 +214,7 @@ def _only_output(out, has_aux):
     return out
 
 
-def sparse_hessian(f: Callable[..., Any], argnums: int, sparsity):
+def sparse_hessian(f: Callable[..., Any], argnums: int, sparsity, executor=None):
     """Hessian as scipy.sparse.csr_array from H S with a star colouring of its pattern."""
     check_callable(f, "hessian")
     _scipy_sparse()
@@ -233,7 +234,7 @@ def sparse_hessian(f: Callable[..., Any], argnums: int, sparsity):
                              f"but the Hessian has shape ({n}, {n})")
         coloring = plans.colored(entry)
         compressed = jacobian_at(grad_in_x, args, argnums, (argnums,), False, None, "hessian",
-                                 seeds=colouring.seed_matrix(coloring))
+                                 seeds=colouring.seed_matrix(coloring), executor=executor)
         return plans.recover(entry)(np.reshape(compressed, (n, coloring.count)))
 
     sparse_hessian_of_f.__name__ = f"sparse_hessian_of_{getattr(f, '__name__', 'f')}"
