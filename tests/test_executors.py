@@ -111,3 +111,10 @@ def test_a_dask_local_cluster_gives_the_same_jacobian_bit_for_bit():
         assert np.array_equal(got, ad.jacfwd(field, chunk_size=6)(X))
         hess = ad.hessian(chained_rosenbrock, executor=executor, chunk_size=4)(X)
         assert np.array_equal(hess, ad.hessian(chained_rosenbrock, chunk_size=4)(X))
+
+
+def test_grad_and_value_and_grad_take_an_executor(pool):
+    g = ad.grad(chained_rosenbrock, executor=pool, chunk_size=4)(X)
+    assert np.array_equal(g, ad.grad(chained_rosenbrock, chunk_size=4)(X))
+    value, g2 = ad.value_and_grad(chained_rosenbrock, executor=pool, chunk_size=4)(X)
+    assert value == chained_rosenbrock(X) and np.array_equal(g2, g)

@@ -198,3 +198,19 @@ def test_has_aux_and_fresh_lambdas_do_not_share(detections):
     ad.jacfwd(lambda u: residual(u), sparsity="auto")(x)
     ad.jacfwd(lambda u: residual(u), sparsity="auto")(x)
     assert detections["jacfwd"] == 4
+
+
+MODE = "diagonal"
+
+
+def by_mode(x):
+    return np.sum(x ** 2) if MODE == "diagonal" else np.sum(x) ** 2
+
+
+def test_a_global_bound_to_another_object_detects_again(detections, monkeypatch):
+    x = np.linspace(0.5, 1.0, 4)
+    assert ad.hessian(by_mode, sparsity="auto")(x).nnz == 4
+    monkeypatch.setitem(globals(), "MODE", "dense")
+    got = ad.hessian(by_mode, sparsity="auto")(x)   # a new object, a new detection
+    assert detections["hessian"] == 2
+    np.testing.assert_allclose(got.toarray(), np.full((4, 4), 2.0))

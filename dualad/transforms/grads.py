@@ -31,13 +31,16 @@ _UNSET = object()
 
 
 def grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: bool = False,
-         holomorphic: bool = False, chunk_size: int | None = None) -> Callable[..., Any]:
+         holomorphic: bool = False, chunk_size: int | None = None,
+         executor=None) -> Callable[..., Any]:
     """A function returning the gradient of the real scalar ``f`` in the arguments
     ``argnums`` (a tuple of gradients for tuple ``argnums``), as ``jax.grad``.
 
     With ``has_aux=True``, ``f`` returns ``(output, aux)`` and the function returns
     ``(gradient, aux)``, aux's duals replaced by their primals. Keyword arguments are
-    passed to ``f`` and not differentiated. Complex inputs: see ``gradient``.
+    passed to ``f`` and not differentiated. Complex inputs: see ``gradient``. With
+    ``executor`` (a ``concurrent.futures.Executor``) the chunked passes are its tasks (see
+    ``jacfwd``).
 
     >>> import numpy as np, dualad as ad
     >>> ad.grad(lambda x, y: np.sum(x * y), argnums=(0, 1))(np.ones(2), np.arange(2.0))
@@ -53,7 +56,7 @@ def grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: boo
 
     def grad_of_f(*args, **kwargs):
         _, aux, g = value_and_grad_at(_bind(f, kwargs), args, argnums, nums, has_aux,
-                                      holomorphic, chunk_size, "grad")
+                                      holomorphic, chunk_size, "grad", executor)
         return (g, aux) if has_aux else g
 
     grad_of_f.__name__ = f"grad_of_{getattr(f, '__name__', 'f')}"
@@ -62,7 +65,7 @@ def grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: boo
 
 def value_and_grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
                    has_aux: bool = False, holomorphic: bool = False,
-                   chunk_size: int | None = None) -> Callable[..., Any]:
+                   chunk_size: int | None = None, executor=None) -> Callable[..., Any]:
     """A function returning ``(f(x), grad(f)(x))``; ``((f(x), aux), gradient)`` with
     ``has_aux``, as ``jax.value_and_grad``.
 
@@ -78,7 +81,8 @@ def value_and_grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
 
     def value_and_grad_of_f(*args, **kwargs):
         value, aux, g = value_and_grad_at(_bind(f, kwargs), args, argnums, nums, has_aux,
-                                          holomorphic, chunk_size, "value_and_grad")
+                                          holomorphic, chunk_size, "value_and_grad",
+                                          executor)
         return ((value, aux), g) if has_aux else (value, g)
 
     value_and_grad_of_f.__name__ = f"value_and_grad_of_{getattr(f, '__name__', 'f')}"
@@ -94,7 +98,8 @@ def gradient(f: Callable[..., Any], x, chunk_size: int | None = None,
     ``x`` is a number (the result is ``f'(x)``), a sequence of numbers (``f`` receives a
     list of duals; the result is an ndarray, or a list for mpmath entries), an ndarray
     (``f`` receives a ``DualArray``) or a tuple/list/dict of them. Directions are seeded
-    ``chunk_size`` at a time as multi-tangent duals.
+    ``chunk_size`` at a time as multi-tangent duals; with ``executor`` (a
+    ``concurrent.futures.Executor``) each chunk is a task of it (see ``jacfwd``).
 
     Complex input follows JAX's ``grad``: for a real-valued ``f`` of ``z = x + iy`` the
     result is ``∂f/∂x - i ∂f/∂y`` (the conjugate of the steepest-ascent direction:

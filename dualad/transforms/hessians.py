@@ -28,6 +28,8 @@ def hessian(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: 
     With ``sparsity`` (a symmetric boolean pattern, a scipy.sparse matrix, or
     ``"auto"``, detected and reused as in ``jacfwd``; an int ``argnums`` only) the result
     is a ``scipy.sparse.csr_array`` computed from H·S, S the seeds of a star colouring.
+    ``executor``: the passes of the outer Jacobian as tasks of a
+    ``concurrent.futures.Executor`` (see ``jacfwd``).
 
     Complex input needs ``holomorphic=True`` (then the result is the complex second
     derivative of a holomorphic ``f``), as ``jacfwd``: a real-valued function of complex

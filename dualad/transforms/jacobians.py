@@ -30,7 +30,15 @@ def jacfwd(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: b
     the pattern with ``jacobian_sparsity`` (valid for all values of the arguments; the
     other arguments are traced as constants) and reuses it for calls with the same
     shapes and dtypes of float arguments and the same other arguments (ints, index
-    arrays, ...; see ``transforms.sparse.detection_key``).
+    arrays, ...; see ``transforms.sparse.detection_key``), also by the other jacfwd
+    objects of the same function.
+
+    With ``executor`` (any ``concurrent.futures.Executor``: a ``ProcessPoolExecutor``, a
+    Dask ``Client.get_executor()``) each pass is a task of it: f and the arguments are
+    shipped with cloudpickle, each task returns its block of columns, and the blocks are
+    assembled in order (bit for bit the in-process result with the same ``chunk_size``;
+    without one, one task per worker). Only the outermost transformation may ship its
+    passes (see ``dualad.transforms.executors``).
 
     Complex inputs, as in JAX, need ``holomorphic=True``: the Jacobian is then the
     complex derivative df/dz (seeded along real directions, exact for holomorphic ``f``).

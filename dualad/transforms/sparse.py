@@ -74,9 +74,10 @@ _SHARED_LOCK = threading.Lock()
 
 
 def _fingerprint(f):
-    """What a pattern of ``f`` depends on besides its arguments and the globals: its
-    code, its defaults and the objects its closure holds (compared by identity, so
-    that a closure variable bound to another object makes a new detection)."""
+    """What a pattern of ``f`` depends on besides its arguments: its code, its defaults,
+    the objects its closure holds and the globals its code names (compared by identity,
+    so that a closure variable or a global bound to another object, a flag such as
+    ``mode = "dense"`` included, makes a new detection)."""
     code = getattr(f, "__code__", None)
     cells = getattr(f, "__closure__", None) or ()
     contents = []
@@ -85,8 +86,21 @@ def _fingerprint(f):
             contents.append(cell.cell_contents)
         except ValueError:   # an empty cell
             contents.append(_EMPTY)
+    space = getattr(f, "__globals__", {})
+    contents.extend(space.get(name, _EMPTY) for name in _global_names(code))
     return (code, getattr(f, "__defaults__", None), getattr(f, "__kwdefaults__", None),
             tuple(contents))
+
+
+def _global_names(code):
+    """The names a code object (and the code it holds: comprehensions, lambdas) reads."""
+    if code is None:
+        return ()
+    names = list(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names.extend(_global_names(const))
+    return names
 
 
 _EMPTY = object()
