@@ -214,3 +214,9 @@ def test_a_global_bound_to_another_object_detects_again(detections, monkeypatch)
     got = ad.hessian(by_mode, sparsity="auto")(x)   # a new object, a new detection
     assert detections["hessian"] == 2
     np.testing.assert_allclose(got.toarray(), np.full((4, 4), 2.0))
+
+
+def test_a_dense_product_is_refused_before_it_is_formed():
+    # sum(cumprod(x)) at n = 3000: about n³/3 pair products, refused from the row counts
+    with pytest.raises(curvature.TooDense, match="20,000,000 entries"):
+        ad.hessian(lambda x: np.sum(np.cumprod(x)), sparsity="auto")(np.ones(3000))

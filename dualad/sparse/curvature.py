@@ -23,13 +23,21 @@ import numpy as np
 __all__ = ["Curvature", "active", "add_pairs", "add_square", "second_partials",
            "TooDense"]
 
-#: at most this many recorded pairs (before merging duplicates) in one detection; past
-#: it the Hessian is too dense for a sparse pattern to pay, and the detection says so
-MAX_PAIRS = 50_000_000
+#: at most this many pairs of inputs in one Hessian pattern (about 10 bytes each while it
+#: is built); past it the Hessian is too dense for a sparse pattern to pay
+MAX_PAIRS = 20_000_000
+#: recorded pairs kept as index lists before they are merged into one sparse matrix
+_MERGE_AT = 4_000_000
 
 
 class TooDense(ValueError):
     """The Hessian pattern would hold more pairs than ``MAX_PAIRS``."""
+
+
+def _too_dense():
+    return TooDense(f"hessian: the detected Hessian pattern has more than {MAX_PAIRS:,} "
+                    "entries, too dense for sparse colouring; call ad.hessian without "
+                    "sparsity, or pass the pattern yourself (sparsity=<boolean pattern>)")
 
 
 class Curvature:
@@ -41,31 +49,41 @@ class Curvature:
         self.complete = True
         self.rows: list[np.ndarray] = []
         self.cols: list[np.ndarray] = []
-        self.count = 0
+        self.pending = 0
+        self.merged = None   # the pairs merged so far: a sparse boolean matrix
 
     def add(self, product):
         """Record the pairs of a sparse boolean (n, n) matrix."""
         product = product.tocoo()
         if product.nnz == 0:
             return
-        self.count += product.nnz
-        if self.count > MAX_PAIRS:
-            raise TooDense(f"hessian: the detected Hessian pattern has more than {MAX_PAIRS:,} "
-                           "entries, too dense for sparse colouring; call ad.hessian without "
-                           "sparsity, or pass the pattern yourself (sparsity=<boolean "
-                           "pattern>)")
         self.rows.append(product.row.astype(np.int64, copy=False))
         self.cols.append(product.col.astype(np.int64, copy=False))
+        self.pending += product.nnz
+        if self.pending > _MERGE_AT:
+            self._merge(product.shape)
+
+    def _merge(self, shape):
+        import scipy.sparse as sp
+        rows, cols = np.concatenate(self.rows), np.concatenate(self.cols)
+        block = sp.csr_array((np.ones(rows.size, dtype=bool), (rows, cols)), shape=shape)
+        block.sum_duplicates()
+        self.merged = block if self.merged is None else (self.merged + block).tocsr()
+        self.rows, self.cols, self.pending = [], [], 0
+        if self.merged.nnz > MAX_PAIRS:
+            raise _too_dense()
 
     def pattern(self, n_inputs):
         """The symmetric boolean csr pattern (n_inputs, n_inputs) of the recorded pairs."""
         import scipy.sparse as sp
-        rows = np.concatenate(self.rows + self.cols) if self.rows else np.zeros(0, np.int64)
-        cols = np.concatenate(self.cols + self.rows) if self.rows else np.zeros(0, np.int64)
-        keep = (rows < n_inputs) & (cols < n_inputs)   # the marker column is no input
-        rows, cols = rows[keep], cols[keep]
-        out = sp.csr_array((np.ones(rows.size, dtype=bool), (rows, cols)),
-                           shape=(n_inputs, n_inputs))
+        if self.rows:
+            n = max(int(max(r.max() for r in self.rows)), int(max(c.max() for c in self.cols)))
+            self._merge((max(n + 1, n_inputs + 1),) * 2 if self.merged is None
+                        else self.merged.shape)
+        if self.merged is None:
+            return sp.csr_array((n_inputs, n_inputs), dtype=bool)
+        both = self.merged[:n_inputs, :n_inputs]   # the marker column is no input
+        out = (both + both.T).tocsr()
         out.sum_duplicates()
         return out
 
@@ -83,6 +101,11 @@ def add_pairs(rows_a, rows_b):
     ``rows_b`` are the (m, n) dependence rows of the operands broadcast to the output."""
     curvature = active()
     if curvature is not None and rows_a.nnz and rows_b.nnz:
+        # the product's work and size before it is formed: sum over entries of |a| |b|
+        work = np.dot(np.diff(rows_a.tocsr().indptr).astype(float),
+                      np.diff(rows_b.tocsr().indptr).astype(float))
+        if work > 4 * MAX_PAIRS:
+            raise _too_dense()
         curvature.add(rows_a.T.tocsr() @ rows_b)
 
 
