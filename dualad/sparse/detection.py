@@ -24,8 +24,9 @@ from dualad.sparse.patterns import (
     _scipy_sparse, _wrap, compare, condition, constant_like, has_pattern, observed, refuse,
     shallow_primal, truth)
 from dualad.sparse.dispatch import _pattern_function, _pattern_ufunc
+from dualad.sparse import curvature
 
-__all__ = ["jacobian_sparsity", "detect"]
+__all__ = ["jacobian_sparsity", "detect", "detect_hessian"]
 
 
 @overload
@@ -65,6 +66,32 @@ def jacobian_sparsity(f: Callable[..., Any], x: Any, argnums: int = 0, *,
 def detect(f, args, argnums, who="jacobian_sparsity"):
     """Pattern of f's single output (flattened) in args[argnums] (flattened). The other
     arguments are traced as constants (``traced_constant``)."""
+    out, tag, n_in = _traced_call(f, args, argnums, who)
+    return _output_rows(out, tag, n_in, who)
+
+
+def detect_hessian(f, args, argnums, exhaustive):
+    """The Hessian pattern of a scalar ``f`` in args[argnums]: from one run of ``f`` on
+    pattern values that records each operation's second-order pairs
+    (``dualad.sparse.curvature``), in time linear in the pairs. Where that record is
+    incomplete (a scalar pattern dual, whose operations report no pairs; an output that
+    is not one number; an error) it is ``exhaustive()``: the Jacobian pattern of the
+    forward-mode gradient, n² work, which also raises what ``f`` raises."""
+    with curvature.recording() as record:
+        try:
+            out, tag, n_in = _traced_call(f, args, argnums, "hessian")
+            rows = _output_rows(out, tag, n_in, "hessian")
+        except curvature.TooDense:
+            raise
+        except Exception:   # noqa: BLE001 - the exhaustive route says what f raised
+            record.complete = False
+    if not record.complete or rows.shape[0] != 1:
+        return exhaustive()
+    return record.pattern(n_in)
+
+
+def _traced_call(f, args, argnums, who):
+    """f on pattern values: (its output, the detection's tag, the number of inputs)."""
     sp = _scipy_sparse()
     if not isinstance(argnums, int) or isinstance(argnums, bool):
         raise TypeError(f"{who}: argnums must be an int, got {type(argnums).__name__}")
@@ -77,14 +104,14 @@ def detect(f, args, argnums, who="jacobian_sparsity"):
     n = n_in + 1   # the inputs, and the marker column (see tangent_seed)
     seeded: Any
     if isinstance(x, (list, tuple)):
-        seeded = type(x)(_make(float(v), PatternRow((i,)), tag) for i, v in enumerate(x))
+        seeded = type(x)(_scalar_seed(v, i, n, tag) for i, v in enumerate(x))
     else:
         value = np.asarray(x, dtype=float) if np.asarray(x).dtype.kind in "biu" else np.asarray(x)
         if value.dtype.kind not in "fc":
             raise TypeError(f"{who}: x must hold numbers, got dtype {value.dtype}")
         rows = sp.eye_array(n_in, n, dtype=bool, format="csr")
-        seeded = _wrap(value, rows, n, tag) if value.ndim else _make(
-            float(value), PatternRow((0,)), tag)
+        seeded = _wrap(value, rows, n, tag, curved=False) if value.ndim else \
+            _scalar_seed(value[()], 0, n, tag)
     call = [seeded if i == argnums else traced_constant(a, tag, n)
             for i, a in enumerate(args)]
     _N_INPUTS.append(n)
@@ -96,7 +123,15 @@ def detect(f, args, argnums, who="jacobian_sparsity"):
     finally:
         _carriers.ACTIVE.pop()
         _N_INPUTS.pop()
-    return _output_rows(out, tag, n_in, who)
+    return out, tag, n_in
+
+
+def _scalar_seed(v, i, n, tag):
+    """Input number i as a scalar pattern dual; a 0-d pattern array in a Hessian
+    detection (whose operations report their second-order pairs)."""
+    if curvature.active() is not None:
+        return _wrap(np.asarray(float(v)), _row_of([i], n), n, tag, curved=False)
+    return _make(float(v), PatternRow((i,)), tag)
 
 
 def traced_constant(a, tag, n):

@@ -16,6 +16,7 @@ import numpy as np
 
 from dualad.arrays import dispatch as _arrays
 from dualad.table.rules import table
+from dualad.sparse import curvature as _curvature
 
 from dualad.sparse.patterns import (
     PatternArray, _N_INPUTS, _ON_PRIMAL, _UFUNC_RULES, _additive, _bool_csr, _broadcast_rows,
@@ -132,9 +133,10 @@ def _select(rule, func, args, kwargs):
     value_out = func(values, *rest, **kwargs) if sequence else func(*values, *rest, **kwargs)
     id_out = func(ids, *rest, **kwargs) if sequence else func(*ids, *rest, **kwargs)
     if isinstance(value_out, (list, tuple)):
-        return type(value_out)(_wrap(np.asarray(v), table_rows[np.ravel(i)], n, tag, tangent)
-                               for v, i in zip(value_out, id_out))
-    return _wrap(np.asarray(value_out), table_rows[np.ravel(id_out)], n, tag, tangent)
+        return type(value_out)(_wrap(np.asarray(v), table_rows[np.ravel(i)], n, tag, tangent,
+                                     curved=False) for v, i in zip(value_out, id_out))
+    return _wrap(np.asarray(value_out), table_rows[np.ravel(id_out)], n, tag, tangent,
+                 curved=False)
 
 
 _ARRAYS_ONLY: dict = {}
@@ -170,7 +172,12 @@ def _reduce(rule, func, args, kwargs):
     out_ids = np.broadcast_to(np.arange(int(np.prod(kept))).reshape(kept), value.shape)
     out_m = int(out_ids.max()) + 1 if out_ids.size else 0   # input entry -> output entry
     rows = _bool_csr(np.ravel(out_ids), np.arange(value.size), (out_m, value.size)) @ _rows(x)
-    return _wrap(ans, rows, x.n, x.tag, x.tangent)
+    return _wrap(ans, rows, x.n, x.tag, x.tangent, curved=_curved(rule))
+
+
+def _curved(rule) -> bool:
+    """Whether an array rule has a second derivative (not linear, nor a selection)."""
+    return not (rule.linear or rule.piecewise_linear)
 
 
 def _pairs(x, axis, lower):
@@ -196,7 +203,7 @@ def _lines(lower, default_axis):
         axis = args[1] if len(args) > 1 else kwargs.get("axis", default_axis)
         ans = func(x.value, *args[1:], **kwargs)
         return _wrap(ans, _pairs(x, axis if axis is None else axis % x.ndim, lower), x.n,
-                     x.tag, x.tangent)
+                     x.tag, x.tangent, curved=_curved(rule))
     return structure
 
 
@@ -212,7 +219,7 @@ def _where(rule, func, args, kwargs):
              for v in (x, y) if _is_pattern(v, tag)]
     # the result depends on both branches; with neither a pattern it is still chosen by
     # a value, so it stays a pattern (without dependence) that no branch may look at
-    return _wrap(ans, _union(parts, ans.size, n), n, tag, tangent)
+    return _wrap(ans, _union(parts, ans.size, n), n, tag, tangent, curved=False)
 
 
 def _diff(rule, func, args, kwargs):
@@ -247,10 +254,12 @@ def _trace(rule, func, args, kwargs):
     return np.sum(np.diagonal(a, offset, axis1, axis2), axis=-1)
 
 
-def _bilinear(func, args, kwargs):
+def _bilinear(func, args, kwargs, curved=None):
     """Products. Matrix/vector products follow the index structure (out[i, k] from row i
     of a and column k of b, every entry of a constant counting as possibly non-zero);
-    other products put every output on every entry of the operands."""
+    other products put every output on every entry of the operands. ``curved`` (in a
+    Hessian detection): whether the function has second derivatives; None for a product,
+    which has them between two operands that depend on the inputs."""
     operands = args[1:] if isinstance(args[0], str) else args
     tag = _tag_of(operands)
     values = [x.value if _is_pattern(x, tag) else _value(x) for x in args]
@@ -262,7 +271,10 @@ def _bilinear(func, args, kwargs):
         va, vb = (np.asarray(v) for v in values)
         if 1 <= va.ndim <= 2 and 1 <= vb.ndim <= 2:
             return _matrix_product(args, va, vb, ans, tag, n)
-    return _every(ans, [x for x in operands if _is_pattern(x, tag)], n, tag)
+    duals = [x for x in operands if _is_pattern(x, tag)]
+    if curved is None:
+        curved = sum(1 for x in duals if _rows(x).nnz) > 1
+    return _every(ans, duals, n, tag, curved)
 
 
 def _matrix_product(args, va, vb, ans, tag, n):
@@ -285,10 +297,27 @@ def _matrix_product(args, va, vb, ans, tag, n):
         mask_a = np.ones((m, inner), bool) if nonzero_a is None else nonzero_a.reshape(m, inner)
         parts.append(sp.kron(sp.csr_array(mask_a), sp.eye_array(p, dtype=bool)).tocsr()
                      @ _rows(b))
-    return _wrap(ans, _union(parts, m * p, n), n, tag, tangent)
+    if _is_pattern(a, tag) and _is_pattern(b, tag):
+        _cross_pairs(_rows(a), _rows(b), m, inner, p)
+    return _wrap(ans, _union(parts, m * p, n), n, tag, tangent, curved=False)
 
 
-def _every(ans, duals, n, tag):
+def _cross_pairs(rows_a, rows_b, m, inner, p):
+    """The pairs of a @ b in a Hessian detection: out[i, k] = Σ_j a[i, j] b[j, k], so
+    a[i, j] meets b[j, k] for every i and k: the union over i of a's column j against
+    the union over k of b's row j."""
+    if not _curvature._STACK or not (rows_a.nnz and rows_b.nnz):
+        return
+    # a is (m, inner) row-major: entry i*inner + j; gather by j
+    by_j_a = _bool_csr(np.repeat(np.arange(inner), m),
+                       (np.arange(m)[None, :] * inner + np.arange(inner)[:, None]).ravel(),
+                       (inner, m * inner)) @ rows_a
+    by_j_b = _bool_csr(np.repeat(np.arange(inner), p), np.arange(inner * p),
+                       (inner, inner * p)) @ rows_b
+    _curvature.add_pairs(by_j_a, by_j_b)
+
+
+def _every(ans, duals, n, tag, curved=True):
     """Every entry of the result(s) depends on every input any of ``duals`` depends on."""
     sp = _scipy_sparse()
     union = None
@@ -298,6 +327,8 @@ def _every(ans, duals, n, tag):
         union = row if union is None else union + row
     union = _empty(1, n) if union is None else union
     tangent = any(_is_tangent(x) for x in duals)
+    if curved:   # every output entry on the same inputs: their pairs once
+        _curvature.add_square(union)
     if isinstance(ans, tuple):
         items = [_every_entry(np.asarray(a), union, n, tag, tangent) for a in ans]
         return type(ans)(*items) if hasattr(ans, "_fields") else tuple(items)
@@ -308,12 +339,12 @@ def _every_entry(ans, union, n, tag, tangent=False):
     if ans.dtype.kind not in "fc":
         return ans
     rows = _scipy_sparse().vstack([union] * max(ans.size, 1)).tocsr()[:ans.size]
-    return _wrap(ans, rows, n, tag, tangent)
+    return _wrap(ans, rows, n, tag, tangent, curved=False)
 
 
 def _products(rule, func, args, kwargs):
     """"bilinear" and "dense" (every output entry on every input entry: linear algebra)."""
-    return _bilinear(func, args, kwargs)
+    return _bilinear(func, args, kwargs, None if rule.pattern == "bilinear" else _curved(rule))
 
 
 _STRUCTURES = {"select": _select, "reduce": _reduce, "scan": _lines(True, None),
@@ -341,7 +372,7 @@ def _part(func, attribute):
     def part(val):
         val = _stack_scalars(val)
         if type(val) is PatternArray:
-            return _wrap(func(val.value), val.rows, val.n, val.tag, val.tangent)
+            return _wrap(func(val.value), val.rows, val.n, val.tag, val.tangent, curved=False)
         return getattr(val, attribute)
     return part
 

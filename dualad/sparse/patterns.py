@@ -31,6 +31,7 @@ from dualad.base.carriers import Carrier
 from dualad.core.operators import install_operators
 from dualad.core.number import DroppedDerivative, Dual, _make
 from dualad.table.rules import table
+from dualad.sparse import curvature
 
 __all__ = ["PatternArray", "PatternRow", "PatternBranchError", "PatternConversionError"]
 
@@ -84,7 +85,7 @@ def condition(op, a, b):
     tag = _tag_of(items)
     n = next((x.n for x in items if type(x) is PatternArray), _N_INPUTS[-1])
     ans = np.asarray(op(_value(a), _value(b)))
-    return _wrap(ans, _empty(ans.size, n), n, tag)
+    return _wrap(ans, _empty(ans.size, n), n, tag, curved=False)
 
 
 class PatternRow:
@@ -95,6 +96,8 @@ class PatternRow:
 
     def __init__(self, cols=()):
         self.cols = frozenset() if isinstance(cols, numbers.Number) else frozenset(cols)
+        if self.cols and curvature._STACK:   # a scalar's operations report no pairs
+            curvature._STACK[-1].complete = False
 
     def _union(self, other):
         if isinstance(other, PatternRow):
@@ -171,7 +174,7 @@ class PatternArray(ValueShaped, Carrier):
         index = _plain(index)
         ids = np.arange(self.size).reshape(self.shape)[index]
         return _wrap(self.value[index], self.rows[np.ravel(ids)], self.n, self.tag,
-                     self.tangent)
+                     self.tangent, curved=False)
 
     def __setitem__(self, index, item):
         sp = _scipy_sparse()
@@ -284,8 +287,16 @@ def _row_of(cols, n):
 _N_INPUTS = [0]   # the number of inputs of the innermost detection in progress
 
 
-def _wrap(value, rows, n, tag, tangent=False):
-    if np.ndim(value) == 0:   # a scalar keeps no level: a tangent one counts as a value
+def _wrap(value, rows, n, tag, tangent=False, curved=True):
+    """A pattern result: an array, or a scalar pattern dual. ``curved``: while a Hessian
+    detection runs, the operation that made it counts every pair of the inputs each
+    entry depends on (``curvature.add_square``); a caller that knows the operation is
+    linear, or has recorded its pairs itself, passes False. A Hessian detection keeps
+    scalars as 0-d arrays, whose operations report their pairs."""
+    if curved and curvature._STACK:
+        curvature.add_square(rows)
+    if np.ndim(value) == 0 and not curvature._STACK:
+        # a scalar keeps no level: a tangent one counts as a value
         v = value[()] if isinstance(value, np.ndarray) else value
         v = float(v) if type(v) is np.float64 else v
         return _make(v, PatternRow(rows.indices if hasattr(rows, "indices") else ()), tag)
@@ -390,7 +401,9 @@ def _elementwise(rule, ufunc, inputs):
             rule_path.has_complex(v) for v in values + [ans]) else \
             _differentiable_args(rule, len(inputs))
         parts = [broadcast[i] for i in moving if broadcast[i] is not None]
-        return _wrap(ans, _union(parts, ans.size, n), n, tag)
+        if curvature._STACK:
+            _second_order(rule, broadcast, moving, len(inputs))
+        return _wrap(ans, _union(parts, ans.size, n), n, tag, curved=False)
     # tangent level (a tangent map): zero where the rule keeps a zero tangent lane zero
     parts = [b for b in broadcast if b is not None]
     zero_with = _ZERO_WITH.get(rule.pattern)
@@ -408,6 +421,16 @@ def _elementwise(rule, ufunc, inputs):
         return _wrap(ans, _union(parts, ans.size, n), n, tag, True)
     # any other function of a tangent (none is expected): possibly non-zero everywhere
     return _wrap(ans, _marked(_union(parts, ans.size, n)), n, tag, True)
+
+
+def _second_order(rule, broadcast, moving, count):
+    """The pairs of an elementwise operation (value level) in a Hessian detection: those
+    its second partials say, every pair of the moving arguments off the real line."""
+    pairs = [(a, b) for a in moving for b in moving] if rule.complex_jvp is not None else \
+        curvature.second_partials(rule, count)
+    for a, b in pairs:
+        if broadcast[a] is not None and broadcast[b] is not None:
+            curvature.add_pairs(broadcast[a], broadcast[b])
 
 
 #: an elementwise rule's pattern -> the arguments its result is zero with (the table's

@@ -48,6 +48,8 @@ class Rule:
     #                                  "sum" (of its arguments, a chain of adds: fsum)
     linear: bool = False             # array rules: linear in its array arguments (not in a
     #                                  condition or indices): np.sum, np.reshape, np.take
+    piecewise_linear: bool = False   # array rules: entries chosen by the values (np.max,
+    #                                  np.sort): no second derivative (Hessian sparsity)
     symbol: str | None = None        # how Python spells it: an operator (+, -, ...) or a
     #                                  builtin function ("abs()", "round()")
     complex_args: bool = True        # cmath flavour promotes the arguments to complex

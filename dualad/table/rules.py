@@ -620,14 +620,17 @@ _RULES = [
     _rule("isqrt", "n", kind="integer", math="isqrt"),
 ]
 
-def _array(name, params, jvp, *functions, pattern, linear=False, doc=""):
+def _array(name, params, jvp, *functions, pattern, linear=False, piecewise_linear=False,
+           doc=""):
     """A NumPy array function, its tangent map (``dualad.table.array_rules``) and its dependence
     structure for sparsity detection: "select" (outputs are copies of input entries),
     "reduce" (along axes), "scan" (prefixes along an axis), "sort" (any entry of the
     axis), "where", "diff", "trace", "bilinear" (products) or "dense" (every output on
-    every input, e.g. linear algebra). ``linear``: linear in its array arguments."""
+    every input, e.g. linear algebra). ``linear``: linear in its array arguments;
+    ``piecewise_linear``: a selection of entries chosen by the values (max, sort)."""
     return Rule(name=name, params=tuple(params.split()), kind="array", jvp=jvp,
                 numpy_functions=functions, pattern=pattern, linear=linear,
+                piecewise_linear=piecewise_linear,
                 doc=doc or (jvp.__doc__ or "").strip().split("\n")[0])
 
 
@@ -647,12 +650,13 @@ _ARRAY_RULES = [
            doc="zero-safe: exclusive products, no division"),
     _linear_map("np.cumsum", "a", ar.cumsum_jvp, np.cumsum, pattern="scan"),
     _array("np.cumprod", "a", ar.cumprod_jvp, np.cumprod, pattern="scan"),
-    _array("np.max", "a", ar.max_jvp, np.max, np.amax, np.min, np.amin, pattern="reduce"),
+    _array("np.max", "a", ar.max_jvp, np.max, np.amax, np.min, np.amin, pattern="reduce",
+           piecewise_linear=True),
     _array("np.linalg.norm", "x", ar.two_norm_jvp, pattern="reduce",
            doc="the 2-norm and Frobenius norm, scaled as hypot (other orders: compositions)"),
     # selection
     _linear_map("np.where", "condition x y", ar.where_jvp, pattern="where"),
-    _array("np.sort", "a", ar.sort_jvp, np.sort, pattern="sort"),
+    _array("np.sort", "a", ar.sort_jvp, np.sort, pattern="sort", piecewise_linear=True),
     _linear_map("np.take", "a indices", ar.take_jvp, np.take),
     _linear_map("np.take_along_axis", "a indices", ar.take_along_axis_jvp, np.take_along_axis),
     # shapes
@@ -734,7 +738,8 @@ _ARRAY_RULES += [
 # and np.select list no function: their handlers (dualad.arrays.shapes) bring the
 # differentiable keyword/list arguments to the rule's parameters.
 _SHAPE_RULES = [
-    _array("np.pad", "array constant_values end_values", sr.pad_jvp, pattern="dense"),
+    _array("np.pad", "array constant_values end_values", sr.pad_jvp, pattern="dense",
+           piecewise_linear=True),   # every mode copies, averages or picks entries
     # affine in each of several arrays (a constant stop, choice or appended value is no
     # zero coefficient): not linear_map, whose Taylor coefficients take the first alone
     _array("np.select", "condlist choicelist default", sr.select_jvp, pattern="where"),
@@ -743,7 +748,8 @@ _SHAPE_RULES = [
     _linear_map("np.hsplit", "ary indices_or_sections", sr.hsplit_jvp, np.hsplit),
     _linear_map("np.vsplit", "ary indices_or_sections", sr.vsplit_jvp, np.vsplit),
     _linear_map("np.dsplit", "ary indices_or_sections", sr.dsplit_jvp, np.dsplit),
-    _array("np.append", "arr values", sr.append_jvp, np.append, pattern="dense"),
+    _array("np.append", "arr values", sr.append_jvp, np.append, pattern="dense",
+           piecewise_linear=True),
     _array("np.linspace", "start stop", sr.linspace_jvp, np.linspace, pattern="dense"),
     _array("np.geomspace", "start stop", sr.geomspace_jvp, np.geomspace, pattern="dense"),
     _array("np.logspace", "start stop", sr.logspace_jvp, np.logspace, pattern="dense"),

@@ -21,6 +21,7 @@ from dualad.arrays.gathered import (
 from dualad.core.number import Dual, _make
 from dualad.core.rule_path import transformation_pass
 from dualad.base.tags import new_tag, running
+from dualad.transforms import executors
 from dualad.transforms.seeding import (
     _innermost, _is_complex, as_array, as_scalar, check_chunk, is_array, seed,
     strip, tangent_of)
@@ -178,15 +179,19 @@ def _describe_leaf(x) -> str:
 
 
 def jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds=None,
-                holomorphic=False):
+                holomorphic=False, executor=None):
     """The Jacobian of ``f`` at ``args``, f evaluated once per pass (see
     ``rule_path.transformation_pass``); with ``seeds`` (an (n, c) matrix) the product
-    J @ seeds instead. Complex inputs need ``holomorphic`` (see ``jacfwd``)."""
+    J @ seeds instead. Complex inputs need ``holomorphic`` (see ``jacfwd``). With an
+    ``executor``, each pass is a task of it (``dualad.transforms.executors``)."""
+    if executor is not None:
+        executors.check_executor(executor, who)
     with transformation_pass():
         first = None   # (tag, output) of a first chunk already run
         if holomorphic and -len(args) <= min(nums) and max(nums) < len(args):
             check_complex_inputs(flatten_args([args[i] for i in nums])[0], True, who)
-        if type(argnums) is int and seeds is None and not has_aux and chunk_size is None:
+        if type(argnums) is int and seeds is None and not has_aux and chunk_size is None \
+                and executor is None:
             # the common case, without the bookkeeping
             jac, first = _one_pass(f, args, argnums)
             if jac is not None:
@@ -208,14 +213,21 @@ def jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds=None,
         else:   # a pass's tangents fill about CHUNK_BYTES
             chunk = max(1, min(n, CHUNK_BYTES // (8 * max(n, 1))))
         budgeted = chunk == n and chunk_size is None and seeds is None and nested
-        try:
-            columns, out_spec, aux, dtypes = _passes(f, args, nums, leaves, in_spec, n, chunk,
-                                                     first, seeds, has_aux, who, budgeted)
-        except _TooWide:   # chunks whose full tangents, outer levels' included, fit the budget
-            per_column = sum(leaf.size * entries_per_number(leaf.value) for leaf in leaves)
-            chunk = max(1, min(n, ONE_PASS_BYTES // 8 // max(per_column, 1)))
-            columns, out_spec, aux, dtypes = _passes(f, args, nums, leaves, in_spec, n, chunk,
-                                                     None, seeds, has_aux, who, False)
+        if executor is not None:
+            if chunk_size is None:
+                chunk = executors.default_chunk(executor, n, chunk)
+            columns, out_spec, aux, dtypes = _executor_passes(
+                executor, f, args, nums, leaves, in_spec, n, chunk, seeds, has_aux, who)
+        else:
+            try:
+                columns, out_spec, aux, dtypes = _passes(
+                    f, args, nums, leaves, in_spec, n, chunk, first, seeds, has_aux, who,
+                    budgeted)
+            except _TooWide:   # chunks whose full tangents, outer levels' included, fit
+                per_column = sum(leaf.size * entries_per_number(leaf.value) for leaf in leaves)
+                chunk = max(1, min(n, ONE_PASS_BYTES // 8 // max(per_column, 1)))
+                columns, out_spec, aux, dtypes = _passes(
+                    f, args, nums, leaves, in_spec, n, chunk, None, seeds, has_aux, who, False)
         jac_leaves: list[Any] = []
         for j, parts in enumerate(columns):
             if type(parts) is np.ndarray:
@@ -295,6 +307,66 @@ def _passes(f, args, nums, leaves, in_spec, n, chunk, first, seeds, has_aux, who
                     columns[j] = [columns[j][..., :start]]
                 columns[j] = (columns[j] or []) + [t]
     return columns, out_spec, aux, dtypes
+
+
+def _executor_passes(executor, f, args, nums, leaves, in_spec, n, chunk, seeds, has_aux,
+                     who):
+    """``_passes``, each chunk a task of ``executor``: the blocks assembled in order."""
+    if any(leaf.nested_array or _innermost(leaf.value) is not leaf.value for leaf in leaves):
+        raise TypeError(f"{who}: executor= needs inputs of plain numbers (the duals of "
+                        "another differentiation cannot be shipped to other processes)")
+    state = (f, args, nums, leaves, in_spec, seeds, has_aux, who)
+    results = executors.map_chunks(executor, run_chunk, state, n, chunk, who)
+    columns = out_spec = out_shapes = aux = dtypes = None
+    for (spec, shapes, kinds, blocks, aux_here), start in zip(results, range(0, max(n, 1),
+                                                                             chunk)):
+        stop = min(start + chunk, n)
+        if columns is None:
+            out_spec, out_shapes, dtypes, aux = spec, shapes, kinds, aux_here
+            columns = [np.zeros(b.shape[:-1] + (n,), dtype=b.dtype) for b in blocks]
+        elif spec != out_spec or shapes != out_shapes:
+            raise ValueError(f"{who}: f returned outputs of different structures or shapes in "
+                             f"two passes (leaf shapes {out_shapes} for the first columns, "
+                             f"{shapes} for columns {start}..{stop - 1}); f's output must "
+                             "not depend on the seeded directions")
+        for j, block in enumerate(blocks):
+            if block.dtype != columns[j].dtype:
+                columns[j] = columns[j].astype(np.result_type(columns[j], block))
+            columns[j][..., start:stop] = block[..., :stop - start]
+    return columns, out_spec, aux, dtypes
+
+
+def run_chunk(f, args, nums, leaves, in_spec, seeds, has_aux, who, start, stop):
+    """One pass, of directions start:stop, as plain data (run by an executor's worker):
+    the output's structure, leaf shapes and narrow dtypes, one block of columns per output
+    leaf (shape leaf shape + (stop - start,)), and the aux output."""
+    k = max(stop - start, 1)
+    with transformation_pass():
+        tag = new_tag()
+        seeded = unflatten(in_spec, [leaf.seeded(start, stop, tag, seeds) for leaf in leaves])
+        call_args = list(args)
+        for i, value in zip(nums, seeded):
+            call_args[i] = value
+        with running(tag):
+            out = f(*call_args)
+        aux = None
+        if has_aux:
+            out, aux_here = _split_aux(out, who)
+            aux = strip(aux_here, tag, who)
+        out_leaves, spec = flatten(out)
+        blocks = []
+        for y in out_leaves:
+            if is_plain_gathered(y, tag):
+                block = np.zeros(y.value.shape + (k,))
+                add_gathered(block, y, 0)
+            else:
+                block = _leaf_tangent(y, tag, k, who)
+            if type(block) is not np.ndarray or block.dtype == object:
+                raise TypeError(f"{who}: with executor=, f's outputs must be numbers or "
+                                f"arrays of numbers; got a tangent of {type(block).__name__}")
+            blocks.append(block)
+        return (spec, [_output_shape(y) for y in out_leaves],
+                [narrow_dtype(y, tag) for y in out_leaves], blocks, aux)
 
 
 def _output_shape(y):

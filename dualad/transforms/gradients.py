@@ -17,7 +17,8 @@ from dualad.transforms.seeding import (
     pack_like, seed, tangent_of)
 
 
-def gradient_leaf(f: Callable[..., Any], x, chunk_size, holomorphic, who, checked=False):
+def gradient_leaf(f: Callable[..., Any], x, chunk_size, holomorphic, who, checked=False,
+                  executor=None):
     """The gradient of ``f`` at one leaf ``x`` (a number, a sequence of numbers or an
     array): the scalar, mpmath, complex and array paths. ``checked``: f itself refuses
     an output that is not a (real) scalar."""
@@ -57,7 +58,7 @@ def gradient_leaf(f: Callable[..., Any], x, chunk_size, holomorphic, who, checke
         return _complex_gradient(scalar_f, x, values if is_sequence(x) else None, chunk_size,
                                  who)
     return jacobian_at(scalar_f, (x,), 0, (0,), False, chunk_size, who,
-                       holomorphic=holomorphic)
+                       holomorphic=holomorphic, executor=executor)
 
 
 def _check_input(x, holomorphic, who) -> bool:

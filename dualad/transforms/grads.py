@@ -13,6 +13,7 @@ a gradient of its dtype, as in JAX; mpmath leaves keep mpmath.
 """
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from typing import Any, Callable, Literal, Sequence, TypeVar, Union, overload
 
 import numpy as np
@@ -37,22 +38,27 @@ _Tree = TypeVar("_Tree", bound=Union[dict[Any, Any], tuple[Any, ...], list[Any]]
 
 @overload
 def grad(f: Callable[..., Any], argnums: Literal[0] = 0, has_aux: Literal[False] = False,
-         holomorphic: bool = False, chunk_size: int | None = None) -> GradientFunction: ...
+         holomorphic: bool = False, chunk_size: int | None = None,
+         executor: Executor | None = None) -> GradientFunction: ...
 @overload
 def grad(f: Callable[..., Any], argnums: tuple[int, ...], has_aux: Literal[False] = False,
          holomorphic: bool = False,
-         chunk_size: int | None = None) -> Callable[..., tuple[Any, ...]]: ...
+         chunk_size: int | None = None,
+         executor: Executor | None = None) -> Callable[..., tuple[Any, ...]]: ...
 @overload
 def grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, *,
          has_aux: Literal[True], holomorphic: bool = False,
-         chunk_size: int | None = None) -> Callable[..., tuple[Any, Any]]: ...
+         chunk_size: int | None = None,
+         executor: Executor | None = None) -> Callable[..., tuple[Any, Any]]: ...
 @overload
 def grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: bool = False,
-         holomorphic: bool = False, chunk_size: int | None = None) -> Callable[..., Any]: ...
+         holomorphic: bool = False, chunk_size: int | None = None,
+         executor: Executor | None = None) -> Callable[..., Any]: ...
 
 
 def grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: bool = False,
-         holomorphic: bool = False, chunk_size: int | None = None) -> Callable[..., Any]:
+         holomorphic: bool = False, chunk_size: int | None = None,
+         executor: Executor | None = None) -> Callable[..., Any]:
     """A function returning the gradient of the real scalar ``f`` in the arguments
     ``argnums`` (a tuple of gradients for tuple ``argnums``), as ``jax.grad``.
 
@@ -61,6 +67,8 @@ def grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: boo
     passed to ``f`` and not differentiated. Complex inputs: see ``gradient``. Types: with
     the default ``argnums`` the gradient has the type of the first argument
     (``dualad.types.GradientFunction``: a float for a float, an ndarray for an array).
+    With ``executor`` (a ``concurrent.futures.Executor``) the chunked passes are its
+    tasks (see ``jacfwd``).
 
     >>> import numpy as np, dualad as ad
     >>> ad.grad(lambda x, y: np.sum(x * y), argnums=(0, 1))(np.ones(2), np.arange(2.0))
@@ -76,7 +84,7 @@ def grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: boo
 
     def grad_of_f(*args: Any, **kwargs: Any) -> Any:
         _, aux, g = value_and_grad_at(_bind(f, kwargs), args, argnums, nums, has_aux,
-                                      holomorphic, chunk_size, "grad")
+                                      holomorphic, chunk_size, "grad", executor)
         return (g, aux) if has_aux else g
 
     grad_of_f.__name__ = f"grad_of_{getattr(f, '__name__', 'f')}"
@@ -86,16 +94,19 @@ def grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: boo
 @overload
 def value_and_grad(f: Callable[..., Any], argnums: Literal[0] = 0,
                    has_aux: Literal[False] = False, holomorphic: bool = False,
-                   chunk_size: int | None = None) -> ValueAndGradientFunction: ...
+                   chunk_size: int | None = None,
+                   executor: Executor | None = None) -> ValueAndGradientFunction: ...
 @overload
 def value_and_grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
                    has_aux: bool = False, holomorphic: bool = False,
-                   chunk_size: int | None = None) -> Callable[..., tuple[Any, Any]]: ...
+                   chunk_size: int | None = None,
+                   executor: Executor | None = None) -> Callable[..., tuple[Any, Any]]: ...
 
 
 def value_and_grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
                    has_aux: bool = False, holomorphic: bool = False,
-                   chunk_size: int | None = None) -> Callable[..., tuple[Any, Any]]:
+                   chunk_size: int | None = None,
+                   executor: Executor | None = None) -> Callable[..., tuple[Any, Any]]:
     """A function returning ``(f(x), grad(f)(x))``; ``((f(x), aux), gradient)`` with
     ``has_aux``, as ``jax.value_and_grad``.
 
@@ -111,7 +122,8 @@ def value_and_grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
 
     def value_and_grad_of_f(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
         value, aux, g = value_and_grad_at(_bind(f, kwargs), args, argnums, nums, has_aux,
-                                          holomorphic, chunk_size, "value_and_grad")
+                                          holomorphic, chunk_size, "value_and_grad",
+                                          executor)
         return ((value, aux), g) if has_aux else (value, g)
 
     value_and_grad_of_f.__name__ = f"value_and_grad_of_{getattr(f, '__name__', 'f')}"
@@ -120,32 +132,40 @@ def value_and_grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
 
 @overload
 def gradient(f: Callable[..., Any], x: Dual, chunk_size: int | None = None,
-             holomorphic: bool = False, has_aux: Literal[False] = False) -> Dual: ...
+             holomorphic: bool = False, has_aux: Literal[False] = False,
+             executor: Executor | None = None) -> Dual: ...
 @overload
 def gradient(f: Callable[..., Any], x: float, chunk_size: int | None = None,
-             holomorphic: bool = False, has_aux: Literal[False] = False) -> float: ...
+             holomorphic: bool = False, has_aux: Literal[False] = False,
+             executor: Executor | None = None) -> float: ...
 @overload
 def gradient(f: Callable[..., Any], x: complex, chunk_size: int | None = None,
-             holomorphic: bool = False, has_aux: Literal[False] = False) -> complex: ...
+             holomorphic: bool = False, has_aux: Literal[False] = False,
+             executor: Executor | None = None) -> complex: ...
 @overload
 def gradient(f: Callable[..., Any], x: NDArray[_Inexact], chunk_size: int | None = None,
              holomorphic: bool = False,
-             has_aux: Literal[False] = False) -> NDArray[_Inexact]: ...
+             has_aux: Literal[False] = False,
+             executor: Executor | None = None) -> NDArray[_Inexact]: ...
 @overload
 def gradient(f: Callable[..., Any],
              x: Sequence[float] | NDArray[np.integer[Any] | np.bool_],
              chunk_size: int | None = None, holomorphic: bool = False,
-             has_aux: Literal[False] = False) -> NDArray[np.float64]: ...
+             has_aux: Literal[False] = False,
+             executor: Executor | None = None) -> NDArray[np.float64]: ...
 @overload
 def gradient(f: Callable[..., Any], x: _Tree, chunk_size: int | None = None,
-             holomorphic: bool = False, has_aux: Literal[False] = False) -> _Tree: ...
+             holomorphic: bool = False, has_aux: Literal[False] = False,
+             executor: Executor | None = None) -> _Tree: ...
 @overload
 def gradient(f: Callable[..., Any], x: Any, chunk_size: int | None = None,
-             holomorphic: bool = False, has_aux: bool = False) -> Any: ...
+             holomorphic: bool = False, has_aux: bool = False,
+             executor: Executor | None = None) -> Any: ...
 
 
 def gradient(f: Callable[..., Any], x: Any, chunk_size: int | None = None,
-             holomorphic: bool = False, has_aux: bool = False) -> Any:
+             holomorphic: bool = False, has_aux: bool = False,
+             executor: Executor | None = None) -> Any:
     """``grad(f, has_aux=has_aux, holomorphic=holomorphic)(x)``, evaluated now (ForwardDiff's
     ``gradient``): the gradient of the real-valued scalar ``f`` at ``x``, with the
     structure of ``x`` (see ``grad``); ``(gradient, aux)`` with ``has_aux``.
@@ -153,7 +173,8 @@ def gradient(f: Callable[..., Any], x: Any, chunk_size: int | None = None,
     ``x`` is a number (the result is ``f'(x)``), a sequence of numbers (``f`` receives a
     list of duals; the result is an ndarray, or a list for mpmath entries), an ndarray
     (``f`` receives a ``DualArray``) or a tuple/list/dict of them. Directions are seeded
-    ``chunk_size`` at a time as multi-tangent duals.
+    ``chunk_size`` at a time as multi-tangent duals; with ``executor`` (a
+    ``concurrent.futures.Executor``) each chunk is a task of it (see ``jacfwd``).
 
     Complex input follows JAX's ``grad``: for a real-valued ``f`` of ``z = x + iy`` the
     result is ``∂f/∂x - i ∂f/∂y`` (the conjugate of the steepest-ascent direction:
@@ -171,7 +192,7 @@ def gradient(f: Callable[..., Any], x: Any, chunk_size: int | None = None,
     check_chunk_size(chunk_size, "gradient")
     check_flags("gradient", has_aux=has_aux, holomorphic=holomorphic)
     _, aux, g = value_and_grad_at(plain_errors(f, "gradient"), (x,), 0, (0,), has_aux,
-                                  holomorphic, chunk_size, "gradient")
+                                  holomorphic, chunk_size, "gradient", executor)
     return (g, aux) if has_aux else g
 
 
@@ -210,8 +231,23 @@ def _pass_tag(args: Sequence[Any]) -> Any:
 
 def value_and_grad_at(f: Callable[..., Any], args: Sequence[Any], argnums: int | tuple[int, ...],
                       nums: tuple[int, ...], has_aux: bool, holomorphic: bool,
-                      chunk_size: int | None, who: str) -> tuple[Any, Any, Any]:
-    """(value, aux, gradient) of ``f`` at ``args`` in ``argnums``."""
+                      chunk_size: int | None, who: str,
+                      executor: Executor | None = None) -> tuple[Any, Any, Any]:
+    """(value, aux, gradient) of ``f`` at ``args`` in ``argnums``. With an ``executor``
+    the passes run in its workers, and the value and aux come from one plain call here."""
+    value, aux, g = _value_and_grad(f, args, argnums, nums, has_aux, holomorphic, chunk_size,
+                                    who, executor)
+    if value is _UNSET:   # the recorder ran in the workers only
+        recorder = _Recorder(f, has_aux, holomorphic, who)
+        recorder(*args)
+        value, aux = recorder.value, recorder.aux
+    return value, aux, g
+
+
+def _value_and_grad(f: Callable[..., Any], args: Sequence[Any], argnums: int | tuple[int, ...],
+                    nums: tuple[int, ...], has_aux: bool, holomorphic: bool,
+                    chunk_size: int | None, who: str,
+                    executor: Executor | None) -> tuple[Any, Any, Any]:
     recorder = _Recorder(f, has_aux, holomorphic, who)
     nums = _normalised_argnums(nums, argnums, len(args), who)
     if isinstance(argnums, int) and (not isinstance(args[nums[0]], (list, tuple, dict))
@@ -221,7 +257,8 @@ def value_and_grad_at(f: Callable[..., Any], args: Sequence[Any], argnums: int |
             call = list(args)
             call[nums[0]] = x
             return recorder(*call)
-        g = gradient_leaf(of_x, args[nums[0]], chunk_size, holomorphic, who, checked=True)
+        g = gradient_leaf(of_x, args[nums[0]], chunk_size, holomorphic, who, checked=True,
+                          executor=executor)
         return recorder.value, recorder.aux, _like(g, args[nums[0]])
     leaves, spec = flatten_args([args[i] for i in nums])
 
@@ -240,7 +277,7 @@ def value_and_grad_at(f: Callable[..., Any], args: Sequence[Any], argnums: int |
         g = per_arg[0] if isinstance(argnums, int) else tuple(per_arg)
     else:
         g = jacobian_at(recorder, args, argnums, nums, False, chunk_size, who,
-                        holomorphic=holomorphic)
+                        holomorphic=holomorphic, executor=executor)
     return recorder.value, recorder.aux, per_input_leaf(g, spec, argnums, leaves, _like)
 
 

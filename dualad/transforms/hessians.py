@@ -1,6 +1,7 @@
 """``hessian(f)`` and ``hvp(f, x, v)``: second derivatives by forward over forward."""
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from typing import Any, Callable, Literal, overload
 
 from dualad.types import Array
@@ -18,24 +19,29 @@ from dualad.transforms.sparse import sparse_hessian
 @overload
 def hessian(f: Callable[..., Any], argnums: int = 0, has_aux: Literal[False] = False,
             holomorphic: bool = False, sparsity: None = None,
-            chunk_size: int | None = None) -> Callable[..., Array]: ...
+            chunk_size: int | None = None,
+            executor: Executor | None = None) -> Callable[..., Array]: ...
 @overload
 def hessian(f: Callable[..., Any], argnums: tuple[int, ...], has_aux: Literal[False] = False,
             holomorphic: bool = False, sparsity: None = None,
-            chunk_size: int | None = None) -> Callable[..., tuple[Any, ...]]: ...
+            chunk_size: int | None = None,
+            executor: Executor | None = None) -> Callable[..., tuple[Any, ...]]: ...
 @overload
 def hessian(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, *,
             has_aux: Literal[True], holomorphic: bool = False, sparsity: None = None,
-            chunk_size: int | None = None) -> Callable[..., tuple[Any, Any]]: ...
+            chunk_size: int | None = None,
+            executor: Executor | None = None) -> Callable[..., tuple[Any, Any]]: ...
 @overload
 def hessian(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: bool = False,
             holomorphic: bool = False, sparsity: Any = None,
-            chunk_size: int | None = None) -> Callable[..., Any]: ...
+            chunk_size: int | None = None,
+            executor: Executor | None = None) -> Callable[..., Any]: ...
 
 
 def hessian(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: bool = False,
             holomorphic: bool = False, sparsity: Any = None,
-            chunk_size: int | None = None) -> Callable[..., Any]:
+            chunk_size: int | None = None,
+            executor: Executor | None = None) -> Callable[..., Any]:
     """A function returning the Hessian of the scalar ``f`` in the arguments ``argnums``:
     the Jacobian (tag A) of the gradient (tag B), shape ``in.shape + in.shape``.
 
@@ -48,6 +54,8 @@ def hessian(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: 
     With ``sparsity`` (a symmetric boolean pattern, a scipy.sparse matrix, or
     ``"auto"``, detected and reused as in ``jacfwd``; an int ``argnums`` only) the result
     is a ``scipy.sparse.csr_array`` computed from H·S, S the seeds of a star colouring.
+    ``executor``: the passes of the outer Jacobian as tasks of a
+    ``concurrent.futures.Executor`` (see ``jacfwd``).
 
     Complex input needs ``holomorphic=True`` (then the result is the complex second
     derivative of a holomorphic ``f``), as ``jacfwd``: a real-valued function of complex
@@ -68,7 +76,7 @@ def hessian(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: 
         if not isinstance(argnums, int) or has_aux or holomorphic or chunk_size is not None:
             raise TypeError("hessian: with sparsity, argnums must be a single int, and "
                             "has_aux, holomorphic and chunk_size are not supported")
-        sparse: Callable[..., Any] = sparse_hessian(f, argnums, sparsity)
+        sparse: Callable[..., Any] = sparse_hessian(f, argnums, sparsity, executor)
         return sparse
     f = plain_errors(f, "hessian")
 
@@ -82,7 +90,7 @@ def hessian(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: 
                 g = dict(enumerate(g))
             return (g, aux) if has_aux else g
         result = jacobian_at(gradient_of_f, args, argnums, nums, has_aux, chunk_size,
-                             "hessian", holomorphic=holomorphic)
+                             "hessian", holomorphic=holomorphic, executor=executor)
         h, aux = result if has_aux else (result, None)
         if not isinstance(argnums, int):
             h = tuple(h[i] for i in range(len(nums)))

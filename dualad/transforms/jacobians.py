@@ -2,6 +2,7 @@
 passes: ``dualad.transforms.engine``)."""
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from typing import Any, Callable, Literal, overload
 
 from dualad.types import Array
@@ -15,24 +16,29 @@ from dualad.transforms.sparse import sparse_jacfwd
 @overload
 def jacfwd(f: Callable[..., Any], argnums: int = 0, has_aux: Literal[False] = False,
            chunk_size: int | None = None, sparsity: None = None,
-           holomorphic: bool = False) -> Callable[..., Array]: ...
+           holomorphic: bool = False,
+           executor: Executor | None = None) -> Callable[..., Array]: ...
 @overload
 def jacfwd(f: Callable[..., Any], argnums: tuple[int, ...], has_aux: Literal[False] = False,
            chunk_size: int | None = None, sparsity: None = None,
-           holomorphic: bool = False) -> Callable[..., tuple[Any, ...]]: ...
+           holomorphic: bool = False,
+           executor: Executor | None = None) -> Callable[..., tuple[Any, ...]]: ...
 @overload
 def jacfwd(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, *,
            has_aux: Literal[True], chunk_size: int | None = None, sparsity: Any = None,
-           holomorphic: bool = False) -> Callable[..., tuple[Any, Any]]: ...
+           holomorphic: bool = False,
+           executor: Executor | None = None) -> Callable[..., tuple[Any, Any]]: ...
 @overload
 def jacfwd(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: bool = False,
            chunk_size: int | None = None, sparsity: Any = None,
-           holomorphic: bool = False) -> Callable[..., Any]: ...
+           holomorphic: bool = False,
+           executor: Executor | None = None) -> Callable[..., Any]: ...
 
 
 def jacfwd(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: bool = False,
            chunk_size: int | None = None, sparsity: Any = None,
-           holomorphic: bool = False) -> Callable[..., Any]:
+           holomorphic: bool = False,
+           executor: Executor | None = None) -> Callable[..., Any]:
     """A function returning the Jacobian of ``f`` in the arguments ``argnums``.
 
     The Jacobian of an output of shape ``out.shape`` in an input of shape ``in.shape``
@@ -50,7 +56,15 @@ def jacfwd(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: b
     the pattern with ``jacobian_sparsity`` (valid for all values of the arguments; the
     other arguments are traced as constants) and reuses it for calls with the same
     shapes and dtypes of float arguments and the same other arguments (ints, index
-    arrays, ...; see ``transforms.sparse.detection_key``).
+    arrays, ...; see ``transforms.sparse.detection_key``), also by the other jacfwd
+    objects of the same function.
+
+    With ``executor`` (any ``concurrent.futures.Executor``: a ``ProcessPoolExecutor``, a
+    Dask ``Client.get_executor()``) each pass is a task of it: f and the arguments are
+    shipped with cloudpickle, each task returns its block of columns, and the blocks are
+    assembled in order (bit for bit the in-process result with the same ``chunk_size``;
+    without one, one task per worker). Only the outermost transformation may ship its
+    passes (see ``dualad.transforms.executors``).
 
     Types (``dualad.types``): with an int ``argnums`` the function returns an ``Array``
     (an ndarray; for tree inputs or outputs, at run time, the tree of arrays); with a
@@ -75,12 +89,13 @@ def jacfwd(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: b
     if sparsity is not None:
         if holomorphic:
             raise TypeError("jacfwd: holomorphic=True is not supported with sparsity")
-        sparse: Callable[..., Any] = sparse_jacfwd(f, argnums, has_aux, chunk_size, sparsity)
+        sparse: Callable[..., Any] = sparse_jacfwd(f, argnums, has_aux, chunk_size, sparsity,
+                                                   executor)
         return sparse
 
     def jacobian_of_f(*args: Any) -> Any:
         return jacobian_at(f, args, argnums, nums, has_aux, chunk_size, "jacfwd",
-                           holomorphic=holomorphic)
+                           holomorphic=holomorphic, executor=executor)
 
     jacobian_of_f.__name__ = f"jacfwd_of_{getattr(f, '__name__', 'f')}"
     return jacobian_of_f
@@ -88,7 +103,7 @@ def jacfwd(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: b
 
 @overload
 def jacobian(f: Callable[..., Any], x: Any, *, chunk_size: int | None = None,
-             holomorphic: bool = False) -> Array: ...
+             holomorphic: bool = False, executor: Executor | None = None) -> Array: ...
 @overload
 def jacobian(f: Callable[..., Any], x: Any, **kwargs: Any) -> Any: ...
 

@@ -1,14 +1,17 @@
 """Compressed seeding: sparse Jacobians and Hessians from coloured seed directions."""
 from __future__ import annotations
 
+import threading
+import types
+import weakref
 from typing import Any, Callable
 
 import numpy as np
 
 from dualad.sparse import colouring
-from dualad.sparse.detection import detect
+from dualad.sparse.detection import detect, detect_hessian
 from dualad.sparse.patterns import _scipy_sparse
-from dualad.transforms.seeding import check_callable
+from dualad.transforms.seeding import check_callable, plain_errors
 from dualad.transforms.engine import jacobian_at
 from dualad.transforms.gradients import gradient_in
 
@@ -64,11 +67,59 @@ def _key(a, top=False):
     return ("object", type(a), a)
 
 
+#: detected [pattern, colouring, recovery] shared by the transformation objects of one
+#: function: f -> {(who, variant, argnums, key): (f's fingerprint, entry)}
+_SHARED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_SHARED_LOCK = threading.Lock()
+
+
+def _fingerprint(f):
+    """What a pattern of ``f`` depends on besides its arguments: its code, its defaults,
+    the objects its closure holds and the globals its code names (compared by identity,
+    so that a closure variable or a global bound to another object, a flag such as
+    ``mode = "dense"`` included, makes a new detection)."""
+    code = getattr(f, "__code__", None)
+    cells = getattr(f, "__closure__", None) or ()
+    contents = []
+    for cell in cells:
+        try:
+            contents.append(cell.cell_contents)
+        except ValueError:   # an empty cell
+            contents.append(_EMPTY)
+    space = getattr(f, "__globals__", {})
+    contents.extend(space.get(name, _EMPTY) for name in _global_names(code))
+    return (code, getattr(f, "__defaults__", None), getattr(f, "__kwdefaults__", None),
+            tuple(contents))
+
+
+def _global_names(code):
+    """The names a code object (and the code it holds: comprehensions, lambdas) reads."""
+    if code is None:
+        return ()
+    names = list(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names.extend(_global_names(const))
+    return names
+
+
+_EMPTY = object()
+_PLAIN_ERRORS_CODE = plain_errors(lambda: None, "").__code__
+
+
+def _same(a, b) -> bool:
+    if a[0] is not b[0] or a[1] != b[1] or a[2] != b[2] or len(a[3]) != len(b[3]):
+        return False
+    return all(x is y for x, y in zip(a[3], b[3]))
+
+
 class _Plans:
     """Pattern, colouring and recovery plan per detection key: detected, coloured and
-    planned once, then reused by every call with the same key."""
+    planned once, then reused by every call with the same key, and by the other
+    transformation objects of the same function (``f``, same code, defaults and closure
+    objects; ``variant``: what else the detection depends on, e.g. has_aux)."""
 
-    def __init__(self, sparsity, who, color, recovery):
+    def __init__(self, sparsity, who, color, recovery, f=None, variant=()):
         if isinstance(sparsity, str):
             if sparsity != "auto":
                 raise ValueError(f"{who}: sparsity must be a pattern or 'auto', got "
@@ -78,6 +129,12 @@ class _Plans:
             self.given = colouring.as_pattern(sparsity, who=who)
         self.color, self.recovery = color, recovery
         self.kept: dict = {}
+        # shared between objects only for plain functions, whose fingerprint says it all;
+        # the transformation's own error wrapper (``plain_errors``) is seen through
+        if getattr(f, "__code__", None) is _PLAIN_ERRORS_CODE:
+            f = f.__wrapped__
+        self.f = f if isinstance(f, types.FunctionType) else None
+        self.shared_as = (who, variant)
 
     def pattern(self, args, argnums, detect):
         """[pattern, colouring, recovery] for these arguments (colouring and recovery
@@ -85,10 +142,36 @@ class _Plans:
         key = "given" if self.given is not None else detection_key(args, argnums)
         entry = self.kept.get(key) if key is not None else None
         if entry is None:
-            entry = [self.given if self.given is not None else detect(), None, None]
+            entry = self._shared(key, argnums) if self.given is None else None
+            if entry is None:
+                entry = [self.given if self.given is not None else detect(), None, None]
+                if self.given is None:
+                    self._share(key, argnums, entry)
             if key is not None:
                 self.kept[key] = entry
         return entry
+
+    def _shared(self, key, argnums):
+        if key is None or self.f is None:
+            return None
+        with _SHARED_LOCK:
+            try:
+                found = _SHARED.get(self.f, {}).get(self.shared_as + (argnums, key))
+            except TypeError:   # f cannot be weakly referenced, or is unhashable
+                return None
+        if found is None or not _same(found[0], _fingerprint(self.f)):
+            return None
+        return found[1]
+
+    def _share(self, key, argnums, entry):
+        if key is None or self.f is None:
+            return
+        with _SHARED_LOCK:
+            try:
+                kept = _SHARED.setdefault(self.f, {})
+            except TypeError:
+                return
+            kept[self.shared_as + (argnums, key)] = (_fingerprint(self.f), entry)
 
     def colored(self, entry):
         if entry[1] is None:
@@ -101,11 +184,13 @@ class _Plans:
         return entry[2]
 
 
-def sparse_jacfwd(f: Callable[..., Any], argnums, has_aux, chunk_size, sparsity):
+def sparse_jacfwd(f: Callable[..., Any], argnums, has_aux, chunk_size, sparsity,
+                  executor=None):
     if not isinstance(argnums, int):
         raise TypeError("jacfwd: with sparsity, argnums must be a single int")
     _scipy_sparse()   # the clear ImportError, now rather than at the first call
-    plans = _Plans(sparsity, "jacfwd", colouring.color_columns, colouring.column_recovery)
+    plans = _Plans(sparsity, "jacfwd", colouring.color_columns, colouring.column_recovery,
+                   f, (bool(has_aux),))
 
     def sparse_jacobian_of_f(*args):
         if not -len(args) <= argnums < len(args):
@@ -121,7 +206,7 @@ def sparse_jacfwd(f: Callable[..., Any], argnums, has_aux, chunk_size, sparsity)
                              f"argument {argnums} has {in_size} entries")
         coloring = plans.colored(entry)
         result = jacobian_at(f, args, argnums, (argnums,), has_aux, chunk_size, "jacfwd",
-                             seeds=colouring.seed_matrix(coloring))
+                             seeds=colouring.seed_matrix(coloring), executor=executor)
         compressed, aux = (result if has_aux else (result, None))
         compressed = np.reshape(compressed, (-1, coloring.count))
         if compressed.shape[0] != pattern.shape[0]:
@@ -143,17 +228,19 @@ def _only_output(out, has_aux):
     return out
 
 
-def sparse_hessian(f: Callable[..., Any], argnums: int, sparsity):
+def sparse_hessian(f: Callable[..., Any], argnums: int, sparsity, executor=None):
     """Hessian as scipy.sparse.csr_array from H S with a star colouring of its pattern."""
     check_callable(f, "hessian")
     _scipy_sparse()
-    plans = _Plans(sparsity, "hessian", colouring.star_color, colouring.symmetric_recovery)
+    plans = _Plans(sparsity, "hessian", colouring.star_color, colouring.symmetric_recovery,
+                   f)
     grad_in_x = gradient_in(f, argnums)
 
     def sparse_hessian_of_f(*args):
         x = args[argnums]
         entry = plans.pattern(args, argnums % len(args),
-                              lambda: detect(grad_in_x, args, argnums, "hessian"))
+                              lambda: detect_hessian(f, args, argnums, lambda: detect(
+                                  grad_in_x, args, argnums, "hessian")))
         pattern = entry[0]
         n = _input_size(x)
         if pattern.shape != (n, n):
@@ -161,7 +248,7 @@ def sparse_hessian(f: Callable[..., Any], argnums: int, sparsity):
                              f"but the Hessian has shape ({n}, {n})")
         coloring = plans.colored(entry)
         compressed = jacobian_at(grad_in_x, args, argnums, (argnums,), False, None, "hessian",
-                                 seeds=colouring.seed_matrix(coloring))
+                                 seeds=colouring.seed_matrix(coloring), executor=executor)
         return plans.recover(entry)(np.reshape(compressed, (n, coloring.count)))
 
     sparse_hessian_of_f.__name__ = f"sparse_hessian_of_{getattr(f, '__name__', 'f')}"
