@@ -1,7 +1,7 @@
 """MkDocs hooks (mkdocs.yml ``hooks:``): the build fails when a generated part is stale.
 
 The rule table and the list of what takes duals are written into their pages by
-``python scripts/update_readme.py``, and the benchmarks plot by
+``python scripts/update_docs.py``, and the benchmarks plot by
 ``python scripts/plot_benchmarks.py``; the committed files are what GitHub shows. Here each
 is compared with a fresh one while the site builds, so ``mkdocs build`` cannot publish a
 stale page (tests/test_docs_site.py makes the same comparisons).
@@ -17,14 +17,14 @@ from mkdocs.exceptions import PluginError
 sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parent.parent)]
 
 from plot_benchmarks import FIGURE, embedded_figures, figures  # noqa: E402
-from update_readme import GENERATED  # noqa: E402
+from update_docs import GENERATED  # noqa: E402
 
 
 def on_page_markdown(markdown: str, page, **kwargs) -> str:
     source = Path(page.file.abs_src_path)
     generate = GENERATED.get(source)
     if generate is not None and generate(markdown) != markdown:
-        raise PluginError(f"{page.file.src_uri} is stale: run python scripts/update_readme.py")
+        raise PluginError(f"{page.file.src_uri} is stale: run python scripts/update_docs.py")
     if source == FIGURE.with_suffix(".md"):
         drawn = embedded_figures(FIGURE.read_text(encoding="utf-8"))
         if drawn != figures(markdown):

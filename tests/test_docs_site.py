@@ -63,8 +63,8 @@ def test_every_page_is_in_the_navigation_and_the_navigation_names_only_pages():
 
 @pytest.mark.parametrize("page", ["reference/rules.md", "reference/support.md"])
 def test_generated_page_is_current(page):
-    generate = _script("update_readme").GENERATED[DOCS / page]
-    assert generate(_page(page)) == _page(page), "run: python scripts/update_readme.py"
+    generate = _script("update_docs").GENERATED[DOCS / page]
+    assert generate(_page(page)) == _page(page), "run: python scripts/update_docs.py"
 
 
 def test_the_rule_table_page_lists_every_rule():

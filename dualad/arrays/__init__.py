@@ -1,1 +1,1 @@
-"""arrays: see the package README's layout."""
+"""arrays: see the layout in docs/development.md."""

@@ -152,7 +152,7 @@ def array_function(func, args, kwargs):
     if handler is None:
         name = getattr(func, "__module__", "numpy")
         raise TypeError(f"dualad: {name}.{func.__name__} has no tangent rule for dual numbers "
-                        "(see the table of supported functions in the README)")
+                        "(docs/reference/support.md lists what takes duals)")
     return handler(*args, **kwargs)
 
 

@@ -1,1 +1,1 @@
-"""cli: see the package README's layout."""
+"""cli: see the layout in docs/development.md."""

@@ -1,1 +1,1 @@
-"""core: see the package README's layout."""
+"""core: see the layout in docs/development.md."""

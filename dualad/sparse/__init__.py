@@ -1,1 +1,1 @@
-"""sparse: see the package README's layout."""
+"""sparse: see the layout in docs/development.md."""

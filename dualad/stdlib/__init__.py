@@ -1,1 +1,1 @@
-"""stdlib: see the package README's layout."""
+"""stdlib: see the layout in docs/development.md."""

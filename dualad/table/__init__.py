@@ -1,1 +1,1 @@
-"""table: see the package README's layout."""
+"""table: see the layout in docs/development.md."""

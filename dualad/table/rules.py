@@ -1,7 +1,7 @@
 """The elemental tangent-rule table: one entry per primitive, the single source of truth.
 
 Every layer reads this table: the scalar ``Dual`` and its operators, the drop-in
-``dualad.math``/``dualad.cmath``, user rules, the README's table of primitives and the
+``dualad.math``/``dualad.cmath``, user rules, the docs' table of primitives and the
 test that checks every rule against mpmath. A rule gives each partial derivative once,
 as an expression in the rule's parameters and ``ans`` (the primal result), written with
 the table's own functions::

@@ -1,1 +1,1 @@
-"""taylor: see the package README's layout."""
+"""taylor: see the layout in docs/development.md."""

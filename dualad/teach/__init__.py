@@ -1,1 +1,1 @@
-"""teach: see the package README's layout."""
+"""teach: see the layout in docs/development.md."""

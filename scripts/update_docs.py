@@ -2,20 +2,18 @@
 that take duals (docs/reference/support.md, from what dispatch handles) and the table of
 primitives (docs/reference/rules.md, from the rule table).
 
-The name is historical (the README held both once; the markers in dualad.table.doc and
-dualad.cli.support still name this script). A test fails, and so does ``mkdocs build
---strict``, while a page is stale.
+A test fails, and so does ``mkdocs build --strict``, while a page is stale.
 
-Run:  python scripts/update_readme.py
+Run:  python scripts/update_docs.py
 """
 from pathlib import Path
 
-from dualad.cli.support import readme_with_support_list
-from dualad.table.doc import readme_with_table
+from dualad.cli.support import page_with_support_list
+from dualad.table.doc import page_with_table
 
 REFERENCE = Path(__file__).resolve().parent.parent / "docs" / "reference"
-GENERATED = {REFERENCE / "support.md": readme_with_support_list,
-             REFERENCE / "rules.md": readme_with_table}
+GENERATED = {REFERENCE / "support.md": page_with_support_list,
+             REFERENCE / "rules.md": page_with_table}
 
 
 def main() -> None:
