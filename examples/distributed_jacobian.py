@@ -7,8 +7,9 @@ best case for distribution: each pass seeds a chunk of the 64 directions, and th
 passes are independent. With ``executor=client.get_executor()`` dualad runs one pass
 per worker (chunk_size 32 on 2 workers) and assembles the columns in order.
 
-Here the cluster is a LocalCluster of 2 worker processes on this machine. On a real
-cluster, connect to its scheduler instead, with dualad installed on the workers:
+Here the cluster is a LocalCluster of 2 worker processes on this machine, started without
+Dask's MALLOC_TRIM_THRESHOLD_ (see ``without_malloc_trimming``). On a real cluster,
+connect to its scheduler instead, with dualad installed on the workers:
 
     from dask.distributed import Client
     client = Client("tcp://scheduler-host:8786")
@@ -40,6 +41,17 @@ def final_state(k, steps=STEPS):
     return u[::40]
 
 
+def without_malloc_trimming():
+    """Dask's configuration for its worker processes, less MALLOC_TRIM_THRESHOLD_: Dask sets
+    it (65536) so that workers give memory back to the system, and with it set glibc maps
+    every large NumPy temporary anew (a page fault per page, each operation). A pass over
+    large arrays then runs about 1.2x slower."""
+    import dask
+    environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ"))
+    environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    return dask.config.set({"distributed.nanny.pre-spawn-environ": environ})
+
+
 def main():
     from dask.distributed import Client, LocalCluster
 
@@ -50,8 +62,9 @@ def main():
     start = time.perf_counter()
     local = ad.jacfwd(final_state)(k)
     one_process = time.perf_counter() - start
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+    with without_malloc_trimming(), LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True,
+            dashboard_address=None) as cluster, Client(cluster) as client:
         executor = client.get_executor()
         ad.jacfwd(final_state, executor=executor)(k)   # the workers import dualad once
         start = time.perf_counter()
