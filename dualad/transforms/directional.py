@@ -6,7 +6,7 @@ from typing import Any, Callable, Literal, Sequence, Union, overload
 import numpy as np
 
 from dualad.arrays.array import DualArray, wrap
-from dualad.transforms.engine import _split_aux
+from dualad.transforms.arguments import split_aux
 from dualad.transforms.pytrees import flatten, unflatten
 from dualad.core.rule_path import transformation_pass
 from dualad.base.tags import new_tag, running
@@ -67,7 +67,7 @@ def jvp_at(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any
         with running(tag):
             out = f(*args)
         if has_aux:
-            out, aux = _split_aux(out, who)
+            out, aux = split_aux(out, who)
         result = (to_array(primal_of(out, tag, who)), to_array(tangent_of(out, tag, who)))
         if has_aux:
             return result + (strip(aux, tag, who),)

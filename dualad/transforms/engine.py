@@ -22,8 +22,10 @@ from dualad.core.number import Dual, _make
 from dualad.core.rule_path import transformation_pass
 from dualad.base.tags import new_tag, running
 from dualad.transforms import executors
+from dualad.transforms.arguments import (
+    check_complex_inputs, narrow_dtype, normalised_argnums, split_aux)
 from dualad.transforms.seeding import (
-    _innermost, _is_complex, as_array, as_scalar, check_chunk, is_array, seed,
+    _innermost, as_array, as_scalar, check_chunk, is_array, seed,
     strip, tangent_of)
 from dualad.transforms.pytrees import (
     flatten, flatten_args, is_scalar, is_vector, leaf_paths, leaf_shape, unflatten)
@@ -36,38 +38,6 @@ CHUNK_BYTES = 1 << 20
 #: pass, O(n) tangents while the operations have gathered paths; should an operation need
 #: a full tangent larger than this, the pass stops and runs again in chunks
 ONE_PASS_BYTES = 64 << 20
-
-
-def check_argnums(argnums, who):
-    """``argnums`` as a tuple of ints. Anything else is refused, and a point (an array, a
-    float, a tuple of numbers) gets the hint that ``who(f)(x)`` was probably meant."""
-    nums = (argnums,) if isinstance(argnums, int) else argnums
-    if not (isinstance(nums, tuple) and nums and all(
-            isinstance(i, int) and not isinstance(i, bool) for i in nums)):
-        raise TypeError(f"{who}: argnums must be an int or a non-empty tuple of ints, got "
-                        f"{type(argnums).__name__} {argnums!r:.60}; did you mean "
-                        f"{who}(f)(x)? ({who} takes a function and returns one)")
-    _refuse_duplicates(nums, argnums, who)
-    return nums
-
-
-def _normalised_argnums(nums, argnums, n_args: int, who) -> tuple:
-    """``nums`` as indices 0..n_args-1 (negative ones count from the end, as in JAX);
-    out of range or naming an argument twice is an error (its second Jacobian would be
-    taken with the first one's seed held constant: zero)."""
-    if not all(-n_args <= i < n_args for i in nums):
-        raise ValueError(f"{who}: argnums={argnums!r} but f was called with {n_args} "
-                         "positional argument(s)")
-    nums = tuple(i % n_args for i in nums)
-    _refuse_duplicates(nums, argnums, who)
-    return nums
-
-
-def _refuse_duplicates(nums, argnums, who):
-    if len(set(nums)) != len(nums):
-        twice = next(i for i in nums if nums.count(i) > 1)
-        raise ValueError(f"{who}: argnums={argnums!r} names argument {twice} more than once; "
-                         "each argument may be differentiated only once")
 
 
 class _Leaf:
@@ -151,33 +121,6 @@ def _scalar_value(v):
     return v[()] if isinstance(v, (np.ndarray, DualArray)) else v
 
 
-def _complex_leaf(x) -> bool:
-    if is_vector(x):
-        return any(_is_complex(v) for v in x)
-    return _is_complex(x)
-
-
-def check_complex_inputs(leaves, holomorphic, who):
-    """JAX's rule: complex inputs with ``holomorphic=True`` and only then."""
-    kinds = [_complex_leaf(x) for x in leaves]
-    if holomorphic and not all(kinds):
-        raise TypeError(f"{who} with holomorphic=True requires complex inputs, got a real "
-                        f"{_describe_leaf(leaves[kinds.index(False)])}")
-    if not holomorphic and any(kinds):
-        raise TypeError(f"{who} requires real inputs, got a complex "
-                        f"{_describe_leaf(leaves[kinds.index(True)])}. For the complex "
-                        "derivative of a holomorphic f pass holomorphic=True; for a "
-                        "non-holomorphic f use jvp (its R-linear tangent map)"
-                        + (", or gradient for a real-valued f" if who == "jacfwd" else ""))
-
-
-def _describe_leaf(x) -> str:
-    v = _innermost(x)
-    if isinstance(v, np.ndarray):
-        return f"array of shape {v.shape} and dtype {v.dtype}"
-    return type(v).__name__
-
-
 def jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds=None,
                 holomorphic=False, executor=None):
     """The Jacobian of ``f`` at ``args``, f evaluated once per pass (see
@@ -196,7 +139,7 @@ def jacobian_at(f, args, argnums, nums, has_aux, chunk_size, who, seeds=None,
             jac, first = _one_pass(f, args, argnums)
             if jac is not None:
                 return jac
-        nums = _normalised_argnums(nums, argnums, len(args), who)
+        nums = normalised_argnums(nums, argnums, len(args), who)
         raw_leaves, in_spec = flatten_args([args[i] for i in nums])
         leaves, offset = [], 0
         for x, name in zip(raw_leaves, leaf_paths(in_spec, nums)):
@@ -273,7 +216,7 @@ def _passes(f, args, nums, leaves, in_spec, n, chunk, first, seeds, has_aux, who
             with running(tag):
                 out = _budgeted_call(f, call_args, tag) if budgeted else f(*call_args)
         if has_aux:
-            out, aux_here = _split_aux(out, who)
+            out, aux_here = split_aux(out, who)
             if aux is None:
                 aux = strip(aux_here, tag, who)
         out_leaves, spec = flatten(out)
@@ -351,7 +294,7 @@ def run_chunk(f, args, nums, leaves, in_spec, seeds, has_aux, who, start, stop):
             out = f(*call_args)
         aux = None
         if has_aux:
-            out, aux_here = _split_aux(out, who)
+            out, aux_here = split_aux(out, who)
             aux = strip(aux_here, tag, who)
         out_leaves, spec = flatten(out)
         blocks = []
@@ -371,21 +314,6 @@ def run_chunk(f, args, nums, leaves, in_spec, seeds, has_aux, who, start, stop):
 
 def _output_shape(y):
     return leaf_shape(y) if is_vector(y) or not hasattr(y, "shape") else tuple(y.shape)
-
-
-def narrow_dtype(y, tag=None):
-    """The dtype of a float16/float32/complex64 leaf (its results keep it, as in JAX);
-    ``None`` for double precision, Python numbers and mpmath. ``tag``: read the primal of
-    that pass's duals only (an output leaf); None: of any dual (an input leaf)."""
-    values = y if is_vector(y) else [y]
-    values = [v.value if isinstance(v, (Dual, DualArray)) and tag in (None, v.tag) else v
-              for v in values]
-    if not all(isinstance(v, (np.ndarray, np.generic)) for v in values):
-        return None
-    dtype = np.result_type(*values)
-    if dtype.kind == "f" and dtype.itemsize < 8 or dtype.kind == "c" and dtype.itemsize < 16:
-        return dtype
-    return None
 
 
 class _TooWide(Exception):
@@ -435,13 +363,6 @@ def _one_pass(f, args, argnums):
             y.tangent.dtype != object:
         return y.tangent, None
     return None, (tag, y)
-
-
-def _split_aux(out, who):
-    if not (isinstance(out, (tuple, list)) and len(out) == 2):
-        raise TypeError(f"{who}: with has_aux=True, f must return a pair (output, aux), got "
-                        f"{type(_innermost(out)).__name__}")
-    return out
 
 
 def _leaf_tangent(y, tag, k, who):

@@ -23,9 +23,9 @@ from dualad.arrays.array import DualArray
 from dualad.core.number import Dual
 from dualad.types import GradientFunction, ValueAndGradientFunction
 from dualad.base.carriers import Carrier
-from dualad.transforms.engine import (
-    _complex_leaf, _normalised_argnums, _split_aux, check_argnums, jacobian_at,
-    narrow_dtype)
+from dualad.transforms.arguments import (
+    check_argnums, complex_leaf, narrow_dtype, normalised_argnums, split_aux)
+from dualad.transforms.engine import jacobian_at
 from dualad.transforms.gradients import check_scalar, gradient_leaf
 from dualad.transforms.pytrees import flatten_args, is_vector, unflatten
 from dualad.transforms.seeding import (
@@ -213,7 +213,7 @@ class _Recorder:
         out = self.f(*args)
         aux = None
         if self.has_aux:
-            out, aux = _split_aux(out, self.who)
+            out, aux = split_aux(out, self.who)
         check_scalar(out, self.holomorphic, self.who)
         if self.value is _UNSET:
             tag = _pass_tag(args)
@@ -249,7 +249,7 @@ def _value_and_grad(f: Callable[..., Any], args: Sequence[Any], argnums: int | t
                     chunk_size: int | None, who: str,
                     executor: Executor | None) -> tuple[Any, Any, Any]:
     recorder = _Recorder(f, has_aux, holomorphic, who)
-    nums = _normalised_argnums(nums, argnums, len(args), who)
+    nums = normalised_argnums(nums, argnums, len(args), who)
     if isinstance(argnums, int) and (not isinstance(args[nums[0]], (list, tuple, dict))
                                      or _flat_sequence(args[nums[0]])):
         # one leaf: gradient's paths for a number, a sequence, mpmath, complex, an array
@@ -290,7 +290,7 @@ def _flat_sequence(x: Any) -> bool:
 
 def _per_leaf(x: Any, holomorphic: bool) -> bool:
     values = x if is_vector(x) else [x]
-    return any(isinstance(v, _MP) for v in values) or (not holomorphic and _complex_leaf(x))
+    return any(isinstance(v, _MP) for v in values) or (not holomorphic and complex_leaf(x))
 
 
 def per_input_leaf(tree: Any, spec: Any, argnums: int | tuple[int, ...], leaves: list[Any],

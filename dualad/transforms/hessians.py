@@ -8,8 +8,9 @@ from dualad.types import Array
 
 from dualad.transforms.seeding import (
     check_callable, check_chunk_size, check_flags, plain_errors)
-from dualad.transforms.engine import (
-    _normalised_argnums, check_argnums, jacobian_at, narrow_dtype)
+from dualad.transforms.arguments import (
+    check_argnums, narrow_dtype, normalised_argnums)
+from dualad.transforms.engine import jacobian_at
 from dualad.transforms.directional import jvp_at
 from dualad.transforms.grads import _bind, cast_tree, per_input_leaf, value_and_grad_at
 from dualad.transforms.pytrees import flatten_args
@@ -95,7 +96,7 @@ def hessian(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: 
         if not isinstance(argnums, int):
             h = tuple(h[i] for i in range(len(nums)))
         leaves, spec = flatten_args([args[i] for i in
-                                     _normalised_argnums(nums, argnums, len(args), "hessian")])
+                                     normalised_argnums(nums, argnums, len(args), "hessian")])
         # block (i, j) in the dtype of input leaf i (the gradient's), as jax.hessian
         h = per_input_leaf(h, spec, argnums, leaves,
                            lambda block, x: cast_tree(block, narrow_dtype(x)))

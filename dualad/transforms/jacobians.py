@@ -7,7 +7,8 @@ from typing import Any, Callable, Literal, overload
 
 from dualad.types import Array
 
-from dualad.transforms.engine import CHUNK_BYTES, check_argnums, jacobian_at  # noqa: F401
+from dualad.transforms.arguments import check_argnums
+from dualad.transforms.engine import CHUNK_BYTES, jacobian_at  # noqa: F401
 from dualad.transforms.seeding import (
     check_callable, check_chunk_size, check_flags, plain_errors)
 from dualad.transforms.sparse import sparse_jacfwd

@@ -5,7 +5,7 @@ from typing import Any, Callable, Literal, overload
 
 from dualad.core.number import Dual
 from dualad.core.rule_path import transformation_pass
-from dualad.transforms.engine import _split_aux
+from dualad.transforms.arguments import split_aux
 from dualad.base.tags import new_tag, running
 from dualad.transforms.seeding import (
     as_scalar, check_callable, check_order, one_like, plain_errors, seed, strip, tangent_of,
@@ -65,7 +65,7 @@ def derivative(f: Callable[..., Any], x: Any, n: int = 1, has_aux: bool = False)
         kept: list[Any] = []
 
         def output_of_f(t: Any) -> Any:
-            out, aux = _split_aux(f(t), "derivative")
+            out, aux = split_aux(f(t), "derivative")
             if not kept:
                 kept.append(strip(aux, getattr(t, "tag", None), "derivative"))
             return out
