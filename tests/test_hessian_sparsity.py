@@ -108,14 +108,33 @@ def test_scalar_code_in_dualad_math_takes_one_run(routes):
     assert routes == ["one run"]
 
 
-def test_code_that_makes_an_object_array_takes_the_exhaustive_route(routes):
-    # scipy.optimize.rosen calls np.asarray(x): refused on pattern arrays, so the pattern
-    # comes from the exhaustive route (object arrays of duals)
+def test_code_that_makes_an_object_array_takes_one_run(routes):
+    # scipy.optimize.rosen calls np.asarray(x): in a Hessian detection an object array of
+    # 0-d pattern arrays, each operation on its elements recording its pairs
     from scipy.optimize import rosen, rosen_hess
     x = np.linspace(-1.0, 1.5, 12)
     got = ad.hessian(rosen, sparsity="auto")(x)
     np.testing.assert_allclose(got.toarray(), rosen_hess(x), rtol=1e-13, atol=1e-12)
-    assert routes == ["exhaustive"]
+    assert routes == ["one run"]
+
+
+def test_an_object_array_next_to_pattern_arrays_keeps_its_dependence(routes):
+    def f(x):
+        y = np.asarray(x)                     # entries as 0-d pattern arrays
+        z = np.concatenate([x[:2], y[2:]])    # stacked back, not read as a constant
+        return np.sum(z[:-1] * z[1:]) + np.sum(np.sin(y) * y[0])
+    x = np.linspace(0.2, 1.1, 5)
+    got = ad.hessian(f, sparsity="auto")(x).toarray()
+    np.testing.assert_allclose(got, ad.hessian(f)(x), rtol=1e-13, atol=1e-14)
+    want = np.eye(5, k=1) + np.eye(5, k=-1) + np.eye(5)   # by hand: the chain, sin's
+    want[0, :] = want[:, 0] = 1                            # diagonal, x_0 times every sin
+    np.testing.assert_array_equal(pattern_of(f, x).toarray(), want.astype(bool))
+    assert routes == ["one run"]
+
+
+def test_outside_a_hessian_detection_np_asarray_of_a_pattern_still_refuses():
+    with pytest.raises(ad.sparse.patterns.PatternBranchError, match="plain ndarray"):
+        ad.jacobian_sparsity(lambda x: np.asarray(x) * 2.0, np.ones(3))
 
 
 def test_a_branch_is_still_refused(routes):

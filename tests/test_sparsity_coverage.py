@@ -330,8 +330,12 @@ def _public(cls):
 def test_pattern_arrays_have_the_methods_of_dual_arrays():
     # a pattern dual stands in for a dual array in f: the same methods and properties
     # (a dual array's tangent and its stored forms are its storage, a pattern's level flag
-    # is a slot of its own)
-    assert _public(PatternArray) == _public(DualArray) - {"tangent", "stored"}
+    # is a slot of its own); besides, as a scalar Dual has, the ufunc methods NumPy's object
+    # loops call on the 0-d entries of np.asarray(pattern) in a Hessian detection
+    object_loops = {u.__name__ for u in ad.rules.ufuncs if isinstance(u, np.ufunc)}
+    assert _public(PatternArray) - (object_loops - _public(DualArray)) == \
+        _public(DualArray) - {"tangent", "stored"}
+    assert {"sin", "exp", "log1p"} <= _public(PatternArray)
 
 
 # --- the reported cases, with hand-derived values -----------------------------------------

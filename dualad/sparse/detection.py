@@ -25,6 +25,7 @@ from dualad.sparse.patterns import (
     shallow_primal, truth)
 from dualad.sparse.dispatch import _pattern_function, _pattern_ufunc
 from dualad.sparse import curvature
+from dualad.sparse.pattern_objects import converted
 
 __all__ = ["jacobian_sparsity", "detect", "detect_hessian"]
 
@@ -164,6 +165,8 @@ def _output_rows(out, tag, n, who):
     if isinstance(out, (list, tuple)):
         rows = [_output_rows(v, tag, n, who) for v in out]
         return sp.vstack(rows).tocsr() if rows else _empty(0, n)
+    if type(out) is np.ndarray and out.dtype == object and out.size:
+        out = converted([out])[0]   # an object array of a Hessian detection's patterns
     if type(out) is PatternArray and out.tag == tag:
         rows = out.rows.tocsr()
         if out.tangent:

@@ -17,6 +17,7 @@ import numpy as np
 from dualad.arrays import dispatch as _arrays
 from dualad.table.rules import table
 from dualad.sparse import curvature as _curvature
+from dualad.sparse.pattern_objects import converted
 
 from dualad.sparse.patterns import (
     PatternArray, _N_INPUTS, _ON_PRIMAL, _UFUNC_RULES, _additive, _bool_csr, _broadcast_rows,
@@ -25,6 +26,7 @@ from dualad.sparse.patterns import (
 
 
 def _pattern_ufunc(ufunc, method, inputs, kwargs):
+    inputs = converted(inputs)
     name = table.ufunc_name(ufunc)
     if kwargs.get("out") is not None:
         raise TypeError(f"dualad: {name}(..., out=...) is not supported on pattern duals")
@@ -50,6 +52,8 @@ def _pattern_ufunc(ufunc, method, inputs, kwargs):
 
 
 def _pattern_function(func, args, kwargs):
+    args = converted(args)
+    kwargs = dict(zip(kwargs, converted(list(kwargs.values()))))
     rule = _ARRAY_RULES.get(func)
     if rule is not None:
         args, kwargs = _normalised(rule, func)(args, kwargs)

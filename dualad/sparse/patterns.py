@@ -20,6 +20,7 @@ zero.
 from __future__ import annotations
 
 import numbers
+from typing import Any
 import sys
 from typing import NoReturn
 
@@ -387,7 +388,13 @@ def _differentiable_args(rule, count):
     return [i for i, p in enumerate(rule.partials) if p is not None and i < count]
 
 
+#: ``dualad.sparse.pattern_objects.converted``: object arrays of pattern values stacked
+_convert_objects: Any = None
+
+
 def _elementwise(rule, ufunc, inputs):
+    if _convert_objects is not None:
+        inputs = _convert_objects(inputs)
     tag = _tag_of(inputs)
     values = [x.value if _is_pattern(x, tag) else x for x in inputs]
     ans = np.asarray(ufunc(*values))
