@@ -4,6 +4,7 @@ another type; each ``assert`` checks a value against a derivative worked out by 
 from __future__ import annotations
 
 import math as std_math
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -87,6 +88,9 @@ jac = ad.jacfwd(field)(point)
 assert_type(jac, Array)
 assert np.allclose(jac, [[2.0, 1.0], [std_math.cos(1.0), 0.0]])
 assert_type(ad.jacobian(field, point), Array)
+with ThreadPoolExecutor(1) as pool:   # the passes as tasks of an executor: the same types
+    assert_type(ad.jacfwd(field, executor=pool, chunk_size=1)(point), Array)
+    assert np.array_equal(ad.jacobian(field, point, executor=pool), jac)
 
 hess = ad.hessian(loss)(point)
 assert_type(hess, Array)
