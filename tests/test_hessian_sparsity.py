@@ -220,3 +220,57 @@ def test_a_dense_product_is_refused_before_it_is_formed():
     # sum(cumprod(x)) at n = 3000: about n³/3 pair products, refused from the row counts
     with pytest.raises(curvature.TooDense, match="20,000,000 entries"):
         ad.hessian(lambda x: np.sum(np.cumprod(x)), sparsity="auto")(np.ones(3000))
+
+
+def by_mode_through_a_helper(x):
+    return by_mode(x)   # the global MODE is named by the helper, not by this function
+
+
+def test_a_global_a_helper_reads_bound_to_another_object_detects_again(monkeypatch):
+    x = np.linspace(0.5, 1.0, 4)
+    assert ad.hessian(by_mode_through_a_helper, sparsity="auto")(x).nnz == 4
+    monkeypatch.setitem(globals(), "MODE", "dense")
+    got = ad.hessian(by_mode_through_a_helper, sparsity="auto")(x)   # a new object
+    np.testing.assert_allclose(got.toarray(), np.full((4, 4), 2.0))   # H of (Σx)² by hand
+
+
+def test_a_closure_a_nested_helper_reads_rebound_detects_again():
+    def make():
+        mode = "diagonal"
+
+        def helper(x):
+            return np.sum(x ** 2) if mode == "diagonal" else np.sum(x) ** 2
+
+        def f(x):
+            return helper(x)
+
+        def rebind(m):
+            nonlocal mode
+            mode = m
+        return f, rebind
+    f, rebind = make()
+    x = np.linspace(0.5, 1.0, 4)
+    assert ad.hessian(f, sparsity="auto")(x).nnz == 4
+    rebind("dense")
+    got = ad.hessian(f, sparsity="auto")(x)
+    np.testing.assert_allclose(got.toarray(), np.full((4, 4), 2.0))
+
+
+def test_keyword_defaults_changed_in_place_detect_again():
+    def f(x, *, mode="diagonal"):
+        return np.sum(x ** 2) if mode == "diagonal" else np.sum(x) ** 2
+    x = np.linspace(0.5, 1.0, 4)
+    assert ad.hessian(f, sparsity="auto")(x).nnz == 4
+    f.__kwdefaults__["mode"] = "dense"
+    got = ad.hessian(f, sparsity="auto")(x)
+    np.testing.assert_allclose(got.toarray(), np.full((4, 4), 2.0))
+
+
+def test_array_defaults_replaced_compare_by_identity():
+    def f(x, weight=np.ones(4)):
+        return np.sum(weight * x ** 2)
+    x = np.linspace(0.5, 1.0, 4)
+    ad.hessian(f, sparsity="auto")(x)
+    f.__defaults__ = (np.arange(4.0),)   # not compared with == (which is elementwise)
+    got = ad.hessian(f, sparsity="auto")(x)
+    np.testing.assert_allclose(got.toarray(), np.diag(2.0 * np.arange(4.0)))
