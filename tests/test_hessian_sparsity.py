@@ -274,3 +274,40 @@ def test_array_defaults_replaced_compare_by_identity():
     f.__defaults__ = (np.arange(4.0),)   # not compared with == (which is elementwise)
     got = ad.hessian(f, sparsity="auto")(x)
     np.testing.assert_allclose(got.toarray(), np.diag(2.0 * np.arange(4.0)))
+
+
+@pytest.mark.parametrize("sizes", [(5, 5), (5, 7)])
+def test_detections_in_two_threads_at_once_keep_their_own_pairs(sizes):
+    import threading
+    barrier = threading.Barrier(2, timeout=20)
+    calls = threading.local()
+
+    def meet():   # the first call of f in each thread (the detection) waits for the other
+        calls.count = getattr(calls, "count", 0) + 1
+        if calls.count <= 2:
+            barrier.wait()
+
+    def chain(x):
+        meet()    # both detections running: each operation's pairs are its own thread's
+        out = np.sum((x[:-1] * x[1:]) ** 2)
+        meet()
+        return out
+
+    def arrow(x):
+        meet()
+        out = np.sum(np.exp(x[0] * x))
+        meet()
+        return out
+    points = [np.linspace(0.5, 1.0, size) for size in sizes]
+    got = {}
+
+    def run(f, x):
+        got[f] = ad.hessian(f, sparsity="auto")(x).toarray()
+    threads = [threading.Thread(target=run, args=(f, x)) for f, x in zip((chain, arrow), points)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    calls.count = 3   # this thread's calls do not meet
+    for f, x in zip((chain, arrow), points):
+        np.testing.assert_allclose(got[f], ad.hessian(f)(x), rtol=1e-13, atol=1e-13)
