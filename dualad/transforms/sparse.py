@@ -75,7 +75,7 @@ _SHARED_LOCK = threading.Lock()
 
 #: at most this many functions are followed from ``f`` (its helpers, theirs, ...); past
 #: it ``f``'s patterns are not shared (each transformation object detects its own)
-_MAX_FOLLOWED = 256
+_MAX_FOLLOWED = 1000
 
 
 def _fingerprint(f):
