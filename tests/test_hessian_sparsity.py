@@ -356,3 +356,22 @@ def test_a_view_of_zeros_like_sees_a_later_write_at_second_order():
     want[1, 2] = want[2, 1] = X_VIEW[0]
     np.testing.assert_allclose(ad.hessian(through_a_view_of_zeros_like)(X_VIEW), want,
                                rtol=1e-14, atol=1e-15)
+
+
+def first_entries_after_a_write(x):
+    z = x.copy()
+    y = z[:3]             # a view of z
+    z[0] = x[4] * x[5]    # NumPy (and the dual arrays, z being a copy): y[0] = x4 x5
+    return y
+
+
+@pytest.mark.xfail(strict=True, reason="pattern arrays: a slice is a copy, so a later write "
+                   "into its base is not in the slice's pattern (a wrong sparse Jacobian)")
+def test_a_detected_pattern_sees_a_write_through_a_view():
+    x = X_VIEW
+    want = np.zeros((3, 6))   # by hand: y = (x4 x5, x1, x2)
+    want[0, 4], want[0, 5], want[1, 1], want[2, 2] = x[5], x[4], 1.0, 1.0
+    np.testing.assert_allclose(ad.jacfwd(first_entries_after_a_write)(x), want, rtol=1e-15)
+    np.testing.assert_allclose(
+        ad.jacfwd(first_entries_after_a_write, sparsity="auto")(x).toarray(), want,
+        rtol=1e-15)
