@@ -365,8 +365,6 @@ def first_entries_after_a_write(x):
     return y
 
 
-@pytest.mark.xfail(strict=True, reason="pattern arrays: a slice is a copy, so a later write "
-                   "into its base is not in the slice's pattern (a wrong sparse Jacobian)")
 def test_a_detected_pattern_sees_a_write_through_a_view():
     x = X_VIEW
     want = np.zeros((3, 6))   # by hand: y = (x4 x5, x1, x2)

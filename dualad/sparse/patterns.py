@@ -32,7 +32,7 @@ from dualad.base.carriers import Carrier
 from dualad.core.operators import install_operators
 from dualad.core.number import DroppedDerivative, Dual, _make
 from dualad.table.rules import table
-from dualad.sparse import curvature
+from dualad.sparse import curvature, views
 
 __all__ = ["PatternArray", "PatternRow", "PatternBranchError", "PatternConversionError"]
 
@@ -150,11 +150,15 @@ class PatternArray(ValueShaped, Carrier):
     seed direction of a Hessian detection and what is computed from it), whose entries
     are structurally zero unless their row holds the marker."""
 
-    __slots__ = ("value", "rows", "n", "tag", "tangent")
+    _DATA = ("value", "rows", "n", "tag", "tangent")
+    # root: (the array a view was taken of, the entries shown); views: the views taken
+    # of this one (``dualad.sparse.views``)
+    __slots__ = _DATA + ("root", "views", "__weakref__")
     __array_priority__ = 20   # as DualArray's: an ndarray operand defers to it
 
     def __init__(self, value, rows, n, tag, tangent=False):
         self.value, self.rows, self.n, self.tag, self.tangent = value, rows, n, tag, tangent
+        self.root = self.views = None
 
     dtype = property(lambda self: self.value.dtype)
 
@@ -175,8 +179,11 @@ class PatternArray(ValueShaped, Carrier):
     def __getitem__(self, index):
         index = _plain(index)
         ids = np.arange(self.size).reshape(self.shape)[index]
-        return _wrap(self.value[index], self.rows[np.ravel(ids)], self.n, self.tag,
-                     self.tangent, curved=False)
+        out = _wrap(self.value[index], self.rows[np.ravel(ids)], self.n, self.tag,
+                    self.tangent, curved=False)
+        if type(out) is PatternArray and views.is_view(index):
+            views.register(self, out, np.ravel(ids))
+        return out
 
     def __setitem__(self, index, item):
         sp = _scipy_sparse()
@@ -200,6 +207,7 @@ class PatternArray(ValueShaped, Carrier):
         eye = sp.diags_array(keep, dtype=bool).tocsr()
         place = _bool_csr(ids, np.arange(len(ids)), (self.size, len(ids)))
         self.rows = (eye @ self.rows + place @ rows).tocsr()
+        views.written(self, ids, _absorb)
 
     # the methods NumPy arrays have: the shared ones in ValueShaped
 
@@ -208,8 +216,9 @@ class PatternArray(ValueShaped, Carrier):
 
     def _take_on(self, result):
         """Become ``result`` (a pattern of this one's level), in place."""
-        for name in self.__slots__:
+        for name in self._DATA:
             setattr(self, name, getattr(result, name))
+        views.written(self, np.arange(self.size), _absorb)
 
     __copy__ = copy
 
@@ -236,6 +245,17 @@ class PatternArray(ValueShaped, Carrier):
 
     def __complex__(self):
         refuse("a complex number (complex())", conversion=True)
+
+
+def _absorb(x, rows, hit, tangent):
+    """A write seen through ``x`` (``dualad.sparse.views``): its rows and ``rows`` (the
+    rows written, at the entries ``hit``), at one level."""
+    if tangent != x.tangent:   # as __setitem__: the value-level part marked
+        if x.tangent:
+            rows = _mask_rows(_marked(rows), hit)
+        else:
+            x.rows, x.tangent = _marked(x.rows), True
+    x.rows = (x.rows + rows).tocsr()
 
 
 def _operator(rule, *operands):

@@ -1,0 +1,62 @@
+"""Views of pattern arrays: a write is seen through every array that shows the entry.
+
+NumPy's basic indexing (slices, ``...``, ``None``, integers among them, not integers
+alone) gives a view: a later write into the array is seen by the view, and a write into
+the view by the array and its other views. A pattern array's slice holds rows of its
+own, so each write is passed on here: every pattern array that shows a written entry
+(the array the views were taken of, and its views) adds the rows written there to its
+own. The union holds the dependence under NumPy's semantics and under a copy's (a dual
+array copies a buffer it does not own on the first write), so the detected pattern
+holds for either. Views made by functions (``reshape``, ``transpose``) are not followed.
+"""
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+__all__ = ["is_view", "register", "written"]
+
+
+def is_view(index) -> bool:
+    """Whether ``index`` is NumPy's basic indexing with a slice, ``...`` or ``None``."""
+    items = index if isinstance(index, tuple) else (index,)
+    basic = all(i is None or i is Ellipsis or isinstance(i, slice) or (
+        isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_)))
+        for i in items)
+    return basic and any(i is None or i is Ellipsis or isinstance(i, slice) for i in items)
+
+
+def register(array, view, ids) -> None:
+    """``view`` shows the entries ``ids`` (flat, one per entry of the view) of ``array``."""
+    root, root_ids = (array, ids) if array.root is None else \
+        (array.root[0], array.root[1][ids])
+    view.root = (root, root_ids)
+    family = root.views or []
+    if len(family) >= 32:   # the views that are gone
+        family = [(ref, shown) for ref, shown in family if ref() is not None]
+    family.append((weakref.ref(view), root_ids))
+    root.views = family
+
+
+def written(array, ids, absorb) -> None:
+    """After a write into the entries ``ids`` (flat) of ``array``: ``absorb(other, rows,
+    hit, tangent)`` for each other pattern array showing one of them, with ``rows`` (one
+    per entry of ``other``) the rows written at its entries, ``hit`` the entries shown."""
+    if array.root is None and not array.views:
+        return
+    from dualad.sparse.patterns import _bool_csr
+    root, root_ids = (array, ids) if array.root is None else \
+        (array.root[0], array.root[1][ids])
+    # per entry of the root: the union of the rows written into it
+    by_entry = _bool_csr(root_ids, np.arange(len(ids)), (root.size, len(ids))) @ \
+        array.rows[ids]
+    others = [(ref(), shown) for ref, shown in (root.views or ())]
+    if root is not array:
+        others.append((root, np.arange(root.size)))
+    for other, shown in others:
+        if other is None or other is array:
+            continue
+        hit = np.isin(shown, root_ids)
+        if hit.any():
+            absorb(other, by_entry[shown].tocsr(), hit, array.tangent)
