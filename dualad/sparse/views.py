@@ -45,18 +45,20 @@ def written(array, ids, absorb) -> None:
     per entry of ``other``) the rows written at its entries, ``hit`` the entries shown."""
     if array.root is None and not array.views:
         return
-    from dualad.sparse.patterns import _bool_csr
+    import scipy.sparse as sp   # a pattern array's rows are SciPy's
     root, root_ids = (array, ids) if array.root is None else \
         (array.root[0], array.root[1][ids])
-    # per entry of the root: the union of the rows written into it
-    by_entry = _bool_csr(root_ids, np.arange(len(ids)), (root.size, len(ids))) @ \
-        array.rows[ids]
     others = [(ref(), shown) for ref, shown in (root.views or ())]
     if root is not array:
         others.append((root, np.arange(root.size)))
-    for other, shown in others:
-        if other is None or other is array:
-            continue
-        hit = np.isin(shown, root_ids)
-        if hit.any():
-            absorb(other, by_entry[shown].tocsr(), hit, array.tangent)
+    others = [(other, shown, np.isin(shown, root_ids)) for other, shown in others
+              if other is not None and other is not array]
+    others = [(other, shown, hit) for other, shown, hit in others if hit.any()]
+    if not others:
+        return
+    # per entry of the root: the union of the rows written into it
+    to_entry = sp.csr_array((np.ones(len(ids), dtype=bool), (root_ids, np.arange(len(ids)))),
+                            shape=(root.size, len(ids)))
+    by_entry = to_entry @ array.rows[ids]
+    for other, shown, hit in others:
+        absorb(other, by_entry[shown].tocsr(), hit, array.tangent)
