@@ -16,7 +16,7 @@ import numpy as np
 
 from dualad.arrays import dispatch as _arrays
 from dualad.table.rules import table
-from dualad.sparse import curvature as _curvature
+from dualad.sparse import curvature as _curvature, views
 
 from dualad.sparse.patterns import (
     PatternArray, _ON_PRIMAL, _UFUNC_RULES, _additive, _bool_csr, _broadcast_rows,
@@ -135,8 +135,17 @@ def _select(rule, func, args, kwargs):
     if isinstance(value_out, (list, tuple)):
         return type(value_out)(_wrap(np.asarray(v), table_rows[np.ravel(i)], n, tag, tangent,
                                      curved=False) for v, i in zip(value_out, id_out))
-    return _wrap(np.asarray(value_out), table_rows[np.ravel(id_out)], n, tag, tangent,
-                 curved=False)
+    out = _wrap(np.asarray(value_out), table_rows[np.ravel(id_out)], n, tag, tangent,
+                curved=False)
+    if func in _VIEWS and len(items) == 1 and type(items[0]) is PatternArray and \
+            type(out) is PatternArray:   # a write into either is seen by the other
+        views.register(items[0], out, np.ravel(id_out) - 1)
+    return out
+
+
+#: the selections that NumPy returns as views (where it can)
+_VIEWS = {np.reshape, np.ravel, np.squeeze, np.expand_dims, np.transpose, np.swapaxes,
+          np.moveaxis, np.rollaxis, np.flip, np.rot90, np.diagonal, np.broadcast_to}
 
 
 _ARRAYS_ONLY: dict = {}

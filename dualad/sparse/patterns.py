@@ -181,7 +181,7 @@ class PatternArray(ValueShaped, Carrier):
         ids = np.arange(self.size).reshape(self.shape)[index]
         out = _wrap(self.value[index], self.rows[np.ravel(ids)], self.n, self.tag,
                     self.tangent, curved=False)
-        if type(out) is PatternArray and views.is_view(index):
+        if type(out) is PatternArray and views.is_view(index, self.ndim):
             views.register(self, out, np.ravel(ids))
         return out
 

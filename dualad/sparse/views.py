@@ -18,13 +18,15 @@ import numpy as np
 __all__ = ["is_view", "register", "written"]
 
 
-def is_view(index) -> bool:
-    """Whether ``index`` is NumPy's basic indexing with a slice, ``...`` or ``None``."""
+def is_view(index, ndim) -> bool:
+    """Whether ``index`` into an array of ``ndim`` axes is NumPy's basic indexing (slices,
+    ``...``, ``None``, integers) that gives an array, not one entry."""
     items = index if isinstance(index, tuple) else (index,)
-    basic = all(i is None or i is Ellipsis or isinstance(i, slice) or (
-        isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_)))
-        for i in items)
-    return basic and any(i is None or i is Ellipsis or isinstance(i, slice) for i in items)
+    integers = [isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_))
+                for i in items]
+    basic = all(i is None or i is Ellipsis or isinstance(i, slice) or whole
+                for i, whole in zip(items, integers))
+    return basic and not (all(integers) and len(items) >= ndim)
 
 
 def register(array, view, ids) -> None:
