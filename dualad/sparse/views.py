@@ -50,12 +50,15 @@ def written(array, ids, absorb) -> None:
     import scipy.sparse as sp   # a pattern array's rows are SciPy's
     root, root_ids = (array, ids) if array.root is None else \
         (array.root[0], array.root[1][ids])
-    others = [(ref(), shown) for ref, shown in (root.views or ())]
+    showing = [(ref(), shown) for ref, shown in (root.views or ())]
     if root is not array:
-        others.append((root, np.arange(root.size)))
-    others = [(other, shown, np.isin(shown, root_ids)) for other, shown in others
-              if other is not None and other is not array]
-    others = [(other, shown, hit) for other, shown, hit in others if hit.any()]
+        showing.append((root, np.arange(root.size)))
+    others = []   # (another array, the root's entries it shows, those written)
+    for other, shown in showing:
+        if other is not None and other is not array:
+            hit = np.isin(shown, root_ids)
+            if hit.any():
+                others.append((other, shown, hit))
     if not others:
         return
     # per entry of the root: the union of the rows written into it
