@@ -118,3 +118,38 @@ def test_grad_and_value_and_grad_take_an_executor(pool):
     assert np.array_equal(g, ad.grad(chained_rosenbrock, chunk_size=4)(X))
     value, g2 = ad.value_and_grad(chained_rosenbrock, executor=pool, chunk_size=4)(X)
     assert value == chained_rosenbrock(X) and np.array_equal(g2, g)
+
+
+def test_another_thread_differentiating_does_not_refuse_the_executor():
+    import threading
+    started, release = threading.Event(), threading.Event()
+
+    def waits(v):   # a differentiation running in another thread meanwhile
+        started.set()
+        release.wait(10)
+        return np.sum(v ** 2)
+    other = threading.Thread(target=lambda: ad.grad(waits)(X))
+    other.start()
+    try:
+        assert started.wait(10)
+        with ThreadPoolExecutor(2) as threads:
+            got = ad.grad(lambda v: np.sum(v ** 3), executor=threads, chunk_size=4)(X)
+        np.testing.assert_allclose(got, 3 * X ** 2, rtol=1e-15)   # by hand
+    finally:
+        release.set()
+        other.join()
+
+
+def test_hand_built_duals_in_f_are_refused_by_what_they_are():
+    c = ad.Dual(2.0, 1.0)   # its tangent would have to come back from the worker
+    with ThreadPoolExecutor(1) as threads:
+        with pytest.raises(TypeError, match="duals of another differentiation"):
+            ad.grad(lambda v: np.sum(v ** 2) * c, executor=threads)(X)
+
+
+def test_object_outputs_are_refused_by_what_they_are():
+    mpmath = pytest.importorskip("mpmath")
+    m = [mpmath.mpf(1) / 3, mpmath.mpf(2)]
+    with ThreadPoolExecutor(1) as threads:
+        with pytest.raises(TypeError, match="object array"):
+            ad.jacfwd(lambda v: [v[0] * v[1], v[1] ** 2], executor=threads)(m)

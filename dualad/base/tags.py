@@ -32,6 +32,7 @@ dualad.base.tags.EscapedDualError: a dual of a finished differentiation ...
 from __future__ import annotations
 
 import itertools
+import threading
 
 #: Tags of user-built duals are below this; transformation tags are at or above it.
 TRANSFORM_BASE = 1 << 20
@@ -48,6 +49,8 @@ def new_tag() -> int:
 #: hand-built duals nested beyond TRANSFORM_BASE levels, which never finish
 _running: set = set()
 _permanent: set = set()
+#: per thread: how many passes this thread's calls are inside (``running_here``)
+_here = threading.local()
 
 
 def new_user_tag() -> int:
@@ -67,11 +70,19 @@ class running:
 
     def __enter__(self):
         _running.add(self.tag)
+        _here.depth = getattr(_here, "depth", 0) + 1
         return self.tag
 
     def __exit__(self, *exc):
         _running.discard(self.tag)
+        _here.depth -= 1
         return False
+
+
+def running_here() -> bool:
+    """Whether this thread is inside a running pass (a differentiation of its own, not
+    one that another thread runs meanwhile)."""
+    return getattr(_here, "depth", 0) > 0
 
 
 class EscapedDualError(TypeError):

@@ -18,6 +18,8 @@ may hold pairs of an intermediate the output ignores, never misses one.
 """
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 __all__ = ["Curvature", "active", "add_pairs", "add_square", "second_partials",
@@ -88,12 +90,22 @@ class Curvature:
         return out
 
 
-_STACK: list[Curvature] = []
+class _Running(threading.local):
+    """The Hessian detections in progress in this thread, the innermost last (another
+    thread's detection records its own pairs)."""
+
+    def __init__(self):
+        self.stack: list[Curvature] = []
+
+
+_RUNNING = _Running()
 
 
 def active() -> Curvature | None:
-    """The Hessian detection in progress, None in a first-order detection or none."""
-    return _STACK[-1] if _STACK else None
+    """This thread's Hessian detection in progress, None in a first-order detection or
+    none."""
+    stack = _RUNNING.stack
+    return stack[-1] if stack else None
 
 
 def add_pairs(rows_a, rows_b):
@@ -153,9 +165,9 @@ class recording:
         self.curvature = Curvature()
 
     def __enter__(self):
-        _STACK.append(self.curvature)
+        _RUNNING.stack.append(self.curvature)
         return self.curvature
 
     def __exit__(self, *exc):
-        _STACK.pop()
+        _RUNNING.stack.pop()
         return False

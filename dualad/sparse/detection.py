@@ -20,7 +20,7 @@ from dualad.core import number as _number
 from dualad.core.number import Dual, _make
 from dualad.base.tags import new_tag, running
 from dualad.sparse.patterns import (
-    PatternArray, PatternRow, _N_INPUTS, _elementwise, _empty, _mask_rows, _row_of,
+    PatternArray, PatternRow, _DETECTIONS, _elementwise, _empty, _mask_rows, _row_of,
     _scipy_sparse, _wrap, compare, condition, constant_like, has_pattern, observed, refuse,
     shallow_primal, truth)
 from dualad.sparse.dispatch import _pattern_function, _pattern_ufunc
@@ -115,7 +115,7 @@ def _traced_call(f, args, argnums, who):
             _scalar_seed(value[()], 0, n, tag)
     call = [seeded if i == argnums else traced_constant(a, tag, n)
             for i, a in enumerate(args)]
-    _N_INPUTS.append(n)
+    _DETECTIONS.n_inputs.append(n)
     _carriers.ACTIVE.append(_PRECEDENCE)   # the array layer defers pattern duals to us
     from dualad.base.errors import plain_errors
     try:
@@ -123,7 +123,7 @@ def _traced_call(f, args, argnums, who):
             out = plain_errors(f, who)(*call)
     finally:
         _carriers.ACTIVE.pop()
-        _N_INPUTS.pop()
+        _DETECTIONS.n_inputs.pop()
     return out, tag, n_in
 
 

@@ -16,13 +16,13 @@ import numpy as np
 
 from dualad.arrays import dispatch as _arrays
 from dualad.table.rules import table
-from dualad.sparse import curvature as _curvature
+from dualad.sparse import curvature as _curvature, views
 from dualad.sparse.pattern_objects import converted
 
 from dualad.sparse.patterns import (
-    PatternArray, _N_INPUTS, _ON_PRIMAL, _UFUNC_RULES, _additive, _bool_csr, _broadcast_rows,
-    _elementwise, _empty, _is_pattern, _is_tangent, _level, _nonzero, _rows, _scipy_sparse,
-    _tag_of, _union, _value, _wrap, condition, has_pattern, refuse)
+    PatternArray, _ON_PRIMAL, _UFUNC_RULES, _additive, _bool_csr, _broadcast_rows,
+    _elementwise, _empty, _is_pattern, _is_tangent, _level, _n_inputs, _nonzero, _rows,
+    _scipy_sparse, _tag_of, _union, _value, _wrap, condition, has_pattern, refuse)
 
 
 def _pattern_ufunc(ufunc, method, inputs, kwargs):
@@ -121,7 +121,7 @@ def _select(rule, func, args, kwargs):
                "shift, a shape)")
     items = [_stack_scalars(x) for x in items]
     tag = _tag_of(items)
-    n = _N_INPUTS[-1]
+    n = _n_inputs()
     offset, tables, ids = 0, [_empty(1, n)], []
     for x in items:
         ids.append(_ids(x if _is_pattern(x, tag) else np.asarray(_value(x)), offset))
@@ -139,8 +139,17 @@ def _select(rule, func, args, kwargs):
     if isinstance(value_out, (list, tuple)):
         return type(value_out)(_wrap(np.asarray(v), table_rows[np.ravel(i)], n, tag, tangent,
                                      curved=False) for v, i in zip(value_out, id_out))
-    return _wrap(np.asarray(value_out), table_rows[np.ravel(id_out)], n, tag, tangent,
-                 curved=False)
+    out = _wrap(np.asarray(value_out), table_rows[np.ravel(id_out)], n, tag, tangent,
+                curved=False)
+    if func in _VIEWS and len(items) == 1 and type(items[0]) is PatternArray and \
+            type(out) is PatternArray:   # a write into either is seen by the other
+        views.register(items[0], out, np.ravel(id_out) - 1)
+    return out
+
+
+#: the selections that NumPy returns as views (where it can)
+_VIEWS = {np.reshape, np.ravel, np.squeeze, np.expand_dims, np.transpose, np.swapaxes,
+          np.moveaxis, np.rollaxis, np.flip, np.rot90, np.diagonal, np.broadcast_to}
 
 
 _ARRAYS_ONLY: dict = {}
@@ -217,7 +226,7 @@ def _where(rule, func, args, kwargs):
     cond, x, y = args
     ans = np.where(_value(cond), _value(x), _value(y))
     tag = _tag_of((cond, x, y))
-    n = _N_INPUTS[-1]
+    n = _n_inputs()
     tangent = _level((x, y), _tag_of((x, y)))
     parts = [_additive(v, _broadcast_rows(_rows(v), np.shape(v.value), ans.shape), tangent)
              for v in (x, y) if _is_pattern(v, tag)]
@@ -270,7 +279,7 @@ def _bilinear(func, args, kwargs, curved=None):
     ans = func(*values, **kwargs)
     if not isinstance(ans, tuple):
         ans = np.asarray(ans)
-    n = _N_INPUTS[-1]
+    n = _n_inputs()
     if func in (np.matmul, np.dot) and len(args) == 2 and not kwargs:
         va, vb = (np.asarray(v) for v in values)
         if 1 <= va.ndim <= 2 and 1 <= vb.ndim <= 2:
@@ -310,7 +319,7 @@ def _cross_pairs(rows_a, rows_b, m, inner, p):
     """The pairs of a @ b in a Hessian detection: out[i, k] = Σ_j a[i, j] b[j, k], so
     a[i, j] meets b[j, k] for every i and k: the union over i of a's column j against
     the union over k of b's row j."""
-    if not _curvature._STACK or not (rows_a.nnz and rows_b.nnz):
+    if _curvature.active() is None or not (rows_a.nnz and rows_b.nnz):
         return
     # a is (m, inner) row-major: entry i*inner + j; gather by j
     by_j_a = _bool_csr(np.repeat(np.arange(inner), m),

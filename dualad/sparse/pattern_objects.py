@@ -25,7 +25,7 @@ __all__ = ["converted", "from_pattern_objects"]
 
 
 def _as_objects(self: PatternArray, dtype: Any = None, copy: Any = None) -> np.ndarray:
-    if not curvature._STACK or (dtype is not None and np.dtype(dtype) != object):
+    if curvature.active() is None or (dtype is not None and np.dtype(dtype) != object):
         refuse("a plain ndarray (np.asarray, an ndarray index or assignment)")
     if copy is False:
         raise ValueError("a pattern array cannot be viewed as an ndarray without a copy")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numbers
 from typing import Any
 import sys
+import threading
 from typing import NoReturn
 
 import numpy as np
@@ -32,7 +33,7 @@ from dualad.base.carriers import Carrier
 from dualad.core.operators import install_operators
 from dualad.core.number import DroppedDerivative, Dual, _make
 from dualad.table.rules import table
-from dualad.sparse import curvature
+from dualad.sparse import curvature, views
 
 __all__ = ["PatternArray", "PatternRow", "PatternBranchError", "PatternConversionError"]
 
@@ -84,7 +85,7 @@ def condition(op, a, b):
     dependence, which ``np.where`` accepts and ``bool()`` or an index refuses."""
     items = (a, b)
     tag = _tag_of(items)
-    n = next((x.n for x in items if type(x) is PatternArray), _N_INPUTS[-1])
+    n = next((x.n for x in items if type(x) is PatternArray), _n_inputs())
     ans = np.asarray(op(_value(a), _value(b)))
     return _wrap(ans, _empty(ans.size, n), n, tag, curved=False)
 
@@ -97,8 +98,9 @@ class PatternRow:
 
     def __init__(self, cols=()):
         self.cols = frozenset() if isinstance(cols, numbers.Number) else frozenset(cols)
-        if self.cols and curvature._STACK:   # a scalar's operations report no pairs
-            curvature._STACK[-1].complete = False
+        record = curvature.active() if self.cols else None
+        if record is not None:   # a scalar's operations report no pairs
+            record.complete = False
 
     def _union(self, other):
         if isinstance(other, PatternRow):
@@ -149,11 +151,15 @@ class PatternArray(ValueShaped, Carrier):
     seed direction of a Hessian detection and what is computed from it), whose entries
     are structurally zero unless their row holds the marker."""
 
-    __slots__ = ("value", "rows", "n", "tag", "tangent")
+    _DATA = ("value", "rows", "n", "tag", "tangent")
+    # root: (the array a view was taken of, the entries shown); views: the views taken
+    # of this one (``dualad.sparse.views``)
+    __slots__ = _DATA + ("root", "views", "__weakref__")
     __array_priority__ = 20   # as DualArray's: an ndarray operand defers to it
 
     def __init__(self, value, rows, n, tag, tangent=False):
         self.value, self.rows, self.n, self.tag, self.tangent = value, rows, n, tag, tangent
+        self.root = self.views = None
 
     dtype = property(lambda self: self.value.dtype)
 
@@ -174,8 +180,11 @@ class PatternArray(ValueShaped, Carrier):
     def __getitem__(self, index):
         index = _plain(index)
         ids = np.arange(self.size).reshape(self.shape)[index]
-        return _wrap(self.value[index], self.rows[np.ravel(ids)], self.n, self.tag,
-                     self.tangent, curved=False)
+        out = _wrap(self.value[index], self.rows[np.ravel(ids)], self.n, self.tag,
+                    self.tangent, curved=False)
+        if type(out) is PatternArray and views.is_view(index, self.ndim):
+            views.register(self, out, np.ravel(ids))
+        return out
 
     def __setitem__(self, index, item):
         sp = _scipy_sparse()
@@ -199,6 +208,7 @@ class PatternArray(ValueShaped, Carrier):
         eye = sp.diags_array(keep, dtype=bool).tocsr()
         place = _bool_csr(ids, np.arange(len(ids)), (self.size, len(ids)))
         self.rows = (eye @ self.rows + place @ rows).tocsr()
+        views.written(self, ids, _absorb)
 
     # the methods NumPy arrays have: the shared ones in ValueShaped
 
@@ -207,8 +217,9 @@ class PatternArray(ValueShaped, Carrier):
 
     def _take_on(self, result):
         """Become ``result`` (a pattern of this one's level), in place."""
-        for name in self.__slots__:
+        for name in self._DATA:
             setattr(self, name, getattr(result, name))
+        views.written(self, np.arange(self.size), _absorb)
 
     __copy__ = copy
 
@@ -235,6 +246,17 @@ class PatternArray(ValueShaped, Carrier):
 
     def __complex__(self):
         refuse("a complex number (complex())", conversion=True)
+
+
+def _absorb(x, rows, hit, tangent):
+    """A write seen through ``x`` (``dualad.sparse.views``): its rows and ``rows`` (the
+    rows written, at the entries ``hit``), at one level."""
+    if tangent != x.tangent:   # as __setitem__: the value-level part marked
+        if x.tangent:
+            rows = _mask_rows(_marked(rows), hit)
+        else:
+            x.rows, x.tangent = _marked(x.rows), True
+    x.rows = (x.rows + rows).tocsr()
 
 
 def _operator(rule, *operands):
@@ -272,7 +294,7 @@ def _rows(x):
     """The dependence rows of a pattern dual (scalar or array)."""
     if type(x) is PatternArray:
         return x.rows
-    return _row_of(sorted(x.tangent.cols), _N_INPUTS[-1])
+    return _row_of(sorted(x.tangent.cols), _n_inputs())
 
 
 def _bool_csr(rows, cols, shape):
@@ -285,7 +307,20 @@ def _row_of(cols, n):
     return _bool_csr(np.zeros(len(cols), dtype=int), cols, (1, n))
 
 
-_N_INPUTS = [0]   # the number of inputs of the innermost detection in progress
+class _Detections(threading.local):
+    """The numbers of inputs of this thread's detections in progress, the innermost last
+    (threads detect at the same time, each its own)."""
+
+    def __init__(self):
+        self.n_inputs = [0]
+
+
+_DETECTIONS = _Detections()
+
+
+def _n_inputs() -> int:
+    """The number of inputs of this thread's innermost detection in progress."""
+    return _DETECTIONS.n_inputs[-1]
 
 
 def _wrap(value, rows, n, tag, tangent=False, curved=True):
@@ -294,9 +329,10 @@ def _wrap(value, rows, n, tag, tangent=False, curved=True):
     entry depends on (``curvature.add_square``); a caller that knows the operation is
     linear, or has recorded its pairs itself, passes False. A Hessian detection keeps
     scalars as 0-d arrays, whose operations report their pairs."""
-    if curved and curvature._STACK:
+    hessian = curvature.active() is not None
+    if curved and hessian:
         curvature.add_square(rows)
-    if np.ndim(value) == 0 and not curvature._STACK:
+    if np.ndim(value) == 0 and not hessian:
         # a scalar keeps no level: a tangent one counts as a value
         v = value[()] if isinstance(value, np.ndarray) else value
         v = float(v) if type(v) is np.float64 else v
@@ -330,7 +366,7 @@ def constant_like(out, like):
     array of zeros is a constant's tangent, structurally zero (tangent level); any other
     array is a constant, possibly non-zero (value level, marked by the store)."""
     value = np.asarray(out)
-    n = like.n if type(like) is PatternArray else _N_INPUTS[-1]
+    n = like.n if type(like) is PatternArray else _n_inputs()
     tangent = _is_tangent(like) and not np.any(value)
     return PatternArray(value, _empty(value.size, n), n, like.tag, tangent)
 
@@ -340,7 +376,7 @@ def tangent_seed(directions, like):
     pattern array: the marker where a seed entry is non-zero (the seed's zeros are
     structural, the same for every input)."""
     directions = np.asarray(directions)
-    n = like.n if type(like) is PatternArray else _N_INPUTS[-1]
+    n = like.n if type(like) is PatternArray else _n_inputs()
     on = np.flatnonzero(directions)
     rows = _bool_csr(on, np.full(on.size, n - 1), (directions.size, n))
     return PatternArray(directions, rows, n, like.tag, True)
@@ -398,7 +434,7 @@ def _elementwise(rule, ufunc, inputs):
     tag = _tag_of(inputs)
     values = [x.value if _is_pattern(x, tag) else x for x in inputs]
     ans = np.asarray(ufunc(*values))
-    n = _N_INPUTS[-1]
+    n = _n_inputs()
     broadcast = [(_broadcast_rows(_rows(x), np.shape(x.value), ans.shape)
                   if _is_pattern(x, tag) else None) for x in inputs]
     tangent = _level(inputs, tag)
@@ -408,7 +444,7 @@ def _elementwise(rule, ufunc, inputs):
             rule_path.has_complex(v) for v in values + [ans]) else \
             _differentiable_args(rule, len(inputs))
         parts = [broadcast[i] for i in moving if broadcast[i] is not None]
-        if curvature._STACK:
+        if curvature.active() is not None:
             _second_order(rule, broadcast, moving, len(inputs))
         return _wrap(ans, _union(parts, ans.size, n), n, tag, curved=False)
     # tangent level (a tangent map): zero where the rule keeps a zero tangent lane zero
@@ -468,7 +504,7 @@ def _mask_rows(rows, keep):
 def detecting() -> bool:
     """True while a pattern detection runs (the array layer then defers pattern duals to
     the ``Precedence`` hooks registered below)."""
-    return len(_N_INPUTS) > 1
+    return len(_DETECTIONS.n_inputs) > 1
 
 
 def has_pattern(items) -> bool:

@@ -20,6 +20,7 @@ from dualad.arrays.gathered import (
     is_plain_gathered, scatter_budget)
 from dualad.core.number import Dual, _make
 from dualad.core.rule_path import transformation_pass
+from dualad.base.carriers import Carrier
 from dualad.base.tags import new_tag, running
 from dualad.transforms import executors
 from dualad.transforms.arguments import (
@@ -306,10 +307,22 @@ def run_chunk(f, args, nums, leaves, in_spec, seeds, has_aux, who, start, stop):
                 block = _leaf_tangent(y, tag, k, who)
             if type(block) is not np.ndarray or block.dtype == object:
                 raise TypeError(f"{who}: with executor=, f's outputs must be numbers or "
-                                f"arrays of numbers; got a tangent of {type(block).__name__}")
+                                f"arrays of numbers; got a tangent of {_shipped(block)}")
             blocks.append(block)
         return (spec, [_output_shape(y) for y in out_leaves],
                 [narrow_dtype(y, tag) for y in out_leaves], blocks, aux)
+
+
+def _shipped(block) -> str:
+    """What a tangent that executor= does not ship back is, for its refusal."""
+    if isinstance(block, Carrier) or (type(block) is np.ndarray and any(
+            isinstance(v, Carrier) for v in block.flat)):
+        return (f"{type(block).__name__}: duals of another differentiation (hand-built, "
+                "in f's closure or arguments), which cannot cross a process boundary")
+    if type(block) is np.ndarray:
+        return ("an object array (mpmath numbers, Python objects): executor= ships float "
+                "and complex arrays only; run this one without executor=")
+    return type(block).__name__
 
 
 def _output_shape(y):

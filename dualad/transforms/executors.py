@@ -37,8 +37,8 @@ def check_executor(executor, who: str) -> None:
         raise TypeError(f"{who}: executor must be a concurrent.futures.Executor (e.g. "
                         "ProcessPoolExecutor(), or a Dask Client's get_executor()), got "
                         f"{type(executor).__name__}")
-    from dualad.base.tags import _running
-    if _running:
+    from dualad.base.tags import running_here
+    if running_here():
         raise ValueError(f"{who}: executor= runs the passes in other processes, where the "
                          "duals of an enclosing differentiation (running now) do not exist; "
                          "give executor= to the outermost transformation only")

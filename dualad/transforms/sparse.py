@@ -73,23 +73,55 @@ _SHARED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 _SHARED_LOCK = threading.Lock()
 
 
+#: at most this many functions are followed from ``f`` (its helpers, theirs, ...); past
+#: it ``f``'s patterns are not shared (each transformation object detects its own)
+_MAX_FOLLOWED = 1000
+
+
 def _fingerprint(f):
     """What a pattern of ``f`` depends on besides its arguments: its code, its defaults,
-    the objects its closure holds and the globals its code names (compared by identity,
-    so that a closure variable or a global bound to another object, a flag such as
-    ``mode = "dense"`` included, makes a new detection)."""
-    code = getattr(f, "__code__", None)
-    cells = getattr(f, "__closure__", None) or ()
-    contents = []
-    for cell in cells:
+    the objects its closure holds, the globals its code names and the attributes it names
+    of the modules among them, and the same of every plain function among those objects
+    (the helpers ``f`` calls, theirs, ...). Compared by identity (``_same``), so that a
+    closure variable or a global bound to another object, a flag such as
+    ``mode = "dense"`` read by a helper included, makes a new detection. A pair
+    (counts, objects): the counts say where each function's part ends."""
+    counts, objects = [], []
+    followed, todo = set(), [f]
+    while todo:
+        g = todo.pop()
+        if id(g) in followed:
+            continue
+        followed.add(id(g))
+        if len(followed) > _MAX_FOLLOWED:
+            return ((), (object(),))   # equal to no other: not shared
+        part = _read_by(g)
+        counts.append(len(part))
+        objects.extend(part)
+        todo.extend(o for o in part if isinstance(o, types.FunctionType))
+    return tuple(counts), tuple(objects)
+
+
+def _read_by(g):
+    """The objects of one function's part of the fingerprint."""
+    code = getattr(g, "__code__", None)
+    kwdefaults = getattr(g, "__kwdefaults__", None) or {}
+    part = [code, *(getattr(g, "__defaults__", None) or ()), *kwdefaults.keys(),
+            *kwdefaults.values()]
+    for cell in getattr(g, "__closure__", None) or ():
         try:
-            contents.append(cell.cell_contents)
+            part.append(cell.cell_contents)
         except ValueError:   # an empty cell
-            contents.append(_EMPTY)
-    space = getattr(f, "__globals__", {})
-    contents.extend(space.get(name, _EMPTY) for name in _global_names(code))
-    return (code, getattr(f, "__defaults__", None), getattr(f, "__kwdefaults__", None),
-            tuple(contents))
+            part.append(_EMPTY)
+    names = _global_names(code)
+    space = getattr(g, "__globals__", {})
+    found = [space.get(name, _EMPTY) for name in names]
+    modules = [o for o in found + part if isinstance(o, types.ModuleType)]
+    part.extend(found)
+    for module in modules:   # config.MODE, helpers.step: the attributes the code names
+        attributes = vars(module)
+        part.extend(attributes.get(name, _EMPTY) for name in names)
+    return part
 
 
 def _global_names(code):
@@ -108,9 +140,8 @@ _PLAIN_ERRORS_CODE = plain_errors(lambda: None, "").__code__
 
 
 def _same(a, b) -> bool:
-    if a[0] is not b[0] or a[1] != b[1] or a[2] != b[2] or len(a[3]) != len(b[3]):
-        return False
-    return all(x is y for x, y in zip(a[3], b[3]))
+    return a[0] == b[0] and len(a[1]) == len(b[1]) and all(
+        x is y for x, y in zip(a[1], b[1]))
 
 
 class _Plans:
