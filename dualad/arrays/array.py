@@ -224,6 +224,8 @@ class DualArray(ValueShaped, Carrier):
             return
         for i in range(len(self.value)):
             t = self.tangent[i]
+            if self.owned and self.k is not None:   # an entry is a copy, as NumPy's
+                t = t.copy()
             yield _make(_scalar(self.value[i]), t if self.k is not None else _scalar(t),
                         self.tag)
 
@@ -234,12 +236,19 @@ class DualArray(ValueShaped, Carrier):
             value = self.value[index]
             if type(index) is slice:
                 return _make_array(value, self.tangent[index], self.tag, self.k)
-            return wrap(value, self.tangent[index], self.tag, self.k)
+            return wrap(value, self._entry(self.tangent[index], value), self.tag, self.k)
         index = _plain_index(index)
         value = self.value[index]
         tangent = self.tangent[_tangent_index(index, self.ndim)] if self.k is not None \
             else self.tangent[index]
-        return wrap(value, tangent, self.tag, self.k)
+        return wrap(value, self._entry(tangent, value), self.tag, self.k)
+
+    def _entry(self, tangent: Any, value: Any) -> Any:
+        """The tangent of an entry read out (``x[i]``): a copy where this array is written
+        in place (owned), so that a later write into it leaves the entry as it was read."""
+        if self.owned and self.k is not None and np.ndim(value) == 0:
+            return tangent.copy()
+        return tangent
 
     def __setitem__(self, index: Any, item: Any) -> None:
         index = _plain_index(index)
@@ -263,6 +272,20 @@ class DualArray(ValueShaped, Carrier):
         self.value = _store(self.value, index, value)
         t_index = _tangent_index(index, self.ndim) if k is not None else index
         self.tangent = _store(self.tangent, t_index, 0.0 if tangent is None else tangent)
+
+
+def released(out: Any, operands: Any) -> Any:
+    """``out``, the result of an operation on ``operands``; an owned operand whose buffer
+    ``out`` holds as it is (an identity tangent: x + c, x * 1, np.real of a real x) stops
+    owning it, so that its next write copies first and leaves ``out`` as computed."""
+    if type(out) is DualArray:
+        for a in operands:
+            if type(a) is DualArray and a.owned:
+                t = a._tangent
+                if out.value is a.value or out._tangent is t or out.scale_base is t or \
+                        out.offset is t:
+                    a.owned = False
+    return out
 
 
 def _make_array(value: Any, tangent: Any, tag: int, k: int | None) -> DualArray:

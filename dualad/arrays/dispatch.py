@@ -20,7 +20,7 @@ import numpy as np
 
 from dualad.arrays.array import (
     DualArray, _as_array_operand, _as_operand, _directions, _holds_dual, _make_array,
-    _outer_tag, _plain, _primal, _split, wrap)
+    _outer_tag, _plain, _primal, _split, wrap, released)
 from dualad.arrays import objects as _objects
 from dualad.arrays.elementwise import _fast_binary, _fast_unary, elementwise
 from dualad.arrays.gathered import (
@@ -456,11 +456,11 @@ _HANDLERS[np.sum] = _sum
 
 
 def _dual_array_ufunc(self, ufunc, method, *inputs, **kwargs):
-    return array_ufunc(ufunc, method, inputs, kwargs)
+    return released(array_ufunc(ufunc, method, inputs, kwargs), inputs)
 
 
 def _dual_array_function(self, func, types, args, kwargs):
-    return array_function(func, args, kwargs)
+    return released(array_function(func, args, kwargs), args)
 
 
 # NumPy's protocols on the dual arrays, and on the scalar Dual (np.sin(d), ndarray * d)

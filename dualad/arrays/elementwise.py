@@ -25,7 +25,7 @@ from dualad.arrays.gathered import _gathered_binary, _gathered_pow
 from dualad.arrays import scaled as _scaled_parts
 from dualad.arrays.array import (
     DualArray, _as_array_operand, _directions, _gathered_array, _make_array, _outer_tag,
-    _plain, _PLAIN, _primal, _scaled, _split, wrap, writable_like)
+    _plain, _PLAIN, _primal, _scaled, _split, wrap, writable_like, released)
 from dualad.arrays.ufunc_rules import (
     F64 as _F64, FORMS as _FORMS, STAND_INS as _STAND_INS, UFUNC_BY_OBJECT as _UFUNC_BY_OBJECT,
     array_partial as _array_partial, ex as _ex, into as _into, lanes_safe as _lanes_safe,
@@ -140,7 +140,11 @@ def _operator(rule, a, b):
     if type(a) in _NUMBERS_AND_DUALS and type(b) in _NUMBERS_AND_DUALS:
         # the common case, directly: no list to stack, no object array to convert
         out = _binary_fast_paths(rule, ufunc, a, b) if rule in _FORMS else None
-        return elementwise(rule, ufunc, (a, b)) if out is None else out
+        if out is None:
+            out = elementwise(rule, ufunc, (a, b))
+        if type(a) is DualArray and a.owned or type(b) is DualArray and b.owned:
+            released(out, (a, b))   # an identity tangent (x + c) keeps x's buffer
+        return out
     if isinstance(a, (list, tuple)):
         a = _as_array_operand(a)
     if isinstance(b, (list, tuple)):
@@ -152,10 +156,10 @@ def _operator(rule, a, b):
     if rule in _FORMS:
         out = _binary_fast_paths(rule, ufunc, a, b)
         if out is not None:
-            return out
+            return released(out, (a, b))
     if not (_operand(a) and _operand(b)):
         return NotImplemented
-    return elementwise(rule, ufunc, (a, b))
+    return released(elementwise(rule, ufunc, (a, b)), (a, b))
 
 
 #: operand types of ``_operator``'s direct branch (one of them is a DualArray)
@@ -410,7 +414,7 @@ def __neg__(self):
 
 
 def __pos__(self):
-    return self
+    return self.copy()   # as NumPy's +x: a new array, not this one
 
 
 # (setattr: the class declares these methods to type checkers; they are installed here)
