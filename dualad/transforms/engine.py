@@ -226,11 +226,8 @@ def _passes(f, args, nums, leaves, in_spec, n, chunk, first, seeds, has_aux, who
             out_spec, out_shapes = spec, shapes
             columns = [None for _ in out_leaves]
             dtypes = [narrow_dtype(y, tag) for y in out_leaves]
-        elif spec != out_spec or shapes != out_shapes:
-            raise ValueError(f"{who}: f returned outputs of different structures or shapes in "
-                             f"two passes (leaf shapes {out_shapes} for the first columns, "
-                             f"{shapes} for columns {start}..{stop - 1}); f's output must "
-                             "not depend on the seeded directions")
+        else:
+            _same_outputs(spec, shapes, out_spec, out_shapes, start, stop, who)
         for j, y in enumerate(out_leaves):
             if n and type(columns[j]) is not list and is_plain_gathered(y, tag) and (
                     columns[j] is None or columns[j].dtype == np.float64):
@@ -268,16 +265,22 @@ def _executor_passes(executor, f, args, nums, leaves, in_spec, n, chunk, seeds, 
         if columns is None:
             out_spec, out_shapes, dtypes, aux = spec, shapes, kinds, aux_here
             columns = [np.zeros(b.shape[:-1] + (n,), dtype=b.dtype) for b in blocks]
-        elif spec != out_spec or shapes != out_shapes:
-            raise ValueError(f"{who}: f returned outputs of different structures or shapes in "
-                             f"two passes (leaf shapes {out_shapes} for the first columns, "
-                             f"{shapes} for columns {start}..{stop - 1}); f's output must "
-                             "not depend on the seeded directions")
+        else:
+            _same_outputs(spec, shapes, out_spec, out_shapes, start, stop, who)
         for j, block in enumerate(blocks):
             if block.dtype != columns[j].dtype:
                 columns[j] = columns[j].astype(np.result_type(columns[j], block))
             columns[j][..., start:stop] = block[..., :stop - start]
     return columns, out_spec, aux, dtypes
+
+
+def _same_outputs(spec, shapes, out_spec, out_shapes, start, stop, who):
+    """Refuse a pass whose outputs differ in structure or shapes from the first pass's."""
+    if spec != out_spec or shapes != out_shapes:
+        raise ValueError(f"{who}: f returned outputs of different structures or shapes in "
+                         f"two passes (leaf shapes {out_shapes} for the first columns, "
+                         f"{shapes} for columns {start}..{stop - 1}); f's output must "
+                         "not depend on the seeded directions")
 
 
 def run_chunk(f, args, nums, leaves, in_spec, seeds, has_aux, who, start, stop):
