@@ -39,6 +39,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from dualad.arrays import scaled as _scaled_parts
+from dualad.arrays import views as _views
 from dualad.core.shaped import ValueShaped
 # carrier kinds above this layer that take precedence (sparsity patterns): their hooks
 # (see dualad.base.carriers.Precedence)
@@ -63,8 +64,10 @@ class DualArray(ValueShaped, Carrier):
     # A k-tangent may be kept scaled, ``offset + scale[..., None] * scale_base``
     # (dualad.arrays.scaled), or gathered, ``cols`` and ``vals`` with tangent[...,
     # cols[..., j]] += vals[..., j] (dualad.arrays.gathered); ``_tangent`` is then None.
+    # A view (x[1:-1], np.reshape(x, s)) knows its root and how it was taken (``_view``),
+    # a root its live views (``_views``, weak references): dualad.arrays.views.
     __slots__ = ("value", "_tangent", "tag", "k", "owned", "scale",
-                 "scale_base", "offset", "cols", "vals")
+                 "scale_base", "offset", "cols", "vals", "_view", "_views", "__weakref__")
     __array_priority__ = 20
 
     if TYPE_CHECKING:
@@ -79,6 +82,8 @@ class DualArray(ValueShaped, Carrier):
         offset: Any
         cols: Any
         vals: Any
+        _view: Any
+        _views: Any
 
         # installed by dualad.arrays.elementwise from the rule table (declarations only)
         def __add__(self, other: Operand) -> DualArray: ...
@@ -130,7 +135,7 @@ class DualArray(ValueShaped, Carrier):
         self.value, self._tangent, self.tag, self.k = value, tangent, 0, k
         self.owned = False
         self.scale = self.scale_base = self.offset = None
-        self.cols = self.vals = None
+        self.cols = self.vals = self._view = self._views = None
 
     @property
     def tangent(self) -> Any:
@@ -190,6 +195,11 @@ class DualArray(ValueShaped, Carrier):
 
     __copy__ = copy   # as ndarray: copy.copy copies the data
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its value and tangent: a view comes back as an array of its own
+        (as an ndarray's view does), without its root or views."""
+        return _make_array, (self.value, self.tangent, self.tag, self.k)
+
     def __deepcopy__(self, memo: dict[int, Any]) -> DualArray:
         out = _make_array(_deepcopy(self.value, memo), _deepcopy(self.tangent, memo),
                           self.tag, self.k)
@@ -206,12 +216,25 @@ class DualArray(ValueShaped, Carrier):
     def _take_on(self, result: Any) -> None:
         """Become ``result`` in place (x += y): its value and its tangent in the form it is
         held (scaled, gathered stay so), buffers shared until a write."""
-        if not isinstance(result, DualArray):
-            super()._take_on(result)
+        if not isinstance(result, DualArray) or _views.has_views(self):
+            super()._take_on(result)   # self[...] = result: its views see the new entries
             return
-        for name in self.__slots__:
+        for name in _HELD:
             setattr(self, name, getattr(result, name))
         self.owned = False
+
+    def _resize_to(self, result: Any, refcheck: bool) -> None:
+        """``x.resize(...)``: new buffers, as NumPy reallocates; refused for a view, and for
+        an array with live views unless ``refcheck=False`` (as NumPy), whose views then keep
+        the old entries."""
+        if self._view is not None:
+            raise ValueError("cannot resize this array: it does not own its data (a view "
+                             "of a dual array; as NumPy)")
+        if refcheck and _views.has_views(self):
+            raise ValueError("cannot resize an array that is referenced by a view of it "
+                             "(as NumPy: use np.resize, or refcheck=False)")
+        self._views = None
+        self._take_on(result)
 
     # --- indexing ----------------------------------------------------------------------
 
@@ -224,34 +247,62 @@ class DualArray(ValueShaped, Carrier):
             return
         for i in range(len(self.value)):
             t = self.tangent[i]
-            if self.owned and self.k is not None:   # an entry is a copy, as NumPy's
+            if self.k is not None and self._written_in_place():   # an entry is a copy
                 t = t.copy()
             yield _make(_scalar(self.value[i]), t if self.k is not None else _scalar(t),
                         self.tag)
 
     def __getitem__(self, index: Any) -> Any:
-        if self.cols is not None:
-            return self._gathered_item(_plain_index(index))   # dualad.arrays.gathered
-        if type(index) is slice or type(index) is int:   # the leading axis: k stays last
+        """``x[index]``: a basic index (ints, slices) gives a view of ``x``, as NumPy's
+        (dualad.arrays.views), an advanced one a copy; an entry is a scalar ``Dual``."""
+        if type(index) is slice:   # the leading axis: k stays last
+            out = self._gathered_item(index) if self.cols is not None else \
+                _make_array(self.value[index], self.tangent[index], self.tag, self.k)
+            return _views.register(out, self, index)
+        if type(index) is int and self.cols is None:   # an entry, or a row of a matrix
             value = self.value[index]
-            if type(index) is slice:
-                return _make_array(value, self.tangent[index], self.tag, self.k)
-            return wrap(value, self._entry(self.tangent[index], value), self.tag, self.k)
+            out = wrap(value, self._entry(self.tangent[index], value), self.tag, self.k)
+            return out if type(out) is not DualArray else \
+                _views.register(out, self, index)
         index = _plain_index(index)
-        value = self.value[index]
-        tangent = self.tangent[_tangent_index(index, self.ndim)] if self.k is not None \
-            else self.tangent[index]
-        return wrap(value, self._entry(tangent, value), self.tag, self.k)
+        if self.cols is not None:
+            out = self._gathered_item(index)   # dualad.arrays.gathered
+        else:
+            value = self.value[index]
+            tangent = self.tangent[_tangent_index(index, self.ndim)] if self.k is not None \
+                else self.tangent[index]
+            out = wrap(value, self._entry(tangent, value), self.tag, self.k)
+        if type(out) is DualArray and _views.is_basic(index):
+            _views.register(out, self, index)
+        return out
 
     def _entry(self, tangent: Any, value: Any) -> Any:
         """The tangent of an entry read out (``x[i]``): a copy where this array is written
         in place (owned), so that a later write into it leaves the entry as it was read."""
-        if self.owned and self.k is not None and np.ndim(value) == 0:
+        if self.k is not None and np.ndim(value) == 0 and self._written_in_place():
             return tangent.copy()
         return tangent
 
+    def _written_in_place(self) -> bool:
+        """Whether a write into this array goes into its buffers as they are (it owns them,
+        or it is a view of a root that does)."""
+        return self.owned and (self._view is None or self._view.root.owned)
+
     def __setitem__(self, index: Any, item: Any) -> None:
         index = _plain_index(index)
+        parts = self._parts_to_store(item)
+        if self._view is not None:   # through a view: into its root's buffers
+            _views.write_through(self, _own_for, _store_parts, index, parts)
+            return
+        value, tangent = self.value, self._tangent
+        changed = _own_for(self, parts)
+        _store_parts(self, index, parts)
+        if self._views is not None:   # the views see the write
+            _views.repoint(self, changed or self.value is not value or
+                           self._tangent is not tangent)
+
+    def _parts_to_store(self, item: Any) -> tuple[Any, Any]:
+        """(value, tangent) of ``item`` to store in this array (tangent None: none)."""
         tag, k = self.tag, self.k
         if isinstance(item, (list, tuple)):
             item = _as_array_operand(item)
@@ -261,17 +312,37 @@ class DualArray(ValueShaped, Carrier):
             raise TypeError("cannot store a dual of an inner differentiation into this "
                             "DualArray; build the result with np.stack/np.where instead")
         if isinstance(item, (Dual, DualArray)) and item.tag == tag:
-            value, tangent = item.value, item.tangent
-            if (item.k if isinstance(item, DualArray) else _k_of(tangent)) != k:
+            if (item.k if isinstance(item, DualArray) else _k_of(item.tangent)) != k:
                 raise ValueError("cannot store a dual with a different number of directions")
-        else:
-            value, tangent = item, None
-        if not self.owned:  # results may share buffers: copy on the first write
-            self.value, self.tangent = _copy(self.value), _copy(self.tangent)
-            self.owned = True
-        self.value = _store(self.value, index, value)
-        t_index = _tangent_index(index, self.ndim) if k is not None else index
-        self.tangent = _store(self.tangent, t_index, 0.0 if tangent is None else tangent)
+            return item.value, item.tangent
+        return item, None
+
+
+_HELD = ("value", "_tangent", "tag", "k", "owned", "scale", "scale_base", "offset", "cols",
+         "vals")   # what x += y takes on from its result (not x's views)
+
+
+def _own_for(x: DualArray, parts: tuple[Any, Any]) -> bool:
+    """Make ``x`` (a root) own its buffers, copied on its first write (results share
+    them), and able to hold ``parts`` (a plain buffer becomes a dual of an outer
+    differentiation that it is to hold); True when its buffers changed."""
+    value, tangent = parts
+    changed = False
+    if not x.owned:
+        x.value, x.tangent = _copy(x.value), _copy(x.tangent)
+        x.owned = changed = True
+    if isinstance(value, Carrier) and type(x.value) is np.ndarray:
+        x.value, changed = writable_like(x.value, value), True
+    if isinstance(tangent, Carrier) and type(x._tangent) is np.ndarray:
+        x.tangent, changed = writable_like(x._tangent, tangent), True
+    return changed
+
+
+def _store_parts(x: DualArray, index: Any, parts: tuple[Any, Any]) -> None:
+    value, tangent = parts
+    x.value = _store(x.value, index, value)
+    t_index = _tangent_index(index, x.ndim) if x.k is not None else index
+    x.tangent = _store(x.tangent, t_index, 0.0 if tangent is None else tangent)
 
 
 def released(out: Any, operands: Any) -> Any:
@@ -284,7 +355,7 @@ def released(out: Any, operands: Any) -> Any:
                 t = a._tangent
                 if out.value is a.value or out._tangent is t or out.scale_base is t or \
                         out.offset is t:
-                    a.owned = False
+                    (a if a._view is None else a._view.root).owned = False
     return out
 
 
@@ -295,7 +366,7 @@ def _make_array(value: Any, tangent: Any, tag: int, k: int | None) -> DualArray:
     d.tag = tag
     d.k = k
     d.owned = False
-    d.scale = d.scale_base = d.offset = d.cols = d.vals = None
+    d.scale = d.scale_base = d.offset = d.cols = d.vals = d._view = d._views = None
     return d
 
 
@@ -307,7 +378,7 @@ def _scaled(value: Any, scale: Any, scale_base: Any, offset: Any, tag: int,
     d = _new(DualArray)
     d.value, d._tangent, d.tag, d.k, d.owned = value, None, tag, k, False
     d.scale, d.scale_base, d.offset = scale, scale_base, offset
-    d.cols = d.vals = None
+    d.cols = d.vals = d._view = d._views = None
     return d
 
 
@@ -316,7 +387,7 @@ def _gathered_array(value: Any, cols: Any, vals: Any, tag: int, k: int | None) -
     vals[..., j]``: see dualad.arrays.gathered."""
     d = _new(DualArray)
     d.value, d._tangent, d.tag, d.k, d.owned = value, None, tag, k, False
-    d.scale = d.scale_base = d.offset = None
+    d.scale = d.scale_base = d.offset = d._view = d._views = None
     d.cols, d.vals = cols, vals
     return d
 

@@ -22,6 +22,8 @@ from dualad.arrays.array import (
     DualArray, _as_array_operand, _as_operand, _directions, _holds_dual, _make_array,
     _outer_tag, _plain, _primal, _split, wrap, released)
 from dualad.arrays import objects as _objects
+from dualad.arrays import views as _views
+from dualad.arrays.views import VIEW_FUNCTIONS as _VIEW_FUNCTIONS
 from dualad.arrays.elementwise import _fast_binary, _fast_unary, elementwise
 from dualad.arrays.gathered import (
     _concatenate_gathered, _gathered_binary, _gathered_sum, _gathered_unary, _is_gathered)
@@ -460,7 +462,36 @@ def _dual_array_ufunc(self, ufunc, method, *inputs, **kwargs):
 
 
 def _dual_array_function(self, func, types, args, kwargs):
-    return released(array_function(func, args, kwargs), args)
+    out = released(array_function(func, args, kwargs), args)
+    if func in _VIEW_FUNCTIONS:
+        _views_of(out, func, args, kwargs)
+    return out
+
+
+def _views_of(out, func, args, kwargs):
+    """Register what ``func`` (one of NumPy's view functions) returned as views of the dual
+    array argument each result shares its memory with (dualad.arrays.views)."""
+    results = out if type(out) in (list, tuple) else (out,)
+    for i, r in enumerate(results):
+        if type(r) is not DualArray:
+            continue
+        for name, a in list(enumerate(args)) + list(kwargs.items()):
+            if type(a) is DualArray and a is not r and _views.shares(r.value, a.value):
+                _views.register(r, a, _taking(func, args, kwargs, name,
+                                              i if results is out else None))
+                break
+
+
+def _taking(func, args, kwargs, name, i):
+    """The step that takes the view again: ``func`` called with the argument ``name``
+    (a position or a keyword) replaced, its result ``i`` (None: the result itself)."""
+    def take(x):
+        if type(name) is int:
+            out = func(*args[:name], x, *args[name + 1:], **kwargs)
+        else:
+            out = func(*args, **{**kwargs, name: x})
+        return out if i is None else out[i]
+    return take
 
 
 # NumPy's protocols on the dual arrays, and on the scalar Dual (np.sin(d), ndarray * d)

@@ -140,10 +140,18 @@ class ValueShaped:
         shape = (shape,) if isinstance(shape, int) else tuple(shape)
         flat, size = np.ravel(self), int(np.prod(shape))
         if size <= self.size:
-            flat = flat[:size]
+            flat = flat[:size].copy()   # new buffers, as NumPy's reallocation
         else:
             flat = np.concatenate([flat, np.zeros(size - self.size, dtype=self.dtype)])
-        self._take_on(np.reshape(flat, shape))
+        self._resize_to(np.reshape(flat, shape), refcheck)
+
+    def _resize_to(self, result: Any, refcheck: bool) -> None:
+        """Become ``result`` (this array resized, new buffers), in place."""
+        self._take_on(result)
+
+    def flatten(self, order="C"):
+        """The entries in one axis, as ``ndarray.flatten``: a copy, never a view."""
+        return np.ravel(self, order=order).copy()
 
     def fill(self, value):
         self[...] = value
@@ -210,7 +218,6 @@ class ValueShaped:
     take = _function_method(np.take, "take")
     trace = _function_method(np.trace, "trace")
     var = _function_method(np.var, "var")
-    flatten = _function_method(np.ravel, "flatten")   # a new array, as ravel's
     sort = _function_method(np.sort, "sort", in_place=True)
     partition = _function_method(np.partition, "partition", in_place=True)
     __iadd__ = _in_place_operator(operator.add, "+=")
