@@ -52,10 +52,13 @@ class ViewOf:
     into one is then seen in the other without any work; None until it is asked)."""
 
     __slots__ = ("root", "steps", "aliases")
+    root: Any
+    steps: tuple[Any, ...]
+    aliases: bool | None
 
 
 def _view_of(root: Any, steps: tuple[Any, ...]) -> ViewOf:
-    info = _new(ViewOf)
+    info: ViewOf = _new(ViewOf)
     info.root, info.steps, info.aliases = root, steps, None
     return info
 
@@ -129,7 +132,7 @@ def live_views(root: Any) -> list[Any]:
 
 def _taken_again(root: Any, steps: tuple[Any, ...]) -> Any:
     """The view ``steps`` take of ``root``'s buffers as they are now."""
-    from_root = type(root).__new__(type(root))
+    from_root = _new(type(root))
     for name in ("value", "_tangent", "tag", "k", "scale", "scale_base", "offset", "cols",
                  "vals"):
         setattr(from_root, name, getattr(root, name))
