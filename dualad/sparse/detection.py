@@ -20,10 +20,11 @@ from dualad.core import number as _number
 from dualad.core.number import Dual, _make
 from dualad.base.tags import new_tag, running
 from dualad.sparse.patterns import (
-    PatternArray, PatternRow, _DETECTIONS, _elementwise, _empty, _mask_rows, _row_of,
+    PatternArray, PatternRow, _DETECTIONS, _empty, _mask_rows, _row_of,
     _scipy_sparse, _wrap, compare, condition, constant_like, has_pattern, observed, refuse,
     shallow_primal, truth)
 from dualad.sparse.dispatch import _pattern_function, _pattern_ufunc
+from dualad.sparse.pattern_elementwise import elementwise
 from dualad.sparse import curvature
 from dualad.sparse.pattern_objects import converted
 
@@ -188,7 +189,7 @@ _number._PatternRow, _number._pattern_compare, _number._pattern_refuse, _number.
 # while a detection runs it hands them every operation on a pattern dual.
 _PRECEDENCE = _carriers.Precedence(
     claims=has_pattern, ufunc=_pattern_ufunc, function=_pattern_function,
-    elementwise=_elementwise, compare=compare, primal=shallow_primal, observed=observed,
+    elementwise=elementwise, compare=compare, primal=shallow_primal, observed=observed,
     writable=constant_like)
 
 _carriers.register(PatternArray, apply_rule=_carriers.RULE_HANDLERS[_arrays.DualArray],

@@ -19,9 +19,10 @@ from dualad.table.rules import table
 from dualad.sparse import curvature as _curvature, views
 from dualad.sparse.pattern_objects import converted
 
+from dualad.sparse.pattern_elementwise import elementwise
 from dualad.sparse.patterns import (
     PatternArray, _ON_PRIMAL, _UFUNC_RULES, _additive, _bool_csr, _broadcast_rows,
-    _elementwise, _empty, _is_pattern, _is_tangent, _level, _n_inputs, _nonzero, _rows,
+    _empty, _is_pattern, _is_tangent, _level, _n_inputs, _nonzero, _rows,
     _scipy_sparse, _tag_of, _union, _value, _wrap, condition, has_pattern, refuse)
 
 
@@ -43,7 +44,7 @@ def _pattern_ufunc(ufunc, method, inputs, kwargs):
         rule = _UFUNC_RULES.get(ufunc)
         if rule is None:
             raise TypeError(f"dualad: {name} has no rule; its sparsity is unknown")
-        return _elementwise(rule, ufunc, inputs)
+        return elementwise(rule, ufunc, inputs)
     rule = _UFUNC_RULES.get(ufunc)
     if method == "reduce" and rule is not None and "reduce" in rule.methods:
         return rule.methods["reduce"](inputs[0], axis=kwargs.get("axis", 0),

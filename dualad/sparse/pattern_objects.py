@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from dualad.arrays.objects import _install_object_loop_methods
-from dualad.sparse import curvature, patterns
+from dualad.sparse import curvature, pattern_elementwise
 from dualad.sparse.patterns import PatternArray, refuse
 
 __all__ = ["converted", "from_pattern_objects"]
@@ -79,4 +79,4 @@ def converted(items):
 
 PatternArray.__array__ = _as_objects   # type: ignore[method-assign]
 _install_object_loop_methods(PatternArray)
-patterns._convert_objects = converted
+pattern_elementwise._convert_objects = converted
