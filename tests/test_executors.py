@@ -6,12 +6,17 @@ against central differences and hand formulas in the other test files, and here 
 against a hand formula.
 """
 import multiprocessing
+import os
+import subprocess
+import sys
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import numpy as np
 import pytest
 
 import dualad as ad
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def chained_rosenbrock(x):
@@ -153,3 +158,23 @@ def test_object_outputs_are_refused_by_what_they_are():
     with ThreadPoolExecutor(1) as threads:
         with pytest.raises(TypeError, match="object array"):
             ad.jacfwd(lambda v: [v[0] * v[1], v[1] ** 2], executor=threads)(m)
+
+
+def test_an_executor_during_the_import_of_f_s_module_refuses_rather_than_hangs(tmp_path):
+    # a thread pool's worker would import the module to unpickle f, and wait on the
+    # import lock that this import holds: a hang, before the check
+    (tmp_path / "defines_f.py").write_text(
+        "import numpy as np\n"
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "import dualad as ad\n"
+        "def f(x):\n"
+        "    return np.sin(x) * x\n"
+        "with ThreadPoolExecutor(2) as pool:\n"
+        "    ad.jacfwd(f, executor=pool, chunk_size=1)(np.arange(3.0))\n")
+    ran = subprocess.run([sys.executable, "-c", "import defines_f"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120,
+                         env=dict(os.environ, PYTHONPATH=os.pathsep.join(
+                             [str(tmp_path), str(ROOT)])))
+    assert ran.returncode != 0
+    assert "RuntimeError" in ran.stderr and "'defines_f' is being imported" in ran.stderr
+    assert "if __name__ == '__main__'" in ran.stderr

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import math
 import os
+import pickletools
+import sys
 from concurrent.futures import Executor
 from typing import Any, Callable
 
@@ -72,6 +74,17 @@ def _run_task(payload: bytes, start: int, stop: int) -> bytes:
     return cloudpickle.dumps(run(*state, start, stop))
 
 
+def _being_imported(payload: bytes) -> list[str]:
+    """The modules whose import is running now (their top-level code) that the pickled
+    passes name: to unpickle them a worker imports those modules."""
+    importing = {name for name, module in list(sys.modules.items()) if name != "__main__"
+                 and getattr(getattr(module, "__spec__", None), "_initializing", False)}
+    if not importing:
+        return []
+    named = {arg for _, arg, _ in pickletools.genops(payload) if type(arg) is str}
+    return sorted(importing & named)
+
+
 def map_chunks(executor, run: Callable[..., Any], state: tuple, n: int, chunk: int,
                who: str) -> list:
     """``[run(*state, start, stop) for each chunk]``, each call a task of ``executor``,
@@ -83,6 +96,14 @@ def map_chunks(executor, run: Callable[..., Any], state: tuple, n: int, chunk: i
         raise TypeError(f"{who}: executor= must ship f and its arguments to the workers, "
                         f"and cloudpickle cannot pickle them ({type(exc).__name__}: "
                         f"{exc})") from exc
+    importing = _being_imported(payload)
+    if importing:
+        raise RuntimeError(
+            f"{who}: executor= was called while the module {importing[0]!r} is being "
+            f"imported, and the passes need it: a worker imports {importing[0]!r} to "
+            "receive f, and would wait for this import to finish (a thread pool waits for "
+            "ever) or run its top-level code again (another process). Call the "
+            "transformation from a function, or under if __name__ == '__main__':")
     bounds = [(start, min(start + chunk, n)) for start in range(0, max(n, 1), chunk)]
     futures = [executor.submit(_run_task, payload, start, stop) for start, stop in bounds]
     results = []
