@@ -36,6 +36,6 @@ __all__ = [
 ]
 from dualad._version import __version__  # noqa: E402
 
-# the first call as fast as the later ones: the commonest paths run once, on tiny inputs
+# a first call about as fast as the later ones: the commonest paths run once, on tiny inputs
 from dualad.transforms import warmup as _warmup  # noqa: E402
 _warmup.run()

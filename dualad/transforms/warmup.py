@@ -1,16 +1,19 @@
-"""A warm-up workload, run once at ``import dualad``: a first call as fast as the later ones.
+"""A warm-up workload, run once at ``import dualad``, so that a first call costs about
+what the later ones do.
 
 dualad compiles nothing ahead of a call, yet the first ``jacfwd`` in a fresh interpreter
-cost 7x the later ones (Bratu's residual at n = 100: 0.55 ms against 0.077 ms). The
-difference is work done once per process: each elemental rule's partial for arrays is
-parsed and compiled on first use (``dualad.arrays.ufunc_rules.array_partial``), and the
-first executions of the engine, the gathered tangents and the elementwise fast paths are
-slower than the later ones (CPython specialises bytecode as it runs, caches fill in).
-Julia's PrecompileTools runs a "workload" at load time for the same reason; this module
-is dualad's: the commonest transformations (``jacfwd`` in one gathered pass and in chunks,
-``grad``, ``hessian``, ``derivative``) on inputs of a few elements, through the commonest
+took 7x the later ones (Bratu's residual at n = 100: 0.57 ms against 0.08 ms). That is
+work done once per process: each elemental rule's partial for arrays is parsed and
+compiled on first use (``dualad.arrays.ufunc_rules.array_partial``), and the first
+executions of the engine, the gathered tangents and the elementwise fast paths are slower
+than the later ones (CPython specialises bytecode as it runs; caches fill in). Julia's
+PrecompileTools runs a "workload" at load time for the same reason; this is dualad's: the
+commonest transformations (``jacfwd`` in one gathered pass and in chunks, ``grad``,
+``hessian``, ``derivative``) on inputs of a few elements, through the commonest
 operations (``+ - * /`` and powers with floats and arrays, the common ufuncs, slices,
-``concatenate``, sums, ``@``), once.
+``concatenate``, sums, ``@``), once. It takes about 3 ms of the import's 0.4 s. It moves
+that cost rather than removing it: a first call is cheaper by about what the workload
+spent on the paths it shares with it (benchmarks/bench_scale.py, part 4).
 
 It leaves nothing a user can observe: the results are thrown away, the counter of
 perturbation tags is put back where it was (``dualad.base.tags``), NumPy's floating-point
