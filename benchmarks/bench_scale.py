@@ -152,7 +152,8 @@ def _fresh(python, n, kind):
 
 def first_call():
     """``import dualad`` runs a small warm-up workload (dualad/transforms/warmup.py), so a
-    first call runs dualad's code about as fast as a later one. What remains at n = 1,000
+    first call no longer pays for CPython's first pass through dualad's code paths (nor for
+    parsing the partials of the rules it shares with the workload). What remains at n = 1,000
     is the first touch of the (n, n) Jacobian's 8 MB (page faults, the kernel zeroing the
     pages), as for any fresh array of that size: the figures "after NumPy wrote" two such
     arrays first take it away. NumPy's own bratu is beside them."""
