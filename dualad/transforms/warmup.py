@@ -25,8 +25,6 @@ saves time, it must never cost the import.
 """
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 
 from dualad.base import tags as _tags
@@ -83,4 +81,4 @@ def run() -> None:
     finally:
         # no dual of the workload outlives it, so its tags can be handed out again: the
         # tags a user's differentiations get do not depend on the warm-up
-        _tags._counter = itertools.count(following)
+        _tags.hand_out_again_from(following)
