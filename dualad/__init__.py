@@ -35,3 +35,7 @@ __all__ = [
     "sigmoid", "logistic", "softplus", "relu", "digamma", "polygamma",
 ]
 from dualad._version import __version__  # noqa: E402
+
+# a first call about as fast as the later ones: the commonest paths run once, on tiny inputs
+from dualad.transforms import warmup as _warmup  # noqa: E402
+_warmup.run()

@@ -45,6 +45,13 @@ def new_tag() -> int:
     return next(_counter)
 
 
+def hand_out_again_from(tag: int) -> None:
+    """Hand out tags from ``tag`` on again: for a caller whose duals of those tags are all
+    gone (``dualad.transforms.warmup``, so that a user's tags do not depend on it)."""
+    global _counter
+    _counter = itertools.count(tag)
+
+
 #: tags whose transformation pass is running f now (in any thread), and the tags of
 #: hand-built duals nested beyond TRANSFORM_BASE levels, which never finish
 _running: set = set()
