@@ -1,0 +1,54 @@
+"""Review of NumPy's view semantics on dual arrays (dualad.arrays.views): programs found by
+a generator of random view-taking and writing, each plain NumPy. The expected values come
+from outside dualad: the program's own value on ndarrays, and central differences of it.
+"""
+import numpy as np
+import pytest
+
+import dualad as ad
+
+X = np.linspace(0.3, 1.3, 6)
+
+
+def central_jacobian(f, x, h=1e-6):
+    columns = [(np.ravel(f(x + h * e)) - np.ravel(f(x - h * e))) / (2 * h)
+               for e in np.eye(x.size)]
+    return np.stack(columns, axis=-1)
+
+
+def central_hessian(f, x, h=1e-4):
+    n = x.size
+    e = np.eye(n) * h
+    out = np.empty((n, n))
+    for i in range(n):
+        for j in range(n):
+            out[i, j] = (f(x + e[i] + e[j]) - f(x + e[i] - e[j]) - f(x - e[i] + e[j])
+                         + f(x - e[i] - e[j])) / (4 * h * h)
+    return out
+
+
+def assert_jacobian(f, x=X, **options):
+    want = central_jacobian(f, x)
+    got = ad.jacfwd(f, **options)(x)
+    got = got.toarray() if hasattr(got, "toarray") else got
+    np.testing.assert_allclose(np.reshape(got, want.shape), want, rtol=1e-7, atol=1e-8)
+
+
+def assert_value(f, x=X):
+    np.testing.assert_array_equal(ad.jvp(f, (x,), (np.ones_like(x),))[0], f(x))
+
+
+def ravel_of_a_strided_view_is_a_copy(x):
+    u = x.reshape(3, 2) + 0.0
+    col = u[::-2, :1]                 # rows 2, 0 of column 0: strided
+    col[0] = np.exp(0.3 * x[0])       # u owns its buffers now
+    flat = col.ravel()                # NumPy: a copy (the value), the tangent a view
+    u[2, 0] = x[3] ** 2               # not flat
+    return np.concatenate([np.ravel(u), flat])
+
+
+@pytest.mark.parametrize("chunk_size", [None, 1])
+def test_a_copy_whose_tangent_is_a_view_keeps_its_tangent(chunk_size):
+    f = ravel_of_a_strided_view_is_a_copy
+    assert_value(f)
+    assert_jacobian(f, chunk_size=chunk_size)
