@@ -52,3 +52,49 @@ def test_a_copy_whose_tangent_is_a_view_keeps_its_tangent(chunk_size):
     f = ravel_of_a_strided_view_is_a_copy
     assert_value(f)
     assert_jacobian(f, chunk_size=chunk_size)
+
+
+def write_through_a_split(x):
+    u = x * 1.0
+    parts = np.array_split(u, 4)
+    parts[1][0] = x[0] ** 2           # u[2]
+    parts[3][-1] *= x[1]              # u[5]
+    return u
+
+
+def write_through_an_hsplit(x):
+    u = x.reshape(2, 3) * 1.0
+    _, b, _ = np.hsplit(u, 3)
+    b[:] = x[:2, None] * 2.0          # u[:, 1]
+    return u
+
+
+def write_into_the_array_seen_in_a_split(x):
+    u = x * 1.0
+    _, b = np.split(u, 2)
+    u[4] = x[0] ** 2                  # b[1]
+    return b
+
+
+def write_through_atleast_2d(x):
+    u = x * 1.0
+    m = np.atleast_2d(u)
+    m[0, 1] = x[4] * 3.0              # u[1]
+    return u
+
+
+def write_through_flipud(x):
+    u = x.reshape(3, 2) * 1.0
+    f = np.flipud(u)
+    f[0, 1] = x[0] * 3.0              # u[2, 1]
+    return u
+
+
+@pytest.mark.parametrize("f", [write_through_a_split, write_through_an_hsplit,
+                               write_into_the_array_seen_in_a_split,
+                               write_through_atleast_2d, write_through_flipud],
+                         ids=lambda f: f.__name__)
+def test_sparse_jacobian_sees_writes_through_view_functions(f):
+    assert_value(f)
+    assert_jacobian(f)                         # dense: the views are followed
+    assert_jacobian(f, sparsity="auto")        # the detected pattern must follow them too
