@@ -98,3 +98,26 @@ def test_sparse_jacobian_sees_writes_through_view_functions(f):
     assert_value(f)
     assert_jacobian(f)                         # dense: the views are followed
     assert_jacobian(f, sparsity="auto")        # the detected pattern must follow them too
+
+
+def write_through_the_parts_of_a_complex_array(x):
+    u = x * (1 + 2j)
+    re, im = u.real, u.imag
+    re[0] = x[1] ** 2                 # u[0].real
+    im[2] = x[3] * 3.0                # u[2].imag
+    return np.abs(u) ** 2
+
+
+def test_sparse_passes_see_writes_through_real_and_imag():
+    f = write_through_the_parts_of_a_complex_array
+    assert_value(f)
+    assert_jacobian(f)
+    assert_jacobian(f, sparsity="auto")
+
+    def scalar(x):
+        return np.sum(np.linspace(0.5, 1.5, 6) * f(x) ** 2)
+    want = central_hessian(scalar, X)
+    for options in ({}, {"sparsity": "auto"}):
+        got = ad.hessian(scalar, **options)(X)
+        got = got.toarray() if hasattr(got, "toarray") else got
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6 * np.abs(want).max())

@@ -387,7 +387,11 @@ def _part(func, attribute):
     def part(val):
         val = _stack_scalars(val)
         if type(val) is PatternArray:
-            return _wrap(func(val.value), val.rows, val.n, val.tag, val.tangent, curved=False)
+            value = func(val.value)
+            out = _wrap(value, val.rows, val.n, val.tag, val.tangent, curved=False)
+            if type(out) is PatternArray and np.may_share_memory(value, val.value):
+                views.register(val, out, np.arange(val.size))   # NumPy's view of the part
+            return out
         return getattr(val, attribute)
     return part
 
