@@ -121,3 +121,42 @@ def test_sparse_passes_see_writes_through_real_and_imag():
         got = ad.hessian(scalar, **options)(X)
         got = got.toarray() if hasattr(got, "toarray") else got
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6 * np.abs(want).max())
+
+
+def diagonal_by_diag_sees_writes(x):
+    u = np.outer(x[:3], x[3:])         # a result: its first write copies its buffers
+    d = np.diag(u)                     # NumPy: a (read-only) view of a matrix's diagonal
+    above = np.diag(u, k=1)
+    u[1, 1] = x[5] ** 3
+    u[1, 2] = np.sin(x[0])
+    return np.concatenate([d, above])
+
+
+@pytest.mark.parametrize("options", [{}, {"chunk_size": 1}, {"sparsity": "auto"}],
+                         ids=["dense", "chunk1", "sparse"])
+def test_np_diag_of_a_matrix_is_a_view(options):
+    f = diagonal_by_diag_sees_writes
+    assert_value(f)
+    assert_jacobian(f, **options)
+
+
+def test_np_diag_of_a_matrix_refuses_a_write_as_numpy():
+    def f(x):
+        d = np.diag(np.outer(x, x))
+        d[0] = 1.0
+        return d
+    with pytest.raises(ValueError, match="read-only"):
+        f(X)                                       # NumPy refuses
+    with pytest.raises(ValueError, match="read-only"):
+        ad.jacfwd(f)(X)
+
+
+def test_np_diag_of_a_vector_is_a_new_matrix():
+    def f(x):
+        u = x * 1.0
+        m = np.diag(u)
+        m[0, 1] = x[2] ** 2                         # not u
+        u[3] = x[0] * 4.0                           # not m
+        return np.concatenate([u, m.ravel()])
+    assert_value(f)
+    assert_jacobian(f)

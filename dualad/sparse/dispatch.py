@@ -149,9 +149,9 @@ def _select(rule, func, args, kwargs):
 #: the selections that NumPy returns as views (where it can)
 _VIEWS = {getattr(np, name) for name in (
     "reshape", "ravel", "squeeze", "expand_dims", "transpose", "swapaxes", "moveaxis",
-    "rollaxis", "flip", "fliplr", "flipud", "rot90", "diagonal", "broadcast_to", "atleast_1d",
-    "atleast_2d", "atleast_3d", "split", "array_split", "hsplit", "vsplit", "dsplit",
-    "matrix_transpose", "permute_dims", "unstack") if hasattr(np, name)}
+    "rollaxis", "flip", "fliplr", "flipud", "rot90", "diagonal", "diag", "broadcast_to",
+    "atleast_1d", "atleast_2d", "atleast_3d", "split", "array_split", "hsplit", "vsplit",
+    "dsplit", "matrix_transpose", "permute_dims", "unstack") if hasattr(np, name)}
 
 
 _ARRAYS_ONLY: dict = {}
