@@ -74,7 +74,14 @@ def _primal(x: Any) -> Any:
 
 
 def shares(a: Any, b: Any) -> bool:
-    """Whether the primal arrays of ``a`` and ``b`` may share memory."""
+    """Whether a write into ``a`` may be seen in ``b`` (and the other way round): their
+    primal arrays may share memory, or, for carriers that share none and follow their
+    views themselves (sparsity patterns: ``follows_writes_of``), they say so."""
+    while isinstance(a, Carrier) and isinstance(b, Carrier):
+        follows = getattr(a, "follows_writes_of", None)
+        if follows is not None:
+            return bool(follows(b))
+        a, b = a.value, b.value
     a, b = _primal(a), _primal(b)
     return type(a) is np.ndarray and type(b) is np.ndarray and np.may_share_memory(a, b)
 
