@@ -76,9 +76,9 @@ def _primal(x: Any) -> Any:
 def shares(a: Any, b: Any) -> bool:
     """Whether a write into ``a`` may be seen in ``b`` (and the other way round): their
     primal arrays may share memory, or, for carriers that share none and follow their
-    views themselves (sparsity patterns: ``follows_writes_of``), they say so."""
+    views themselves (sparsity patterns: ``_follows_writes_of``), they say so."""
     while isinstance(a, Carrier) and isinstance(b, Carrier):
-        follows = getattr(a, "follows_writes_of", None)
+        follows = getattr(a, "_follows_writes_of", None)
         if follows is not None:
             return bool(follows(b))
         a, b = a.value, b.value

@@ -166,7 +166,7 @@ class PatternArray(ValueShaped, Carrier):
     def __repr__(self):
         return f"PatternArray(shape={self.shape}, nnz={self.rows.nnz})"
 
-    def follows_writes_of(self, other) -> bool:
+    def _follows_writes_of(self, other) -> bool:
         """Whether a write into this pattern array is seen in ``other``, and the other way
         round (what a dual array that holds patterns asks of a view's buffers: patterns
         share no memory, their views are followed by ``dualad.sparse.views``)."""
