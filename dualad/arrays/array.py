@@ -279,7 +279,8 @@ class DualArray(ValueShaped, Carrier):
     def _entry(self, tangent: Any, value: Any) -> Any:
         """The tangent of an entry read out (``x[i]``): a copy where this array is written
         in place (owned), so that a later write into it leaves the entry as it was read."""
-        if self.k is not None and np.ndim(value) == 0 and self._written_in_place():
+        if self.owned and self.k is not None and np.ndim(value) == 0 and \
+                self._written_in_place():   # owned first: a read of a result stays cheap
             return tangent.copy()
         return tangent
 

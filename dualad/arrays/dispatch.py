@@ -476,10 +476,16 @@ def _views_of(out, func, args, kwargs):
         if type(r) is not DualArray:
             continue
         for name, a in list(enumerate(args)) + list(kwargs.items()):
-            if type(a) is DualArray and a is not r and _views.shares(r.value, a.value):
+            if type(a) is not DualArray or a is r:
+                continue
+            if _views.shares(r.value, a.value):
                 _views.register(r, a, _taking(func, args, kwargs, name,
                                               i if results is out else None))
                 break
+            if a.owned and any(_views.shares(part, a._tangent) for part in r.stored()[1:]):
+                # a copy of the value (NumPy's ravel of a strided array) whose tangent is
+                # still a view of a's buffer: a's next write copies first, as in released
+                (a if a._view is None else a._view.root).owned = False
 
 
 def _taking(func, args, kwargs, name, i):

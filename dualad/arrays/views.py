@@ -31,14 +31,15 @@ from dualad.base.carriers import Carrier
 
 #: NumPy functions whose result is a view of their array argument when NumPy can make one
 #: (reshape and ravel copy when the layout does not allow a view: then it is a copy here
-#: too); a result is taken as a view only when its primal shares memory with the argument's
+#: too; np.diag of a matrix is a view, of a vector a new matrix); a result is taken as a
+#: view only when its primal shares memory with the argument's
 VIEW_FUNCTIONS = frozenset(
     getattr(np, name) for name in (
         "reshape", "ravel", "transpose", "swapaxes", "moveaxis", "rollaxis", "squeeze",
         "expand_dims", "atleast_1d", "atleast_2d", "atleast_3d", "real", "imag", "flip",
-        "fliplr", "flipud", "rot90", "diagonal", "broadcast_to", "broadcast_arrays", "split",
-        "array_split", "hsplit", "vsplit", "dsplit", "matrix_transpose", "permute_dims",
-        "unstack")
+        "fliplr", "flipud", "rot90", "diagonal", "diag", "broadcast_to", "broadcast_arrays",
+        "split", "array_split", "hsplit", "vsplit", "dsplit", "matrix_transpose",
+        "permute_dims", "unstack")
     if hasattr(np, name))
 
 #: dead weak references a root keeps before they are swept out
@@ -73,7 +74,14 @@ def _primal(x: Any) -> Any:
 
 
 def shares(a: Any, b: Any) -> bool:
-    """Whether the primal arrays of ``a`` and ``b`` may share memory."""
+    """Whether a write into ``a`` may be seen in ``b`` (and the other way round): their
+    primal arrays may share memory, or, for carriers that share none and follow their
+    views themselves (sparsity patterns: ``_follows_writes_of``), they say so."""
+    while isinstance(a, Carrier) and isinstance(b, Carrier):
+        follows = getattr(a, "_follows_writes_of", None)
+        if follows is not None:
+            return bool(follows(b))
+        a, b = a.value, b.value
     a, b = _primal(a), _primal(b)
     return type(a) is np.ndarray and type(b) is np.ndarray and np.may_share_memory(a, b)
 
@@ -179,7 +187,8 @@ def write_through(view: Any, own: Callable[[Any, Any], bool], store: Callable[..
         repoint(root)
     if type(_primal(view.value)) is np.ndarray and not _primal(view.value).flags.writeable:
         raise ValueError("assignment destination is read-only (as NumPy: this view of a "
-                         "dual array, np.broadcast_to's or np.diagonal's, cannot be written)")
+                         "dual array, np.broadcast_to's, np.diagonal's or np.diag's, cannot be "
+                         "written)")
     if not _aliasing(view):
         raise NotImplementedError(
             "dualad: this view of a dual array does not share its tangent's memory with the "

@@ -137,20 +137,22 @@ def _select(rule, func, args, kwargs):
     values = [x.value if _is_pattern(x, tag) else x for x in items]
     value_out = func(values, *rest, **kwargs) if sequence else func(*values, *rest, **kwargs)
     id_out = func(ids, *rest, **kwargs) if sequence else func(*ids, *rest, **kwargs)
-    if isinstance(value_out, (list, tuple)):
-        return type(value_out)(_wrap(np.asarray(v), table_rows[np.ravel(i)], n, tag, tangent,
-                                     curved=False) for v, i in zip(value_out, id_out))
-    out = _wrap(np.asarray(value_out), table_rows[np.ravel(id_out)], n, tag, tangent,
-                curved=False)
-    if func in _VIEWS and len(items) == 1 and type(items[0]) is PatternArray and \
-            type(out) is PatternArray:   # a write into either is seen by the other
-        views.register(items[0], out, np.ravel(id_out) - 1)
-    return out
+    several = isinstance(value_out, (list, tuple))
+    outs = [_wrap(np.asarray(v), table_rows[np.ravel(i)], n, tag, tangent, curved=False)
+            for v, i in (zip(value_out, id_out) if several else [(value_out, id_out)])]
+    if func in _VIEWS and len(items) == 1 and type(items[0]) is PatternArray:
+        for out, i in zip(outs, id_out if several else [id_out]):
+            if type(out) is PatternArray:   # a write into either is seen by the other
+                views.register(items[0], out, np.ravel(i) - 1)
+    return type(value_out)(outs) if several else outs[0]
 
 
 #: the selections that NumPy returns as views (where it can)
-_VIEWS = {np.reshape, np.ravel, np.squeeze, np.expand_dims, np.transpose, np.swapaxes,
-          np.moveaxis, np.rollaxis, np.flip, np.rot90, np.diagonal, np.broadcast_to}
+_VIEWS = {getattr(np, name) for name in (
+    "reshape", "ravel", "squeeze", "expand_dims", "transpose", "swapaxes", "moveaxis",
+    "rollaxis", "flip", "fliplr", "flipud", "rot90", "diagonal", "diag", "broadcast_to",
+    "atleast_1d", "atleast_2d", "atleast_3d", "split", "array_split", "hsplit", "vsplit",
+    "dsplit", "matrix_transpose", "permute_dims", "unstack") if hasattr(np, name)}
 
 
 _ARRAYS_ONLY: dict = {}
@@ -386,7 +388,11 @@ def _part(func, attribute):
     def part(val):
         val = _stack_scalars(val)
         if type(val) is PatternArray:
-            return _wrap(func(val.value), val.rows, val.n, val.tag, val.tangent, curved=False)
+            value = func(val.value)
+            out = _wrap(value, val.rows, val.n, val.tag, val.tangent, curved=False)
+            if type(out) is PatternArray and np.may_share_memory(value, val.value):
+                views.register(val, out, np.arange(val.size))   # NumPy's view of the part
+            return out
         return getattr(val, attribute)
     return part
 

@@ -163,6 +163,12 @@ class PatternArray(ValueShaped, Carrier):
     def __repr__(self):
         return f"PatternArray(shape={self.shape}, nnz={self.rows.nnz})"
 
+    def _follows_writes_of(self, other) -> bool:
+        """Whether a write into this pattern array is seen in ``other``, and the other way
+        round (what a dual array that holds patterns asks of a view's buffers: patterns
+        share no memory, their views are followed by ``dualad.sparse.views``)."""
+        return type(other) is PatternArray and views.same_array(self, other)
+
     def __array__(self, dtype=None, copy=None):
         refuse("a plain ndarray (np.asarray, an ndarray index or assignment)")
 

@@ -15,7 +15,7 @@ import weakref
 
 import numpy as np
 
-__all__ = ["is_view", "register", "written"]
+__all__ = ["is_view", "register", "same_array", "written"]
 
 
 def is_view(index, ndim) -> bool:
@@ -39,6 +39,12 @@ def register(array, view, ids) -> None:
         family = [(ref, shown) for ref, shown in family if ref() is not None]
     family.append((weakref.ref(view), root_ids))
     root.views = family
+
+
+def same_array(a, b) -> bool:
+    """Whether the pattern arrays ``a`` and ``b`` show entries of one array (it, or views of
+    it): a write into either is then passed on to the other where they show one entry."""
+    return (a if a.root is None else a.root[0]) is (b if b.root is None else b.root[0])
 
 
 def written(array, ids, absorb) -> None:
