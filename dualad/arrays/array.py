@@ -420,7 +420,9 @@ def _primal(x: Any) -> Any:
 
 
 def _copy(x: Any) -> Any:
-    return x.copy() if isinstance(x, (np.ndarray, DualArray)) else x
+    """A copy of a buffer of a dual array: an ndarray, or an array carrier (a dual array
+    of an outer differentiation, a sparsity detection's pattern array)."""
+    return x.copy() if isinstance(x, (np.ndarray, ValueShaped)) else x
 
 
 def _store(container: Any, index: Any, item: Any) -> Any:

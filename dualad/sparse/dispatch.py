@@ -186,7 +186,7 @@ def _reduce(rule, func, args, kwargs):
         tuple(a % value.ndim for a in axis) if isinstance(axis, tuple) else (axis % value.ndim,))
     kept = tuple(1 if i in axes else s for i, s in enumerate(value.shape))
     out_ids = np.broadcast_to(np.arange(int(np.prod(kept))).reshape(kept), value.shape)
-    out_m = int(out_ids.max()) + 1 if out_ids.size else 0   # input entry -> output entry
+    out_m = int(np.prod(kept))   # output entries (also of an empty input's reduction)
     rows = _bool_csr(np.ravel(out_ids), np.arange(value.size), (out_m, value.size)) @ _rows(x)
     return _wrap(ans, rows, x.n, x.tag, x.tangent, curved=_curved(rule))
 
@@ -204,7 +204,8 @@ def _pairs(x, axis, lower):
     if axis is None:
         ids = ids.reshape(-1)
         axis = 0
-    lines = np.moveaxis(ids, axis, -1).reshape(-1, ids.shape[axis])
+    moved = np.moveaxis(ids, axis, -1)   # each line along the axis, a row (none if empty)
+    lines = moved.reshape(int(np.prod(moved.shape[:-1])), moved.shape[-1])
     length = lines.shape[1]
     i_idx, j_idx = np.tril_indices(length) if lower else np.indices((length, length)).reshape(2, -1)
     dep = _bool_csr(lines[:, i_idx].ravel(), lines[:, j_idx].ravel(), (value.size, value.size))
