@@ -422,10 +422,7 @@ def _primal(x: Any) -> Any:
 def _copy(x: Any) -> Any:
     """A copy of a buffer of a dual array: an ndarray, or an array carrier (a dual array
     of an outer differentiation, a sparsity detection's pattern array)."""
-    if isinstance(x, (np.ndarray, ValueShaped)):
-        copy: Any = x.copy   # ValueShaped's carriers each have theirs
-        return copy()
-    return x
+    return x.copy() if isinstance(x, (np.ndarray, ValueShaped)) else x
 
 
 def _store(container: Any, index: Any, item: Any) -> Any:
