@@ -21,6 +21,8 @@ import numpy as np
 
 from dualad.arrays.array import (
     DualArray, _gathered_array, _holds_dual, _make_array, _plain, _scalar, _tangent_index)
+from dualad.arrays import gathered_nested as _nested
+from dualad.arrays.gathered_columns import range_offsets, scatter_ranges
 from dualad.arrays.ufunc_rules import (
     F64 as _F64, FORMS as _FORMS, STAND_INS as _STAND_INS, array_partial as _array_partial,
     ex as _ex, lanes_safe as _lanes_safe, power as _power)
@@ -189,6 +191,10 @@ def _rescale(p, vals, checked=False):
     """``p[..., None] * vals`` with the lane rule (``checked``: p is known finite)."""
     if type(p) in (int, float) and p == 1:
         return vals
+    if type(p) is DualArray:   # inside a Hessian: the product written out
+        out = _nested.rescaled(p, vals)
+        if out is not None:
+            return out
     return _ex(p, 1) * vals if checked else lanes(p, vals, 1)
 
 
@@ -344,8 +350,14 @@ def _gathered_sum(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
     if not _is_gathered(a) or axis not in (None, 0) or (axis == 0 and a.ndim != 1) or \
             dtype is not None or out is not None or keepdims or kwargs:
         return None
-    return _make(_scalar(np.sum(a.value)),
-                 _scatter_rows(a.cols.reshape(-1), _flat(a.vals), a.k), a.tag)
+    p = a.cols.shape[-1]
+    cols = a.cols.reshape(-1, p)
+    offsets = range_offsets(cols)   # shifted ranges (slices of a seed): slice additions
+    tangent = None if offsets is None else scatter_ranges(offsets, _reshape(a.vals, (-1, p)),
+                                                          a.k)
+    if tangent is None:
+        tangent = _scatter_rows(cols.reshape(-1), _flat(a.vals), a.k)
+    return _make(_scalar(np.sum(a.value)), tangent, a.tag)
 
 
 def _concatenate_gathered(arrays, axis=0, **kwargs):
