@@ -286,8 +286,10 @@ def _gathered_binary_values(form, ufunc, a, b, va, vb, ga, gb, tag, k, plain):
         return _gathered_array(ans, ca, sa + sb, tag, k)
     limit = min(GATHERED_MAX, max(1, k // 4))
     if ca.shape[-1] + cb.shape[-1] <= limit:
-        return _gathered_array(ans, np.concatenate((ca, cb), axis=-1),
-                               np.concatenate((sa, sb), axis=-1), tag, k)
+        vals = _nested.joined(sa, sb)   # inside a Hessian: written out
+        if vals is None:
+            vals = np.concatenate((sa, sb), axis=-1)
+        return _gathered_array(ans, np.concatenate((ca, cb), axis=-1), vals, tag, k)
     cols, vals = _merge_columns(ca, sa, cb, sb)
     if cols.shape[-1] > limit:
         return None

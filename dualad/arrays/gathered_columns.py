@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from dualad.arrays.array import DualArray, _make_array
+from dualad.base.buffers import lane_major
 
 _F64 = np.dtype(np.float64)
 #: fewest rows for which the ranges are looked for (below, one bincount costs less)
@@ -58,7 +59,7 @@ def scatter_ranges(offsets, vals, size):
 
 
 def _added(offsets, vals, size):
-    out = np.zeros((size,) + vals.shape[2:])
+    out = np.zeros((size,) + vals.shape[2:], order="F" if lane_major(vals) else "C")
     m = vals.shape[0]
     # bincount adds the entries of row i before those of row i + 1: into one output
     # entry, a column of larger offset (a smaller i) first, equal offsets in column order

@@ -214,11 +214,14 @@ class _Plans:
             entry[2] = self.recovery(entry[0], entry[1])
         return entry[2]
 
-    def seeds(self, entry):
+    def seeds(self, entry, lane_major=False):
         """The seed matrix of the colouring, made once: read-only, since every call's
-        seeded input holds it as its tangent (a write into that input copies first)."""
+        seeded input holds it as its tangent (a write into that input copies first).
+        ``lane_major``: each direction's column contiguous (see ``sparse_hessian``)."""
         if entry[3] is None:
             seeds = colouring.seed_matrix(entry[1])
+            if lane_major:
+                seeds = np.asfortranarray(seeds)
             seeds.flags.writeable = False
             entry[3] = seeds
         return entry[3]
@@ -287,8 +290,11 @@ def sparse_hessian(f: Callable[..., Any], argnums: int, sparsity, executor=None)
             raise ValueError(f"hessian: the sparsity pattern has shape {tuple(pattern.shape)} "
                              f"but the Hessian has shape ({n}, {n})")
         coloring = plans.colored(entry)
+        # lane-major seeds: the outer tangents (and the inner gradient's, gathered) keep
+        # each of the few directions contiguous, so NumPy's loops run along the entries
         compressed = jacobian_at(grad_in_x, args, argnums, (argnums,), False, None, "hessian",
-                                 seeds=plans.seeds(entry), executor=executor)
+                                 seeds=plans.seeds(entry, lane_major=True),
+                                 executor=executor)
         return plans.recover(entry)(np.reshape(compressed, (n, coloring.count)))
 
     sparse_hessian_of_f.__name__ = f"sparse_hessian_of_{getattr(f, '__name__', 'f')}"
