@@ -51,9 +51,11 @@ def rescaled(p, vals):
     ``vals`` (more than one column), a float64 array or a dual array of p's tag: the
     product rule's value ``pv vv`` and tangent ``pt vv + pv vt`` (``pt vv`` alone for a
     plain ``vals``), as the rule path forms them; None when it does not apply."""
-    outer = _outer(p, np.shape(p))
     shape = np.shape(vals)
-    if outer is None or len(shape) != p.ndim + 1 or shape[:-1] != p.shape or shape[-1] < 2:
+    if len(shape) != p.ndim + 1 or shape[-1] < 2 or shape[:-1] != p.shape:
+        return None
+    outer = _outer(p, p.shape)
+    if outer is None:
         return None
     pv, pt, tag, k = outer
     if type(vals) is np.ndarray:
