@@ -74,9 +74,14 @@ def rescaled(p, vals):
         return None
     pe = pv[..., None]
     value = pe * vv
-    # pt[..., None, :] * vv[..., None]: one product per entry, as NumPy's broadcast forms it
-    tangent = np.einsum("...k,...j->...jk", pt, vv,
-                        out=np.empty(shape + (k,), order=_order(pt, vt)))
+    # pt[..., None, :] * vv[..., None]: one product per entry, as NumPy's broadcast forms
+    # it, by the loop that runs along the entries in memory
+    order = _order(pt, vt)
+    tangent = np.empty(shape + (k,), order=order)
+    if order == "F":
+        np.multiply(pt[..., None, :], np.asfortranarray(vv)[..., None], out=tangent)
+    else:
+        np.einsum("...k,...j->...jk", pt, vv, out=tangent)
     if vt is not None:
         tangent += pe[..., None] * vt
     return _make_array(value, tangent, tag, k)
