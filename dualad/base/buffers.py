@@ -65,8 +65,10 @@ def like(v: Any) -> np.ndarray | None:
     if type(v) is not np.ndarray or v.nbytes < MIN_BYTES or v.dtype != _F64:
         return None
     if lane_major(v):   # the result in the same layout: NumPy's loops stay contiguous
-        shape = v.shape[::-1]
-        return (_take(shape, v.nbytes) if _ENABLED else np.empty(shape)).T
+        shape: tuple[int, ...] = v.shape[::-1]
+        buffer = _take(shape, v.nbytes) if _ENABLED else np.empty(shape)
+        out: np.ndarray = buffer.T
+        return out
     return _take(v.shape, v.nbytes) if _ENABLED else np.empty(v.shape)
 
 
