@@ -22,7 +22,8 @@ import numpy as np
 from dualad.arrays.array import (
     DualArray, _gathered_array, _holds_dual, _make_array, _plain, _scalar, _tangent_index)
 from dualad.arrays import gathered_nested as _nested
-from dualad.arrays.gathered_columns import range_offsets, scatter_ranges
+from dualad.arrays.gathered_columns import (
+    merge_columns as _merge_columns, range_offsets, scatter_ranges)
 from dualad.arrays.ufunc_rules import (
     F64 as _F64, FORMS as _FORMS, STAND_INS as _STAND_INS, array_partial as _array_partial,
     ex as _ex, lanes_safe as _lanes_safe, power as _power)
@@ -294,24 +295,6 @@ def _gathered_binary_values(form, ufunc, a, b, va, vb, ga, gb, tag, k, plain):
     if cols.shape[-1] > limit:
         return None
     return _gathered_array(ans, cols, vals, tag, k)
-
-
-def _merge_columns(ca, sa, cb, sb):
-    """(cols, vals) of two gathered operands' sum, a column of b that equals one of a
-    (entry by entry) added into it rather than appended."""
-    a_cols = [ca[..., i] for i in range(ca.shape[-1])]
-    a_vals = [sa[..., i] for i in range(ca.shape[-1])]
-    extra = []
-    for j in range(cb.shape[-1]):
-        c = cb[..., j]
-        for i, ci in enumerate(a_cols):
-            if (ci == c).all():
-                a_vals[i] = a_vals[i] + sb[..., j]
-                break
-        else:
-            extra.append(j)
-    cols = np.stack(a_cols + [cb[..., j] for j in extra], axis=-1)
-    return cols, np.stack(a_vals + [sb[..., j] for j in extra], axis=-1)
 
 
 def _broadcast_gathered(x, shape):

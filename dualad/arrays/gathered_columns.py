@@ -1,4 +1,4 @@
-"""Gathered columns that are shifted ranges: ``np.sum`` of a gathered array by slices.
+"""Gathered columns: shifted ranges (``np.sum`` of a gathered array by slices), merges.
 
 A gathered tangent (``dualad.arrays.gathered``) keeps, per entry i of the flattened value,
 p columns ``cols[i, j]`` and their values ``vals[i, j]``. Seeding the identity gives
@@ -9,7 +9,8 @@ p slice additions, ``out[offset_j:offset_j + m] += vals[:, j]``, instead of one
 
 The columns are added in the order in which ``bincount`` would add their entries into
 each output entry (largest offset first; see ``scatter_ranges``), so the sum is the same,
-bit for bit.
+bit for bit. ``merge_columns`` adds a column of one operand into an equal column of the
+other (a sum of two gathered operands with more columns than are kept).
 """
 from __future__ import annotations
 
@@ -67,3 +68,21 @@ def _added(offsets, vals, size):
         o = offsets[j]
         out[o:o + m] += vals[:, j]
     return out
+
+
+def merge_columns(ca, sa, cb, sb):
+    """(cols, vals) of two gathered operands' sum, a column of b that equals one of a
+    (entry by entry) added into it rather than appended."""
+    a_cols = [ca[..., i] for i in range(ca.shape[-1])]
+    a_vals = [sa[..., i] for i in range(ca.shape[-1])]
+    extra = []
+    for j in range(cb.shape[-1]):
+        c = cb[..., j]
+        for i, ci in enumerate(a_cols):
+            if (ci == c).all():
+                a_vals[i] = a_vals[i] + sb[..., j]
+                break
+        else:
+            extra.append(j)
+    cols = np.stack(a_cols + [cb[..., j] for j in extra], axis=-1)
+    return cols, np.stack(a_vals + [sb[..., j] for j in extra], axis=-1)
