@@ -21,6 +21,9 @@ import numpy as np
 
 from dualad.arrays.array import (
     DualArray, _gathered_array, _holds_dual, _make_array, _plain, _scalar, _tangent_index)
+from dualad.arrays import gathered_nested as _nested
+from dualad.arrays.gathered_columns import (
+    merge_columns as _merge_columns, range_offsets, scatter_ranges)
 from dualad.arrays.ufunc_rules import (
     F64 as _F64, FORMS as _FORMS, STAND_INS as _STAND_INS, array_partial as _array_partial,
     ex as _ex, lanes_safe as _lanes_safe, power as _power)
@@ -189,6 +192,10 @@ def _rescale(p, vals, checked=False):
     """``p[..., None] * vals`` with the lane rule (``checked``: p is known finite)."""
     if type(p) in (int, float) and p == 1:
         return vals
+    if type(p) is DualArray:   # inside a Hessian: the product written out
+        out = _nested.rescaled(p, vals)
+        if out is not None:
+            return out
     return _ex(p, 1) * vals if checked else lanes(p, vals, 1)
 
 
@@ -280,30 +287,14 @@ def _gathered_binary_values(form, ufunc, a, b, va, vb, ga, gb, tag, k, plain):
         return _gathered_array(ans, ca, sa + sb, tag, k)
     limit = min(GATHERED_MAX, max(1, k // 4))
     if ca.shape[-1] + cb.shape[-1] <= limit:
-        return _gathered_array(ans, np.concatenate((ca, cb), axis=-1),
-                               np.concatenate((sa, sb), axis=-1), tag, k)
+        vals = _nested.joined(sa, sb)   # inside a Hessian: written out
+        if vals is None:
+            vals = np.concatenate((sa, sb), axis=-1)
+        return _gathered_array(ans, np.concatenate((ca, cb), axis=-1), vals, tag, k)
     cols, vals = _merge_columns(ca, sa, cb, sb)
     if cols.shape[-1] > limit:
         return None
     return _gathered_array(ans, cols, vals, tag, k)
-
-
-def _merge_columns(ca, sa, cb, sb):
-    """(cols, vals) of two gathered operands' sum, a column of b that equals one of a
-    (entry by entry) added into it rather than appended."""
-    a_cols = [ca[..., i] for i in range(ca.shape[-1])]
-    a_vals = [sa[..., i] for i in range(ca.shape[-1])]
-    extra = []
-    for j in range(cb.shape[-1]):
-        c = cb[..., j]
-        for i, ci in enumerate(a_cols):
-            if (ci == c).all():
-                a_vals[i] = a_vals[i] + sb[..., j]
-                break
-        else:
-            extra.append(j)
-    cols = np.stack(a_cols + [cb[..., j] for j in extra], axis=-1)
-    return cols, np.stack(a_vals + [sb[..., j] for j in extra], axis=-1)
 
 
 def _broadcast_gathered(x, shape):
@@ -344,8 +335,14 @@ def _gathered_sum(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
     if not _is_gathered(a) or axis not in (None, 0) or (axis == 0 and a.ndim != 1) or \
             dtype is not None or out is not None or keepdims or kwargs:
         return None
-    return _make(_scalar(np.sum(a.value)),
-                 _scatter_rows(a.cols.reshape(-1), _flat(a.vals), a.k), a.tag)
+    p = a.cols.shape[-1]
+    cols = a.cols.reshape(-1, p)
+    offsets = range_offsets(cols)   # shifted ranges (slices of a seed): slice additions
+    tangent = None if offsets is None else scatter_ranges(offsets, _reshape(a.vals, (-1, p)),
+                                                          a.k)
+    if tangent is None:
+        tangent = _scatter_rows(cols.reshape(-1), _flat(a.vals), a.k)
+    return _make(_scalar(np.sum(a.value)), tangent, a.tag)
 
 
 def _concatenate_gathered(arrays, axis=0, **kwargs):

@@ -64,7 +64,22 @@ def like(v: Any) -> np.ndarray | None:
     off (a large result is still written by ``call``, on several threads)."""
     if type(v) is not np.ndarray or v.nbytes < MIN_BYTES or v.dtype != _F64:
         return None
+    if lane_major(v):   # the result in the same layout: NumPy's loops stay contiguous
+        shape: tuple[int, ...] = v.shape[::-1]
+        buffer = _take(shape, v.nbytes) if _ENABLED else np.empty(shape)
+        out: np.ndarray = buffer.T
+        return out
     return _take(v.shape, v.nbytes) if _ENABLED else np.empty(v.shape)
+
+
+def lane_major(v: np.ndarray) -> bool:
+    """Whether ``v`` (2-D or more, not C-contiguous) has its first axis closest in memory
+    and its last farthest, as a k-tangent kept lane-major (each direction's numbers
+    contiguous: a sparse Hessian's seeds, and slices of them)."""
+    if v.ndim < 2 or v.flags.c_contiguous:
+        return False
+    strides = [s for s, n in zip(v.strides, v.shape) if n > 1]   # length-1 axes: any
+    return 0 < strides[0] and all(strides[i] <= strides[i + 1] for i in range(len(strides) - 1))
 
 
 def _take(shape: tuple[int, ...], nbytes: int) -> np.ndarray:

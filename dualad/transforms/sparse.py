@@ -67,8 +67,8 @@ def _key(a, top=False):
     return ("object", type(a), a)
 
 
-#: detected [pattern, colouring, recovery] shared by the transformation objects of one
-#: function: f -> {(who, variant, argnums, key): (f's fingerprint, entry)}
+#: detected [pattern, colouring, recovery, seeds] shared by the transformation objects
+#: of one function: f -> {(who, variant, argnums, key): (f's fingerprint, entry)}
 _SHARED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 _SHARED_LOCK = threading.Lock()
 
@@ -168,14 +168,14 @@ class _Plans:
         self.shared_as = (who, variant)
 
     def pattern(self, args, argnums, detect):
-        """[pattern, colouring, recovery] for these arguments (colouring and recovery
-        filled in by ``colored`` and ``recover``)."""
+        """[pattern, colouring, recovery, seeds] for these arguments (the last three
+        filled in by ``colored``, ``recover`` and ``seeds``)."""
         key = "given" if self.given is not None else detection_key(args, argnums)
         entry = self.kept.get(key) if key is not None else None
         if entry is None:
             entry = self._shared(key, argnums) if self.given is None else None
             if entry is None:
-                entry = [self.given if self.given is not None else detect(), None, None]
+                entry = [self.given if self.given is not None else detect(), None, None, None]
                 if self.given is None:
                     self._share(key, argnums, entry)
             if key is not None:
@@ -214,6 +214,18 @@ class _Plans:
             entry[2] = self.recovery(entry[0], entry[1])
         return entry[2]
 
+    def seeds(self, entry, lane_major=False):
+        """The seed matrix of the colouring, made once: read-only, since every call's
+        seeded input holds it as its tangent (a write into that input copies first).
+        ``lane_major``: each direction's column contiguous (see ``sparse_hessian``)."""
+        if entry[3] is None:
+            seeds = colouring.seed_matrix(entry[1])
+            if lane_major:
+                seeds = np.asfortranarray(seeds)
+            seeds.flags.writeable = False
+            entry[3] = seeds
+        return entry[3]
+
 
 def sparse_jacfwd(f: Callable[..., Any], argnums, has_aux, chunk_size, sparsity,
                   executor=None):
@@ -237,7 +249,7 @@ def sparse_jacfwd(f: Callable[..., Any], argnums, has_aux, chunk_size, sparsity,
                              f"argument {argnums} has {in_size} entries")
         coloring = plans.colored(entry)
         result = jacobian_at(f, args, argnums, (argnums,), has_aux, chunk_size, "jacfwd",
-                             seeds=colouring.seed_matrix(coloring), executor=executor)
+                             seeds=plans.seeds(entry), executor=executor)
         compressed, aux = (result if has_aux else (result, None))
         compressed = np.reshape(compressed, (-1, coloring.count))
         if compressed.shape[0] != pattern.shape[0]:
@@ -247,7 +259,7 @@ def sparse_jacfwd(f: Callable[..., Any], argnums, has_aux, chunk_size, sparsity,
         return (jac, aux) if has_aux else jac
 
     sparse_jacobian_of_f.__name__ = f"sparse_jacfwd_of_{getattr(f, '__name__', 'f')}"
-    setattr(sparse_jacobian_of_f, "coloring", lambda: [c for _, c, _ in plans.kept.values()])
+    setattr(sparse_jacobian_of_f, "coloring", lambda: [e[1] for e in plans.kept.values()])
     return sparse_jacobian_of_f
 
 
@@ -278,8 +290,11 @@ def sparse_hessian(f: Callable[..., Any], argnums: int, sparsity, executor=None)
             raise ValueError(f"hessian: the sparsity pattern has shape {tuple(pattern.shape)} "
                              f"but the Hessian has shape ({n}, {n})")
         coloring = plans.colored(entry)
+        # lane-major seeds: the outer tangents (and the inner gradient's, gathered) keep
+        # each of the few directions contiguous, so NumPy's loops run along the entries
         compressed = jacobian_at(grad_in_x, args, argnums, (argnums,), False, None, "hessian",
-                                 seeds=colouring.seed_matrix(coloring), executor=executor)
+                                 seeds=plans.seeds(entry, lane_major=True),
+                                 executor=executor)
         return plans.recover(entry)(np.reshape(compressed, (n, coloring.count)))
 
     sparse_hessian_of_f.__name__ = f"sparse_hessian_of_{getattr(f, '__name__', 'f')}"
