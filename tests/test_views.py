@@ -288,3 +288,56 @@ def test_a_write_through_a_fortran_order_view_refuses():
     assert f(X)[1] == X[0] ** 2                   # NumPy writes through
     with pytest.raises(NotImplementedError, match="Fortran"):
         ad.jacfwd(f)(X)
+
+
+def test_views_taken_in_threads_all_see_the_first_write():
+    import sys
+    import threading
+    root = ad.DualArray(np.zeros(400), np.zeros((400, 2)))   # not owned: its first write copies
+    taken = [[] for _ in range(6)]
+    start = threading.Barrier(len(taken))
+
+    def take(mine):
+        start.wait()
+        for i in range(2000):
+            mine.append(root[i % 399:])
+            if i % 7 == 0:
+                root[i % 399:][:1] * 2.0   # short-lived views: references to sweep
+    threads = [threading.Thread(target=take, args=(mine,)) for mine in taken]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)   # threads interleave as often as they can
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    root[398] = ad.DualArray(np.ones(1), np.ones((1, 2)))[0]
+    assert all(v.value[-2] == 1.0 and (v.tangent[-2] == 1.0).all() for mine in taken
+               for v in mine)
+
+
+def test_threads_writing_through_views_of_one_array():
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    def f(x):
+        u = x * 0.0                          # not owned: a first write copies its buffers
+        parts = [u[i::4] for i in range(4)]  # disjoint views
+        barrier = threading.Barrier(4)
+
+        def fill(i):
+            barrier.wait()
+            for j in range(len(parts[i])):
+                parts[i][j] = x[i + 4 * j] ** 2 + x[(i + 4 * j + 1) % x.size]
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(fill, range(4)))
+        return u
+    x = np.linspace(0.5, 1.5, 40)
+    want_value = x ** 2 + np.roll(x, -1)
+    want = np.diag(2 * x) + np.roll(np.eye(40), 1, axis=1)   # by hand
+    for _ in range(5):
+        value, jac = ad.jvp(f, (x,), (np.ones(40),))[0], ad.jacfwd(f)(x)
+        np.testing.assert_allclose(value, want_value, rtol=1e-15)
+        np.testing.assert_allclose(jac, want, rtol=1e-15)

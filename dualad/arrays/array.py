@@ -254,26 +254,36 @@ class DualArray(ValueShaped, Carrier):
 
     def __getitem__(self, index: Any) -> Any:
         """``x[index]``: a basic index (ints, slices) gives a view of ``x``, as NumPy's
-        (dualad.arrays.views), an advanced one a copy; an entry is a scalar ``Dual``."""
+        (dualad.arrays.views), an advanced one a copy; an entry is a scalar ``Dual``. A
+        view is taken and registered under the lock of writes: a first write in another
+        thread (new buffers, its views re-pointed) comes wholly before or after it."""
         if type(index) is slice:   # the leading axis: k stays last
-            out = self._gathered_item(index) if self.cols is not None else \
-                _make_array(self.value[index], self.tangent[index], self.tag, self.k)
-            return _views.register(out, self, index)
+            _lock()
+            try:
+                out = self._gathered_item(index) if self.cols is not None else \
+                    _make_array(self.value[index], self.tangent[index], self.tag, self.k)
+                return _views.register(out, self, index)
+            finally:
+                _unlock()
         if type(index) is int and self.cols is None:   # an entry, or a row of a matrix
             value = self.value[index]
-            out = wrap(value, self._entry(self.tangent[index], value), self.tag, self.k)
-            return out if type(out) is not DualArray else \
-                _views.register(out, self, index)
+            if type(value) is not np.ndarray and type(value) is not DualArray:   # an entry
+                return wrap(value, self._entry(self.tangent[index], value), self.tag, self.k)
+            with _views.LOCK:   # a row
+                return _views.register(
+                    _make_array(self.value[index], self.tangent[index], self.tag, self.k),
+                    self, index)
         index = _plain_index(index)
-        if self.cols is not None:
-            out = self._gathered_item(index)   # dualad.arrays.gathered
-        else:
-            value = self.value[index]
-            tangent = self.tangent[_tangent_index(index, self.ndim)] if self.k is not None \
-                else self.tangent[index]
-            out = wrap(value, self._entry(tangent, value), self.tag, self.k)
-        if type(out) is DualArray and _views.is_basic(index):
-            _views.register(out, self, index)
+        with _views.LOCK:
+            if self.cols is not None:
+                out = self._gathered_item(index)   # dualad.arrays.gathered
+            else:
+                value = self.value[index]
+                tangent = self.tangent[_tangent_index(index, self.ndim)] \
+                    if self.k is not None else self.tangent[index]
+                out = wrap(value, self._entry(tangent, value), self.tag, self.k)
+            if type(out) is DualArray and _views.is_basic(index):
+                _views.register(out, self, index)
         return out
 
     def _entry(self, tangent: Any, value: Any) -> Any:
@@ -292,15 +302,20 @@ class DualArray(ValueShaped, Carrier):
     def __setitem__(self, index: Any, item: Any) -> None:
         index = _plain_index(index)
         parts = self._parts_to_store(item)
-        if self._view is not None:   # through a view: into its root's buffers
-            _views.write_through(self, _own_for, _store_parts, index, parts)
+        if self.owned and self._view is None and self._views is None and \
+                not _converts(self, parts):   # in place into buffers only it holds
+            _store_parts(self, index, parts)
             return
-        value, tangent = self.value, self._tangent
-        changed = _own_for(self, parts)
-        _store_parts(self, index, parts)
-        if self._views is not None:   # the views see the write
-            _views.repoint(self, changed or self.value is not value or
-                           self._tangent is not tangent)
+        with _views.LOCK:   # one thread's first write copies the buffers, not two
+            if self._view is not None:   # through a view: into its root's buffers
+                _views.write_through(self, _own_for, _store_parts, index, parts)
+                return
+            value, tangent = self.value, self._tangent
+            changed = _own_for(self, parts)
+            _store_parts(self, index, parts)
+            if self._views is not None:   # the views see the write
+                _views.repoint(self, changed or self.value is not value or
+                               self._tangent is not tangent)
 
     def _parts_to_store(self, item: Any) -> tuple[Any, Any]:
         """(value, tangent) of ``item`` to store in this array (tangent None: none)."""
@@ -319,8 +334,18 @@ class DualArray(ValueShaped, Carrier):
         return item, None
 
 
+_lock, _unlock = _views.LOCK.acquire, _views.LOCK.release   # (faster than a with)
+
 _HELD = ("value", "_tangent", "tag", "k", "owned", "scale", "scale_base", "offset", "cols",
          "vals")   # what x += y takes on from its result (not x's views)
+
+
+def _converts(x: DualArray, parts: tuple[Any, Any]) -> bool:
+    """Whether storing ``parts`` turns a plain buffer of ``x`` into a dual of an outer
+    differentiation (new buffers)."""
+    value, tangent = parts
+    return isinstance(value, Carrier) and type(x.value) is np.ndarray or \
+        isinstance(tangent, Carrier) and type(x._tangent) is np.ndarray
 
 
 def _own_for(x: DualArray, parts: tuple[Any, Any]) -> bool:

@@ -462,10 +462,12 @@ def _dual_array_ufunc(self, ufunc, method, *inputs, **kwargs):
 
 
 def _dual_array_function(self, func, types, args, kwargs):
-    out = released(array_function(func, args, kwargs), args)
-    if func in _VIEW_FUNCTIONS:
-        _views_of(out, func, args, kwargs)
-    return out
+    if func in _VIEW_FUNCTIONS:   # taken and registered under the lock of writes
+        with _views.LOCK:
+            out = released(array_function(func, args, kwargs), args)
+            _views_of(out, func, args, kwargs)
+        return out
+    return released(array_function(func, args, kwargs), args)
 
 
 def _views_of(out, func, args, kwargs):

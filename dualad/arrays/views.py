@@ -22,6 +22,7 @@ This module works on the dual arrays' slots (``value``, ``_tangent``, ``owned``,
 """
 from __future__ import annotations
 
+import threading
 import weakref
 from typing import Any, Callable
 
@@ -44,6 +45,13 @@ VIEW_FUNCTIONS = frozenset(
 
 #: dead weak references a root keeps before they are swept out
 _SWEEP = 64
+
+#: held by ``DualArray.__setitem__`` while it writes: two threads writing through views of
+#: one array must not both copy its buffers on a first write; re-entrant, as the write into
+#: a nested level's array happens inside the write into the level above
+LOCK = threading.RLock()
+#: held while a root's list of views is swept (see ``_sweep``)
+_SWEEPING = threading.Lock()
 
 
 class ViewOf:
@@ -119,11 +127,13 @@ def register(view: Any, parent: Any, step: Any) -> Any:
     view.owned = True   # its buffers may change in place, through the root
     refs = root._views
     if refs is None:
-        root._views = [weakref.ref(view)]
-    else:
-        refs.append(weakref.ref(view))
-        if len(refs) % _SWEEP == 0:
-            refs[:] = [r for r in refs if r() is not None]
+        with _SWEEPING:   # two threads' first views: one list
+            if root._views is None:
+                root._views = []
+        refs = root._views
+    refs.append(weakref.ref(view))   # atomic: another thread's append is kept
+    if len(refs) % _SWEEP == 0:
+        _sweep(refs)
     return view
 
 
@@ -134,8 +144,17 @@ def live_views(root: Any) -> list[Any]:
         return []
     views = [v for v in (r() for r in refs) if v is not None]
     if len(views) < len(refs):
-        root._views = [weakref.ref(v) for v in views] or None
+        _sweep(refs)
     return views
+
+
+def _sweep(refs: list[Any]) -> None:
+    """Drop the dead references of ``refs``, in place: one sweep at a time, and only of the
+    references there when it began (one slice assignment, atomic under the GIL), so that a
+    view another thread appends meanwhile is kept."""
+    with _SWEEPING:
+        count = len(refs)
+        refs[:count] = [r for r in refs[:count] if r() is not None]
 
 
 def _taken_again(root: Any, steps: tuple[Any, ...]) -> Any:
