@@ -217,3 +217,45 @@ def test_like_keeps_a_lane_major_layout_and_never_hands_out_a_live_buffer():
     again = buffers.like(t)
     assert not np.shares_memory(out, again)
     assert buffers.like(np.ones((200_000, 3))).flags.c_contiguous
+
+
+# np.reshape and np.ravel (C order) keep a gathered tangent gathered: before, they read the
+# full tangent, n x n numbers, and a sparse Hessian of a function that reshapes to 2-D was
+# quadratic in n (9.9 s at n = 16,000; now about 2 ms).
+def paired(v):
+    m = v.reshape(-1, 2)
+    return np.sum(m[:, 0] ** 2 * m[:, 1]) + np.sum(np.sin(np.ravel(m)))
+
+
+def test_a_reshape_to_pairs_gives_the_hand_derived_sparse_hessian():
+    x = np.linspace(0.1, 1.0, 10)
+    want = -np.diag(np.sin(x))   # by hand: x0^2 x1 on each pair, sin on the diagonal
+    for i in range(0, 10, 2):
+        want[i, i] += 2 * x[i + 1]
+        want[i, i + 1] = want[i + 1, i] = 2 * x[i]
+    np.testing.assert_allclose(ad.hessian(paired, sparsity="auto")(x).toarray(), want,
+                               rtol=1e-15, atol=1e-15)
+    np.testing.assert_allclose(ad.hessian(paired)(x), want, rtol=1e-15, atol=1e-15)
+
+
+@pytest.mark.parametrize("how", ["reshape", "method", "ravel", "ravel-C"])
+def test_reshape_and_ravel_keep_a_gathered_tangent_gathered(how):
+    from dualad.arrays.gathered import gathered_seed
+    from dualad.base.tags import new_tag
+    x = gathered_seed(np.linspace(0.5, 1.5, 6).reshape(2, 3), new_tag())
+    full = ad.DualArray(x.value, np.eye(6).reshape(2, 3, 6))
+    do = {"reshape": lambda a: np.reshape(a, (3, 2)), "method": lambda a: a.reshape(-1),
+          "ravel": np.ravel, "ravel-C": lambda a: np.ravel(a, order="C")}[how]
+    out = do(x)
+    assert out.cols is not None                     # still gathered
+    np.testing.assert_array_equal(out.value, do(x.value))
+    np.testing.assert_array_equal(out.tangent, do(full).tangent)
+
+
+def test_a_fortran_order_reshape_of_a_gathered_tangent_takes_the_full_route():
+    from dualad.arrays.gathered import gathered_seed
+    from dualad.base.tags import new_tag
+    x = gathered_seed(np.linspace(0.5, 1.5, 6), new_tag())
+    out = np.reshape(x, (2, 3), order="F")
+    want = np.eye(6)[np.reshape(np.arange(6), (2, 3), order="F")]   # by hand: entry -> input
+    np.testing.assert_array_equal(out.tangent, want)

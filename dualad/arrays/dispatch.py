@@ -26,7 +26,8 @@ from dualad.arrays import views as _views
 from dualad.arrays.views import VIEW_FUNCTIONS as _VIEW_FUNCTIONS
 from dualad.arrays.elementwise import _fast_binary, _fast_unary, elementwise
 from dualad.arrays.gathered import (
-    _concatenate_gathered, _gathered_binary, _gathered_sum, _gathered_unary, _is_gathered)
+    _concatenate_gathered, _gathered_binary, _gathered_reshape, _gathered_sum, _gathered_unary,
+    _is_gathered)
 from dualad.arrays.ufunc_rules import (
     FORMS as _FORMS, METHODS as _METHODS, UFUNC_BY_OBJECT as _UFUNC_BY_OBJECT)
 from dualad.core import rule_path
@@ -455,6 +456,22 @@ def _sum(*args, **kwargs):
 
 
 _HANDLERS[np.sum] = _sum
+_reshape_by_rule, _ravel_by_rule = _HANDLERS[np.reshape], _HANDLERS[np.ravel]
+
+
+def _reshape(*args, **kwargs):
+    args, kwargs = _reshape_by_rule.normalise(args, kwargs)
+    out = _gathered_reshape(*args, **kwargs)
+    return _reshape_by_rule(*args, **kwargs) if out is None else out
+
+
+def _ravel(*args, **kwargs):
+    args, kwargs = _ravel_by_rule.normalise(args, kwargs)
+    out = _gathered_reshape(*args, shape=-1, **kwargs)
+    return _ravel_by_rule(*args, **kwargs) if out is None else out
+
+
+_HANDLERS[np.reshape], _HANDLERS[np.ravel] = _reshape, _ravel
 
 
 def _dual_array_ufunc(self, ufunc, method, *inputs, **kwargs):
