@@ -467,7 +467,7 @@ def _reshape(*args, **kwargs):
 
 def _ravel(*args, **kwargs):
     args, kwargs = _ravel_by_rule.normalise(args, kwargs)
-    out = _gathered_reshape(*args, shape=-1, **kwargs)
+    out = _gathered_reshape(args[0], -1, **kwargs) if len(args) == 1 else None
     return _ravel_by_rule(*args, **kwargs) if out is None else out
 
 
