@@ -350,7 +350,8 @@ def _gathered_reshape(a, shape=None, order="C", **kwargs):
     vals reshaped alike, the column axis left last (no full tangent in between)."""
     if not _is_gathered(a) or order != "C" or kwargs or shape is None:
         return None
-    return _reshape(a, (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape))
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    return _reshape(a, shape) if shape else None   # no axes left: a scalar, by the rule
 
 
 def _concatenate_gathered(arrays, axis=0, **kwargs):
