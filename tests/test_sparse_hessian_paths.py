@@ -238,18 +238,46 @@ def test_a_reshape_to_pairs_gives_the_hand_derived_sparse_hessian():
     np.testing.assert_allclose(ad.hessian(paired)(x), want, rtol=1e-15, atol=1e-15)
 
 
-@pytest.mark.parametrize("how", ["reshape", "method", "ravel", "ravel-C"])
-def test_reshape_and_ravel_keep_a_gathered_tangent_gathered(how):
+SHAPE_FUNCTIONS = {
+    "reshape": lambda a: np.reshape(a, (3, 2)), "method": lambda a: a.reshape(-1),
+    "ravel": np.ravel, "ravel-C": lambda a: np.ravel(a, order="C"),
+    "T": lambda a: a.T, "transpose": lambda a: np.transpose(a, (1, 0)),
+    "swapaxes": lambda a: np.swapaxes(a, 0, 1), "moveaxis": lambda a: np.moveaxis(a, 0, -1),
+    "squeeze": lambda a: np.squeeze(a[:1]), "squeeze axis": lambda a: np.squeeze(a[:, :1], 1),
+    "expand_dims": lambda a: np.expand_dims(a, 1), "expand_dims -1": lambda a: np.expand_dims(a, -1),
+}
+
+
+@pytest.mark.parametrize("how", sorted(SHAPE_FUNCTIONS))
+def test_shape_functions_keep_a_gathered_tangent_gathered(how):
     from dualad.arrays.gathered import gathered_seed
     from dualad.base.tags import new_tag
     x = gathered_seed(np.linspace(0.5, 1.5, 6).reshape(2, 3), new_tag())
     full = ad.DualArray(x.value, np.eye(6).reshape(2, 3, 6))
-    do = {"reshape": lambda a: np.reshape(a, (3, 2)), "method": lambda a: a.reshape(-1),
-          "ravel": np.ravel, "ravel-C": lambda a: np.ravel(a, order="C")}[how]
+    do = SHAPE_FUNCTIONS[how]
     out = do(x)
     assert out.cols is not None                     # still gathered
     np.testing.assert_array_equal(out.value, do(x.value))
     np.testing.assert_array_equal(out.tangent, do(full).tangent)
+
+
+@pytest.mark.parametrize("how", sorted(SHAPE_FUNCTIONS))
+def test_sparse_hessians_through_shape_functions(how):
+    do = SHAPE_FUNCTIONS[how]
+
+    def f(v):
+        y = np.ravel(do(v.reshape(2, 3)))
+        return np.sum(y[:-1] ** 2 * y[1:]) + np.sum(np.exp(y) * np.arange(y.size))
+    x = np.linspace(0.2, 0.9, 6)
+    h = 1e-4
+    e = np.eye(6) * h
+    central = np.array([[(f(x + e[i] + e[j]) - f(x + e[i] - e[j]) - f(x - e[i] + e[j])
+                          + f(x - e[i] - e[j])) / (4 * h * h) for j in range(6)]
+                        for i in range(6)])
+    dense = ad.hessian(f)(x)
+    np.testing.assert_allclose(dense, central, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(ad.hessian(f, sparsity="auto")(x).toarray(), dense,
+                               rtol=1e-14, atol=1e-14)
 
 
 def test_a_fortran_order_reshape_of_a_gathered_tangent_takes_the_full_route():

@@ -13,6 +13,7 @@ Installed here: ``__array_ufunc__`` and ``__array_function__`` on ``DualArray``
 """
 from __future__ import annotations
 
+import functools
 import inspect
 from typing import Any
 
@@ -26,8 +27,8 @@ from dualad.arrays import views as _views
 from dualad.arrays.views import VIEW_FUNCTIONS as _VIEW_FUNCTIONS
 from dualad.arrays.elementwise import _fast_binary, _fast_unary, elementwise
 from dualad.arrays.gathered import (
-    _concatenate_gathered, _gathered_binary, _gathered_reshape, _gathered_sum, _gathered_unary,
-    _is_gathered)
+    _concatenate_gathered, _gathered_binary, _gathered_sum, _gathered_unary, _is_gathered)
+from dualad.arrays.gathered_shapes import gathered_permuted, gathered_reshape, gathered_reshaped
 from dualad.arrays.ufunc_rules import (
     FORMS as _FORMS, METHODS as _METHODS, UFUNC_BY_OBJECT as _UFUNC_BY_OBJECT)
 from dualad.core import rule_path
@@ -456,22 +457,31 @@ def _sum(*args, **kwargs):
 
 
 _HANDLERS[np.sum] = _sum
-_reshape_by_rule, _ravel_by_rule = _HANDLERS[np.reshape], _HANDLERS[np.ravel]
 
 
-def _reshape(*args, **kwargs):
-    args, kwargs = _reshape_by_rule.normalise(args, kwargs)
-    out = _gathered_reshape(*args, **kwargs)
-    return _reshape_by_rule(*args, **kwargs) if out is None else out
+def _gathered_first(func, gathered):
+    """The handler of ``func``: ``gathered(args..)`` (a gathered array's shape function,
+    dualad.arrays.gathered_shapes), else the array rule's."""
+    by_rule = _HANDLERS[func]
+
+    def handler(*args, **kwargs):
+        args, kwargs = by_rule.normalise(args, kwargs)
+        out = gathered(*args, **kwargs) if args else None
+        return by_rule(*args, **kwargs) if out is None else out
+    return handler
 
 
-def _ravel(*args, **kwargs):
-    args, kwargs = _ravel_by_rule.normalise(args, kwargs)
-    out = _gathered_reshape(args[0], -1, **kwargs) if len(args) == 1 else None
-    return _ravel_by_rule(*args, **kwargs) if out is None else out
-
-
-_HANDLERS[np.reshape], _HANDLERS[np.ravel] = _reshape, _ravel
+_HANDLERS[np.reshape] = _gathered_first(np.reshape, gathered_reshape)
+_HANDLERS[np.ravel] = _gathered_first(
+    np.ravel, lambda a, *rest, **kwargs: None if rest else gathered_reshape(a, -1, **kwargs))
+_RESHAPED: tuple[Any, ...] = (np.squeeze, np.expand_dims)
+_PERMUTED: tuple[Any, ...] = (np.transpose, np.swapaxes, np.moveaxis)
+for _shaping in _RESHAPED:
+    _HANDLERS[_shaping] = _gathered_first(
+        _shaping, functools.partial(gathered_reshaped, _shaping))
+for _shaping in _PERMUTED:
+    _HANDLERS[_shaping] = _gathered_first(
+        _shaping, functools.partial(gathered_permuted, _shaping))
 
 
 def _dual_array_ufunc(self, ufunc, method, *inputs, **kwargs):

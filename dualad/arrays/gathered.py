@@ -345,15 +345,6 @@ def _gathered_sum(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
     return _make(_scalar(np.sum(a.value)), tangent, a.tag)
 
 
-def _gathered_reshape(a, shape=None, order="C", **kwargs):
-    """np.reshape (np.ravel: shape -1) of a gathered array in C order: the value, cols and
-    vals reshaped alike, the column axis left last (no full tangent in between)."""
-    if not _is_gathered(a) or order != "C" or kwargs or shape is None:
-        return None
-    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
-    return _reshape(a, shape) if shape else None   # no axes left: a scalar, by the rule
-
-
 def _concatenate_gathered(arrays, axis=0, **kwargs):
     """np.concatenate of gathered dual arrays of one tag and real constants (arrays, or
     lists of numbers as in ``np.concatenate(([0.0], u, [0.0]))``), along any axis of the

@@ -1,0 +1,59 @@
+"""NumPy's shape functions of gathered dual arrays, kept gathered.
+
+A gathered tangent (``dualad.arrays.gathered``) is ``cols`` and ``vals`` of shape
+``value.shape + (p,)``. A function that only moves entries (a reshape in C order,
+``squeeze``, ``expand_dims``, a transpose, ``swapaxes``, ``moveaxis``) moves ``cols`` and
+``vals`` as it moves the value, with the column axis left last: no full k-tangent (n x n
+numbers inside a Hessian's gradient pass) in between. Without these, a sparse Hessian of a
+function that reshapes its input read the full tangent, and took time quadratic in n.
+
+Each function here returns None where it does not apply (not gathered, another order,
+arguments it does not know); the array rule's route then computes the result.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from dualad.arrays.array import _gathered_array
+from dualad.arrays.gathered import _is_gathered, _reshape
+
+#: most axes whose order is found by a probe (``_permutation``)
+_MAX_PROBED_AXES = 6
+
+
+def gathered_reshape(a, shape=None, order="C", **kwargs):
+    """np.reshape (np.ravel: shape -1) of a gathered array in C order."""
+    if not _is_gathered(a) or order != "C" or kwargs or shape is None:
+        return None
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    return _reshape(a, shape) if shape else None   # no axes left: a scalar, by the rule
+
+
+def gathered_reshaped(func, a, *args, **kwargs):
+    """``func`` (squeeze, expand_dims: a reshape in C order of its one array argument) of a
+    gathered array: its value's new shape, the columns reshaped alike."""
+    if not _is_gathered(a):
+        return None
+    shape = np.shape(func(np.empty(a.shape), *args, **kwargs))
+    return _reshape(a, shape) if shape else None
+
+
+def gathered_permuted(func, a, *args, **kwargs):
+    """``func`` (transpose, swapaxes, moveaxis: a permutation of the axes) of a gathered
+    array: the value permuted by ``func``, the columns by the same permutation of their
+    leading axes."""
+    if not _is_gathered(a) or not 0 < a.ndim <= _MAX_PROBED_AXES:
+        return None
+    order = _permutation(func, a.ndim, args, kwargs)
+    value = func(a.value, *args, **kwargs)
+    lanes = order + (a.ndim,)
+    return _gathered_array(value, np.transpose(a.cols, lanes), np.transpose(a.vals, lanes),
+                           a.tag, a.k)
+
+
+def _permutation(func, ndim, args, kwargs) -> tuple[int, ...]:
+    """The axis order ``func`` gives an array of ``ndim`` axes: read off a probe whose axes
+    have distinct lengths (2, 3, ...)."""
+    probe = np.empty(tuple(range(2, ndim + 2)))
+    moved = np.shape(func(probe, *args, **kwargs))
+    return tuple(length - 2 for length in moved)
