@@ -287,3 +287,45 @@ def test_a_fortran_order_reshape_of_a_gathered_tangent_takes_the_full_route():
     out = np.reshape(x, (2, 3), order="F")
     want = np.eye(6)[np.reshape(np.arange(6), (2, 3), order="F")]   # by hand: entry -> input
     np.testing.assert_array_equal(out.tangent, want)
+
+
+SELECTION_FUNCTIONS = {
+    "flip": np.flip, "flip axis": lambda a: np.flip(a, 1), "fliplr": np.fliplr,
+    "flipud": np.flipud, "roll": lambda a: np.roll(a, 2), "roll axis": lambda a: np.roll(a, -1, 1),
+    "rot90": np.rot90, "take": lambda a: np.take(a, [5, 0, 0, 3]),
+    "take axis wrap": lambda a: np.take(a, [4, -1, 2], axis=1, mode="wrap"),
+    "tile": lambda a: np.tile(a, (1, 2)), "repeat": lambda a: np.repeat(a, 2, axis=0),
+    "repeat flat": lambda a: np.repeat(a, [1, 0, 2, 1, 1, 0]),
+}
+
+
+@pytest.mark.parametrize("how", sorted(SELECTION_FUNCTIONS))
+def test_selections_keep_a_gathered_tangent_gathered(how):
+    from dualad.arrays.gathered import gathered_seed
+    from dualad.base.tags import new_tag
+    x = gathered_seed(np.linspace(0.5, 1.5, 6).reshape(2, 3), new_tag())
+    full = ad.DualArray(x.value, np.eye(6).reshape(2, 3, 6))
+    do = SELECTION_FUNCTIONS[how]
+    out = do(x)
+    assert out.cols is not None                     # still gathered
+    np.testing.assert_array_equal(out.value, do(x.value))
+    np.testing.assert_array_equal(out.tangent, do(full).tangent)
+
+
+@pytest.mark.parametrize("how", sorted(SELECTION_FUNCTIONS))
+def test_sparse_hessians_through_selections(how):
+    do = SELECTION_FUNCTIONS[how]
+
+    def f(v):
+        y = np.ravel(do(v.reshape(2, 3)))
+        return np.sum(y[:-1] ** 2 * y[1:]) + np.sum(np.sin(y) * np.arange(y.size))
+    x = np.linspace(0.2, 0.9, 6)
+    h = 1e-4
+    e = np.eye(6) * h
+    central = np.array([[(f(x + e[i] + e[j]) - f(x + e[i] - e[j]) - f(x - e[i] + e[j])
+                          + f(x - e[i] - e[j])) / (4 * h * h) for j in range(6)]
+                        for i in range(6)])
+    dense = ad.hessian(f)(x)
+    np.testing.assert_allclose(dense, central, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(ad.hessian(f, sparsity="auto")(x).toarray(), dense,
+                               rtol=1e-14, atol=1e-14)

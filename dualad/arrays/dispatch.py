@@ -28,7 +28,9 @@ from dualad.arrays.views import VIEW_FUNCTIONS as _VIEW_FUNCTIONS
 from dualad.arrays.elementwise import _fast_binary, _fast_unary, elementwise
 from dualad.arrays.gathered import (
     _concatenate_gathered, _gathered_binary, _gathered_sum, _gathered_unary, _is_gathered)
-from dualad.arrays.gathered_shapes import gathered_permuted, gathered_reshape, gathered_reshaped
+from dualad.arrays.gathered_shapes import (
+    SELECTIONS as _SELECTIONS, gathered_permuted, gathered_reshape, gathered_reshaped,
+    gathered_selected)
 from dualad.arrays.ufunc_rules import (
     FORMS as _FORMS, METHODS as _METHODS, UFUNC_BY_OBJECT as _UFUNC_BY_OBJECT)
 from dualad.core import rule_path
@@ -482,6 +484,21 @@ for _shaping in _RESHAPED:
 for _shaping in _PERMUTED:
     _HANDLERS[_shaping] = _gathered_first(
         _shaping, functools.partial(gathered_permuted, _shaping))
+
+
+def _selection(func):
+    """The handler of a selection (dualad.arrays.gathered_shapes.SELECTIONS): gathered
+    when its array argument is, else the one it had."""
+    by_rule = _HANDLERS[func]
+
+    def handler(*args, **kwargs):
+        out = gathered_selected(func, *args, **kwargs) if args else None
+        return by_rule(*args, **kwargs) if out is None else out
+    return handler
+
+
+for _shaping in _SELECTIONS:
+    _HANDLERS[_shaping] = _selection(_shaping)
 
 
 def _dual_array_ufunc(self, ufunc, method, *inputs, **kwargs):

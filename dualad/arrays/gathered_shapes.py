@@ -1,4 +1,4 @@
-"""NumPy's shape functions of gathered dual arrays, kept gathered.
+"""NumPy's shape and selection functions of gathered dual arrays, kept gathered.
 
 A gathered tangent (``dualad.arrays.gathered``) is ``cols`` and ``vals`` of shape
 ``value.shape + (p,)``. A function that only moves entries (a reshape in C order,
@@ -7,6 +7,11 @@ A gathered tangent (``dualad.arrays.gathered``) is ``cols`` and ``vals`` of shap
 numbers inside a Hessian's gradient pass) in between. Without these, a sparse Hessian of a
 function that reshapes its input read the full tangent, and took time quadratic in n.
 
+The selections (``SELECTIONS``: flip, roll, rot90, take, tile, repeat; fliplr and flipud
+are NumPy's compositions of flip) copy entries: which entry each output entry copies is
+read off the function applied to entry ids (1, 2, ...), and ``cols`` and ``vals`` are
+indexed with those ids (after a zero column, id 0, which no selection takes).
+
 Each function here returns None where it does not apply (not gathered, another order,
 arguments it does not know); the array rule's route then computes the result.
 """
@@ -14,8 +19,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from dualad.arrays.array import _gathered_array
+from dualad.arrays.array import _gathered_array, _holds_dual
 from dualad.arrays.gathered import _is_gathered, _reshape
+
+#: functions each of whose output entries is a copy of one entry of the array argument
+SELECTIONS = frozenset((np.flip, np.roll, np.rot90, np.take, np.tile, np.repeat))
 
 #: most axes whose order is found by a probe (``_permutation``)
 _MAX_PROBED_AXES = 6
@@ -57,3 +65,20 @@ def _permutation(func, ndim, args, kwargs) -> tuple[int, ...]:
     probe = np.empty(tuple(range(2, ndim + 2)))
     moved = np.shape(func(probe, *args, **kwargs))
     return tuple(length - 2 for length in moved)
+
+
+def gathered_selected(func, a, *args, **kwargs):
+    """``func`` (one of ``SELECTIONS``) of a gathered array: the value by ``func``, the
+    columns and their values indexed by the entry ids ``func`` moves."""
+    if not _is_gathered(a) or a.ndim == 0 or kwargs.get("out") is not None or \
+            _holds_dual(list(args)) or _holds_dual(list(kwargs.values())):
+        return None
+    ids = np.arange(1, a.size + 1).reshape(a.shape)
+    taken = np.asarray(func(ids, *args, **kwargs))
+    if taken.ndim == 0 or taken.dtype.kind not in "iu":
+        return None
+    p = a.cols.shape[-1]
+    cols = np.concatenate((np.zeros((1, p), dtype=a.cols.dtype), a.cols.reshape(-1, p)))
+    vals = np.concatenate((np.zeros((1, p)), _reshape(a.vals, (-1, p))))
+    return _gathered_array(func(a.value, *args, **kwargs), cols[taken], vals[taken], a.tag,
+                           a.k)
