@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dualad.arrays.array import _gathered_array, _holds_dual
+from dualad.arrays.array import _gathered_array, _holds_dual, _primal
 from dualad.arrays.gathered import _is_gathered, _reshape
 
 #: functions each of whose output entries is a copy of one entry of the array argument
@@ -79,6 +79,7 @@ def gathered_selected(func, a, *args, **kwargs):
         return None
     p = a.cols.shape[-1]
     cols = np.concatenate((np.zeros((1, p), dtype=a.cols.dtype), a.cols.reshape(-1, p)))
-    vals = np.concatenate((np.zeros((1, p)), _reshape(a.vals, (-1, p))))
+    flat = _reshape(a.vals, (-1, p))
+    vals = np.concatenate((np.zeros((1, p), dtype=_primal(flat).dtype), flat))
     return _gathered_array(func(a.value, *args, **kwargs), cols[taken], vals[taken], a.tag,
                            a.k)
