@@ -329,3 +329,16 @@ def test_sparse_hessians_through_selections(how):
     np.testing.assert_allclose(dense, central, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(ad.hessian(f, sparsity="auto")(x).toarray(), dense,
                                rtol=1e-14, atol=1e-14)
+
+
+@pytest.mark.parametrize("dtype, want", [(np.float32, np.float32), (np.float16, np.float32),
+                                         (np.float64, np.float64)])
+def test_a_sparse_hessian_keeps_a_low_precision_input_s_dtype(dtype, want):
+    # as the dense Hessian (float32 in, float32 out); scipy.sparse holds no float16
+    x = np.linspace(0.2, 0.9, 6).astype(dtype)
+
+    def f(v):
+        return np.sum(v[1:] * v[:-1] ** 2)
+    sparse = ad.hessian(f, sparsity="auto")(x)
+    assert sparse.dtype == want
+    np.testing.assert_array_equal(sparse.toarray(), ad.hessian(f)(x).astype(want))
