@@ -298,7 +298,7 @@ def sparse_hessian(f: Callable[..., Any], argnums: int, sparsity, executor=None)
         hessian = plans.recover(entry)(np.reshape(compressed, (n, coloring.count)))
         # float32 inputs: a float32 Hessian, as the dense one (float16 too: scipy.sparse
         # holds no float16)
-        low = np.result_type(x) in (np.float32, np.float16)
+        low = getattr(x, "dtype", None) in (np.float32, np.float16)
         return hessian.astype(np.float32) if low else hessian
 
     sparse_hessian_of_f.__name__ = f"sparse_hessian_of_{getattr(f, '__name__', 'f')}"
