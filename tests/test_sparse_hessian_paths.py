@@ -297,6 +297,25 @@ SELECTION_FUNCTIONS = {
     "tile": lambda a: np.tile(a, (1, 2)), "repeat": lambda a: np.repeat(a, 2, axis=0),
     "repeat flat": lambda a: np.repeat(a, [1, 0, 2, 1, 1, 0]),
 }
+DIFFERENCES = {
+    "diff": np.diff, "diff axis 0": lambda a: np.diff(a, axis=0),
+    "diff n=2": lambda a: np.diff(a, 2), "diff n=0": lambda a: np.diff(a, 0) * 1.0,
+}
+
+
+@pytest.mark.parametrize("how", sorted(DIFFERENCES))
+def test_differences_keep_a_gathered_tangent_gathered(how):
+    from dualad.arrays.gathered import gathered_seed
+    from dualad.base.tags import new_tag
+    # 64 directions: a gathered difference keeps up to 16 columns an entry (few directions
+    # keep fewer, and take the full route)
+    x = gathered_seed(np.linspace(0.5, 1.5, 64).reshape(8, 8), new_tag())
+    full = ad.DualArray(x.value, np.eye(64).reshape(8, 8, 64))
+    do = DIFFERENCES[how]
+    out = do(x)
+    assert out.cols is not None
+    np.testing.assert_array_equal(out.value, do(x.value))
+    np.testing.assert_array_equal(out.tangent, do(full).tangent)
 
 
 @pytest.mark.parametrize("how", sorted(SELECTION_FUNCTIONS))
@@ -312,9 +331,9 @@ def test_selections_keep_a_gathered_tangent_gathered(how):
     np.testing.assert_array_equal(out.tangent, do(full).tangent)
 
 
-@pytest.mark.parametrize("how", sorted(SELECTION_FUNCTIONS))
+@pytest.mark.parametrize("how", sorted(SELECTION_FUNCTIONS) + sorted(DIFFERENCES))
 def test_sparse_hessians_through_selections(how):
-    do = SELECTION_FUNCTIONS[how]
+    do = {**SELECTION_FUNCTIONS, **DIFFERENCES}[how]
 
     def f(v):
         y = np.ravel(do(v.reshape(2, 3)))

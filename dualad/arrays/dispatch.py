@@ -29,8 +29,8 @@ from dualad.arrays.elementwise import _fast_binary, _fast_unary, elementwise
 from dualad.arrays.gathered import (
     _concatenate_gathered, _gathered_binary, _gathered_sum, _gathered_unary, _is_gathered)
 from dualad.arrays.gathered_shapes import (
-    SELECTIONS as _SELECTIONS, gathered_permuted, gathered_reshape, gathered_reshaped,
-    gathered_selected)
+    SELECTIONS as _SELECTIONS, gathered_diff, gathered_permuted, gathered_reshape,
+    gathered_reshaped, gathered_selected)
 from dualad.arrays.ufunc_rules import (
     FORMS as _FORMS, METHODS as _METHODS, UFUNC_BY_OBJECT as _UFUNC_BY_OBJECT)
 from dualad.core import rule_path
@@ -474,6 +474,7 @@ def _gathered_first(func, gathered):
 
 
 _HANDLERS[np.reshape] = _gathered_first(np.reshape, gathered_reshape)
+_HANDLERS[np.diff] = _gathered_first(np.diff, gathered_diff)
 _HANDLERS[np.ravel] = _gathered_first(
     np.ravel, lambda a, *rest, **kwargs: None if rest else gathered_reshape(a, -1, **kwargs))
 _RESHAPED: tuple[Any, ...] = (np.squeeze, np.expand_dims)

@@ -83,3 +83,17 @@ def gathered_selected(func, a, *args, **kwargs):
     vals = np.concatenate((np.zeros((1, p), dtype=_primal(flat).dtype), flat))
     return _gathered_array(func(a.value, *args, **kwargs), cols[taken], vals[taken], a.tag,
                            a.k)
+
+
+def gathered_diff(a, n=1, axis=-1, **kwargs):
+    """np.diff of a gathered array (without ``prepend``/``append``): what NumPy computes,
+    ``a[1:] - a[:-1]`` along the axis, n times, each a difference of gathered operands."""
+    if not _is_gathered(a) or kwargs or type(n) is not int or n < 0 or \
+            type(axis) is not int or not -a.ndim <= axis < a.ndim:
+        return None
+    axis %= a.ndim
+    upper = tuple(slice(1, None) if i == axis else slice(None) for i in range(a.ndim))
+    lower = tuple(slice(None, -1) if i == axis else slice(None) for i in range(a.ndim))
+    for _ in range(n):
+        a = a[upper] - a[lower]
+    return a
