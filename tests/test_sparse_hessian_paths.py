@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import dualad as ad
+from differences import central_hessian
 from dualad.arrays.array import DualArray, _make_array, _scaled
 from dualad.arrays import gathered_nested, gathered_columns
 from dualad.base import buffers
@@ -246,49 +247,6 @@ SHAPE_FUNCTIONS = {
     "squeeze": lambda a: np.squeeze(a[:1]), "squeeze axis": lambda a: np.squeeze(a[:, :1], 1),
     "expand_dims": lambda a: np.expand_dims(a, 1), "expand_dims -1": lambda a: np.expand_dims(a, -1),
 }
-
-
-@pytest.mark.parametrize("how", sorted(SHAPE_FUNCTIONS))
-def test_shape_functions_keep_a_gathered_tangent_gathered(how):
-    from dualad.arrays.gathered import gathered_seed
-    from dualad.base.tags import new_tag
-    x = gathered_seed(np.linspace(0.5, 1.5, 6).reshape(2, 3), new_tag())
-    full = ad.DualArray(x.value, np.eye(6).reshape(2, 3, 6))
-    do = SHAPE_FUNCTIONS[how]
-    out = do(x)
-    assert out.cols is not None                     # still gathered
-    np.testing.assert_array_equal(out.value, do(x.value))
-    np.testing.assert_array_equal(out.tangent, do(full).tangent)
-
-
-@pytest.mark.parametrize("how", sorted(SHAPE_FUNCTIONS))
-def test_sparse_hessians_through_shape_functions(how):
-    do = SHAPE_FUNCTIONS[how]
-
-    def f(v):
-        y = np.ravel(do(v.reshape(2, 3)))
-        return np.sum(y[:-1] ** 2 * y[1:]) + np.sum(np.exp(y) * np.arange(y.size))
-    x = np.linspace(0.2, 0.9, 6)
-    h = 1e-4
-    e = np.eye(6) * h
-    central = np.array([[(f(x + e[i] + e[j]) - f(x + e[i] - e[j]) - f(x - e[i] + e[j])
-                          + f(x - e[i] - e[j])) / (4 * h * h) for j in range(6)]
-                        for i in range(6)])
-    dense = ad.hessian(f)(x)
-    np.testing.assert_allclose(dense, central, rtol=1e-6, atol=1e-6)
-    np.testing.assert_allclose(ad.hessian(f, sparsity="auto")(x).toarray(), dense,
-                               rtol=1e-14, atol=1e-14)
-
-
-def test_a_fortran_order_reshape_of_a_gathered_tangent_takes_the_full_route():
-    from dualad.arrays.gathered import gathered_seed
-    from dualad.base.tags import new_tag
-    x = gathered_seed(np.linspace(0.5, 1.5, 6), new_tag())
-    out = np.reshape(x, (2, 3), order="F")
-    want = np.eye(6)[np.reshape(np.arange(6), (2, 3), order="F")]   # by hand: entry -> input
-    np.testing.assert_array_equal(out.tangent, want)
-
-
 SELECTION_FUNCTIONS = {
     "flip": np.flip, "flip axis": lambda a: np.flip(a, 1), "fliplr": np.fliplr,
     "flipud": np.flipud, "roll": lambda a: np.roll(a, 2), "roll axis": lambda a: np.roll(a, -1, 1),
@@ -301,53 +259,56 @@ DIFFERENCES = {
     "diff": np.diff, "diff axis 0": lambda a: np.diff(a, axis=0),
     "diff n=2": lambda a: np.diff(a, 2), "diff n=0": lambda a: np.diff(a, 0) * 1.0,
 }
+MOVERS = {**SHAPE_FUNCTIONS, **SELECTION_FUNCTIONS, **DIFFERENCES}
 
 
-@pytest.mark.parametrize("how", sorted(DIFFERENCES))
-def test_differences_keep_a_gathered_tangent_gathered(how):
+def assert_kept_gathered(do, rows, columns):
+    """``do`` of an identity-seeded gathered (rows, columns) array stays gathered, with the
+    value NumPy's and the tangent of the same function of the full identity seed."""
     from dualad.arrays.gathered import gathered_seed
     from dualad.base.tags import new_tag
-    # 64 directions: a gathered difference keeps up to 16 columns an entry (few directions
-    # keep fewer, and take the full route)
-    x = gathered_seed(np.linspace(0.5, 1.5, 64).reshape(8, 8), new_tag())
-    full = ad.DualArray(x.value, np.eye(64).reshape(8, 8, 64))
-    do = DIFFERENCES[how]
-    out = do(x)
-    assert out.cols is not None
-    np.testing.assert_array_equal(out.value, do(x.value))
-    np.testing.assert_array_equal(out.tangent, do(full).tangent)
-
-
-@pytest.mark.parametrize("how", sorted(SELECTION_FUNCTIONS))
-def test_selections_keep_a_gathered_tangent_gathered(how):
-    from dualad.arrays.gathered import gathered_seed
-    from dualad.base.tags import new_tag
-    x = gathered_seed(np.linspace(0.5, 1.5, 6).reshape(2, 3), new_tag())
-    full = ad.DualArray(x.value, np.eye(6).reshape(2, 3, 6))
-    do = SELECTION_FUNCTIONS[how]
+    size = rows * columns
+    x = gathered_seed(np.linspace(0.5, 1.5, size).reshape(rows, columns), new_tag())
+    full = ad.DualArray(x.value, np.eye(size).reshape(rows, columns, size))
     out = do(x)
     assert out.cols is not None                     # still gathered
     np.testing.assert_array_equal(out.value, do(x.value))
     np.testing.assert_array_equal(out.tangent, do(full).tangent)
 
 
-@pytest.mark.parametrize("how", sorted(SELECTION_FUNCTIONS) + sorted(DIFFERENCES))
-def test_sparse_hessians_through_selections(how):
-    do = {**SELECTION_FUNCTIONS, **DIFFERENCES}[how]
+@pytest.mark.parametrize("how", sorted(SHAPE_FUNCTIONS) + sorted(SELECTION_FUNCTIONS))
+def test_shape_functions_and_selections_keep_a_gathered_tangent_gathered(how):
+    assert_kept_gathered(MOVERS[how], 2, 3)
+
+
+@pytest.mark.parametrize("how", sorted(DIFFERENCES))
+def test_differences_keep_a_gathered_tangent_gathered(how):
+    # 64 directions: a gathered difference keeps up to 16 columns an entry (few directions
+    # keep fewer, and take the full route)
+    assert_kept_gathered(DIFFERENCES[how], 8, 8)
+
+
+@pytest.mark.parametrize("how", sorted(MOVERS))
+def test_sparse_hessians_through_shape_functions_selections_and_differences(how):
+    do = MOVERS[how]
 
     def f(v):
         y = np.ravel(do(v.reshape(2, 3)))
         return np.sum(y[:-1] ** 2 * y[1:]) + np.sum(np.sin(y) * np.arange(y.size))
     x = np.linspace(0.2, 0.9, 6)
-    h = 1e-4
-    e = np.eye(6) * h
-    central = np.array([[(f(x + e[i] + e[j]) - f(x + e[i] - e[j]) - f(x - e[i] + e[j])
-                          + f(x - e[i] - e[j])) / (4 * h * h) for j in range(6)]
-                        for i in range(6)])
     dense = ad.hessian(f)(x)
-    np.testing.assert_allclose(dense, central, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(dense, central_hessian(f, x), rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(ad.hessian(f, sparsity="auto")(x).toarray(), dense,
                                rtol=1e-14, atol=1e-14)
+
+
+def test_a_fortran_order_reshape_of_a_gathered_tangent_takes_the_full_route():
+    from dualad.arrays.gathered import gathered_seed
+    from dualad.base.tags import new_tag
+    x = gathered_seed(np.linspace(0.5, 1.5, 6), new_tag())
+    out = np.reshape(x, (2, 3), order="F")
+    want = np.eye(6)[np.reshape(np.arange(6), (2, 3), order="F")]   # by hand: entry -> input
+    np.testing.assert_array_equal(out.tangent, want)
 
 
 @pytest.mark.parametrize("dtype, want", [(np.float32, np.float32), (np.float16, np.float32),

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import dualad as ad
+from differences import central_hessian, central_jacobian
 
 X = np.linspace(0.3, 1.3, 6)
 
@@ -142,23 +143,6 @@ PROGRAMS = [through_a_slice, in_place_on_a_view, view_of_a_result_then_write,
             advanced_index_is_a_copy, write_into_the_root_seen_in_a_row, out_into_a_view,
             entry_read_before_a_write_keeps_its_value, flipped_then_write,
             gauss_seidel_through_views]
-
-
-def central_jacobian(f, x, h=1e-6):
-    columns = [(np.ravel(f(x + h * e)) - np.ravel(f(x - h * e))) / (2 * h)
-               for e in np.eye(x.size)]
-    return np.stack(columns, axis=-1)
-
-
-def central_hessian(f, x, h=1e-4):
-    n = x.size
-    e = np.eye(n) * h
-    out = np.empty((n, n))
-    for i in range(n):
-        for j in range(n):
-            out[i, j] = (f(x + e[i] + e[j]) - f(x + e[i] - e[j]) - f(x - e[i] + e[j])
-                         + f(x - e[i] - e[j])) / (4 * h * h)
-    return out
 
 
 @pytest.mark.parametrize("f", PROGRAMS, ids=lambda f: f.__name__)

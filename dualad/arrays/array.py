@@ -45,10 +45,13 @@ from dualad.core.shaped import ValueShaped
 # (see dualad.base.carriers.Precedence)
 from dualad.base.carriers import PRECEDENCE as _PRECEDENCE
 from dualad.base.carriers import Carrier
+from dualad.base.carriers import primal_of
 from dualad.core.number import DroppedDerivative, Dual, _make
 from dualad.base.tags import check_met
 
 __all__ = ["DualArray"]
+
+_primal = primal_of   # the innermost primal (the modules above import it from here)
 
 #: what combines with a DualArray in arithmetic (lists and tuples as NumPy takes them)
 Operand = Union["DualArray", Dual, float, complex, "NDArray[Any]", list[Any], tuple[Any, ...]]
@@ -435,12 +438,6 @@ def _scalar(x: Any) -> Any:
         return float(x)
     if type(x) is np.complex128:
         return complex(x)
-    return x
-
-
-def _primal(x: Any) -> Any:
-    while isinstance(x, Carrier):
-        x = x.value
     return x
 
 

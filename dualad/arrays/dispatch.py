@@ -462,8 +462,8 @@ _HANDLERS[np.sum] = _sum
 
 
 def _gathered_first(func, gathered):
-    """The handler of ``func``: ``gathered(args..)`` (a gathered array's shape function,
-    dualad.arrays.gathered_shapes), else the array rule's."""
+    """The handler of ``func``: ``gathered(args..)`` (a gathered array's shape or
+    selection function, dualad.arrays.gathered_shapes), else the array rule's."""
     by_rule = _HANDLERS[func]
 
     def handler(*args, **kwargs):
@@ -487,19 +487,9 @@ for _shaping in _PERMUTED:
         _shaping, functools.partial(gathered_permuted, _shaping))
 
 
-def _selection(func):
-    """The handler of a selection (dualad.arrays.gathered_shapes.SELECTIONS): gathered
-    when its array argument is, else the one it had."""
-    by_rule = _HANDLERS[func]
-
-    def handler(*args, **kwargs):
-        out = gathered_selected(func, *args, **kwargs) if args else None
-        return by_rule(*args, **kwargs) if out is None else out
-    return handler
-
-
 for _shaping in _SELECTIONS:
-    _HANDLERS[_shaping] = _selection(_shaping)
+    _HANDLERS[_shaping] = _gathered_first(
+        _shaping, functools.partial(gathered_selected, _shaping))
 
 
 def _dual_array_ufunc(self, ufunc, method, *inputs, **kwargs):

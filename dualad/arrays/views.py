@@ -29,6 +29,7 @@ from typing import Any, Callable
 import numpy as np
 
 from dualad.base.carriers import Carrier
+from dualad.base.carriers import primal_of as _primal
 
 #: NumPy functions whose result is a view of their array argument when NumPy can make one
 #: (reshape and ravel copy when the layout does not allow a view: then it is a copy here
@@ -73,12 +74,6 @@ def _view_of(root: Any, steps: tuple[Any, ...]) -> ViewOf:
 
 
 _new = object.__new__
-
-
-def _primal(x: Any) -> Any:
-    while isinstance(x, Carrier):
-        x = x.value
-    return x
 
 
 def shares(a: Any, b: Any) -> bool:

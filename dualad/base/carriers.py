@@ -37,6 +37,13 @@ class Carrier:
         tag: Any
 
 
+def primal_of(x: Any) -> Any:
+    """The innermost primal of ``x``: every level of carriers taken off."""
+    while isinstance(x, Carrier):
+        x = x.value
+    return x
+
+
 #: type -> its ``apply_rule(rule, args, flavour)``
 RULE_HANDLERS: dict[type, Callable] = {}
 #: carriers a scalar Dual may hold as its primal
